@@ -1,0 +1,25 @@
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
+import type { AppConfig } from '../config';
+import type { Database, Sql } from '../db/client';
+import type { Logger } from '../lib/logger';
+
+/** Everything a route may use, injected by api/main.ts (or a test). */
+export interface ApiDeps {
+  config: AppConfig;
+  logger: Logger;
+  db: Database;
+  sql: Sql;
+  redis: Redis;
+  temporal: Client;
+  kafkaAdmin: Admin;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: ApiDeps;
+    requestId: string;
+    logger: Logger;
+  };
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError, type ErrorCode } from '../domain/errors';
+import type { AppEnv } from './deps';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown; request_id?: string };
+}
+
+export const errorBody = (code: string, message: string, details?: unknown): ErrorBody => ({
+  error: { code, message, ...(details === undefined ? {} : { details }) },
+});
+
+const HTTP_CODES: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  410: 'GONE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** The one place where errors become HTTP answers. */
+export function handleError(err: Error, c: Context<AppEnv>) {
+  const requestId = c.get('requestId');
+  if (err instanceof DomainError) {
+    const body = errorBody(err.code, err.message, err.details);
+    body.error.request_id = requestId;
+    return c.json(body, err.status as ContentfulStatusCode);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    const body = errorBody(HTTP_CODES[status] ?? 'HTTP_ERROR', err.message || 'request failed');
+    body.error.request_id = requestId;
+    return c.json(body, status);
+  }
+  c.get('logger')?.error({ err }, 'unhandled error');
+  const body = errorBody('INTERNAL', 'an internal error occurred');
+  body.error.request_id = requestId;
+  return c.json(body, 500);
+}

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+
+const PASSENGER_TYPES = ['ADT', 'CHD', 'INF'] as const;
+
+const taxSchema = z.discriminatedUnion('kind', [
+  z.object({
+    code: z.string().min(2),
+    name: z.string(),
+    kind: z.literal('percent'),
+    basis_points: z.number().int().min(0).max(10_000),
+    applies_to: z.array(z.enum(PASSENGER_TYPES)),
+  }),
+  z.object({
+    code: z.string().min(2),
+    name: z.string(),
+    kind: z.literal('fixed'),
+    amount: z.number().int().min(0),
+    applies_to: z.array(z.enum(PASSENGER_TYPES)),
+  }),
+]);
+
+const ruleSchema = z.discriminatedUnion('kind', [
+  z.object({
+    id: z.string(),
+    kind: z.literal('sale'),
+    name: z.string(),
+    percent: z.number().min(0).max(100),
+    starts_at: z.iso.datetime(),
+    ends_at: z.iso.datetime(),
+  }),
+  z.object({
+    id: z.string(),
+    kind: z.literal('discount'),
+    name: z.string(),
+    percent: z.number().min(0).max(100),
+    routes: z.array(z.string().regex(/^[A-Z]{3}-[A-Z]{3}$/)).optional(),
+    cabins: z.array(z.string()).optional(),
+  }),
+  z.object({
+    id: z.string(),
+    kind: z.literal('surcharge'),
+    name: z.string(),
+    amount: z.number().int().min(0),
+    routes: z.array(z.string().regex(/^[A-Z]{3}-[A-Z]{3}$/)).optional(),
+    cabins: z.array(z.string()).optional(),
+  }),
+]);
+
+const bundleSchema = z.object({
+  code: z.string().regex(/^[A-Z_]+$/),
+  name: z.string(),
+  products: z.array(z.string()),
+  discount_percent: z.number().min(0).max(100),
+});
+
+const port = z.number().int().min(1).max(65535);
+
+export const configSchema = z.strictObject({
+  env: z.enum(['development', 'test', 'production']),
+  server: z.strictObject({ port, host: z.string(), body_limit_bytes: z.number().int().positive() }),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    pretty: z.boolean(),
+  }),
+  database: z.strictObject({
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    pool_max: z.number().int().min(1),
+  }),
+  redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') }),
+  kafka: z.strictObject({
+    brokers: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')).min(1),
+    client_id: z.string(),
+    topic_prefix: z.string(),
+  }),
+  temporal: z.strictObject({
+    address: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
+    namespace: z.string().min(1),
+    task_queue: z.string().min(1),
+    web_ui_url: z.string(),
+  }),
+  auth: z.strictObject({
+    jwt_secret: z.string().min(32, 'must be at least 32 characters'),
+    jwt_issuer: z.string(),
+    guest_token_ttl_seconds: z.number().int().positive(),
+    user_token_ttl_seconds: z.number().int().positive(),
+  }),
+  orders: z.strictObject({
+    hold_seconds: z.number().positive(),
+    trip_hold_seconds: z.number().positive(),
+    payment_timeout_seconds: z.number().positive(),
+    archive_grace_seconds: z.number().min(0),
+    airline_designator: z.string().regex(/^[A-Z0-9]{2}$/),
+    airline_ticket_prefix: z.string().regex(/^\d{3}$/),
+    max_travelers: z.number().int().min(1).max(9),
+  }),
+  offers: z.strictObject({
+    ttl_seconds: z.number().positive(),
+    min_offers: z.number().int().min(1),
+    max_offers: z.number().int().min(1),
+  }),
+  payments: z.strictObject({
+    gateway_url: z.string().url(),
+    gateway_api_key: z.string().min(8),
+    webhook_secret: z.string().min(16),
+    webhook_tolerance_seconds: z.number().int().positive(),
+  }),
+  pricing: z.strictObject({
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    child_fare_percent: z.number().min(0).max(100),
+    infant_fare_percent: z.number().min(0).max(100),
+    taxes: z.array(taxSchema),
+    rules: z.array(ruleSchema),
+  }),
+  bundles: z.array(bundleSchema).min(1),
+  ranker: z.strictObject({
+    prior_alpha: z.number().positive(),
+    prior_beta: z.number().positive(),
+    margin_weight: z.number().min(0).max(1),
+  }),
+  rate_limit: z.strictObject({
+    per_ip_per_minute: z.number().int().positive(),
+    per_customer_per_minute: z.number().int().positive(),
+  }),
+  pii: z.strictObject({
+    active_key_id: z.string().min(1),
+    keys: z.record(
+      z.string(),
+      z.string().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64'),
+    ),
+  }),
+  smtp: z.strictObject({ host: z.string(), port, from: z.string() }),
+  otel: z.strictObject({ otlp_endpoint: z.string() }),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type TaxConfig = z.infer<typeof taxSchema>;
+export type PricingRuleConfig = z.infer<typeof ruleSchema>;
+export type BundleConfig = z.infer<typeof bundleSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEV_SECRETS: [string, (c: AppConfig) => string][] = [
+  ['auth.jwt_secret', (c) => c.auth.jwt_secret],
+  ['payments.webhook_secret', (c) => c.payments.webhook_secret],
+];
+
+type Tree = Record<string, unknown>;
+
+function envName(path: string[]): string {
+  return 'APP_' + path.map((p) => p.toUpperCase()).join('__');
+}
+
+/** Coerces an env string to the type of the value it replaces (numbers, booleans, JSON for arrays/tables). */
+function coerce(raw: string, current: unknown, name: string): unknown {
+  if (typeof current === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(n)) throw new ConfigError(`${name}: expected a number, got "${raw}"`);
+    return n;
+  }
+  if (typeof current === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
+    return raw === 'true';
+  }
+  if (Array.isArray(current) || (current !== null && typeof current === 'object')) {
+    // A comma-separated list is accepted for arrays of strings (APP_KAFKA__BROKERS=a:9092,b:9092).
+    if (Array.isArray(current) && !raw.trim().startsWith('[')) return raw.split(',').map((s) => s.trim());
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new ConfigError(`${name}: expected JSON, got "${raw}"`);
+    }
+  }
+  return raw;
+}
+
+/** Applies APP_SECTION__KEY overrides onto the parsed TOML tree. */
+export function applyEnvOverrides(tree: Tree, env: NodeJS.ProcessEnv): Tree {
+  const out = structuredClone(tree);
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('APP_') || raw === undefined) continue;
+    const path = name.slice(4).toLowerCase().split('__');
+    if (path.some((p) => p === '')) throw new ConfigError(`${name}: malformed name (use APP_SECTION__KEY)`);
+    let node: Tree = out;
+    for (const part of path.slice(0, -1)) {
+      const next = node[part];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+        throw new ConfigError(`${name}: unknown configuration section "${part}"`);
+      }
+      node = next as Tree;
+    }
+    const key = path[path.length - 1]!;
+    if (!(key in node)) throw new ConfigError(`${name}: unknown configuration key "${path.join('.')}"`);
+    node[key] = coerce(raw, node[key], name);
+  }
+  return out;
+}
+
+export function parseConfig(tree: Tree): AppConfig {
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const path = i.path.map(String);
+      return `  ${path.join('.') || '(root)'} (env ${envName(path.filter((p) => !/^\d+$/.test(p)))}): ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (config.env === 'production') {
+    const defaults = parseToml(readFileSync(defaultPath(), 'utf8')) as unknown as AppConfig;
+    for (const [key, get] of DEV_SECRETS) {
+      if (get(config) === get(defaults)) {
+        throw new ConfigError(
+          `invalid configuration:\n  ${key}: the development default may not be used in production`,
+        );
+      }
+    }
+  }
+  return config;
+}
+
+function defaultPath(): string {
+  return new URL('./default.toml', import.meta.url).pathname;
+}
+
+/** Loads config/default.toml (or APP_CONFIG_FILE), applies env overrides, validates. Throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const file = env.APP_CONFIG_FILE ?? defaultPath();
+  const tree = parseToml(readFileSync(file, 'utf8')) as Tree;
+  const { APP_CONFIG_FILE: _ignored, ...rest } = env;
+  return parseConfig(applyEnvOverrides(tree, rest));
+}

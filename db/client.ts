@@ -1,0 +1,18 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+export type Sql = postgres.Sql;
+
+export interface DbHandle {
+  db: Database;
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
+  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 10 });
+  const db = drizzle(sql, { schema, casing: 'snake_case' });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}

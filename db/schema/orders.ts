@@ -1,0 +1,171 @@
+import {
+  char,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { flights } from './catalog';
+
+export const orderStatus = pgEnum('order_status', [
+  'PROPOSED',
+  'PAYMENT_PENDING',
+  'PAID',
+  'FULFILLED',
+  'ARCHIVED',
+  'EXPIRED',
+  'CANCELLED',
+]);
+
+export const customerRole = pgEnum('customer_role', ['customer', 'agent', 'admin']);
+
+export const customers = pgTable('customers', {
+  id: uuid().primaryKey().defaultRandom(),
+  kind: text({ enum: ['GUEST', 'USER'] }).notNull(),
+  email: text().unique(), // lower-cased; only for USER
+  passwordHash: text(),
+  role: customerRole().notNull().default('customer'),
+  claimedById: uuid(), // a guest claimed by a user account
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid().primaryKey(),
+    offerId: text().unique(), // one order per offer; null for trips
+    customerId: uuid().notNull(),
+    source: text({ enum: ['OFFER', 'TRIP'] }).notNull(),
+    status: orderStatus().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    totalAmount: integer().notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    contact: text(), // encrypted JSON (email, phone)
+    offer: jsonb(), // the accepted offer as priced, honoured for the order's life
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('orders_customer_created').on(t.customerId, t.createdAt, t.id), index('orders_status').on(t.status)],
+);
+
+export const travelers = pgTable(
+  'travelers',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    position: integer().notNull(),
+    ptc: text({ enum: ['ADT', 'CHD', 'INF'] }).notNull(),
+    firstName: text().notNull(), // encrypted
+    lastName: text().notNull(), // encrypted
+    dateOfBirth: text(), // encrypted
+    gender: text({ enum: ['M', 'F', 'X'] }),
+    infantOfId: uuid(), // an infant travels on an adult's lap
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('travelers_order_position').on(t.orderId, t.position)],
+);
+
+export const orderItems = pgTable(
+  'order_items',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    productType: text().notNull(), // Flight, Seat, Bag, ...
+    productCode: text(),
+    flightId: uuid().references(() => flights.id),
+    travelerId: uuid(),
+    cabin: text(),
+    seatNumber: text(),
+    amount: integer().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    details: jsonb(),
+  },
+  (t) => [index('order_items_order').on(t.orderId)],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    attempt: integer().notNull(),
+    chargeId: text(),
+    status: text({ enum: ['PENDING', 'SUCCEEDED', 'FAILED', 'VOIDED', 'REFUNDED'] }).notNull(),
+    amount: integer().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    declineCode: text(),
+    refundId: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('payments_order_attempt').on(t.orderId, t.attempt)],
+);
+
+export const ticketSerial = pgSequence('ticket_serial', { startWith: 1000000000, increment: 1 });
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    number: char({ length: 13 }).primaryKey(),
+    kind: text({ enum: ['TKT', 'EMD'] }).notNull(),
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    travelerId: uuid().notNull(),
+    flightIds: uuid().array().notNull(),
+    orderItemId: uuid(),
+    issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('tickets_order').on(t.orderId)],
+);
+
+export const boardingPasses = pgTable(
+  'boarding_passes',
+  {
+    orderId: uuid()
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    travelerId: uuid().notNull(),
+    flightId: uuid().notNull(),
+    bcbp: text().notNull(),
+    issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('boarding_passes_unique').on(t.orderId, t.travelerId, t.flightId)],
+);
+
+/** Idempotency-Key records for creating POSTs: the first response is replayed for the same key and body. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    customerId: uuid().notNull(),
+    key: text().notNull(),
+    method: text().notNull(),
+    path: text().notNull(),
+    requestHash: text().notNull(),
+    status: integer(),
+    body: jsonb(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('idempotency_keys_unique').on(t.customerId, t.key)],
+);
+
+export const webhookEvents = pgTable('webhook_events', {
+  id: text().primaryKey(), // the provider's event id: a duplicate delivery is a no-op
+  type: text().notNull(),
+  orderId: uuid(),
+  receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  payload: jsonb().notNull(),
+});

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# npm test: brings up the real services the tests need (idempotent), then runs every test with vitest.
+# Extra arguments go to vitest, e.g. `npm test -- test/unit`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+say() { printf '\033[1;32m[altis]\033[0m %s\n' "$*"; }
+
+if [ ! -d node_modules ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+bash scripts/infra.sh start
+say "running the tests (vitest; database altis_test, redis db 1)"
+npx vitest run "$@"

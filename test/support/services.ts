@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '../../config';
+import { createLogger } from '../../lib/logger';
+import { openServices, type Services } from '../../lib/services';
+
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+  return loadConfig({ ...process.env, ...env });
+}
+
+export const silentLogger = () => createLogger({ log: { level: 'silent', pretty: false } }, 'test');
+
+export async function openTestServices(config = testConfig()): Promise<Services> {
+  return openServices(config, silentLogger(), 'test');
+}
+
+/** The workflow bundle built once by test/global-setup.ts. */
+export function workflowBundle(): WorkflowBundleWithSourceMap {
+  return { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+}
+
+/** A task queue no other test file polls. */
+export const uniqueTaskQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Bundled by the Temporal worker: deterministic code only.
+export { probeWorkflow } from './probe';
