@@ -1,4 +1,10 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleOption,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -15,7 +21,7 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 export interface WorkerOptions {
   deps: ActivityDeps;
   taskQueue?: string;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundleOption;
   connection?: NativeConnection;
 }
 

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleOption } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../config';
 import { createLogger } from '../../lib/logger';
 import { openServices, type Services } from '../../lib/services';
@@ -17,8 +16,8 @@ export async function openTestServices(config = testConfig()): Promise<Services>
 }
 
 /** The workflow bundle built once by test/global-setup.ts. */
-export function workflowBundle(): WorkflowBundleWithSourceMap {
-  return { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+export function workflowBundle(): WorkflowBundleOption {
+  return { codePath: inject('workflowBundlePath') };
 }
 
 /** A task queue no other test file polls. */
