@@ -103,6 +103,7 @@ export const configSchema = z.strictObject({
   payments: z.strictObject({
     gateway_url: z.string().url(),
     gateway_api_key: z.string().min(8),
+    gateway_timeout_ms: z.number().int().positive(),
     webhook_secret: z.string().min(16),
     webhook_tolerance_seconds: z.number().int().positive(),
   }),
@@ -122,6 +123,7 @@ export const configSchema = z.strictObject({
   rate_limit: z.strictObject({
     per_ip_per_minute: z.number().int().positive(),
     per_customer_per_minute: z.number().int().positive(),
+    trust_forwarded_for: z.boolean(),
   }),
   pii: z.strictObject({
     active_key_id: z.string().min(1),

@@ -25,15 +25,20 @@ export const orderStatus = pgEnum('order_status', [
 
 export const customerRole = pgEnum('customer_role', ['customer', 'agent', 'admin']);
 
-export const customers = pgTable('customers', {
-  id: uuid().primaryKey().defaultRandom(),
-  kind: text({ enum: ['GUEST', 'USER'] }).notNull(),
-  email: text().unique(), // lower-cased; only for USER
-  passwordHash: text(),
-  role: customerRole().notNull().default('customer'),
-  claimedById: uuid(), // a guest claimed by a user account
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-});
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    kind: text({ enum: ['GUEST', 'USER'] }).notNull(),
+    email: text().unique(), // lower-cased; only for USER
+    passwordHash: text(),
+    role: customerRole().notNull().default('customer'),
+    claimedById: uuid(), // a guest claimed by a user account
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  // Ownership looks up the guests a user claimed; guests are the bulk of this table.
+  (t) => [index('customers_claimed_by').on(t.claimedById)],
+);
 
 export const orders = pgTable(
   'orders',

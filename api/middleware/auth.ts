@@ -1,0 +1,42 @@
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { DomainError } from '../../domain/errors';
+import { bearerToken, verifyToken } from '../auth';
+import type { AppEnv, Customer } from '../deps';
+
+/**
+ * The customer of the request's bearer token, or undefined without an Authorization header. A header that is
+ * present but not a valid token is an error (401), never silently ignored.
+ */
+export async function optionalCustomer(c: Context<AppEnv>): Promise<Customer | undefined> {
+  try {
+    const token = bearerToken(c.req.header('Authorization'));
+    return token === undefined ? undefined : await verifyToken(c.get('deps').config, token);
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer');
+    throw err;
+  }
+}
+
+/** 401 UNAUTHENTICATED unless the request carries a valid bearer token; sets `customer`. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const customer = await optionalCustomer(c);
+  if (!customer) {
+    c.header('WWW-Authenticate', 'Bearer');
+    throw new DomainError('UNAUTHENTICATED', 'a bearer token is required (POST /v1/auth/guest gives one)');
+  }
+  c.set('customer', customer);
+  await next();
+});
+
+/** 403 FORBIDDEN unless the authenticated customer has one of the roles. Use after `requireAuth`. */
+export function requireRole(...roles: Customer['role'][]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const customer = c.get('customer') as Customer | undefined;
+    if (!customer) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
+    if (!roles.includes(customer.role)) {
+      throw new DomainError('FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
+    }
+    await next();
+  });
+}

@@ -1,0 +1,108 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { Redis } from 'ioredis';
+import { DomainError } from '../../domain/errors';
+import type { AppEnv, Customer } from '../deps';
+
+/**
+ * Request limits per minute in Redis, per client IP (installed globally) and per customer (after auth). Each
+ * limit is a window that opens at a client's first request and lasts a minute (INCR + PEXPIRE NX in one
+ * MULTI), so `RateLimit-Reset` is exact. Every answer carries the tighter limit's RateLimit-* headers.
+ */
+
+const WINDOW_MS = 60_000;
+const EXEMPT_PATHS = ['/health', '/metrics'];
+
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  exceeded: boolean;
+}
+
+/** Counts one request against `key` and reports where the caller stands. */
+export async function hit(redis: Redis, key: string, limit: number, windowMs = WINDOW_MS): Promise<RateLimitState> {
+  const results = await redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec();
+  if (!results) throw new Error('rate limit transaction was aborted');
+  for (const [err] of results) if (err) throw err;
+  const count = Number(results[0]![1]);
+  const ttl = Number(results[2]![1]);
+  return {
+    limit,
+    remaining: Math.max(0, limit - count),
+    resetSeconds: Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000)),
+    exceeded: count > limit,
+  };
+}
+
+/** Sets the RateLimit-* headers unless a tighter limit already set them (the inner middleware answers first). */
+function setHeaders(c: Context<AppEnv>, state: RateLimitState) {
+  const current = c.res.headers.get('RateLimit-Remaining');
+  if (current !== null && Number(current) < state.remaining) return;
+  c.header('RateLimit-Limit', String(state.limit));
+  c.header('RateLimit-Remaining', String(state.remaining));
+  c.header('RateLimit-Reset', String(state.resetSeconds));
+}
+
+function limitBy(name: string, key: (c: Context<AppEnv>) => string | undefined, limit: (c: Context<AppEnv>) => number) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const id = key(c);
+    if (id === undefined) return next();
+    let state: RateLimitState | undefined;
+    try {
+      state = await hit(c.get('deps').redis, `rl:${name}:${id}`, limit(c));
+    } catch (err) {
+      // Redis being away must not take the API down with it: let the request through and say so.
+      c.get('logger').warn({ err: (err as Error).message, limit: name }, 'rate limit not checked');
+    }
+    if (state?.exceeded) {
+      c.header('Retry-After', String(state.resetSeconds));
+      setHeaders(c, state);
+      throw new DomainError('RATE_LIMITED', `too many requests: at most ${state.limit} a minute per ${name}`, {
+        retry_after_seconds: state.resetSeconds,
+      });
+    }
+    await next();
+    if (state) setHeaders(c, state);
+  });
+}
+
+/** The client's address: the socket's peer, or the last X-Forwarded-For hop when config trusts a proxy. */
+export function clientIp(c: Context<AppEnv>): string {
+  if (c.get('deps').config.rate_limit.trust_forwarded_for) {
+    const hops = (c.req.header('X-Forwarded-For') ?? '').split(',').map((s) => s.trim());
+    const last = hops.filter((h) => h !== '').pop();
+    if (last) return last;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // no socket, e.g. app.request() in tests
+  }
+}
+
+/**
+ * Per-IP limit, installed globally by createApp. /health and /metrics are exempt. A request whose address is
+ * unknown (no socket: app.request() in tests) is not counted, so that test files do not share one bucket.
+ */
+const limitByIp = limitBy(
+  'ip',
+  (c) => {
+    const ip = clientIp(c);
+    return ip === 'unknown' ? undefined : ip;
+  },
+  (c) => c.get('deps').config.rate_limit.per_ip_per_minute,
+);
+
+export const rateLimitByIp = createMiddleware<AppEnv>(async (c, next) => {
+  if (EXEMPT_PATHS.some((p) => c.req.path === p || c.req.path.startsWith(`${p}/`))) return next();
+  return limitByIp(c, next);
+});
+
+/** Per-customer limit: `use` it after `requireAuth`. */
+export const rateLimitByCustomer = limitBy(
+  'customer',
+  (c) => (c.get('customer') as Customer | undefined)?.id,
+  (c) => c.get('deps').config.rate_limit.per_customer_per_minute,
+);

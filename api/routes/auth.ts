@@ -1,0 +1,170 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import argon2 from 'argon2';
+import { eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { customers } from '../../db/schema';
+import { DomainError } from '../../domain/errors';
+import { claimGuest, issueToken } from '../auth';
+import type { AppEnv, Customer } from '../deps';
+import { optionalCustomer, requireAuth } from '../middleware/auth';
+import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { createRouter } from '../router';
+
+// OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms a hash on this machine.
+const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    request_id: z.string().optional(),
+  }),
+});
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorSchema } },
+});
+
+const credentials = z
+  .object({
+    email: z.email().max(254).openapi({ example: 'jane@example.com' }),
+    password: z.string().min(10).max(1024).openapi({ example: 'correct horse battery' }),
+  })
+  .openapi('Credentials');
+const bearer = z.object({ authorization: z.string().optional().openapi({ description: 'Bearer <guest token>' }) });
+const tokenResponse = z
+  .object({
+    token: z.string(),
+    customer_id: z.uuid(),
+    expires_at: z.iso.datetime(),
+    claimed_guest_id: z.uuid().optional(),
+  })
+  .openapi('Token');
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const guestRoute = createRoute({
+  method: 'post',
+  path: '/guest',
+  tags: ['auth'],
+  summary: 'A guest token for browsing and booking without an account',
+  responses: { 200: json(tokenResponse, 'a new guest and its token') },
+});
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/register',
+  tags: ['auth'],
+  summary: 'Create an account; with a guest token, the account claims that guest and its orders',
+  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  responses: {
+    201: json(tokenResponse, 'the account and its token'),
+    400: errorResponse('the email or password is not valid'),
+    401: errorResponse('the Authorization header holds no valid token'),
+    409: errorResponse('an account with this email exists'),
+  },
+});
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/login',
+  tags: ['auth'],
+  summary: 'Sign in; with a guest token, the account claims that guest and its orders',
+  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  responses: {
+    200: json(tokenResponse, 'a token for the account'),
+    400: errorResponse('the request is not valid'),
+    401: errorResponse('the email or password is wrong'),
+  },
+});
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['auth'],
+  summary: 'Who the token belongs to',
+  middleware: [requireAuth, rateLimitByCustomer] as const,
+  responses: {
+    200: json(
+      z
+        .object({
+          customer_id: z.uuid(),
+          kind: z.enum(['GUEST', 'USER']),
+          role: z.enum(['customer', 'agent', 'admin']),
+          email: z.string().nullable(),
+          claimed_by_id: z.uuid().nullable(),
+        })
+        .openapi('Me'),
+      'the calling customer',
+    ),
+    401: errorResponse('no valid token'),
+  },
+});
+
+/** A hash to verify against when the email is unknown, so that the answer takes as long either way. */
+let decoyHash: Promise<string> | undefined;
+
+/** Claims the guest of the request's bearer token, if it carries one; a user's token has nothing to claim. */
+async function claimBearerGuest(c: Context<AppEnv>, userId: string): Promise<string | undefined> {
+  const caller = await optionalCustomer(c);
+  if (caller?.kind !== 'GUEST') return undefined;
+  const claimed = await claimGuest(c.get('deps'), userId, caller.id);
+  if (claimed) c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
+  return claimed ? caller.id : undefined;
+}
+
+async function tokenFor(c: Context<AppEnv>, customer: Customer, claimedGuestId?: string) {
+  const { token, expiresAt } = await issueToken(c.get('deps').config, customer);
+  return {
+    token,
+    customer_id: customer.id,
+    expires_at: expiresAt.toISOString(),
+    ...(claimedGuestId ? { claimed_guest_id: claimedGuestId } : {}),
+  };
+}
+
+export const auth = createRouter()
+  .openapi(guestRoute, async (c) => {
+    const [guest] = await c.get('deps').db.insert(customers).values({ kind: 'GUEST' }).returning();
+    return c.json(await tokenFor(c, { id: guest!.id, kind: 'GUEST', role: guest!.role }), 200);
+  })
+  .openapi(registerRoute, async (c) => {
+    const { db } = c.get('deps');
+    const { password } = c.req.valid('json');
+    const email = c.req.valid('json').email.toLowerCase();
+    await optionalCustomer(c); // a bad bearer token fails before anything is written
+    const passwordHash = await argon2.hash(password, HASH_OPTIONS);
+    const [user] = await db
+      .insert(customers)
+      .values({ kind: 'USER', email, passwordHash })
+      .onConflictDoNothing({ target: customers.email })
+      .returning();
+    if (!user) throw new DomainError('CONFLICT', 'an account with this email already exists');
+    const claimed = await claimBearerGuest(c, user.id);
+    return c.json(await tokenFor(c, { id: user.id, kind: 'USER', role: user.role }, claimed), 201);
+  })
+  .openapi(loginRoute, async (c) => {
+    const { db } = c.get('deps');
+    const { password } = c.req.valid('json');
+    const email = c.req.valid('json').email.toLowerCase();
+    await optionalCustomer(c);
+    const [user] = await db.select().from(customers).where(eq(customers.email, email));
+    const hash = user?.passwordHash ?? (await (decoyHash ??= argon2.hash('not a password at all', HASH_OPTIONS)));
+    const ok = await argon2.verify(hash, password);
+    if (!user || user.kind !== 'USER' || !ok)
+      throw new DomainError('UNAUTHENTICATED', 'the email or password is wrong');
+    const claimed = await claimBearerGuest(c, user.id);
+    return c.json(await tokenFor(c, { id: user.id, kind: 'USER', role: user.role }, claimed), 200);
+  })
+  .openapi(meRoute, async (c) => {
+    const customer = c.get('customer');
+    const [row] = await c.get('deps').db.select().from(customers).where(eq(customers.id, customer.id));
+    if (!row) throw new DomainError('UNAUTHENTICATED', 'the customer of this token no longer exists');
+    return c.json(
+      { customer_id: row.id, kind: row.kind, role: row.role, email: row.email, claimed_by_id: row.claimedById },
+      200,
+    );
+  });

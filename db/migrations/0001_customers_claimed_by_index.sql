@@ -1,0 +1,1 @@
+CREATE INDEX "customers_claimed_by" ON "customers" USING btree ("claimed_by_id");
