@@ -1,7 +1,11 @@
+import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
+import { createPiiCipher } from '../lib/pii';
+import { createInventory } from './inventory';
+import { createOrderActivities } from './orders';
+import { createHttpPaymentGateway, type PaymentGateway } from './payment-gateway';
 
 /** What activities need from the outside world, injected by the worker (or a test). */
 export interface ActivityDeps {
@@ -10,11 +14,29 @@ export interface ActivityDeps {
   db: Database;
   sql: Sql;
   redis: Redis;
+  /** Defaults to the HTTP gateway at config.payments.gateway_url. */
+  gateway?: PaymentGateway;
 }
 
 /** Every activity the order workflow may call, bound to its dependencies. */
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  const { config } = deps;
+  const gateway =
+    deps.gateway ??
+    createHttpPaymentGateway({
+      baseUrl: config.payments.gateway_url,
+      apiKey: config.payments.gateway_api_key,
+      timeoutMs: config.payments.gateway_timeout_ms,
+    });
+  const inventory = createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis });
+  return createOrderActivities({
+    config,
+    logger: deps.logger,
+    db: deps.db,
+    inventory,
+    gateway,
+    pii: createPiiCipher(config.pii),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -4,6 +4,7 @@ import type { Admin } from 'kafkajs';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
+import type { PiiCipher } from '../lib/pii';
 
 /** Everything a route may use, injected by api/main.ts (or a test). */
 export interface ApiDeps {
@@ -16,10 +17,19 @@ export interface ApiDeps {
   kafkaAdmin: Admin;
 }
 
+/** Who is calling, set by the auth middleware from a verified JWT. */
+export interface Customer {
+  id: string;
+  kind: 'GUEST' | 'USER';
+  role: 'customer' | 'agent' | 'admin';
+}
+
 export interface AppEnv {
   Variables: {
     deps: ApiDeps;
     requestId: string;
     logger: Logger;
+    customer: Customer;
+    pii: PiiCipher;
   };
 }

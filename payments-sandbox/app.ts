@@ -36,7 +36,7 @@ export interface SandboxApp {
 }
 
 type TokenBehaviour =
-  | { kind: 'succeed' }
+  | { kind: 'succeed'; slow?: boolean }
   | { kind: 'decline'; declineCode: string }
   | { kind: 'async'; outcome: 'succeeded' | 'failed' }
   | { kind: 'no_answer' };
@@ -45,6 +45,8 @@ type TokenBehaviour =
 export const TEST_TOKENS: Readonly<Record<string, TokenBehaviour>> = {
   tok_visa: { kind: 'succeed' },
   tok_mastercard: { kind: 'succeed' },
+  // Succeeds, but answers only after the async delay: a charge in flight long enough to crash a worker under it.
+  tok_visaSlow: { kind: 'succeed', slow: true },
   tok_chargeDeclined: { kind: 'decline', declineCode: 'card_declined' },
   tok_chargeDeclinedInsufficientFunds: { kind: 'decline', declineCode: 'insufficient_funds' },
   tok_chargeDeclinedExpiredCard: { kind: 'decline', declineCode: 'expired_card' },
@@ -386,6 +388,7 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
       );
       if (behaviour.kind === 'no_answer') return { kind: 'no_answer' };
       if (behaviour.kind === 'async') scheduleSettlement(charge);
+      if (behaviour.kind === 'succeed' && behaviour.slow) await new Promise((r) => setTimeout(r, opts.asyncDelayMs));
       const status = behaviour.kind === 'succeed' ? 201 : behaviour.kind === 'decline' ? 402 : 202;
       return { kind: 'answer', status, body: publicCharge(charge), replayed: false };
     });

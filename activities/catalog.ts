@@ -1,0 +1,318 @@
+/**
+ * Catalog reads: flight search priced per passenger, one flight, a seat map. The hot path (search) reads the
+ * availability index in Redis and flight rows from a short in-process cache: at most one indexed Postgres query
+ * per leg, none while the cache is warm. The offers engine reuses searchFlights.
+ */
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config';
+import type { Sql } from '../db/client';
+import { DomainError } from '../domain/errors';
+import { money, type Money } from '../domain/money';
+import { priceLeg, type LegPrice } from '../domain/pricing';
+import { seatLockKey, type Cabin, type CabinAvailability, type Inventory } from './inventory';
+
+export interface CatalogDeps {
+  sql: Sql;
+  redis: Redis;
+  config: Pick<AppConfig, 'pricing'>;
+  inventory: Inventory;
+  /** How long flight rows and airports stay cached in process (ms). */
+  cacheTtlMs?: number;
+}
+
+export interface CabinOffer {
+  cabin: Cabin;
+  available: number;
+  price_per_passenger: Money;
+  breakdown: LegPrice;
+}
+
+export interface FlightView {
+  id: string;
+  carrier: string;
+  /** Carrier code and number, as printed on a ticket: "AL100". */
+  flight_number: string;
+  origin: string;
+  destination: string;
+  departure_at: string;
+  arrival_at: string;
+  aircraft: string;
+  duration_minutes: number;
+  status: 'SCHEDULED' | 'CANCELLED' | 'DEPARTED';
+  cabins: CabinOffer[];
+}
+
+export type SeatStatus = 'AVAILABLE' | 'HELD' | 'OCCUPIED' | 'BLOCKED';
+
+export interface SeatView {
+  seat_number: string;
+  cabin: Cabin;
+  status: SeatStatus;
+  characteristics: string[];
+  price: Money;
+}
+
+export interface SeatMap {
+  flight_id: string;
+  aircraft: string;
+  seats: SeatView[];
+}
+
+export interface SearchQuery {
+  origin: string;
+  destination: string;
+  /** UTC calendar day, YYYY-MM-DD. */
+  date: string;
+  passengers: number;
+  /** The request time: prices and "already departed" are judged at it. */
+  now?: Date;
+}
+
+/** A flight row as cached: what pricing needs besides the live availability. */
+interface FlightRow {
+  id: string;
+  carrier: string;
+  flight_number: string;
+  origin: string;
+  destination: string;
+  departure_ms: number;
+  arrival_ms: number;
+  aircraft_type: string;
+  status: FlightView['status'];
+  cabins: { cabin: Cabin; capacity: number; base_fare: number; currency: string }[];
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar day written YYYY-MM-DD (2025-02-30 is not). */
+export function isIsoDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === value;
+}
+
+export const utcToday = (now: Date) => now.toISOString().slice(0, 10);
+
+const CABIN_ORDER: Record<Cabin, number> = { ECONOMY: 0, PREMIUM_ECONOMY: 1, BUSINESS: 2, FIRST: 3 };
+
+/** A tiny TTL cache: flight rows change rarely (a schedule change), availability is never cached here. */
+class TtlCache<V> {
+  private readonly map = new Map<string, { value: V; expires: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 20_000,
+  ) {}
+  get(key: string): V | undefined {
+    const hit = this.map.get(key);
+    if (!hit) return undefined;
+    if (hit.expires < Date.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return hit.value;
+  }
+  set(key: string, value: V): void {
+    if (this.map.size >= this.maxEntries) this.map.clear();
+    this.map.set(key, { value, expires: Date.now() + this.ttlMs });
+  }
+}
+
+const FLIGHT_COLUMNS = (sql: Sql) => sql`
+  f.id, f.carrier, f.flight_number, f.origin, f.destination, f.aircraft_type, f.status,
+  (extract(epoch FROM f.departure_at) * 1000)::float8 AS departure_ms,
+  (extract(epoch FROM f.arrival_at) * 1000)::float8 AS arrival_ms,
+  (SELECT json_agg(json_build_object('cabin', i.cabin, 'capacity', i.capacity, 'base_fare', i.base_fare,
+                                     'currency', i.currency))
+     FROM flight_inventory i WHERE i.flight_id = f.id) AS cabins`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createCatalog(deps: CatalogDeps) {
+  const { sql, redis, inventory } = deps;
+  const pricing = deps.config.pricing;
+  const ttl = deps.cacheTtlMs ?? 30_000;
+  const legCache = new TtlCache<FlightRow[]>(ttl);
+  const flightCache = new TtlCache<FlightRow>(ttl);
+  let airports: { codes: Set<string>; expires: number } | null = null;
+
+  async function airportCodes(refresh = false): Promise<Set<string>> {
+    if (!refresh && airports && airports.expires > Date.now()) return airports.codes;
+    const rows = await sql<{ code: string }[]>`SELECT code FROM airports`;
+    airports = { codes: new Set(rows.map((r) => r.code)), expires: Date.now() + ttl };
+    return airports.codes;
+  }
+
+  /** Whether an airport code is known (a miss reloads the list once, for an airport added a moment ago). */
+  async function isKnownAirport(code: string): Promise<boolean> {
+    if ((await airportCodes()).has(code)) return true;
+    return (await airportCodes(true)).has(code);
+  }
+
+  /** Every cabin of the flight, priced for one adult at the live availability (a search's party all pay this). */
+  function priceCabins(row: FlightRow, avail: CabinAvailability[], now: Date): CabinOffer[] {
+    const live = new Map(avail.map((a) => [a.cabin, a]));
+    return [...row.cabins]
+      .sort((a, b) => CABIN_ORDER[a.cabin] - CABIN_ORDER[b.cabin])
+      .map((c) => {
+        // The index may briefly lag Postgres; pricing needs a figure within 0..capacity.
+        const available = Math.min(c.capacity, Math.max(0, live.get(c.cabin)?.available ?? 0));
+        const breakdown = priceLeg({
+          baseFare: money(c.base_fare, c.currency),
+          available,
+          capacity: c.capacity,
+          passengerType: 'ADT',
+          route: `${row.origin}-${row.destination}`,
+          cabin: c.cabin,
+          now,
+          rules: pricing.rules,
+          taxes: pricing.taxes,
+          childFarePercent: pricing.child_fare_percent,
+          infantFarePercent: pricing.infant_fare_percent,
+        });
+        return { cabin: c.cabin, available, price_per_passenger: breakdown.total, breakdown };
+      });
+  }
+
+  function view(row: FlightRow, cabins: CabinOffer[]): FlightView {
+    return {
+      id: row.id,
+      carrier: row.carrier,
+      flight_number: `${row.carrier}${row.flight_number}`,
+      origin: row.origin,
+      destination: row.destination,
+      departure_at: new Date(row.departure_ms).toISOString(),
+      arrival_at: new Date(row.arrival_ms).toISOString(),
+      aircraft: row.aircraft_type,
+      duration_minutes: Math.round((row.arrival_ms - row.departure_ms) / 60_000),
+      status: row.status,
+      cabins,
+    };
+  }
+
+  async function legRows(origin: string, destination: string, date: string): Promise<FlightRow[]> {
+    const key = `${origin}-${destination}-${date}`;
+    const cached = legCache.get(key);
+    if (cached) return cached;
+    const from = `${date}T00:00:00Z`;
+    const rows = await sql<FlightRow[]>`
+      SELECT ${FLIGHT_COLUMNS(sql)}
+      FROM flights f
+      WHERE f.origin = ${origin} AND f.destination = ${destination}
+        AND f.departure_at >= ${from}::timestamptz AND f.departure_at < ${from}::timestamptz + interval '1 day'
+        AND f.status = 'SCHEDULED'
+      ORDER BY f.departure_at, f.flight_number`;
+    const list = rows.map((r) => ({ ...r, cabins: r.cabins ?? [] }));
+    legCache.set(key, list);
+    for (const r of list) flightCache.set(r.id, r);
+    return list;
+  }
+
+  async function flightRow(id: string): Promise<FlightRow | null> {
+    const cached = flightCache.get(id);
+    if (cached) return cached;
+    const [row] = await sql<FlightRow[]>`SELECT ${FLIGHT_COLUMNS(sql)} FROM flights f WHERE f.id = ${id}`;
+    if (!row) return null;
+    const r = { ...row, cabins: row.cabins ?? [] };
+    flightCache.set(id, r);
+    return r;
+  }
+
+  /** Checks one leg of a search; returns the problems found (empty when it is fine). */
+  async function checkLeg(q: Omit<SearchQuery, 'passengers'>, path = '') {
+    const now = q.now ?? new Date();
+    const issues: { path: string; message: string }[] = [];
+    for (const [field, code] of [
+      ['origin_airport_code', q.origin],
+      ['destination_airport_code', q.destination],
+    ] as const) {
+      if (!(await isKnownAirport(code))) issues.push({ path: path + field, message: `unknown airport ${code}` });
+    }
+    if (q.origin === q.destination) {
+      issues.push({ path: path + 'destination_airport_code', message: 'origin and destination are the same airport' });
+    }
+    if (!isIsoDate(q.date)) issues.push({ path: path + 'date', message: `${q.date} is not a YYYY-MM-DD date` });
+    else if (q.date < utcToday(now)) {
+      issues.push({ path: path + 'date', message: `${q.date} is in the past (UTC today is ${utcToday(now)})` });
+    }
+    return issues;
+  }
+
+  /**
+   * The flights of one leg on a UTC day that have not departed yet, each cabin priced for one (adult) passenger
+   * with the live availability. Unknown airports, a past or malformed date: VALIDATION_FAILED.
+   */
+  async function searchFlights(q: SearchQuery): Promise<FlightView[]> {
+    const now = q.now ?? new Date();
+    const origin = q.origin.toUpperCase();
+    const destination = q.destination.toUpperCase();
+    const issues = await checkLeg({ ...q, origin, destination, now });
+    if (!Number.isSafeInteger(q.passengers) || q.passengers < 1) {
+      issues.push({ path: 'passenger_count', message: 'at least one passenger' });
+    }
+    if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', issues[0]!.message, { issues });
+
+    const rows = (await legRows(origin, destination, q.date)).filter((r) => r.departure_ms > now.getTime());
+    if (rows.length === 0) return [];
+    const avail = await inventory.availabilityMany(rows.map((r) => r.id));
+    return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now)));
+  }
+
+  /** One flight with its cabins priced for one passenger; NOT_FOUND when unknown. */
+  async function getFlight(id: string, opts: { now?: Date } = {}): Promise<FlightView> {
+    if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
+    const row = await flightRow(id.toLowerCase());
+    if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
+    const avail = await inventory.availabilityMany([row.id]);
+    return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date()));
+  }
+
+  /**
+   * Every seat of a flight with its status: BLOCKED (not for sale), OCCUPIED (a sold seat assignment), HELD (a
+   * held seat assignment or a live seat lock), else AVAILABLE.
+   */
+  async function seatMap(flightId: string): Promise<SeatMap> {
+    if (!UUID.test(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
+    const row = await flightRow(flightId.toLowerCase());
+    if (!row) throw new DomainError('NOT_FOUND', `flight ${flightId} was not found`);
+    const currency = row.cabins[0]?.currency ?? pricing.currency;
+    const seats = await sql<
+      {
+        seat_number: string;
+        cabin: Cabin;
+        characteristics: string[];
+        blocked: boolean;
+        price: number;
+        assignment: 'HELD' | 'SOLD' | null;
+      }[]
+    >`
+      SELECT s.seat_number, s.cabin, s.characteristics, s.blocked, s.price, a.status AS assignment
+      FROM flight_seats s
+      LEFT JOIN seat_assignments a ON a.flight_id = s.flight_id AND a.seat_number = s.seat_number
+      WHERE s.flight_id = ${row.id}`;
+    const locks = seats.length > 0 ? await redis.mget(seats.map((s) => seatLockKey(row.id, s.seat_number))) : [];
+    const list = seats.map((s, n): SeatView => {
+      const status: SeatStatus = s.blocked
+        ? 'BLOCKED'
+        : s.assignment === 'SOLD'
+          ? 'OCCUPIED'
+          : s.assignment === 'HELD' || locks[n]
+            ? 'HELD'
+            : 'AVAILABLE';
+      return {
+        seat_number: s.seat_number,
+        cabin: s.cabin,
+        status,
+        characteristics: s.characteristics,
+        price: money(s.price, currency),
+      };
+    });
+    const rowOf = (n: string) => Number.parseInt(n, 10);
+    list.sort((a, b) => rowOf(a.seat_number) - rowOf(b.seat_number) || a.seat_number.localeCompare(b.seat_number));
+    return { flight_id: row.id, aircraft: row.aircraft_type, seats: list };
+  }
+
+  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AppConfig } from '../config';
+import { DomainError } from '../domain/errors';
+import type { Offer } from '../domain/offer';
+import { assignRefs, type TravelerInput } from '../domain/travelers';
+import type { PiiCipher } from '../lib/pii';
+import {
+  CUSTOMER_ID_KEY,
+  ORDER_STATUS_KEY,
+  confirmProposal,
+  orderWorkflowId,
+  type OrderWorkflowInput,
+  type ProposalResult,
+} from '../workflows/messages';
+import type { orderWorkflow } from '../workflows/order';
+
+/** One order per offer: the order id is derived from the offer id, so accepting twice finds the same order. */
+export function orderIdForOffer(offerId: string): string {
+  const h = createHash('sha256').update(`altis-order:${offerId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function workflowInputFromOffer(
+  config: AppConfig,
+  pii: PiiCipher,
+  p: { orderId: string; customerId: string; offer: Offer; travelers: TravelerInput[]; contact: unknown },
+): OrderWorkflowInput {
+  const { offer } = p;
+  return {
+    orderId: p.orderId,
+    customerId: p.customerId,
+    source: 'OFFER',
+    offerId: offer.id,
+    currency: offer.price.total.currency,
+    totalAmount: offer.price.total.amount,
+    segments: offer.segments.map((s) => ({
+      flightId: s.flight_id,
+      cabin: s.cabin,
+      carrier: s.carrier,
+      flightNumber: s.flight_number,
+      origin: s.origin,
+      destination: s.destination,
+      departureAt: s.departure_at,
+      arrivalAt: s.arrival_at,
+    })),
+    travelers: assignRefs(p.travelers).map((t) => ({
+      ref: t.ref,
+      ptc: t.ptc,
+      firstName: pii.encrypt(t.first_name.trim()),
+      lastName: pii.encrypt(t.last_name.trim()),
+      dateOfBirth: t.date_of_birth ? pii.encrypt(t.date_of_birth) : null,
+      gender: t.gender ?? null,
+    })),
+    items: offer.items.map((i) => ({
+      productType: i.product_type,
+      productCode: i.product_code,
+      flightId: i.flight_id,
+      passengerRef: i.passenger_ref,
+      amount: i.price.amount,
+      currency: i.price.currency,
+    })),
+    contact: p.contact ? pii.encrypt(JSON.stringify(p.contact)) : null,
+    holdSeconds: config.orders.hold_seconds,
+    paymentTimeoutSeconds: config.orders.payment_timeout_seconds,
+    archiveGraceSeconds: config.orders.archive_grace_seconds,
+  };
+}
+
+/**
+ * Starts the order workflow and waits for its hold, in one call (update-with-start). A second accept of the
+ * same offer reaches the same running workflow and gets the same order back.
+ */
+export async function startOrder(
+  temporal: Client,
+  config: AppConfig,
+  input: OrderWorkflowInput,
+): Promise<ProposalResult | { outcome: 'CLOSED' }> {
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+    workflowId: orderWorkflowId(input.orderId),
+    taskQueue: config.temporal.task_queue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: CUSTOMER_ID_KEY, value: input.customerId },
+      { key: ORDER_STATUS_KEY, value: 'PROPOSED' },
+    ],
+  });
+  try {
+    return await temporal.workflow.executeUpdateWithStart(confirmProposal, { startWorkflowOperation });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'CLOSED' };
+    throw err;
+  }
+}
+
+/** Turns a workflow's refusal of an update into the domain error the API answers with. */
+export function updateRejection(err: unknown): DomainError | null {
+  if (!(err instanceof WorkflowUpdateFailedError)) return null;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === 'HOLD_EXPIRED') return new DomainError('HOLD_EXPIRED', cause.message);
+    if (cause.type === 'INVALID_STATE') return new DomainError('INVALID_STATE', cause.message);
+    if (cause.type === 'SOLD_OUT') return new DomainError('SOLD_OUT', cause.message);
+  }
+  return null;
+}

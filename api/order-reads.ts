@@ -1,0 +1,162 @@
+import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/client';
+import { boardingPasses, orderItems, orders, payments, tickets, travelers } from '../db/schema';
+import { DomainError } from '../domain/errors';
+import type { PiiCipher } from '../lib/pii';
+import { getOrderState, orderWorkflowId, type OrderSegment, type OrderView } from '../workflows/messages';
+import type { Customer } from './deps';
+
+type OrderRow = typeof orders.$inferSelect;
+
+/** Reads for the order routes: Postgres is the record, the workflow query adds the live view. */
+export interface OrderReadDeps {
+  db: Database;
+  temporal: Client;
+  pii: PiiCipher;
+}
+
+/** The order if the caller may see it; another customer's order is reported as not found (no existence leak). */
+export async function findOwnedOrder(
+  db: Database,
+  id: string,
+  customer: Customer,
+  owners: string[],
+): Promise<OrderRow> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, id));
+  const visible = row && (customer.role !== 'customer' || owners.includes(row.customerId));
+  if (!visible) throw new DomainError('NOT_FOUND', `order ${id} was not found`);
+  return row;
+}
+
+async function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
+  try {
+    return await temporal.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderState);
+  } catch {
+    return null; // closed long ago, or Temporal unreachable: the Postgres record still answers
+  }
+}
+
+const money = (amount: number, currency: string) => ({ amount, currency });
+
+export async function orderResource(deps: OrderReadDeps, row: OrderRow, opts: { live?: boolean } = {}) {
+  const [pax, items, pays, live] = await Promise.all([
+    deps.db.select().from(travelers).where(eq(travelers.orderId, row.id)).orderBy(asc(travelers.position)),
+    deps.db.select().from(orderItems).where(eq(orderItems.orderId, row.id)),
+    deps.db.select().from(payments).where(eq(payments.orderId, row.id)).orderBy(asc(payments.attempt)),
+    opts.live === false ? Promise.resolve(null) : liveView(deps.temporal, row.id),
+  ]);
+  const segments = ((row.offer as { segments?: OrderSegment[] } | null)?.segments ?? []).map((s) => ({
+    flight_id: s.flightId,
+    carrier: s.carrier,
+    flight_number: s.flightNumber,
+    origin: s.origin,
+    destination: s.destination,
+    departure_at: s.departureAt,
+    arrival_at: s.arrivalAt,
+    cabin: s.cabin,
+  }));
+  return {
+    id: row.id,
+    status: row.status,
+    source: row.source,
+    offer_id: row.offerId,
+    customer_id: row.customerId,
+    total: money(row.totalAmount, row.currency),
+    expires_at: row.expiresAt.toISOString(),
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    segments,
+    travelers: pax.map((t) => ({
+      id: t.id,
+      ptc: t.ptc,
+      first_name: deps.pii.decrypt(t.firstName),
+      last_name: deps.pii.decrypt(t.lastName),
+      date_of_birth: t.dateOfBirth ? deps.pii.decrypt(t.dateOfBirth) : null,
+      gender: t.gender,
+    })),
+    items: items.map((i) => ({
+      id: i.id,
+      product_type: i.productType,
+      product_code: i.productCode,
+      flight_id: i.flightId,
+      traveler_id: i.travelerId,
+      cabin: i.cabin,
+      seat_number: i.seatNumber,
+      price: money(i.amount, i.currency),
+    })),
+    payments: pays.map((p) => ({
+      attempt: p.attempt,
+      status: p.status,
+      charge_id: p.chargeId,
+      decline_code: p.declineCode,
+      amount: money(p.amount, p.currency),
+    })),
+    live: live
+      ? { status: live.status, expires_at: live.expiresAt, payment: live.payment, history: live.history }
+      : null,
+  };
+}
+
+export type OrderResource = Awaited<ReturnType<typeof orderResource>>;
+
+/** Opaque cursor over (created_at, id), newest first. */
+export const encodeCursor = (row: { createdAt: Date; id: string }) =>
+  Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt, id };
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'the cursor is not valid', {
+      issues: [{ path: 'cursor', message: 'not a cursor' }],
+    });
+  }
+}
+
+export async function listOrders(db: Database, owners: string[], limit: number, cursor?: string) {
+  const conditions: (SQL | undefined)[] = [inArray(orders.customerId, owners)];
+  if (cursor) {
+    const c = decodeCursor(cursor);
+    conditions.push(or(lt(orders.createdAt, c.createdAt), and(eq(orders.createdAt, c.createdAt), lt(orders.id, c.id))));
+  }
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...conditions))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { page, next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+}
+
+export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
+  const [docs, passes] = await Promise.all([
+    deps.db.select().from(tickets).where(eq(tickets.orderId, row.id)).orderBy(asc(tickets.number)),
+    deps.db.select().from(boardingPasses).where(eq(boardingPasses.orderId, row.id)),
+  ]);
+  return {
+    order_id: row.id,
+    status: row.status,
+    tickets: docs
+      .filter((d) => d.kind === 'TKT')
+      .map((d) => ({
+        number: d.number,
+        traveler_id: d.travelerId,
+        flight_ids: d.flightIds,
+        issued_at: d.issuedAt.toISOString(),
+      })),
+    emds: docs
+      .filter((d) => d.kind === 'EMD')
+      .map((d) => ({
+        number: d.number,
+        traveler_id: d.travelerId,
+        order_item_id: d.orderItemId,
+        flight_ids: d.flightIds,
+      })),
+    boarding_passes: passes.map((p) => ({ traveler_id: p.travelerId, flight_id: p.flightId, bcbp: p.bcbp })),
+  };
+}

@@ -1,0 +1,92 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { webhookEvents } from '../../db/schema';
+import { DomainError } from '../../domain/errors';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../domain/webhook-signature';
+import { orderWorkflowId, paymentNotification } from '../../workflows/messages';
+import { createRouter } from '../router';
+
+const eventSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.enum(['charge.succeeded', 'charge.failed']),
+  created: z.number().int(),
+  data: z.object({
+    charge: z.object({
+      id: z.string().min(1),
+      order_id: z.string().uuid(),
+      status: z.string(),
+      decline_code: z.string().nullable().optional(),
+    }),
+  }),
+});
+
+const route = createRoute({
+  method: 'post',
+  path: '/payments',
+  tags: ['webhooks'],
+  summary: 'Payment provider events, HMAC-signed (Altis-Signature: t=<unix>,v1=<hex>); replay-safe',
+  request: {
+    headers: z.object({ [WEBHOOK_SIGNATURE_HEADER.toLowerCase()]: z.string().optional() }),
+  },
+  responses: {
+    200: {
+      description: 'accepted (also for a duplicate delivery, which changes nothing)',
+      content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } },
+    },
+    400: { description: 'malformed event' },
+    401: { description: 'missing, forged or stale signature' },
+  },
+});
+
+/**
+ * The provider's webhook becomes a signal to the order's workflow. The signature covers the raw body and a
+ * timestamp (older than the tolerance is refused: a replayed capture fails). A duplicate delivery is recorded
+ * once and signalled again harmlessly: the workflow ignores an event id it has seen.
+ */
+export const webhooks = createRouter().openapi(route, async (c) => {
+  const { config, db, temporal, logger } = c.get('deps');
+  const rawBody = await c.req.text();
+  const verdict = verifyWebhook({
+    secret: config.payments.webhook_secret,
+    rawBody,
+    header: c.req.header(WEBHOOK_SIGNATURE_HEADER),
+    nowSeconds: Math.floor(Date.now() / 1000),
+    toleranceSeconds: config.payments.webhook_tolerance_seconds,
+  });
+  if (!verdict.ok) throw new DomainError('UNAUTHENTICATED', `webhook signature rejected: ${verdict.reason}`);
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody);
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'the webhook body is not JSON');
+  }
+  const result = eventSchema.safeParse(parsed);
+  if (!result.success) {
+    // Events we do not act on are acknowledged so the provider stops retrying them.
+    const type = (parsed as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && !type.startsWith('charge.succeeded') && !type.startsWith('charge.failed')) {
+      return c.json({ received: true, duplicate: false }, 200);
+    }
+    throw new DomainError('VALIDATION_FAILED', 'the webhook event is malformed', { issues: result.error.issues });
+  }
+  const event = result.data;
+  const charge = event.data.charge;
+  const inserted = await db
+    .insert(webhookEvents)
+    .values({ id: event.id, type: event.type, orderId: charge.order_id, payload: event })
+    .onConflictDoNothing()
+    .returning({ id: webhookEvents.id });
+  try {
+    await temporal.workflow.getHandle(orderWorkflowId(charge.order_id)).signal(paymentNotification, {
+      eventId: event.id,
+      chargeId: charge.id,
+      outcome: event.type === 'charge.succeeded' ? 'succeeded' : 'failed',
+      declineCode: charge.decline_code ?? null,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    logger.warn({ order_id: charge.order_id, event_id: event.id }, 'payment event for an order that is no longer open');
+  }
+  return c.json({ received: true, duplicate: inserted.length === 0 }, 200);
+});

@@ -1,0 +1,42 @@
+import type { Redis } from 'ioredis';
+import type { Offer } from '../domain/offer';
+
+/**
+ * Offers live in Redis for their life (15 minutes). A small tombstone outlives each one for a day, so that a
+ * late accept answers 410 Gone (expired) rather than 404 (never existed).
+ */
+const offerKey = (id: string) => `offer:{${id}}`;
+const tombstoneKey = (id: string) => `offer-gone:{${id}}`;
+const TOMBSTONE_SECONDS = 24 * 3600;
+
+export type OfferLookup = { state: 'live'; offer: Offer } | { state: 'expired' } | { state: 'unknown' };
+
+export async function saveOffers(redis: Redis, offers: Offer[], ttlSeconds: number): Promise<void> {
+  if (offers.length === 0) return;
+  const pipeline = redis.multi();
+  for (const offer of offers) {
+    pipeline.set(offerKey(offer.id), JSON.stringify(offer), 'EX', Math.ceil(ttlSeconds));
+    pipeline.set(tombstoneKey(offer.id), offer.expires_at, 'EX', TOMBSTONE_SECONDS);
+  }
+  await pipeline.exec();
+}
+
+export async function loadOffer(redis: Redis, id: string, now = new Date()): Promise<OfferLookup> {
+  const [raw, tomb] = await redis.mget(offerKey(id), tombstoneKey(id));
+  if (raw) {
+    const offer = JSON.parse(raw) as Offer;
+    if (Date.parse(offer.expires_at) <= now.getTime()) return { state: 'expired' };
+    return { state: 'live', offer };
+  }
+  return tomb ? { state: 'expired' } : { state: 'unknown' };
+}
+
+/** Changes an offer's lifecycle status, keeping its remaining time to live. False when it is gone. */
+export async function setOfferStatus(redis: Redis, id: string, status: Offer['status']): Promise<boolean> {
+  const raw = await redis.get(offerKey(id));
+  if (!raw) return false;
+  const offer = JSON.parse(raw) as Offer;
+  offer.status = status;
+  const result = await redis.set(offerKey(id), JSON.stringify(offer), 'KEEPTTL', 'XX');
+  return result === 'OK';
+}

@@ -1,0 +1,66 @@
+import type { Money } from './money';
+import type { PassengerType } from './pricing';
+
+/**
+ * An offer: a priced, time-limited proposal (15 minutes) stored in Redis. Accepting it within its life turns
+ * it into an order at exactly this price. This type is the contract between the offer engine and the order
+ * workflow.
+ */
+export type OfferStatus = 'ACTIVE' | 'ACCEPTED' | 'CANCELLED';
+
+export interface OfferSegment {
+  flight_id: string;
+  carrier: string;
+  flight_number: string;
+  origin: string;
+  destination: string;
+  departure_at: string; // ISO 8601 UTC
+  arrival_at: string;
+  cabin: string; // ECONOMY | PREMIUM_ECONOMY | BUSINESS | FIRST
+  direction: 'OUTBOUND' | 'INBOUND';
+}
+
+export interface OfferPassengers {
+  adults: number;
+  children: number;
+  infants: number;
+}
+
+/** One priced thing in the offer: the flight for one passenger on one segment, or one ancillary. */
+export interface OfferItem {
+  id: string;
+  product_type: 'Flight' | 'Seat' | 'Bag' | 'Meal' | 'Lounge' | 'CarbonOffset' | 'Insurance' | 'FastTrack';
+  product_code: string;
+  flight_id: string | null; // null for per-order products (insurance)
+  passenger_ref: string; // "ADT1", "CHD1", "INF1": matched to travelers at acceptance, in order
+  ptc: PassengerType;
+  price: Money; // total for this item, taxes included
+}
+
+export interface Offer {
+  id: string;
+  status: OfferStatus;
+  created_at: string;
+  expires_at: string;
+  bundle: { code: string; name: string };
+  rank: number;
+  search: {
+    origin: string;
+    destination: string;
+    departure_date: string;
+    return_date: string | null;
+    cabin: string;
+    passengers: OfferPassengers;
+  };
+  segments: OfferSegment[];
+  items: OfferItem[];
+  price: {
+    currency: string;
+    total: Money;
+    /** Per passenger type: fare breakdown per segment and the ancillaries. */
+    breakdown: unknown;
+  };
+}
+
+/** Seats needed on each segment: infants travel on a lap. */
+export const seatsNeeded = (p: OfferPassengers) => p.adults + p.children;

@@ -1,0 +1,39 @@
+import { DomainError } from './errors';
+
+/** The order lifecycle (seeds/altis-architecture.md, "Order Lifecycle"). */
+export const ORDER_STATUSES = [
+  'PROPOSED',
+  'PAYMENT_PENDING',
+  'PAID',
+  'FULFILLED',
+  'ARCHIVED',
+  'EXPIRED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PROPOSED: ['PAYMENT_PENDING', 'EXPIRED', 'CANCELLED'],
+  PAYMENT_PENDING: ['PAID', 'PROPOSED', 'EXPIRED', 'CANCELLED'],
+  PAID: ['FULFILLED', 'CANCELLED'],
+  FULFILLED: ['ARCHIVED', 'CANCELLED'],
+  ARCHIVED: [],
+  EXPIRED: [],
+  CANCELLED: [],
+};
+
+export const isTerminal = (s: OrderStatus) => TRANSITIONS[s].length === 0;
+export const canTransition = (from: OrderStatus, to: OrderStatus) => TRANSITIONS[from].includes(to);
+
+export function assertTransition(from: OrderStatus, to: OrderStatus): void {
+  if (!canTransition(from, to)) {
+    throw new DomainError('INVALID_STATE', `an order cannot go from ${from} to ${to}`, { from, to });
+  }
+}
+
+/** Holds inventory (seats counted, not yet sold): the states in which expiry or cancel must release. */
+export const holdsInventory = (s: OrderStatus) => s === 'PROPOSED' || s === 'PAYMENT_PENDING';
+/** Money was taken: cancelling refunds. */
+export const isPaid = (s: OrderStatus) => s === 'PAID' || s === 'FULFILLED';
+
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;

@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowBundle } from '../support/services';
+
+// Histories recorded from real runs (RECORD_HISTORIES=1 npm test -- test/integration/order-workflow.test.ts).
+// Replaying them against today's workflow code fails on any change that would break running orders: such a
+// change must go behind patched().
+const dir = new URL('../histories', import.meta.url).pathname;
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+describe('replay of recorded order histories', () => {
+  it('has recorded histories for the main paths', () => {
+    expect(files.sort()).toEqual(
+      expect.arrayContaining([
+        'async-webhook.json',
+        'cancel-after-payment.json',
+        'cancel-before-payment.json',
+        'decline-then-success.json',
+        'expired.json',
+        'happy-path.json',
+      ]),
+    );
+  });
+
+  it('replays every recorded history deterministically with the current workflow code', async () => {
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'))),
+    }));
+    const outcomes: { id: string; error?: unknown }[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
+      outcomes.push({ id: result.workflowId, error: result.error });
+    }
+    expect(outcomes).toHaveLength(files.length);
+    for (const o of outcomes) expect(o.error, `${o.id} no longer replays`).toBeUndefined();
+  });
+});

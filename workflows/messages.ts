@@ -1,0 +1,116 @@
+/**
+ * The order workflow's messages: its input, queries, updates and signals. Side-effect free, imported by both
+ * the workflow and the API (which never imports workflow bodies).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OrderStatus } from '../domain/order';
+import type { PassengerType } from '../domain/pricing';
+
+export { orderWorkflowId } from '../domain/order';
+
+export interface OrderSegment {
+  flightId: string;
+  cabin: string;
+  carrier: string;
+  flightNumber: string;
+  origin: string;
+  destination: string;
+  departureAt: string; // ISO 8601 UTC
+  arrivalAt: string;
+}
+
+/** Names and dates of birth arrive encrypted (lib/pii.ts): no passenger data in clear in workflow history. */
+export interface OrderTraveler {
+  ref: string; // "ADT1", "CHD1", "INF1"
+  ptc: PassengerType;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string | null;
+  gender: 'M' | 'F' | 'X' | null;
+}
+
+export interface OrderItemInput {
+  productType: string;
+  productCode: string;
+  flightId: string | null;
+  passengerRef: string;
+  amount: number;
+  currency: string;
+}
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  customerId: string;
+  source: 'OFFER' | 'TRIP';
+  offerId: string | null;
+  currency: string;
+  totalAmount: number;
+  segments: OrderSegment[];
+  travelers: OrderTraveler[];
+  items: OrderItemInput[];
+  contact: string | null; // encrypted JSON { email, phone }
+  holdSeconds: number;
+  paymentTimeoutSeconds: number;
+  archiveGraceSeconds: number;
+}
+
+export interface PaymentView {
+  attempt: number;
+  status: 'CHARGING' | 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'VOIDED' | 'REFUNDED';
+  chargeId: string | null;
+  declineCode: string | null;
+}
+
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus;
+  expiresAt: string;
+  payment: PaymentView | null;
+  history: { status: OrderStatus; at: string }[];
+}
+
+export type ProposalResult =
+  | { outcome: 'PROPOSED'; created: boolean; order: OrderView }
+  | { outcome: 'SOLD_OUT'; details: unknown }
+  | { outcome: 'FAILED'; reason: string };
+
+export interface PaymentRequest {
+  paymentToken: string;
+}
+
+export interface PaymentResult {
+  status: 'PAID' | 'PAYMENT_PENDING' | 'DECLINED';
+  declineCode: string | null;
+  order: OrderView;
+}
+
+export interface CancelRequest {
+  reason: string;
+}
+
+/** A payment provider's webhook, verified by the API and passed on as a signal. */
+export interface PaymentNotification {
+  eventId: string;
+  chargeId: string;
+  outcome: 'succeeded' | 'failed';
+  declineCode: string | null;
+}
+
+/** Failure types a validator or handler may reject with; the API maps each to its HTTP status. */
+export const REJECTIONS = {
+  HOLD_EXPIRED: 'HOLD_EXPIRED',
+  INVALID_STATE: 'INVALID_STATE',
+  SOLD_OUT: 'SOLD_OUT',
+} as const;
+
+/** Registered on the Temporal server by scripts/infra.sh, so operators can filter orders in the Web UI. */
+export const ORDER_STATUS_KEY = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const CUSTOMER_ID_KEY = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+
+export const getOrderState = defineQuery<OrderView>('getOrderState');
+/** Sent with the workflow's start (update-with-start): answers once the hold has succeeded or failed. */
+export const confirmProposal = defineUpdate<ProposalResult>('confirmProposal');
+export const startPayment = defineUpdate<PaymentResult, [PaymentRequest]>('startPayment');
+export const cancelOrder = defineUpdate<OrderView, [CancelRequest]>('cancelOrder');
+export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');
