@@ -134,19 +134,22 @@ export function createCatalog(deps: CatalogDeps) {
   const ttl = deps.cacheTtlMs ?? 30_000;
   const legCache = new TtlCache<FlightRow[]>(ttl);
   const flightCache = new TtlCache<FlightRow>(ttl);
-  let airports: { codes: Set<string>; expires: number } | null = null;
+  let airports: { codes: Set<string>; loaded: number } | null = null;
 
-  async function airportCodes(refresh = false): Promise<Set<string>> {
-    if (!refresh && airports && airports.expires > Date.now()) return airports.codes;
+  async function airportCodes(maxAgeMs: number): Promise<Set<string>> {
+    if (airports && Date.now() - airports.loaded < maxAgeMs) return airports.codes;
     const rows = await sql<{ code: string }[]>`SELECT code FROM airports`;
-    airports = { codes: new Set(rows.map((r) => r.code)), expires: Date.now() + ttl };
+    airports = { codes: new Set(rows.map((r) => r.code)), loaded: Date.now() };
     return airports.codes;
   }
 
-  /** Whether an airport code is known (a miss reloads the list once, for an airport added a moment ago). */
+  /**
+   * Whether an airport code is known. A miss reloads the list (an airport added a moment ago), at most once a
+   * second, so a stream of made-up codes does not become a stream of queries.
+   */
   async function isKnownAirport(code: string): Promise<boolean> {
-    if ((await airportCodes()).has(code)) return true;
-    return (await airportCodes(true)).has(code);
+    if ((await airportCodes(ttl)).has(code)) return true;
+    return (await airportCodes(1_000)).has(code);
   }
 
   /** Every cabin of the flight, priced for one adult at the live availability (a search's party all pay this). */

@@ -455,21 +455,15 @@ export function createInventory(deps: InventoryDeps) {
   }
 
   /** Deletes the owner's Redis seat locks (compare-and-delete, so another owner's lock is never touched). */
-  async function dropSeatLocks(ownerId: string, seats?: { flightId: string; seatNumber: string }[]): Promise<void> {
-    const members = seats
-      ? seats.map((s) => `${s.flightId}|${s.seatNumber}`)
-      : await redis.smembers(ownerLocksKey(ownerId));
+  async function dropSeatLocks(ownerId: string): Promise<void> {
+    const members = await redis.smembers(ownerLocksKey(ownerId));
     await Promise.all(
       members.map((m) => {
         const [flightId, seat] = m.split('|') as [string, string];
         return redis.altisSeatUnlock(seatLockKey(flightId, seat), ownerId);
       }),
     );
-    if (seats) {
-      if (members.length > 0) await redis.srem(ownerLocksKey(ownerId), ...members);
-    } else {
-      await redis.del(ownerLocksKey(ownerId));
-    }
+    await redis.del(ownerLocksKey(ownerId));
   }
 
   // ------------------------------------------------------------------------------------------------------------
