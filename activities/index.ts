@@ -4,8 +4,9 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from './inventory';
-import { createOrderActivities } from './orders';
+import { createOrderActivities, nonRetryableDomainErrors } from './orders';
 import { createHttpPaymentGateway, type PaymentGateway } from './payment-gateway';
+import { createTripActivities } from './trips';
 
 /** What activities need from the outside world, injected by the worker (or a test). */
 export interface ActivityDeps {
@@ -29,14 +30,18 @@ export function createActivities(deps: ActivityDeps) {
       timeoutMs: config.payments.gateway_timeout_ms,
     });
   const inventory = createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis });
-  return createOrderActivities({
-    config,
-    logger: deps.logger,
-    db: deps.db,
-    inventory,
-    gateway,
-    pii: createPiiCipher(config.pii),
-  });
+  return {
+    ...createOrderActivities({
+      config,
+      logger: deps.logger,
+      db: deps.db,
+      redis: deps.redis,
+      inventory,
+      gateway,
+      pii: createPiiCipher(config.pii),
+    }),
+    ...nonRetryableDomainErrors(createTripActivities({ db: deps.db, redis: deps.redis, inventory })),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -8,17 +8,20 @@ import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import type { OrderStatus } from '../domain/order';
 import { ticketDocumentsFor } from '../domain/tickets';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import type { OrderSegment, OrderWorkflowInput } from '../workflows/messages';
 import type { Inventory, Cabin } from './inventory';
 import { appendEvents, type DomainEvent } from './outbox';
+import { publishSeatEvents } from './seat-events';
 import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
 
 export interface OrderActivityDeps {
   config: AppConfig;
   logger: Logger;
   db: Database;
+  redis: Redis;
   inventory: Inventory;
   gateway: PaymentGateway;
   pii: PiiCipher;
@@ -31,8 +34,8 @@ export interface ChargeOutcome {
 }
 
 /** Seats to hold per segment: every traveler but infants, who fly on a lap. */
-export function holdItems(input: Pick<OrderWorkflowInput, 'segments' | 'travelers'>) {
-  const seated = input.travelers.filter((t) => t.ptc !== 'INF').length;
+export function holdItems(input: Pick<OrderWorkflowInput, 'segments' | 'travelers' | 'seatCount'>) {
+  const seated = input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length;
   return input.segments.map((s) => ({ flightId: s.flightId, cabin: s.cabin as Cabin, quantity: seated }));
 }
 
@@ -106,7 +109,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 }
 
 function orderActivities(deps: OrderActivityDeps) {
-  const { db, inventory, gateway, pii, config, logger } = deps;
+  const { db, redis, inventory, gateway, pii, config, logger } = deps;
+  type Seat = { flightId: string; seatNumber: string };
 
   /** Transition plus its events, in one transaction; the events are written only when the state changed. */
   async function recordTransition(
@@ -151,7 +155,7 @@ function orderActivities(deps: OrderActivityDeps) {
             totalAmount: input.totalAmount,
             expiresAt: new Date(expiresAt),
             contact: input.contact,
-            offer: { segments: input.segments },
+            offer: { segments: input.segments, fares: input.fares ?? null },
             createdAt: at,
             updatedAt: at,
           });
@@ -314,6 +318,10 @@ function orderActivities(deps: OrderActivityDeps) {
     /** PAYMENT_PENDING → PAID: the held seats become sold, with OrderPaid. */
     async markPaid(p: { orderId: string; attempt: number; chargeId: string; at: string }) {
       const at = new Date(p.at);
+      const seats: Seat[] = await db
+        .select({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber })
+        .from(seatAssignments)
+        .where(and(eq(seatAssignments.orderId, p.orderId), eq(seatAssignments.status, 'HELD')));
       const changed = await recordTransition(
         p.orderId,
         ['PAYMENT_PENDING'],
@@ -329,6 +337,7 @@ function orderActivities(deps: OrderActivityDeps) {
         },
       );
       await inventory.sellIndex(p.orderId);
+      if (changed) await publishSeatEvents(redis, 'seat.sold', seats);
       return changed;
     },
 
@@ -343,6 +352,7 @@ function orderActivities(deps: OrderActivityDeps) {
     /** The hold ran out: EXPIRED, seats and seat locks released, with OrderExpired. */
     async expireOrder(p: { orderId: string; at: string }) {
       const at = new Date(p.at);
+      let freed: Seat[] = [];
       await recordTransition(
         p.orderId,
         ['PROPOSED', 'PAYMENT_PENDING'],
@@ -350,10 +360,11 @@ function orderActivities(deps: OrderActivityDeps) {
         at,
         [event('OrderExpired', p.orderId, at)],
         async (tx) => {
-          await inventory.releaseInTx(tx, p.orderId);
+          freed = (await inventory.releaseInTx(tx, p.orderId)).seats;
         },
       );
       await inventory.releaseIndex(p.orderId);
+      await publishSeatEvents(redis, 'seat.released', freed);
     },
 
     /** Cancels: before payment releases; after payment refunds first (the compensation), then releases. */
@@ -364,6 +375,7 @@ function orderActivities(deps: OrderActivityDeps) {
       refund: { chargeId: string; amount: number; currency: string } | null;
     }) {
       const at = new Date(p.at);
+      let freed: Seat[] = [];
       let refundId: string | null = null;
       if (p.refund) {
         const refund = await gateway.refund({ chargeId: p.refund.chargeId, idempotencyKey: `refund-${p.orderId}` });
@@ -386,7 +398,7 @@ function orderActivities(deps: OrderActivityDeps) {
         at,
         events,
         async (tx) => {
-          await inventory.releaseInTx(tx, p.orderId);
+          freed = (await inventory.releaseInTx(tx, p.orderId)).seats;
           if (p.refund) {
             await tx
               .update(payments)
@@ -396,6 +408,7 @@ function orderActivities(deps: OrderActivityDeps) {
         },
       );
       await inventory.releaseIndex(p.orderId);
+      await publishSeatEvents(redis, 'seat.released', freed);
       return { refundId };
     },
 

@@ -3,32 +3,32 @@ import { requestId } from 'hono/request-id';
 import { createPiiCipher } from '../lib/pii';
 import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
+import { createApiMetrics } from './metrics';
+import { metricsEndpoint, observeRequests, orderLogContext } from './observability';
 import { rateLimitByIp } from './middleware/rate-limit';
 import { createRouter } from './router';
+import { adminAnalytics } from './routes/admin-analytics';
 import { auth } from './routes/auth';
 import { flights } from './routes/flights';
 import { health } from './routes/health';
+import { offers } from './routes/offers';
+import { flightStream } from './routes/flight-stream';
 import { orders } from './routes/orders';
+import { trips } from './routes/trips';
 import { webhooks } from './routes/webhooks';
+
+/** Routes that name an order: their request log carries order_id (api/observability.ts). */
+const ORDER_PATHS = ['/v1/orders/:id', '/v1/orders/:id/*', '/v1/offers/:id/accept', '/v1/holds/trip/:trip_id/*'];
 
 /** Builds the Hono app: request id, request log, deps, routes, one JSON error shape. Tests build the same app. */
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
   const pii = createPiiCipher(deps.config.pii);
+  const metrics = createApiMetrics(deps);
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
-  app.use('*', async (c, next) => {
-    const logger = deps.logger.child({ request_id: c.get('requestId') });
-    c.set('deps', deps);
-    c.set('logger', logger);
-    c.set('pii', pii);
-    const started = performance.now();
-    await next();
-    logger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
-  });
+  app.use('*', observeRequests(deps, pii, metrics));
+  for (const path of ORDER_PATHS) app.use(path, orderLogContext);
   app.use('*', rateLimitByIp);
   app.use(
     '*',
@@ -38,11 +38,16 @@ export function createApp(deps: ApiDeps) {
     }),
   );
 
+  app.get('/metrics', metricsEndpoint(metrics));
   app.route('/health', health);
   app.route('/v1/auth', auth);
   app.route('/v1/flights', flights);
+  app.route('/v1/flights', flightStream);
+  app.route('/v1/offers', offers); // before /v1: POST /v1/offers/:id/accept falls through to the orders router
   app.route('/v1', orders);
+  app.route('/v1', trips);
   app.route('/v1/webhooks', webhooks);
+  app.route('/v1/admin/analytics', adminAnalytics);
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);

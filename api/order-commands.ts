@@ -5,9 +5,9 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../config';
-import { DomainError } from '../domain/errors';
+import { DomainError, ERROR_STATUS, type ErrorCode } from '../domain/errors';
 import type { Offer } from '../domain/offer';
 import { assignRefs, type TravelerInput } from '../domain/travelers';
 import type { PiiCipher } from '../lib/pii';
@@ -104,11 +104,10 @@ export async function startOrder(
 /** Turns a workflow's refusal of an update into the domain error the API answers with. */
 export function updateRejection(err: unknown): DomainError | null {
   if (!(err instanceof WorkflowUpdateFailedError)) return null;
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure) {
-    if (cause.type === 'HOLD_EXPIRED') return new DomainError('HOLD_EXPIRED', cause.message);
-    if (cause.type === 'INVALID_STATE') return new DomainError('INVALID_STATE', cause.message);
-    if (cause.type === 'SOLD_OUT') return new DomainError('SOLD_OUT', cause.message);
+  // A validator's or handler's own rejection, or an activity's non-retryable domain failure inside the handler.
+  const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+  if (cause instanceof ApplicationFailure && cause.type && cause.type in ERROR_STATUS) {
+    return new DomainError(cause.type as ErrorCode, cause.message, cause.details?.[0] ?? undefined);
   }
   return null;
 }

@@ -59,7 +59,12 @@ const port = z.number().int().min(1).max(65535);
 
 export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'production']),
-  server: z.strictObject({ port, host: z.string(), body_limit_bytes: z.number().int().positive() }),
+  server: z.strictObject({
+    port,
+    host: z.string(),
+    body_limit_bytes: z.number().int().positive(),
+    sse_heartbeat_ms: z.number().int().min(100),
+  }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     pretty: z.boolean(),
@@ -133,7 +138,25 @@ export const configSchema = z.strictObject({
     ),
   }),
   smtp: z.strictObject({ host: z.string(), port, from: z.string() }),
+  outbox: z.strictObject({
+    batch_size: z.number().int().min(1).max(5000),
+    poll_interval_ms: z.number().int().min(10),
+    retry_max_ms: z.number().int().min(10),
+    topic_partitions: z.number().int().min(1),
+  }),
+  consumers: z.strictObject({
+    max_attempts: z.number().int().min(1),
+    retry_base_ms: z.number().int().min(0),
+  }),
   otel: z.strictObject({ otlp_endpoint: z.string() }),
+  metrics: z.strictObject({
+    host: z.string().min(1),
+    /** The worker's prom-client metrics (GET /metrics); 0 turns the server off. */
+    worker_port: z.number().int().min(0).max(65535),
+    /** The Temporal Core SDK's own Prometheus exporter in the worker; 0 turns it off. */
+    temporal_port: z.number().int().min(0).max(65535),
+    db_cache_ms: z.number().int().min(0),
+  }),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -54,42 +54,55 @@ export function validateTravelers(
       issues.push({ path: 'travelers', message: `the offer is priced for ${want[ptc]} ${ptc}, got ${count(ptc)}` });
     }
   }
-  travelers.forEach((t, i) => {
-    for (const field of ['first_name', 'last_name'] as const) {
-      const value = t[field].trim();
-      if (value.length === 0 || value.length > MAX_NAME || !TICKETABLE.test(value)) {
+  travelers.forEach((t, i) => issues.push(...travelerIssues(t, i, firstDeparture)));
+  if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', 'the travelers do not fit the offer', { issues });
+}
+
+/** What is wrong with one traveler: names a ticket can carry, an age that fits the passenger type. */
+export function travelerIssues(t: TravelerInput, i: number, firstDeparture: Date): TravelerIssue[] {
+  const issues: TravelerIssue[] = [];
+  for (const field of ['first_name', 'last_name'] as const) {
+    const value = t[field].trim();
+    if (value.length === 0 || value.length > MAX_NAME || !TICKETABLE.test(value)) {
+      issues.push({
+        path: `travelers.${i}.${field}`,
+        message: `must be 1–${MAX_NAME} Latin letters, spaces, hyphens or apostrophes`,
+      });
+    }
+  }
+  if (issues.length === 0) {
+    try {
+      bcbpName({ last: t.last_name, first: t.first_name });
+    } catch {
+      issues.push({ path: `travelers.${i}.last_name`, message: 'cannot be printed on a boarding pass' });
+    }
+  }
+  if (t.date_of_birth) {
+    const dob = new Date(`${t.date_of_birth}T00:00:00Z`);
+    if (Number.isNaN(dob.getTime()) || dob > firstDeparture) {
+      issues.push({ path: `travelers.${i}.date_of_birth`, message: 'must be a past date (YYYY-MM-DD)' });
+    } else {
+      const age = ageOn(dob, firstDeparture);
+      const [min, max] = AGE_RANGE[t.ptc];
+      if (age < min || age > max) {
         issues.push({
-          path: `travelers.${i}.${field}`,
-          message: `must be 1–${MAX_NAME} Latin letters, spaces, hyphens or apostrophes`,
+          path: `travelers.${i}.date_of_birth`,
+          message: `a ${t.ptc} is ${min}–${max} years old at departure; this traveler is ${age}`,
         });
       }
     }
-    if (issues.every((x) => !x.path.startsWith(`travelers.${i}.`))) {
-      try {
-        bcbpName({ last: t.last_name, first: t.first_name });
-      } catch {
-        issues.push({ path: `travelers.${i}.last_name`, message: 'cannot be printed on a boarding pass' });
-      }
-    }
-    if (t.date_of_birth) {
-      const dob = new Date(`${t.date_of_birth}T00:00:00Z`);
-      if (Number.isNaN(dob.getTime()) || dob > firstDeparture) {
-        issues.push({ path: `travelers.${i}.date_of_birth`, message: 'must be a past date (YYYY-MM-DD)' });
-      } else {
-        const age = ageOn(dob, firstDeparture);
-        const [min, max] = AGE_RANGE[t.ptc];
-        if (age < min || age > max) {
-          issues.push({
-            path: `travelers.${i}.date_of_birth`,
-            message: `a ${t.ptc} is ${min}–${max} years old at departure; this traveler is ${age}`,
-          });
-        }
-      }
-    } else if (t.ptc !== 'ADT') {
-      issues.push({ path: `travelers.${i}.date_of_birth`, message: `is required for a ${t.ptc}` });
-    }
-  });
-  if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', 'the travelers do not fit the offer', { issues });
+  } else if (t.ptc !== 'ADT') {
+    issues.push({ path: `travelers.${i}.date_of_birth`, message: `is required for a ${t.ptc}` });
+  }
+  return issues;
+}
+
+/** Throws VALIDATION_FAILED when any traveler has an issue. */
+export function assertTravelers(travelers: TravelerInput[], firstDeparture: Date, pathPrefix = 'travelers'): void {
+  const issues = travelers
+    .flatMap((t, i) => travelerIssues(t, i, firstDeparture))
+    .map((x) => ({ ...x, path: x.path.replace(/^travelers/, pathPrefix) }));
+  if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', 'the travelers are not valid', { issues });
 }
 
 /** Passenger references in offer order: ADT1, ADT2, CHD1, INF1 … matched to travelers of the same type in order. */

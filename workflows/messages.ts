@@ -35,8 +35,16 @@ export interface OrderItemInput {
   productCode: string;
   flightId: string | null;
   passengerRef: string;
+  seatNumber?: string;
   amount: number;
   currency: string;
+}
+
+export interface TripFare {
+  flightId: string;
+  ADT: number;
+  CHD: number;
+  INF: number;
 }
 
 export interface OrderWorkflowInput {
@@ -51,6 +59,10 @@ export interface OrderWorkflowInput {
   items: OrderItemInput[];
   contact: string | null; // encrypted JSON { email, phone }
   holdSeconds: number;
+  /** Seats held per segment when it differs from the seated travelers (a trip holds seats before names). */
+  seatCount?: number;
+  /** Trips: the fare per passenger type per segment, priced when the trip was created and honoured at commit. */
+  fares?: TripFare[];
   paymentTimeoutSeconds: number;
   archiveGraceSeconds: number;
 }
@@ -85,6 +97,28 @@ export interface PaymentResult {
   order: OrderView;
 }
 
+/** Trips: a traveler added to the session before commit (names encrypted like OrderTraveler's). */
+export type TravelerToAdd = Omit<OrderTraveler, 'ref'>;
+
+export interface SeatRequest {
+  flightId: string;
+  seatNumber: string;
+}
+
+export interface SeatHeld {
+  flightId: string;
+  seatNumber: string;
+  expiresAt: string;
+}
+
+/** Trips: the final party at commit, with the items and total priced for it, and seats per traveler. */
+export interface TravelersUpdate {
+  travelers: (OrderTraveler & { seats: SeatRequest[] })[];
+  items: OrderItemInput[];
+  totalAmount: number;
+  contact: string | null;
+}
+
 export interface CancelRequest {
   reason: string;
 }
@@ -102,6 +136,9 @@ export const REJECTIONS = {
   HOLD_EXPIRED: 'HOLD_EXPIRED',
   INVALID_STATE: 'INVALID_STATE',
   SOLD_OUT: 'SOLD_OUT',
+  SEAT_UNAVAILABLE: 'SEAT_UNAVAILABLE',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  NOT_FOUND: 'NOT_FOUND',
 } as const;
 
 /** Registered on the Temporal server by scripts/infra.sh, so operators can filter orders in the Web UI. */
@@ -113,4 +150,7 @@ export const getOrderState = defineQuery<OrderView>('getOrderState');
 export const confirmProposal = defineUpdate<ProposalResult>('confirmProposal');
 export const startPayment = defineUpdate<PaymentResult, [PaymentRequest]>('startPayment');
 export const cancelOrder = defineUpdate<OrderView, [CancelRequest]>('cancelOrder');
+export const addTraveler = defineUpdate<{ travelerId: string; ref: string }, [TravelerToAdd]>('addTraveler');
+export const holdSeat = defineUpdate<SeatHeld, [SeatRequest]>('holdSeat');
+export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTravelers');
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');

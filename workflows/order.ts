@@ -16,12 +16,15 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { OrderActivities } from '../activities/orders';
+import type { Activities as OrderActivities } from '../activities';
 import { workflowNow, workflowNowIso } from './clock';
 import { isPaid, isTerminal, type OrderStatus } from '../domain/order';
 import {
+  addTraveler,
   cancelOrder,
   confirmProposal,
+  holdSeat,
+  setTravelers,
   getOrderState,
   paymentNotification,
   startPayment,
@@ -31,6 +34,9 @@ import {
   type OrderWorkflowInput,
   type PaymentNotification,
   type PaymentResult,
+  type SeatRequest,
+  type TravelerToAdd,
+  type TravelersUpdate,
   type ProposalResult,
 } from './messages';
 
@@ -68,6 +74,11 @@ interface Payment {
 
 interface State {
   phase: 'HOLDING' | 'ACTIVE' | 'REJECTED';
+  /** What payment charges: the offer's total, or a trip's total once its party is set. */
+  totalAmount: number;
+  travelerCount: number;
+  seatedCount: number;
+  seatCount: number;
   status: OrderStatus;
   /** Set while an expiry or a cancel is being written: messages that would race it are refused. */
   closing: 'EXPIRING' | 'CANCELLING' | null;
@@ -106,6 +117,10 @@ const reject = (type: keyof typeof REJECTIONS, message: string) =>
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderView> {
   const s: State = {
     phase: 'HOLDING',
+    totalAmount: input.totalAmount,
+    travelerCount: input.travelers.length,
+    seatedCount: input.travelers.filter((t) => t.ptc !== 'INF').length,
+    seatCount: input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length,
     status: 'PROPOSED',
     closing: null,
     proposal: null,
@@ -164,7 +179,7 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       };
       s.payments.push(payment);
       setStatus(s, 'PAYMENT_PENDING');
-      const amount = { amount: input.totalAmount, currency: input.currency };
+      const amount = { amount: s.totalAmount, currency: input.currency };
       await acts.markPaymentStarted({ orderId: input.orderId, attempt: payment.attempt, ...amount, at: nowIso() });
       const charge = await charging.chargePayment({
         orderId: input.orderId,
@@ -204,6 +219,71 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     },
   );
 
+  // Trips (the README's trip-hold API): the party and seats are chosen while the hold runs.
+  setHandler(
+    addTraveler,
+    async (traveler: TravelerToAdd) => {
+      // Reserved before the await, so concurrent adds get distinct places and cannot overfill the trip.
+      const position = s.travelerCount++;
+      const seated = traveler.ptc !== 'INF';
+      if (seated) s.seatedCount++;
+      try {
+        const { travelerId } = await acts.addTraveler({ orderId: input.orderId, position, traveler });
+        return { travelerId, ref: `${traveler.ptc}${position + 1}` };
+      } catch (err) {
+        s.travelerCount--;
+        if (seated) s.seatedCount--;
+        throw err;
+      }
+    },
+    {
+      validator: (traveler: TravelerToAdd) => {
+        assertOpenForChanges(input, s);
+        if (traveler.ptc !== 'INF' && s.seatedCount >= s.seatCount) {
+          throw reject('VALIDATION_FAILED', `this trip holds ${s.seatCount} seat(s): no room for another traveler`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    holdSeat,
+    async (seat: SeatRequest) => {
+      // The lock lives as long as the hold (plus a margin); the workflow releases it on expiry or cancel.
+      const ttlMs = Math.max(s.expiresAt - workflowNow(), 0) + 60_000;
+      await acts.holdSeat({ orderId: input.orderId, seat, ttlMs, maxSeats: s.seatCount });
+      return { ...seat, expiresAt: new Date(s.expiresAt).toISOString() };
+    },
+    {
+      validator: (seat: SeatRequest) => {
+        assertOpenForChanges(input, s, { offersToo: true });
+        if (!input.segments.some((seg) => seg.flightId === seat.flightId)) {
+          throw reject('VALIDATION_FAILED', `flight ${seat.flightId} is not part of this order`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    setTravelers,
+    async (update: TravelersUpdate) => {
+      await acts.replaceTravelers({ orderId: input.orderId, update });
+      s.totalAmount = update.totalAmount;
+      s.travelerCount = update.travelers.length;
+      s.seatedCount = update.travelers.filter((t) => t.ptc !== 'INF').length;
+      return view(input, s);
+    },
+    {
+      validator: (update: TravelersUpdate) => {
+        assertOpenForChanges(input, s);
+        const seated = update.travelers.filter((t) => t.ptc !== 'INF').length;
+        if (update.travelers.length === 0 || seated > s.seatCount) {
+          throw reject('VALIDATION_FAILED', `this trip holds ${s.seatCount} seat(s) for ${seated} seated traveler(s)`);
+        }
+      },
+    },
+  );
+
   setHandler(paymentNotification, (n: PaymentNotification) => {
     if (s.seenEvents.has(n.eventId)) return; // a provider may deliver an event more than once
     s.seenEvents.add(n.eventId);
@@ -231,6 +311,20 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       },
     },
   );
+}
+
+/** Changes to the party or seats: only while PROPOSED and the hold runs; party changes only on trips. */
+function assertOpenForChanges(input: OrderWorkflowInput, s: State, opts: { offersToo?: boolean } = {}): void {
+  if (s.phase !== 'ACTIVE') throw reject('INVALID_STATE', 'the order is not open for changes');
+  if (s.status === 'EXPIRED' || s.closing === 'EXPIRING' || (s.status === 'PROPOSED' && workflowNow() >= s.expiresAt)) {
+    throw reject('HOLD_EXPIRED', 'the hold on this trip has expired');
+  }
+  if (s.status !== 'PROPOSED' || s.closing !== null || s.cancelRequest !== null) {
+    throw reject('INVALID_STATE', `an order in state ${s.status} cannot be changed`);
+  }
+  if (!opts.offersToo && input.source !== 'TRIP') {
+    throw reject('INVALID_STATE', 'the travelers of an accepted offer are fixed; only trips take changes');
+  }
 }
 
 function resolvePayment(p: Payment, outcome: 'succeeded' | 'failed', declineCode: string | null): void {
@@ -329,7 +423,7 @@ async function cancel(input: OrderWorkflowInput, s: State): Promise<void> {
   const paid = current(s);
   const refund =
     isPaid(s.status) && paid?.chargeId
-      ? { chargeId: paid.chargeId, amount: input.totalAmount, currency: input.currency }
+      ? { chargeId: paid.chargeId, amount: s.totalAmount, currency: input.currency }
       : null;
   s.closing = 'CANCELLING';
   await acts.cancelOrder({ orderId: input.orderId, at: nowIso(), reason: s.cancelRequest!.reason, refund });

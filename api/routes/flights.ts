@@ -7,7 +7,7 @@ import { createRouter } from '../router';
 
 // One catalog (and its flight-row cache) per app: built on first use from the app's dependencies.
 const catalogs = new WeakMap<ApiDeps, Catalog>();
-function catalogFor(deps: ApiDeps): Catalog {
+export function catalogFor(deps: ApiDeps): Catalog {
   let catalog = catalogs.get(deps);
   if (!catalog) {
     const inventory = createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis });

@@ -1,0 +1,60 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { requireAuth } from '../middleware/auth';
+import { createRouter } from '../router';
+import { seatStreamHub } from '../seat-stream';
+import { catalogFor } from './flights';
+
+const route = createRoute({
+  method: 'get',
+  path: '/{id}/stream',
+  tags: ['flights'],
+  summary: 'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .uuid()
+        .openapi({ param: { name: 'id', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
+    401: { description: 'no or bad token' },
+    404: { description: 'unknown flight' },
+  },
+});
+
+export const flightStream = createRouter();
+flightStream.use('/:id/stream', requireAuth);
+flightStream.openapi(route, async (c) => {
+  const deps = c.get('deps');
+  const { id } = c.req.valid('param');
+  await catalogFor(deps).getFlight(id); // 404 for an unknown flight, before the stream opens
+  const heartbeatMs = deps.config.server.sse_heartbeat_ms;
+  return streamSSE(c, async (stream) => {
+    const queue: Promise<void>[] = [];
+    const stop = await seatStreamHub(deps.redis).listen(id, (event) => {
+      queue.push(
+        stream.writeSSE({ event: event.type, data: JSON.stringify(event), id: `${event.at}:${event.seat_number}` }),
+      );
+    });
+    let closed = false;
+    stream.onAbort(() => {
+      closed = true;
+    });
+    try {
+      await stream.write(`: connected to flight ${id}\n\n`);
+      while (!closed) {
+        await stream.sleep(heartbeatMs);
+        if (!closed) await stream.write(': heartbeat\n\n');
+      }
+    } finally {
+      await stop();
+      await Promise.allSettled(queue);
+    }
+  });
+});
