@@ -17,10 +17,9 @@ afterAll(async () => {
 });
 
 const subscriberCount = async () =>
-  (await redis.client('LIST'))
-    .toString()
+  String(await redis.call('CLIENT', 'LIST'))
     .split('\n')
-    .filter((line) => line.includes('sub=') && !line.includes(' sub=0 ')).length;
+    .filter((line: string) => line.includes('sub=') && !line.includes(' sub=0 ')).length;
 
 describe('SeatStreamHub', () => {
   it('fans a flight’s events out to its listeners only, and leaves no subscription behind', async () => {
