@@ -128,8 +128,16 @@ describe('order workflow', () => {
       'OrderPaid',
       'OrderFulfilled',
     ]);
-    const description = await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe();
-    expect(description.typedSearchAttributes.get(ORDER_STATUS_KEY)).toBe('FULFILLED');
+    // The search attribute is indexed by the workflow task that follows the activity: shortly after Postgres.
+    const indexed = await eventually(
+      async () =>
+        (await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe()).typedSearchAttributes.get(
+          ORDER_STATUS_KEY,
+        ),
+      (v) => v === 'FULFILLED',
+      10_000,
+    );
+    expect(indexed).toBe('FULFILLED');
     expect((await chargesOf(orderId)).data).toHaveLength(1);
     await recordHistory(services.temporal, orderWorkflowId(orderId), 'happy-path');
   });
