@@ -37,6 +37,16 @@ export interface OfferItem {
   price: Money; // total for this item, taxes included
 }
 
+/** What the ranker needs to learn from an offer's outcome (activities/ranker-store.ts). */
+export interface OfferRanking {
+  /** The bandit's context: route, party-size bucket, days-to-departure bucket. */
+  context: string;
+  /** Evidence this offer carries: 1/k for a search that showed k itineraries. */
+  weight: number;
+  /** The Thompson score the bundle drew for this search. */
+  score: number;
+}
+
 export interface Offer {
   id: string;
   status: OfferStatus;
@@ -60,6 +70,11 @@ export interface Offer {
     /** Per passenger type: fare breakdown per segment and the ancillaries. */
     breakdown: unknown;
   };
+  /** The search that produced the offer (its sibling offers share it). Absent on offers built by hand. */
+  search_id?: string;
+  /** The customer of the bearer token the search carried, if any. */
+  customer_id?: string | null;
+  ranking?: OfferRanking;
 }
 
 /** Seats needed on each segment: infants travel on a lap. */

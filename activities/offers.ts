@@ -1,0 +1,417 @@
+/**
+ * The offer engine: search → itineraries → one offer per bundle, ranked, stored in Redis for their life.
+ *
+ * The hot path per search: flights from the catalog (rows cached in process, live availability from the Redis
+ * index in one pipeline per leg), product prices and capacities from in-process caches, the ranker's state of
+ * the context (one HGETALL), then one Redis transaction that stores every offer and the search record. Postgres
+ * is touched only on a cold cache.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config';
+import type { Database, Sql } from '../db/client';
+import { loadOffer, saveOffers, setOfferStatus } from '../db/offer-store';
+import { DomainError } from '../domain/errors';
+import { money } from '../domain/money';
+import type { Offer, OfferPassengers, OfferSegment } from '../domain/offer';
+import {
+  buildOffer,
+  bundleMargin,
+  priceSegments,
+  resolveBundle,
+  type CatalogProduct,
+  type PricedSegmentInput,
+  type ProductType,
+  type ResolvedBundle,
+} from '../domain/offer-builder';
+import {
+  daysUntil,
+  normaliseMargins,
+  rankBundles,
+  rankerContext,
+  type Random,
+  type RankedBundle,
+} from '../domain/ranker';
+import type { Logger } from '../lib/logger';
+import { createCatalog, isIsoDate, utcToday, type Catalog, type FlightView } from './catalog';
+import { createInventory, type Cabin, type Inventory } from './inventory';
+import { createRankerStore, rankerSettings, type RankerStore } from './ranker-store';
+
+/** The flights considered per direction: the earliest that have seats. 3 × 3 keeps a round trip at 9 itineraries. */
+export const FLIGHTS_PER_DIRECTION = 3;
+/** The shortest time between landing and the return flight's departure. */
+export const MIN_TURNAROUND_MS = 60 * 60_000;
+/** Seats a party may take (the order caps all travelers, infants included, at orders.max_travelers). */
+export const MAX_SEATED = 9;
+
+export interface OfferSearchRequest {
+  origin: string;
+  destination: string;
+  departure_date: string;
+  return_date?: string | null;
+  passengers: OfferPassengers;
+  cabin: Cabin;
+}
+
+export interface OfferSearchResult {
+  search_id: string;
+  expires_at: string;
+  offers: Offer[];
+}
+
+export interface OfferEngineDeps {
+  config: Pick<AppConfig, 'pricing' | 'offers' | 'bundles' | 'ranker' | 'orders'>;
+  db: Database;
+  sql: Sql;
+  redis: Redis;
+  inventory?: Inventory;
+  catalog?: Catalog;
+  ranker?: RankerStore;
+  /** The ranker's random source (seeded in tests). */
+  random?: Random;
+  logger?: Logger;
+  /** The background sweep of expired searches: how often (per process) and the grace after expiry. */
+  sweep?: false | { everyMs?: number; graceMs?: number };
+  /** How long product prices and cabin capacities stay cached in process (ms). */
+  cacheTtlMs?: number;
+}
+
+interface Issue {
+  path: string;
+  message: string;
+}
+
+const invalid = (issues: Issue[]) =>
+  new DomainError('VALIDATION_FAILED', issues.length === 1 ? issues[0]!.message : 'the request is not valid', {
+    issues,
+  });
+
+/** A value with a deadline, refreshed by `load` when stale; concurrent callers share one load. */
+function cached<T>(ttlMs: number, load: () => Promise<T>) {
+  let value: { data: T; expires: number } | null = null;
+  let pending: Promise<T> | null = null;
+  return async (): Promise<T> => {
+    if (value && value.expires > Date.now()) return value.data;
+    pending ??= load()
+      .then((data) => {
+        value = { data, expires: Date.now() + ttlMs };
+        return data;
+      })
+      .finally(() => {
+        pending = null;
+      });
+    return pending;
+  };
+}
+
+export function createOfferEngine(deps: OfferEngineDeps) {
+  const { config, db, sql, redis } = deps;
+  const ttlMs = deps.cacheTtlMs ?? 30_000;
+  const inventory = deps.inventory ?? createInventory({ db, sql, redis });
+  const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, cacheTtlMs: ttlMs });
+  const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
+  const random = deps.random ?? Math.random;
+  const settings = rankerSettings(config);
+  if (config.bundles.length < config.offers.min_offers) {
+    // A configuration mistake, not a bad request: every search would offer too few bundles.
+    throw new Error(
+      `offers.min_offers is ${config.offers.min_offers} but only ${config.bundles.length} bundles are configured`,
+    );
+  }
+
+  const products = cached(ttlMs, async () => {
+    const rows = await sql<
+      { code: string; type: ProductType; name: string; price: number; currency: string; per: 'SEGMENT' | 'ORDER' }[]
+    >`
+      SELECT code, type, name, price, currency, per FROM products WHERE active`;
+    return new Map<string, CatalogProduct>(
+      rows.map((r) => [
+        r.code,
+        { code: r.code, type: r.type, name: r.name, price: money(r.price, r.currency), per: r.per },
+      ]),
+    );
+  });
+
+  // Capacity per flight and cabin changes only with an aircraft swap: cached, read from the index on a miss.
+  const capacities = new Map<string, { byCabin: Map<string, number>; expires: number }>();
+  async function capacityOf(flightIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const now = Date.now();
+    const out = new Map<string, Map<string, number>>();
+    const missing: string[] = [];
+    for (const id of flightIds) {
+      const hit = capacities.get(id);
+      if (hit && hit.expires > now) out.set(id, hit.byCabin);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const avail = await inventory.availabilityMany(missing);
+      if (capacities.size > 50_000) capacities.clear();
+      for (const id of missing) {
+        const byCabin = new Map((avail.get(id) ?? []).map((a) => [a.cabin as string, a.capacity]));
+        capacities.set(id, { byCabin, expires: now + ttlMs });
+        out.set(id, byCabin);
+      }
+    }
+    return out;
+  }
+
+  /** Every problem with a request, in the request's own field names; empty when it can be searched. */
+  async function check(req: OfferSearchRequest, now: Date): Promise<Issue[]> {
+    const issues: Issue[] = [];
+    const { adults, children, infants } = req.passengers;
+    if (adults < 1) issues.push({ path: 'passengers.adults', message: 'at least one adult' });
+    if (adults + children > MAX_SEATED) {
+      issues.push({ path: 'passengers', message: `at most ${MAX_SEATED} seated passengers (adults and children)` });
+    }
+    if (infants > adults) {
+      issues.push({
+        path: 'passengers.infants',
+        message: 'every infant travels on an adult’s lap: at most one per adult',
+      });
+    }
+    if (adults + children + infants > config.orders.max_travelers) {
+      issues.push({
+        path: 'passengers',
+        message: `at most ${config.orders.max_travelers} travelers, infants included`,
+      });
+    }
+    const rename: Record<string, string> = {
+      origin_airport_code: 'origin',
+      destination_airport_code: 'destination',
+      date: 'departure_date',
+    };
+    const leg = await catalog.checkLeg({
+      origin: req.origin,
+      destination: req.destination,
+      date: req.departure_date,
+      now,
+    });
+    issues.push(...leg.map((i) => ({ path: rename[i.path] ?? i.path, message: i.message })));
+    const ret = req.return_date;
+    if (ret != null) {
+      if (!isIsoDate(ret)) issues.push({ path: 'return_date', message: `${ret} is not a YYYY-MM-DD date` });
+      else if (ret < req.departure_date) {
+        issues.push({
+          path: 'return_date',
+          message: `the return (${ret}) is before the departure (${req.departure_date})`,
+        });
+      } else if (ret < utcToday(now)) issues.push({ path: 'return_date', message: `${ret} is in the past` });
+    }
+    return issues;
+  }
+
+  /** The flights of one direction that have the cabin with seats for the party, earliest first. */
+  function usable(flights: FlightView[], cabin: Cabin, seats: number): FlightView[] {
+    return flights
+      .filter((f) => f.cabins.some((c) => c.cabin === cabin && c.available >= seats))
+      .slice(0, FLIGHTS_PER_DIRECTION);
+  }
+
+  function segmentOf(f: FlightView, cabin: Cabin, direction: OfferSegment['direction']): OfferSegment {
+    return {
+      flight_id: f.id,
+      carrier: f.carrier,
+      flight_number: f.flight_number.startsWith(f.carrier) ? f.flight_number.slice(f.carrier.length) : f.flight_number,
+      origin: f.origin,
+      destination: f.destination,
+      departure_at: f.departure_at,
+      arrival_at: f.arrival_at,
+      cabin,
+      direction,
+    };
+  }
+
+  function pricedInput(
+    f: FlightView,
+    cabin: Cabin,
+    direction: OfferSegment['direction'],
+    caps: Map<string, Map<string, number>>,
+  ): PricedSegmentInput | null {
+    const c = f.cabins.find((x) => x.cabin === cabin);
+    const capacity = caps.get(f.id)?.get(cabin);
+    if (!c || !capacity) return null;
+    return {
+      segment: segmentOf(f, cabin, direction),
+      baseFare: c.breakdown.base_fare, // the adult fare: the catalog priced the cabin for one adult
+      available: Math.min(c.available, capacity),
+      capacity,
+    };
+  }
+
+  /**
+   * Searches and stores offers: for each itinerary (outbound × inbound on a round trip, the earliest flights
+   * with seats for the party) one offer per configured bundle, in the ranker's order, at most offers.max_offers.
+   */
+  async function search(
+    req: OfferSearchRequest,
+    opts: { customerId?: string | null; now?: Date } = {},
+  ): Promise<OfferSearchResult> {
+    const now = opts.now ?? new Date();
+    const request = { ...req, origin: req.origin.toUpperCase(), destination: req.destination.toUpperCase() };
+    const issues = await check(request, now);
+    if (issues.length > 0) throw invalid(issues);
+
+    const { passengers, cabin } = request;
+    const seated = passengers.adults + passengers.children;
+    const roundTrip = request.return_date != null;
+    const context = rankerContext({
+      origin: request.origin,
+      destination: request.destination,
+      roundTrip,
+      travellers: seated + passengers.infants,
+      daysToDeparture: daysUntil(request.departure_date, now),
+    });
+    const searchId = `srch_${randomUUID()}`;
+    const expiresAt = new Date(now.getTime() + config.offers.ttl_seconds * 1000);
+    const empty: OfferSearchResult = { search_id: searchId, expires_at: expiresAt.toISOString(), offers: [] };
+
+    const leg = (origin: string, destination: string, date: string) =>
+      catalog.searchFlights({ origin, destination, date, passengers: seated, now });
+    const [arms, outboundAll, inboundAll, catalogProducts] = await Promise.all([
+      ranker.armStates(context),
+      leg(request.origin, request.destination, request.departure_date),
+      roundTrip ? leg(request.destination, request.origin, request.return_date!) : Promise.resolve([]),
+      products(),
+    ]);
+    const outbound = usable(outboundAll, cabin, seated);
+    const inbound = roundTrip ? usable(inboundAll, cabin, seated) : [];
+    if (outbound.length === 0 || (roundTrip && inbound.length === 0)) return empty;
+
+    const caps = await capacityOf([...outbound, ...inbound].map((f) => f.id));
+    const itineraries: PricedSegmentInput[][] = [];
+    for (const o of outbound) {
+      const out = pricedInput(o, cabin, 'OUTBOUND', caps);
+      if (!out) continue;
+      if (!roundTrip) {
+        itineraries.push([out]);
+        continue;
+      }
+      for (const i of inbound) {
+        if (Date.parse(i.departure_at) < Date.parse(o.arrival_at) + MIN_TURNAROUND_MS) continue;
+        const back = pricedInput(i, cabin, 'INBOUND', caps);
+        if (back && back.baseFare.currency === out.baseFare.currency) itineraries.push([out, back]);
+      }
+    }
+    if (itineraries.length === 0) return empty;
+
+    // One Thompson draw per search ranks the bundles for every itinerary of it.
+    const currency = itineraries[0]![0]!.baseFare.currency;
+    const bundles = new Map<string, ResolvedBundle>();
+    for (const b of config.bundles) {
+      const resolved = resolveBundle(b, catalogProducts, currency);
+      if (resolved) bundles.set(b.code, resolved);
+      else deps.logger?.warn({ bundle: b.code, currency }, 'bundle not offered: a product is missing or inactive');
+    }
+    const margins = normaliseMargins(new Map([...bundles].map(([code, b]) => [code, bundleMargin(b)])));
+    const ranked: RankedBundle[] = rankBundles(
+      [...bundles.keys()].map((code) => ({ bundle: code, margin: margins.get(code) ?? 0 })),
+      arms,
+      settings,
+      random,
+    ).slice(0, config.offers.max_offers);
+    if (ranked.length < config.offers.min_offers) {
+      deps.logger?.warn({ offered: ranked.length, min: config.offers.min_offers }, 'fewer bundles than min_offers');
+    }
+
+    const search: Offer['search'] = {
+      origin: request.origin,
+      destination: request.destination,
+      departure_date: request.departure_date,
+      return_date: request.return_date ?? null,
+      cabin,
+      passengers,
+    };
+    const pricing = {
+      rules: config.pricing.rules,
+      taxes: config.pricing.taxes,
+      childFarePercent: config.pricing.child_fare_percent,
+      infantFarePercent: config.pricing.infant_fare_percent,
+    };
+    const weight = 1 / itineraries.length;
+    const offers: Offer[] = [];
+    for (const itinerary of itineraries) {
+      const prices = priceSegments(itinerary, passengers, pricing, now);
+      for (const r of ranked) {
+        // Item ids are unique within their offer (the order gives its items ids of its own): short, since every
+        // byte of an offer is written to Redis and to the shopper.
+        let item = 0;
+        offers.push(
+          buildOffer({
+            id: `off_${randomUUID()}`,
+            createdAt: now,
+            expiresAt,
+            bundle: bundles.get(r.bundle)!,
+            prices,
+            passengers,
+            search,
+            rank: offers.length + 1,
+            itemId: () => `it${++item}`,
+            searchId,
+            customerId: opts.customerId ?? null,
+            ranking: { context, weight, score: r.score },
+          }),
+        );
+      }
+    }
+
+    await Promise.all([
+      saveOffers(redis, offers, config.offers.ttl_seconds),
+      ranker.rememberSearch({
+        searchId,
+        context,
+        expiresAt,
+        offers: offers.map((o) => ({ id: o.id, bundle: o.bundle.code, weight })),
+      }),
+    ]);
+    maybeSweep();
+    return { ...empty, offers };
+  }
+
+  /** A live offer (any status); NOT_FOUND when it never existed, OFFER_EXPIRED when its life is over. */
+  async function getOffer(id: string): Promise<Offer> {
+    const lookup = await loadOffer(redis, id);
+    if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    if (lookup.state === 'expired') {
+      throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
+    }
+    return lookup.offer;
+  }
+
+  /**
+   * The shopper says no: the offer is CANCELLED (accepting it answers 410 from now on) and the ranker counts a
+   * rejection. Idempotent. An offer bound to a customer may only be rejected by that customer (others: 404, as
+   * if it did not exist); an accepted one cannot be (409).
+   */
+  async function rejectOffer(id: string, customerId?: string | null): Promise<void> {
+    const offer = await getOffer(id);
+    if (offer.customer_id && offer.customer_id !== customerId) {
+      throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    }
+    if (offer.status === 'ACCEPTED') throw new DomainError('INVALID_STATE', `offer ${id} has been accepted`);
+    if (offer.status === 'ACTIVE' && !(await setOfferStatus(redis, id, 'CANCELLED'))) {
+      throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired`);
+    }
+    await ranker.recordOutcome(offer, 'rejected');
+  }
+
+  // The background sweep: at most one at a time and one per `everyMs` per process, never on a request's path.
+  let lastSweep = 0;
+  let sweeping = false;
+  function maybeSweep(): void {
+    if (deps.sweep === false) return;
+    const everyMs = deps.sweep?.everyMs ?? 5_000;
+    if (sweeping || Date.now() - lastSweep < everyMs) return;
+    sweeping = true;
+    lastSweep = Date.now();
+    ranker
+      .sweepExpiredSearches({ graceMs: deps.sweep?.graceMs ?? 60_000 })
+      .catch((err: unknown) => deps.logger?.warn({ err: (err as Error).message }, 'offer sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }
+
+  return { search, getOffer, rejectOffer, ranker, catalog };
+}
+
+export type OfferEngine = ReturnType<typeof createOfferEngine>;

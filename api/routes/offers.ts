@@ -1,0 +1,184 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { createOfferEngine, type OfferEngine } from '../../activities/offers';
+import { isIsoDate } from '../../activities/catalog';
+import type { OfferPassengers } from '../../domain/offer';
+import type { ApiDeps, AppEnv, Customer } from '../deps';
+import { optionalCustomer } from '../middleware/auth';
+import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { errorResponses as errors, optionalBearerAuth } from '../openapi';
+import { createRouter } from '../router';
+
+/**
+ * /v1/offers: search (offers per itinerary and bundle, ranked, 15 minutes of life), read, reject. Accepting an
+ * offer is POST /v1/offers/:id/accept in routes/orders.ts: this router is mounted before that one and matches
+ * none of its paths. Auth is optional: a bearer token, when sent, binds the offers to its customer.
+ */
+
+// One engine (its caches and its ranker) per app, built on first use from the app's dependencies.
+const engines = new WeakMap<ApiDeps, OfferEngine>();
+export function offerEngineFor(deps: ApiDeps): OfferEngine {
+  let engine = engines.get(deps);
+  if (!engine) {
+    engine = createOfferEngine({ ...deps, logger: deps.logger.child({ component: 'offers' }) });
+    engines.set(deps, engine);
+  }
+  return engine;
+}
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const airportCode = z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter IATA airport code');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine(isIsoDate, 'is not a calendar date');
+const count = z.number().int().min(0).max(99);
+const searchRequest = z
+  .strictObject({
+    origin: airportCode.openapi({ example: 'JFK' }),
+    destination: airportCode.openapi({ example: 'LHR' }),
+    departure_date: date.openapi({ description: 'UTC day of the outbound flight, today or later' }),
+    return_date: date.nullable().optional().openapi({ description: 'UTC day of the return; omit for one way' }),
+    passengers: z
+      .union([
+        count.openapi({ description: 'a number of adults' }),
+        z.strictObject({ adults: count, children: count.default(0), infants: count.default(0) }),
+      ])
+      .openapi({
+        description: 'adults ≥ 1, adults + children ≤ 9, infants (on a lap, no seat) ≤ adults',
+        example: { adults: 2, children: 1, infants: 1 },
+      }),
+    cabin: z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']).default('ECONOMY'),
+  })
+  .openapi('OfferSearchRequest');
+
+const moneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) }).openapi('Money');
+const offerSchema = z
+  .object({
+    id: z.string().openapi({ example: 'off_6b1f…' }),
+    status: z.enum(['ACTIVE', 'ACCEPTED', 'CANCELLED']),
+    created_at: z.string(),
+    expires_at: z.string(),
+    bundle: z.object({ code: z.string(), name: z.string() }),
+    rank: z.number().int(),
+    search_id: z.string().optional(),
+    customer_id: z.string().nullable().optional(),
+    search: z.record(z.string(), z.unknown()),
+    segments: z.array(
+      z.object({
+        flight_id: z.string(),
+        carrier: z.string(),
+        flight_number: z.string(),
+        origin: z.string(),
+        destination: z.string(),
+        departure_at: z.string(),
+        arrival_at: z.string(),
+        cabin: z.string(),
+        direction: z.enum(['OUTBOUND', 'INBOUND']),
+      }),
+    ),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        product_type: z.string(),
+        product_code: z.string(),
+        flight_id: z.string().nullable(),
+        passenger_ref: z.string(),
+        ptc: z.enum(['ADT', 'CHD', 'INF']),
+        price: moneySchema,
+      }),
+    ),
+    price: z.object({
+      currency: z.string(),
+      total: moneySchema.openapi({ description: 'exactly the sum of the item prices' }),
+      breakdown: z.unknown().openapi({
+        description:
+          'base fare, demand multiplier, rule adjustments, taxes and ancillaries, per passenger type and in total',
+      }),
+    }),
+    ranking: z.object({ context: z.string(), weight: z.number(), score: z.number() }).optional(),
+  })
+  .openapi('Offer');
+const searchResponse = z
+  .object({ search_id: z.string(), expires_at: z.string(), offers: z.array(offerSchema) })
+  .openapi('OfferSearchResponse');
+
+const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'off_6b1f…' }),
+});
+
+const searchRoute = createRoute({
+  method: 'post',
+  path: '/search',
+  tags: ['offers'],
+  security: optionalBearerAuth,
+  summary: 'Offers for each itinerary: flight only and bundles, priced, ranked, valid for 15 minutes',
+  request: { body: { content: { 'application/json': { schema: searchRequest } }, required: true } },
+  responses: {
+    200: json(searchResponse, 'the offers, in the ranker’s order (none when no flight has seats)'),
+    ...errors(400, 401, 429),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags: ['offers'],
+  security: optionalBearerAuth,
+  summary: 'One offer while it lives',
+  request: { params: idParam },
+  responses: { 200: json(offerSchema, 'the offer'), ...errors(400, 401, 404, 410) },
+});
+
+const rejectRoute = createRoute({
+  method: 'delete',
+  path: '/{id}',
+  tags: ['offers'],
+  security: optionalBearerAuth,
+  summary: 'Reject an offer: it can no longer be accepted, and the ranker learns from it',
+  request: { params: idParam },
+  responses: { 204: { description: 'rejected (or already rejected)' }, ...errors(400, 401, 404, 409, 410) },
+});
+
+/** Sets `customer` when the request carries a valid bearer token (an invalid one is 401); none is fine. */
+const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const customer = await optionalCustomer(c);
+  if (customer) c.set('customer', customer);
+  await next();
+});
+
+const partyOf = (p: number | { adults: number; children: number; infants: number }): OfferPassengers =>
+  typeof p === 'number' ? { adults: p, children: 0, infants: 0 } : p;
+
+const customerOf = (c: { get(key: 'customer'): Customer }) => (c.get('customer') as Customer | undefined)?.id ?? null;
+
+const router = createRouter();
+// Paths of this router only ('/:id' is one segment): /:id/accept keeps the orders router's middleware.
+router.use('/search', optionalAuth, rateLimitByCustomer);
+router.use('/:id', optionalAuth, rateLimitByCustomer);
+
+export const offers = router
+  .openapi(searchRoute, async (c) => {
+    const body = c.req.valid('json');
+    const result = await offerEngineFor(c.get('deps')).search(
+      { ...body, passengers: partyOf(body.passengers) },
+      { customerId: customerOf(c) },
+    );
+    return c.json(result, 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const offer = await offerEngineFor(c.get('deps')).getOffer(c.req.valid('param').id);
+    return c.json(offer, 200);
+  })
+  .openapi(rejectRoute, async (c) => {
+    await offerEngineFor(c.get('deps')).rejectOffer(c.req.valid('param').id, customerOf(c));
+    return c.body(null, 204);
+  });
