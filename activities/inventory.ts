@@ -19,6 +19,7 @@ import type { Redis } from 'ioredis';
 import type { Database, DbOrTx, Sql } from '../db/client';
 import { cabinClass, flightInventory, flightSeats, inventoryHolds, seatAssignments } from '../db/schema';
 import { DomainError } from '../domain/errors';
+import { appendEvents, type DomainEvent } from './outbox';
 
 export type Cabin = (typeof cabinClass.enumValues)[number];
 export const CABINS: readonly Cabin[] = cabinClass.enumValues;
@@ -269,6 +270,19 @@ const soldOut = (flightId: string, cabin: string, requested: number, available: 
     requested,
     available: Math.max(0, available),
   });
+
+/** SeatHeld / SeatReleased: written in the transaction that changes the seat assignment (owner = order id). */
+const seatEvent = (
+  type: 'SeatHeld' | 'SeatReleased',
+  ownerId: string,
+  seat: { flightId: string; seatNumber: string },
+  reason?: 'UNLOCKED' | 'ORDER_RELEASED',
+): DomainEvent => ({
+  type,
+  aggregateId: ownerId,
+  occurredAt: new Date(),
+  payload: { order_id: ownerId, flight_id: seat.flightId, seat_number: seat.seatNumber, ...(reason ? { reason } : {}) },
+});
 
 const CABIN_RANK: Record<Cabin, number> = { ECONOMY: 0, PREMIUM_ECONOMY: 1, BUSINESS: 2, FIRST: 3 };
 
@@ -593,6 +607,10 @@ export function createInventory(deps: InventoryDeps) {
       .delete(seatAssignments)
       .where(eq(seatAssignments.orderId, ownerId))
       .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
+    await appendEvents(
+      tx,
+      seats.map((s) => seatEvent('SeatReleased', ownerId, s, 'ORDER_RELEASED')),
+    );
     return { released, seats };
   }
 
@@ -804,11 +822,15 @@ export function createInventory(deps: InventoryDeps) {
         .where(and(eq(flightSeats.flightId, p.flightId), eq(flightSeats.seatNumber, p.seatNumber)));
       if (!seat) return await refuse('UNKNOWN_SEAT');
       if (seat.blocked) return await refuse('BLOCKED');
-      const inserted = await db
-        .insert(seatAssignments)
-        .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
-        .onConflictDoNothing()
-        .returning({ orderId: seatAssignments.orderId });
+      const inserted = await db.transaction(async (tx) => {
+        const rows = await tx
+          .insert(seatAssignments)
+          .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
+          .onConflictDoNothing()
+          .returning({ orderId: seatAssignments.orderId });
+        if (rows.length > 0) await appendEvents(tx, [seatEvent('SeatHeld', p.ownerId, p)]);
+        return rows;
+      });
       if (inserted.length === 0) {
         const [owner] = await db
           .select({ orderId: seatAssignments.orderId })
@@ -836,17 +858,21 @@ export function createInventory(deps: InventoryDeps) {
     checkUuid(p.flightId, 'flight_id');
     const unlocked = await redis.altisSeatUnlock(seatLockKey(p.flightId, p.seatNumber), p.ownerId);
     await redis.srem(ownerLocksKey(p.ownerId), `${p.flightId}|${p.seatNumber}`);
-    const deleted = await db
-      .delete(seatAssignments)
-      .where(
-        and(
-          eq(seatAssignments.flightId, p.flightId),
-          eq(seatAssignments.seatNumber, p.seatNumber),
-          eq(seatAssignments.orderId, p.ownerId),
-          eq(seatAssignments.status, 'HELD'),
-        ),
-      )
-      .returning({ seatNumber: seatAssignments.seatNumber });
+    const deleted = await db.transaction(async (tx) => {
+      const rows = await tx
+        .delete(seatAssignments)
+        .where(
+          and(
+            eq(seatAssignments.flightId, p.flightId),
+            eq(seatAssignments.seatNumber, p.seatNumber),
+            eq(seatAssignments.orderId, p.ownerId),
+            eq(seatAssignments.status, 'HELD'),
+          ),
+        )
+        .returning({ seatNumber: seatAssignments.seatNumber });
+      if (rows.length > 0) await appendEvents(tx, [seatEvent('SeatReleased', p.ownerId, p, 'UNLOCKED')]);
+      return rows;
+    });
     return unlocked === 1 || deleted.length > 0;
   }
 

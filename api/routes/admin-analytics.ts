@@ -1,0 +1,151 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
+import { analyticsDaily } from '../../db/schema';
+import { DomainError } from '../../domain/errors';
+import { requireAuth, requireRole } from '../middleware/auth';
+import { bearerAuth, errorSchema } from '../openapi';
+import { createRouter } from '../router';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
+  }, 'is not a calendar date');
+const moneySchema = z.object({ amount: z.number().int(), currency: z.string() });
+const counts = {
+  offers_accepted: z.number().int(),
+  offers_expired: z.number().int(),
+  orders_proposed: z.number().int(),
+  orders_paid: z.number().int(),
+  orders_expired: z.number().int(),
+  orders_cancelled: z.number().int(),
+  revenue: moneySchema,
+  refunded: moneySchema,
+};
+const routeFigures = z.object({
+  route: z.string(),
+  currency: z.string(),
+  ...counts,
+  acceptance_rate: z.number().nullable().openapi({
+    description: 'accepted offers whose order did not lapse: 1 − offers_expired / offers_accepted',
+  }),
+  conversion_rate: z.number().nullable().openapi({ description: 'orders_paid / orders_proposed' }),
+});
+const report = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    routes: z.array(routeFigures),
+    days: z.array(z.object({ day: z.string(), route: z.string(), currency: z.string(), ...counts })),
+  })
+  .openapi('Analytics');
+
+const route = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['admin'],
+  security: bearerAuth,
+  summary: 'Offer acceptance, conversion and revenue per route and day (from the analytics consumer)',
+  request: {
+    query: z.object({
+      from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
+      to: isoDay.optional().openapi({ description: 'last day (UTC), default today' }),
+      route: z
+        .string()
+        .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
+        .optional(),
+    }),
+  },
+  responses: {
+    200: json(report, 'figures per route over the days, and per day'),
+    400: json(errorSchema, 'bad query'),
+    401: json(errorSchema, 'no or bad token'),
+    403: json(errorSchema, 'not an admin'),
+  },
+});
+
+const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 10_000) / 10_000 : null);
+const addDays = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+const router = createRouter();
+router.use('*', requireAuth, requireRole('admin'));
+
+export const adminAnalytics = router.openapi(route, async (c) => {
+  const { db } = c.get('deps');
+  const q = c.req.valid('query');
+  const to = q.to ?? new Date().toISOString().slice(0, 10);
+  const from = q.from ?? addDays(to, -30);
+  if (from > to) throw new DomainError('VALIDATION_FAILED', '`from` is after `to`', { from, to });
+  const where = and(
+    gte(analyticsDaily.day, from),
+    lte(analyticsDaily.day, to),
+    q.route ? eq(analyticsDaily.route, q.route) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(analyticsDaily)
+    .where(where)
+    .orderBy(asc(analyticsDaily.day), asc(analyticsDaily.route), asc(analyticsDaily.currency));
+  const totals = await db
+    .select({
+      route: analyticsDaily.route,
+      currency: analyticsDaily.currency,
+      offersAccepted: sql<number>`sum(${analyticsDaily.offersAccepted})::int`,
+      offersExpired: sql<number>`sum(${analyticsDaily.offersExpired})::int`,
+      ordersProposed: sql<number>`sum(${analyticsDaily.ordersProposed})::int`,
+      ordersPaid: sql<number>`sum(${analyticsDaily.ordersPaid})::int`,
+      ordersExpired: sql<number>`sum(${analyticsDaily.ordersExpired})::int`,
+      ordersCancelled: sql<number>`sum(${analyticsDaily.ordersCancelled})::int`,
+      revenueAmount: sql<string>`sum(${analyticsDaily.revenueAmount})::text`,
+      refundedAmount: sql<string>`sum(${analyticsDaily.refundedAmount})::text`,
+    })
+    .from(analyticsDaily)
+    .where(where)
+    .groupBy(analyticsDaily.route, analyticsDaily.currency)
+    .orderBy(asc(analyticsDaily.route), asc(analyticsDaily.currency));
+
+  const figures = (r: {
+    currency: string;
+    offersAccepted: number;
+    offersExpired: number;
+    ordersProposed: number;
+    ordersPaid: number;
+    ordersExpired: number;
+    ordersCancelled: number;
+    revenueAmount: number | string;
+    refundedAmount: number | string;
+  }) => ({
+    offers_accepted: r.offersAccepted,
+    offers_expired: r.offersExpired,
+    orders_proposed: r.ordersProposed,
+    orders_paid: r.ordersPaid,
+    orders_expired: r.ordersExpired,
+    orders_cancelled: r.ordersCancelled,
+    revenue: { amount: Number(r.revenueAmount), currency: r.currency },
+    refunded: { amount: Number(r.refundedAmount), currency: r.currency },
+  });
+
+  return c.json(
+    {
+      from,
+      to,
+      routes: totals.map((t) => ({
+        route: t.route,
+        currency: t.currency,
+        ...figures(t),
+        acceptance_rate: ratio(t.offersAccepted - t.offersExpired, t.offersAccepted),
+        conversion_rate: ratio(t.ordersPaid, t.ordersProposed),
+      })),
+      days: rows.map((r) => ({ day: r.day, route: r.route, currency: r.currency, ...figures(r) })),
+    },
+    200,
+  );
+});

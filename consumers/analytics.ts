@@ -1,0 +1,111 @@
+/**
+ * Analytics: counts and money per day, route and currency in `analytics_daily`, incremented in the same
+ * transaction that records the event as processed, so each event counts exactly once.
+ *
+ * An event names only its order; the route, currency and total come from the order row, which was written in
+ * the same transaction as the order's first event and so always exists by the time the event is read.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client';
+import { analyticsDaily, orders } from '../db/schema';
+import type { EventEnvelope } from '../lib/order-events';
+import type { EventHandler } from './runner';
+
+type Counter =
+  | 'offersAccepted'
+  | 'offersExpired'
+  | 'ordersProposed'
+  | 'ordersPaid'
+  | 'ordersExpired'
+  | 'ordersCancelled'
+  | 'revenueAmount'
+  | 'refundedAmount';
+
+const COLUMN: Record<Counter, string> = {
+  offersAccepted: 'offers_accepted',
+  offersExpired: 'offers_expired',
+  ordersProposed: 'orders_proposed',
+  ordersPaid: 'orders_paid',
+  ordersExpired: 'orders_expired',
+  ordersCancelled: 'orders_cancelled',
+  revenueAmount: 'revenue_amount',
+  refundedAmount: 'refunded_amount',
+};
+
+/** "JFK-LHR" one way, "JFK-LHR-JFK" a return: the order's airports in flying order. */
+export function routeOf(offer: unknown): string {
+  const segments = (offer as { segments?: { origin?: string; destination?: string }[] } | null)?.segments ?? [];
+  if (segments.length === 0 || !segments[0]?.origin) return 'UNKNOWN';
+  return [segments[0].origin, ...segments.map((s) => s.destination ?? '?')].join('-');
+}
+
+export const ANALYTICS_EVENTS = [
+  'OfferAccepted',
+  'OrderProposed',
+  'OrderPaid',
+  'OrderExpired',
+  'OrderCancelled',
+  'RefundIssued',
+] as const;
+
+function increments(
+  event: EventEnvelope,
+  order: { offerId: string | null; totalAmount: number },
+): Partial<Record<Counter, number>> {
+  switch (event.type) {
+    case 'OfferAccepted':
+      return { offersAccepted: 1 };
+    case 'OrderProposed':
+      return { ordersProposed: 1 };
+    case 'OrderPaid':
+      return { ordersPaid: 1, revenueAmount: order.totalAmount };
+    case 'OrderExpired':
+      return order.offerId ? { ordersExpired: 1, offersExpired: 1 } : { ordersExpired: 1 };
+    case 'OrderCancelled':
+      return { ordersCancelled: 1 };
+    case 'RefundIssued': {
+      const amount = (event.payload as { amount?: { amount?: unknown } }).amount?.amount;
+      if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) {
+        throw new Error(`RefundIssued ${event.id} has no amount in minor units`);
+      }
+      return { refundedAmount: amount };
+    }
+    default:
+      return {};
+  }
+}
+
+export function analyticsHandler(opts: { name?: string } = {}): EventHandler {
+  return {
+    name: opts.name ?? 'analytics',
+    types: ANALYTICS_EVENTS,
+    async handle(event: EventEnvelope, tx: Tx) {
+      const [order] = await tx
+        .select({
+          offerId: orders.offerId,
+          currency: orders.currency,
+          totalAmount: orders.totalAmount,
+          offer: orders.offer,
+        })
+        .from(orders)
+        .where(eq(orders.id, event.order_id));
+      if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
+      const inc = increments(event, order);
+      const columns = Object.keys(inc) as Counter[];
+      if (columns.length === 0) return;
+      const day = new Date(event.occurred_at).toISOString().slice(0, 10);
+      await tx
+        .insert(analyticsDaily)
+        .values({ day, route: routeOf(order.offer), currency: order.currency, ...inc })
+        .onConflictDoUpdate({
+          target: [analyticsDaily.day, analyticsDaily.route, analyticsDaily.currency],
+          set: {
+            ...Object.fromEntries(
+              columns.map((c) => [c, sql`${analyticsDaily[c]} + ${sql.raw(`excluded.${COLUMN[c]}`)}`]),
+            ),
+            updatedAt: sql`now()`,
+          },
+        });
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Notifications: mails the order's contact on a confirmation with tickets (OrderFulfilled), an expired hold
+ * (OrderExpired), a cancellation (OrderCancelled) and a refund (RefundIssued), over SMTP with nodemailer.
+ *
+ * The contact and the passenger names are read from Postgres and decrypted here (they are never in an event);
+ * logs carry the order id, the event id and a masked address, never a name or a mail body. Each mail's
+ * Message-ID is derived from its event id, so a mail sent twice (a commit lost after the send) is recognisable.
+ */
+import { asc, eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { recordLocator } from '../activities/orders';
+import type { AppConfig } from '../config';
+import type { Tx } from '../db/client';
+import { orders, travelers } from '../db/schema';
+import { formatMoney, type Money } from '../domain/money';
+import type { Logger } from '../lib/logger';
+import type { EventEnvelope } from '../lib/order-events';
+import { maskEmail, type PiiCipher } from '../lib/pii';
+import type { EventHandler } from './runner';
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+/** What the handler needs of a mail transport (nodemailer's, or a test's). */
+export interface Mailer {
+  sendMail(mail: OutgoingMail): Promise<unknown>;
+  close(): void;
+}
+
+export function createSmtpMailer(config: Pick<AppConfig, 'smtp'>): Mailer {
+  const transport = nodemailer.createTransport({
+    host: config.smtp.host,
+    port: config.smtp.port,
+    secure: false, // STARTTLS when the server offers it
+    pool: true,
+    maxConnections: 2,
+    // Well inside the consumer's session timeout: a mail server that hangs fails the try instead of the member.
+    connectionTimeout: 5_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 8_000,
+  });
+  return {
+    sendMail: (mail) => transport.sendMail(mail),
+    close: () => transport.close(),
+  };
+}
+
+export interface NotificationDeps {
+  config: Pick<AppConfig, 'smtp'>;
+  logger: Logger;
+  pii: PiiCipher;
+  mailer: Mailer;
+  /** Defaults to "notifications"; tests use names of their own. */
+  name?: string;
+}
+
+interface OrderSegmentRow {
+  carrier?: string;
+  flightNumber?: string;
+  origin?: string;
+  destination?: string;
+  departureAt?: string;
+}
+
+interface FulfilledPayload {
+  tickets?: { number: string; traveler_id: string; flight_ids: string[] }[];
+  emds?: string[];
+}
+
+/** "AL123" whether the segment keeps the number with or without its carrier. */
+const flightOf = (s: OrderSegmentRow) => {
+  const number = s.flightNumber ?? '';
+  return s.carrier && !number.startsWith(s.carrier) ? `${s.carrier}${number}` : number;
+};
+
+export const NOTIFIED_EVENTS = ['OrderFulfilled', 'OrderExpired', 'OrderCancelled', 'RefundIssued'] as const;
+
+export function notificationsHandler(deps: NotificationDeps): EventHandler {
+  const { config, pii, mailer } = deps;
+  const name = deps.name ?? 'notifications';
+  const logger = deps.logger.child({ consumer: name });
+
+  async function compose(
+    event: EventEnvelope,
+    tx: Tx,
+    order: { currency: string; totalAmount: number; offer: unknown },
+  ) {
+    const pnr = recordLocator(event.order_id);
+    const segments = ((order.offer as { segments?: OrderSegmentRow[] } | null)?.segments ?? []).map(
+      (s) => `  ${flightOf(s)}  ${s.origin ?? '?'} → ${s.destination ?? '?'}  departs ${s.departureAt ?? '?'}`,
+    );
+    const footer = ['', `Booking reference: ${pnr}`, `Order: ${event.order_id}`, '', 'Altis'];
+    switch (event.type) {
+      case 'OrderFulfilled': {
+        const payload = event.payload as FulfilledPayload;
+        const pax = await tx
+          .select({ id: travelers.id, firstName: travelers.firstName, lastName: travelers.lastName })
+          .from(travelers)
+          .where(eq(travelers.orderId, event.order_id))
+          .orderBy(asc(travelers.position));
+        const names = new Map(pax.map((t) => [t.id, `${pii.decrypt(t.firstName)} ${pii.decrypt(t.lastName)}`]));
+        const tickets = (payload.tickets ?? []).map((t) => `  ${t.number}  ${names.get(t.traveler_id) ?? 'passenger'}`);
+        const emds = payload.emds ?? [];
+        return {
+          subject: `Your booking ${pnr} is confirmed`,
+          text: [
+            'Your booking is confirmed and your e-tickets are issued.',
+            '',
+            'Flights:',
+            ...segments,
+            '',
+            'E-tickets:',
+            ...tickets,
+            ...(emds.length > 0 ? ['', 'Extras (EMD):', ...emds.map((n) => `  ${n}`)] : []),
+            '',
+            `Total paid: ${formatMoney({ amount: order.totalAmount, currency: order.currency })}`,
+            ...footer,
+          ].join('\n'),
+        };
+      }
+      case 'OrderExpired':
+        return {
+          subject: `Your reservation ${pnr} has expired`,
+          text: [
+            'Your reservation was not paid in time, so its seats have been released.',
+            'Search again for current prices and availability.',
+            '',
+            'Flights:',
+            ...segments,
+            ...footer,
+          ].join('\n'),
+        };
+      case 'OrderCancelled':
+        return {
+          subject: `Your booking ${pnr} is cancelled`,
+          text: [
+            'Your booking has been cancelled and its seats released.',
+            '',
+            'Flights:',
+            ...segments,
+            ...footer,
+          ].join('\n'),
+        };
+      case 'RefundIssued': {
+        const amount = (event.payload as { amount?: Money }).amount;
+        return {
+          subject: `Refund for booking ${pnr}`,
+          text: [
+            `A refund of ${amount ? formatMoney(amount) : 'your payment'} has been issued to your original form of payment.`,
+            ...footer,
+          ].join('\n'),
+        };
+      }
+      default:
+        return null;
+    }
+  }
+
+  return {
+    name,
+    types: NOTIFIED_EVENTS,
+    async handle(event, tx) {
+      const [order] = await tx
+        .select({
+          contact: orders.contact,
+          currency: orders.currency,
+          totalAmount: orders.totalAmount,
+          offer: orders.offer,
+        })
+        .from(orders)
+        .where(eq(orders.id, event.order_id));
+      if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
+      const email = order.contact ? (JSON.parse(pii.decrypt(order.contact)) as { email?: string }).email : undefined;
+      if (!email) {
+        logger.info({ event_id: event.id, order_id: event.order_id, type: event.type }, 'no contact e-mail: not sent');
+        return;
+      }
+      const mail = await compose(event, tx, order);
+      if (!mail) return;
+      await mailer.sendMail({
+        from: config.smtp.from,
+        to: email,
+        subject: mail.subject,
+        text: mail.text,
+        messageId: `<${event.id}@events.altis>`,
+        headers: { 'X-Altis-Event-Id': event.id, 'X-Altis-Event-Type': event.type, 'X-Altis-Order-Id': event.order_id },
+      });
+      logger.info(
+        { event_id: event.id, order_id: event.order_id, type: event.type, recipient: maskEmail(email) },
+        'mail sent',
+      );
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { bigint, char, date, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * The analytics consumer's projection of the order events: counts and money per day (UTC, the event's
+ * occurred_at), route (the order's airports in flying order, e.g. "JFK-LHR" or "JFK-LHR-JFK") and currency.
+ * Each event is applied once (processed_events), in the same transaction as its increment.
+ */
+export const analyticsDaily = pgTable(
+  'analytics_daily',
+  {
+    day: date({ mode: 'string' }).notNull(),
+    route: text().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    offersAccepted: integer().notNull().default(0),
+    offersExpired: integer().notNull().default(0), // accepted offers whose order then expired unpaid
+    ordersProposed: integer().notNull().default(0),
+    ordersPaid: integer().notNull().default(0),
+    ordersExpired: integer().notNull().default(0),
+    ordersCancelled: integer().notNull().default(0),
+    revenueAmount: bigint({ mode: 'number' }).notNull().default(0), // minor units, paid orders' totals
+    refundedAmount: bigint({ mode: 'number' }).notNull().default(0), // minor units
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.route, t.currency] })],
+);

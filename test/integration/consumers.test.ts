@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
+import { Partitioners } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../api/auth';
+import { createApp } from '../../api/app';
+import { rankerFeedHandler, rankerStoreFeed } from '../../consumers/ranker-feed';
+import type { EventHandler } from '../../consumers/runner';
+import { saveOffers } from '../../db/offer-store';
+import { outbox } from '../../db/schema';
+import type { Offer } from '../../domain/offer';
+import { deadLetterTopic, orderEventsTopic } from '../../lib/order-events';
+import type { Services } from '../../lib/services';
+import { createOutboxRelay, type OutboxRelay } from '../../worker/outbox-relay';
+import {
+  analyticsFor,
+  createBookings,
+  outboxRows,
+  recordTopic,
+  startTestConsumers,
+  startTestSmtp,
+  uniqueRoute,
+  type FakeOrder,
+  type RecordingRankerFeed,
+} from '../support/events';
+import { eventually } from '../support/harness';
+import { openTestServices, silentLogger, testConfig } from '../support/services';
+
+let smtp: Awaited<ReturnType<typeof startTestSmtp>>;
+let config: ReturnType<typeof testConfig>;
+let services: Services;
+let relay: OutboxRelay;
+let consumers: Awaited<ReturnType<typeof startTestConsumers>>;
+let bookings: ReturnType<typeof createBookings>;
+let dlq: Awaited<ReturnType<typeof recordTopic>>;
+// Orders whose OfferAccepted the poison handler refuses: marked before the event exists, so no race with the relay.
+const poisonedOrders = new Set<string>();
+let smtpRefusals = 0; // the next n mails are refused by the SMTP server (451)
+
+beforeAll(async () => {
+  smtp = await startTestSmtp({ reject: () => (smtpRefusals > 0 && smtpRefusals-- > 0 ? 'try again later' : null) });
+  config = testConfig({ APP_SMTP__PORT: String(smtp.port), APP_CONSUMERS__RETRY_BASE_MS: '20' });
+  services = await openTestServices(config);
+  bookings = createBookings(services.db, config);
+  relay = createOutboxRelay({ ...services, config, logger: silentLogger() });
+  await relay.start();
+  const poison: EventHandler = {
+    name: `poison-${randomUUID().slice(0, 8)}`,
+    types: ['OfferAccepted', 'OrderProposed', 'OrderPaid'],
+    async handle(event) {
+      if (event.type === 'OfferAccepted' && poisonedOrders.has(event.order_id)) {
+        throw new Error(`refusing ${event.type} ${event.id} (test poison)`);
+      }
+    },
+  };
+  [dlq, consumers] = await Promise.all([
+    recordTopic(services.kafka, services.kafkaAdmin, deadLetterTopic(config, poison.name)),
+    startTestConsumers({ kafka: services.kafka, admin: services.kafkaAdmin, db: services.db, config, extra: [poison] }),
+  ]);
+});
+
+afterAll(async () => {
+  await consumers?.stop();
+  await dlq?.stop();
+  await relay?.stop();
+  await services?.close();
+  await smtp?.close();
+});
+
+const eventIdsOf = async (orderIds: string[], types?: readonly string[]) =>
+  (await outboxRows(services.db, orderIds)).filter((r) => !types || types.includes(r.type)).map((r) => r.id);
+
+async function allApplied(orderIds: string[]) {
+  const checks = [
+    [consumers.notifications, ['OrderFulfilled', 'OrderExpired', 'OrderCancelled', 'RefundIssued']],
+    [
+      consumers.analytics,
+      ['OfferAccepted', 'OrderProposed', 'OrderPaid', 'OrderExpired', 'OrderCancelled', 'RefundIssued'],
+    ],
+    [consumers.rankerFeed, ['OfferAccepted', 'OrderExpired']],
+  ] as const;
+  await eventually(
+    async () => {
+      const counts = await Promise.all(
+        checks.map(async ([c, types]) => {
+          const ids = await eventIdsOf(orderIds, types);
+          return (await consumers.processed(c, ids)) === ids.length;
+        }),
+      );
+      return counts.every(Boolean);
+    },
+    (ok) => ok,
+    30_000,
+    100,
+  );
+}
+
+describe('the event consumers', () => {
+  let route: [string, string];
+  let paid: FakeOrder[];
+  let expired: FakeOrder[];
+  let cancelled: FakeOrder;
+  const tickets = new Map<string, string>();
+
+  it('apply every event once: a mail per confirmation, expiry and cancellation, exact analytics, ranker outcomes', async () => {
+    route = uniqueRoute();
+    paid = await Promise.all([1, 2, 3].map(() => bookings.propose({ route, total: 31_500 })));
+    expired = await Promise.all([1, 2].map(() => bookings.propose({ route, total: 12_000 })));
+    cancelled = await bookings.propose({ route, total: 20_000 });
+    for (const o of paid) tickets.set(o.id, await bookings.payAndFulfil(o));
+    for (const o of expired) await bookings.expire(o);
+    await bookings.payAndFulfil(cancelled);
+    await bookings.cancelWithRefund(cancelled);
+    const all = [...paid, ...expired, cancelled];
+    await allApplied(all.map((o) => o.id));
+
+    // Mail: one confirmation per fulfilled order, with its ticket and passenger, to the decrypted contact.
+    const mailsOf = (o: FakeOrder) => smtp.mails.filter((m) => m.orderId === o.id);
+    for (const o of paid) {
+      const mails = mailsOf(o);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.to).toEqual([o.email]);
+      expect(mails[0]!.raw).toContain(tickets.get(o.id));
+      expect(mails[0]!.raw).toContain('Ada Lovelace');
+      expect(mails[0]!.raw).toMatch(/Subject: Your booking [A-Z0-9]{6} is confirmed/);
+    }
+    for (const o of expired) {
+      expect(mailsOf(o).map((m) => /^Subject: (.*)$/m.exec(m.raw)![1])).toEqual([
+        expect.stringMatching(/has expired$/),
+      ]);
+    }
+    expect(
+      mailsOf(cancelled)
+        .map((m) => /^Subject: (.*)$/m.exec(m.raw)![1])
+        .sort(),
+    ).toEqual([
+      expect.stringMatching(/^Refund for booking/),
+      expect.stringMatching(/is cancelled$/),
+      expect.stringMatching(/is confirmed$/),
+    ]);
+    expect(smtp.mails.find((m) => m.orderId === cancelled.id && m.raw.includes('Refund'))!.raw).toContain('200.00 USD');
+
+    // Analytics: exact totals for the route.
+    expect(await analyticsFor(services.db, route.join('-'))).toEqual({
+      offersAccepted: 6,
+      offersExpired: 2,
+      ordersProposed: 6,
+      ordersPaid: 4,
+      ordersExpired: 2,
+      ordersCancelled: 1,
+      revenueAmount: 3 * 31_500 + 20_000,
+      refundedAmount: 20_000,
+    });
+
+    // Ranker feed: every accepted offer, and the two whose order lapsed.
+    const calls = (consumers.feed as RecordingRankerFeed).calls;
+    for (const o of all)
+      expect(calls.filter((c) => c.offerId === o.offerId && c.outcome === 'accepted')).toHaveLength(1);
+    for (const o of expired)
+      expect(calls.filter((c) => c.offerId === o.offerId && c.outcome === 'expired')).toHaveLength(1);
+  });
+
+  it('apply a re-delivered event once (the same message again, and a batch the relay publishes twice)', async () => {
+    const order = paid[0]!;
+    const before = {
+      mails: smtp.mails.filter((m) => m.orderId === order.id).length,
+      analytics: await analyticsFor(services.db, route.join('-')),
+      duplicates: consumers.all.map((c) => c.stats.duplicates),
+    };
+    const rows = await outboxRows(services.db, [order.id]);
+    // 1. The same messages produced again, as a producer retry outside the idempotent session would.
+    const producer = services.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const envelopes = rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      schema_version: r.schemaVersion,
+      occurred_at: new Date(r.occurredAt).toISOString(),
+      order_id: r.aggregateId,
+      payload: r.payload,
+    }));
+    await producer.send({
+      topic: orderEventsTopic(config),
+      messages: envelopes.map((e) => ({
+        key: e.order_id,
+        value: JSON.stringify(e),
+        headers: { type: e.type, id: e.id },
+      })),
+    });
+    await producer.disconnect();
+    // 2. The relay publishing the order's rows again (as after a crash between the broker's ack and its commit).
+    await services.db
+      .update(outbox)
+      .set({ publishedAt: null })
+      .where(
+        inArray(
+          outbox.id,
+          rows.map((r) => r.id),
+        ),
+      );
+
+    const handled = (i: number, types: number) => consumers.all[i]!.stats.duplicates - before.duplicates[i]! >= types;
+    // notifications: OrderFulfilled; analytics: OfferAccepted, OrderProposed, OrderPaid; ranker: OfferAccepted — twice each.
+    await eventually(
+      async () => handled(0, 2) && handled(1, 6) && handled(2, 2),
+      (ok) => ok,
+      30_000,
+      100,
+    );
+    expect(smtp.mails.filter((m) => m.orderId === order.id)).toHaveLength(before.mails);
+    expect(await analyticsFor(services.db, route.join('-'))).toEqual(before.analytics);
+    const ids = rows.map((r) => r.id);
+    expect(await consumers.processed(consumers.analytics, ids)).toBe(
+      rows.filter((r) => ['OfferAccepted', 'OrderProposed', 'OrderPaid'].includes(r.type)).length,
+    );
+  });
+
+  it('send a poison message to the dead-letter topic after 5 tries and move on to the next one', async () => {
+    const id = randomUUID();
+    poisonedOrders.add(id);
+    const order = await bookings.propose({ route: uniqueRoute(), id });
+    const [accepted] = await eventIdsOf([order.id], ['OfferAccepted']);
+    // Its later events share its partition: the consumer must get past the poison to apply them.
+    const ticket = await bookings.payAndFulfil(order);
+    const poison = consumers.others[0]!;
+    const rest = await eventIdsOf([order.id], ['OrderProposed', 'OrderPaid']);
+    await eventually(
+      () => consumers.processed(poison, rest),
+      (n) => n === rest.length,
+      30_000,
+      100,
+    );
+    expect(await consumers.processed(poison, [accepted!])).toBe(0);
+    const dead = await eventually(
+      async () => dlq.messages.filter((m) => m.event?.id === accepted),
+      (m) => m.length === 1,
+    );
+    expect(dead).toHaveLength(1);
+    const headers = dead[0]!.message.headers!;
+    expect(headers['dlq-error']!.toString()).toContain('test poison');
+    expect(headers['dlq-attempts']!.toString()).toBe('5');
+    expect(headers['dlq-consumer']!.toString()).toBe(poison.name);
+    expect(headers.type!.toString()).toBe('OfferAccepted');
+    expect(dead[0]!.message.key!.toString()).toBe(order.id);
+    expect(poison.stats.dead_lettered).toBeGreaterThanOrEqual(1);
+    // The other consumers were not affected.
+    await allApplied([order.id]);
+    expect(smtp.mails.filter((m) => m.orderId === order.id)[0]!.raw).toContain(ticket);
+
+    // A message that is not an event envelope goes to the dead-letter topic at once.
+    const producer = services.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const key = `garbage-${randomUUID()}`;
+    await producer.send({ topic: orderEventsTopic(config), messages: [{ key, value: 'not json' }] });
+    await producer.disconnect();
+    const garbage = await eventually(
+      async () => dlq.messages.filter((m) => m.message.key?.toString() === key),
+      (m) => m.length === 1,
+    );
+    expect(garbage[0]!.message.headers!['dlq-attempts']!.toString()).toBe('1');
+    expect(garbage[0]!.message.headers!['dlq-error']!.toString()).toMatch(/MalformedEventError/);
+  });
+
+  it('retry a mail the SMTP server refused, and send it once it accepts', async () => {
+    const retriesBefore = consumers.notifications.stats.retries;
+    smtpRefusals = 2;
+    const order = await bookings.propose({ route: uniqueRoute() });
+    const ticket = await bookings.payAndFulfil(order);
+    const mails = await eventually(
+      async () => smtp.mails.filter((m) => m.orderId === order.id),
+      (m) => m.length > 0,
+    );
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.raw).toContain(ticket);
+    expect(smtpRefusals).toBe(0);
+    expect(consumers.notifications.stats.retries - retriesBefore).toBeGreaterThanOrEqual(2);
+    const [fulfilled] = await eventIdsOf([order.id], ['OrderFulfilled']);
+    expect(await consumers.processed(consumers.notifications, [fulfilled!])).toBe(1);
+  });
+
+  it('feed the ranker store through the offer kept in Redis (ranker-feed adapter)', async () => {
+    const recorded: { id: string; outcome: string }[] = [];
+    const feed = rankerStoreFeed({
+      redis: services.redis,
+      store: {
+        recordOutcome: async (offer, outcome) => {
+          recorded.push({ id: offer.id, outcome });
+          return true;
+        },
+      },
+      logger: silentLogger(),
+    });
+    const offer = {
+      id: `off_${randomUUID()}`,
+      expires_at: new Date(Date.now() + 60_000).toISOString(),
+      bundle: { code: 'FLIGHT_ONLY', name: 'Flight Only' },
+    } as Offer;
+    await saveOffers(services.redis, [offer], 60);
+    const handler = rankerFeedHandler({ feed });
+    await services.db.transaction((tx) =>
+      handler.handle(
+        {
+          id: randomUUID(),
+          type: 'OfferAccepted',
+          schema_version: 1,
+          occurred_at: new Date().toISOString(),
+          order_id: randomUUID(),
+          payload: { offer_id: offer.id },
+        },
+        tx,
+      ),
+    );
+    await feed.recordOutcome(`off_${randomUUID()}`, 'expired'); // gone from Redis: left to the ranker's sweep
+    expect(recorded).toEqual([{ id: offer.id, outcome: 'accepted' }]);
+  });
+
+  it('serve GET /v1/admin/analytics to admins only', async () => {
+    const app = createApp({ ...services, config, logger: silentLogger() });
+    const get = async (token?: string, query = `?route=${route.join('-')}`) => {
+      const res = await app.request(`/v1/admin/analytics${query}`, {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    expect((await get()).status).toBe(401);
+    const customer = await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'customer' });
+    const forbidden = await get(customer.token);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.code).toBe('FORBIDDEN');
+
+    const admin = await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'admin' });
+    const ok = await get(admin.token);
+    expect(ok.status).toBe(200);
+    expect(ok.body.routes).toEqual([
+      {
+        route: route.join('-'),
+        currency: 'USD',
+        offers_accepted: 6,
+        offers_expired: 2,
+        orders_proposed: 6,
+        orders_paid: 4,
+        orders_expired: 2,
+        orders_cancelled: 1,
+        revenue: { amount: 114_500, currency: 'USD' },
+        refunded: { amount: 20_000, currency: 'USD' },
+        acceptance_rate: 0.6667,
+        conversion_rate: 0.6667,
+      },
+    ]);
+    // One row per day (two if the test ran across midnight UTC), adding up to the route's figures.
+    expect(ok.body.days.length).toBeGreaterThanOrEqual(1);
+    expect(ok.body.days.reduce((n: number, d: any) => n + d.orders_paid, 0)).toBe(4);
+    expect((await get(admin.token, '?from=2026-02-30')).status).toBe(400);
+    expect((await get(admin.token, '?from=2026-03-02&to=2026-03-01')).status).toBe(400);
+  });
+});
