@@ -1,0 +1,135 @@
+/**
+ * The OpenAPI side of the routes: the shared error contract, the bearer security requirement, and the document
+ * (`GET /openapi.json`, OpenAPI 3.1) with its interactive page (`GET /docs`), both generated from the zod
+ * contracts the routes validate with (`@hono/zod-openapi`), so the document cannot drift from the code.
+ */
+import { readFileSync } from 'node:fs';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Env } from 'hono';
+
+/** The one error shape of every non-2xx answer (api/errors.ts). */
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'VALIDATION_FAILED' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+      request_id: z.string().optional(),
+    }),
+  })
+  .openapi('Error');
+
+/** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
+export const errorResponses = <const C extends number>(...codes: C[]) =>
+  Object.fromEntries(
+    codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
+  ) as Record<C, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }>;
+
+/** The `Idempotency-Key` header of creating POSTs (api/middleware/idempotency.ts checks and applies it). */
+export const idempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
+    .optional()
+    .openapi({
+      description:
+        'A repeat with the same key and body gets the first answer (`Idempotent-Replayed: true`); with another body, 422',
+      example: 'b3f1c2d4-order-1',
+    }),
+});
+
+export const BEARER_SCHEME = 'bearerAuth';
+/** A route that answers 401 without a valid `Authorization: Bearer <JWT>`. */
+export const bearerAuth: Record<string, string[]>[] = [{ [BEARER_SCHEME]: [] }];
+export const WEBHOOK_SIGNATURE_SCHEME = 'webhookSignature';
+/** The payment provider's HMAC signature of the raw body (domain/webhook-signature.ts). */
+export const webhookSignatureAuth: Record<string, string[]>[] = [{ [WEBHOOK_SIGNATURE_SCHEME]: [] }];
+/** A route that takes a bearer token when sent (it binds or claims something) and works without one. */
+export const optionalBearerAuth: Record<string, string[]>[] = [{}, { [BEARER_SCHEME]: [] }];
+
+/** The document's tags, in reading order. */
+export const API_TAGS = [
+  { name: 'auth', description: 'Guest tokens, accounts, sign-in; an account claims the guest it was before' },
+  { name: 'flights', description: 'Flight search with live availability and prices, seat maps, live seat events' },
+  { name: 'offers', description: 'Offers per itinerary (flight only and bundles), priced and ranked, 15 minutes' },
+  { name: 'orders', description: 'Accepted offers: one Temporal workflow per order (hold, pay, fulfil, cancel)' },
+  { name: 'trips', description: 'The trip-hold API of the README: hold flights, add passengers and seats, commit' },
+  { name: 'webhooks', description: "The payment provider's signed events" },
+  { name: 'admin', description: 'Reports for admins' },
+  { name: 'ops', description: 'Health' },
+];
+
+let packageVersion: string | undefined;
+/** The version of package.json: the API's version. */
+export function apiVersion(): string {
+  packageVersion ??= (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  return packageVersion;
+}
+
+const errorRef = { $ref: '#/components/schemas/Error' };
+const errorContent = (description: string) => ({ description, content: { 'application/json': { schema: errorRef } } });
+
+/**
+ * Answers that come from the app's own middleware (api/app.ts) rather than a route: the per-IP rate limit on
+ * every path but /health, and the body limit and media-type check on every operation that takes a body.
+ */
+function addAppWideResponses(paths: Record<string, object> = {}) {
+  for (const [path, item] of Object.entries(paths)) {
+    for (const operation of Object.values(item)) {
+      const op = operation as { responses?: Record<string, unknown>; requestBody?: unknown };
+      const responses = (op.responses ??= {});
+      if (path !== '/health') responses['429'] ??= errorContent('too many requests (per IP or per customer)');
+      if (op.requestBody) {
+        responses['413'] ??= errorContent('the body is larger than the server accepts');
+        responses['415'] ??= errorContent('the body is not application/json');
+      }
+    }
+  }
+}
+
+/** Paths served by `mountApiDocs`: not part of the API, so not in the document. */
+export const DOC_PATHS = ['/openapi.json', '/docs'] as const;
+
+/**
+ * Adds the bearer scheme to the app's registry and serves the document and the docs page. Call after every
+ * router is mounted (the document is built from what the app's registry holds at the first request).
+ */
+export function mountApiDocs<E extends Env>(app: OpenAPIHono<E>) {
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An HS256 JWT from POST /v1/auth/guest, /v1/auth/register or /v1/auth/login',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', WEBHOOK_SIGNATURE_SCHEME, {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Altis-Signature',
+    description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the webhook secret',
+  });
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  const build = () => {
+    const built = app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Altis',
+        version: apiVersion(),
+        description:
+          'Airline retailing on the Offer/Order model. Every error answers `{ "error": { "code", "message", ' +
+          '"details", "request_id" } }` (schema `Error`); bad input changes nothing.',
+      },
+      tags: API_TAGS,
+    });
+    addAppWideResponses(built.paths);
+    return built;
+  };
+  app.get(DOC_PATHS[0], (c) => {
+    document ??= build();
+    // The server is the one that answered, so that the docs page calls the API it was loaded from.
+    return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin, description: 'this server' }] });
+  });
+  app.get(DOC_PATHS[1], swaggerUI({ url: DOC_PATHS[0], title: 'Altis API', persistAuthorization: true }));
+}
