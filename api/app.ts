@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { createApiMetrics } from './metrics';
 import { metricsEndpoint, observeRequests, orderLogContext } from './observability';
+import { mountApiDocs } from './openapi';
 import { rateLimitByIp } from './middleware/rate-limit';
 import { createRouter } from './router';
 import { adminAnalytics } from './routes/admin-analytics';
@@ -39,19 +40,24 @@ export function createApp(deps: ApiDeps) {
   );
 
   app.get('/metrics', metricsEndpoint(metrics));
-  app.route('/health', health);
-  app.route('/v1/auth', auth);
-  app.route('/v1/flights', flights);
-  app.route('/v1/flights', flightStream);
-  app.route('/v1/offers', offers); // before /v1: POST /v1/offers/:id/accept falls through to the orders router
-  app.route('/v1', orders);
-  app.route('/v1', trips);
-  app.route('/v1/webhooks', webhooks);
-  app.route('/v1/admin/analytics', adminAnalytics);
+  // One chain, so that the app's type carries every route's contract (the typed client, api/client.ts).
+  const routes = app
+    .route('/health', health)
+    .route('/v1/auth', auth)
+    .route('/v1/flights', flights)
+    .route('/v1/flights', flightStream)
+    .route('/v1/offers', offers) // before /v1: POST /v1/offers/:id/accept falls through to the orders router
+    .route('/v1', orders)
+    .route('/v1', trips)
+    .route('/v1/webhooks', webhooks)
+    .route('/v1/admin/analytics', adminAnalytics);
+  mountApiDocs(app); // GET /openapi.json and /docs, from the contracts of the routes above
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);
-  return app;
+  return routes;
 }
 
 export type App = ReturnType<typeof createApp>;
+/** The app's routes and their contracts, for `hc<AppType>` (api/client.ts). */
+export type AppType = App;

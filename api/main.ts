@@ -3,17 +3,23 @@ import { loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
 import { onShutdown } from '../lib/shutdown';
+import { startTracing } from '../lib/tracing';
 import { createApp } from './app';
 
 async function run() {
   const config = loadConfig();
   const logger = createLogger(config, 'api');
+  const tracing = startTracing(config, 'altis-api'); // before the Temporal client: its interceptor traces through it
   const services = await openServices(config, logger, 'api');
   const app = createApp({ config, logger, ...services });
   const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) =>
     logger.info({ port: info.port }, `Altis API listening on http://localhost:${info.port}`),
   );
-  onShutdown(logger, [() => services.close(), () => new Promise<void>((resolve) => server.close(() => resolve()))]);
+  onShutdown(logger, [
+    async () => tracing?.shutdown(),
+    () => services.close(),
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+  ]);
 }
 
 run().catch((err) => {

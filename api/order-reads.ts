@@ -100,15 +100,21 @@ export async function orderResource(deps: OrderReadDeps, row: OrderRow, opts: { 
 
 export type OrderResource = Awaited<ReturnType<typeof orderResource>>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Opaque cursor over (created_at, id), newest first. */
 export const encodeCursor = (row: { createdAt: Date; id: string }) =>
   Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const createdAt = new Date(typeof at === 'string' ? at : Number.NaN);
+    // Both go into the query: a non-UUID id or a year Postgres cannot hold would fail there, as a 500.
+    const year = createdAt.getUTCFullYear();
+    if (Number.isNaN(year) || year < 1 || year > 9999 || typeof id !== 'string' || !UUID.test(id)) {
+      throw new Error('bad cursor');
+    }
     return { createdAt, id };
   } catch {
     throw new DomainError('VALIDATION_FAILED', 'the cursor is not valid', {

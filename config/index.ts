@@ -147,6 +147,7 @@ export const configSchema = z.strictObject({
   consumers: z.strictObject({
     max_attempts: z.number().int().min(1),
     retry_base_ms: z.number().int().min(0),
+    session_timeout_ms: z.number().int().min(6000), // the broker's group.min.session.timeout.ms
   }),
   otel: z.strictObject({ otlp_endpoint: z.string() }),
   metrics: z.strictObject({

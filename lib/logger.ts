@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config';
 
@@ -33,12 +34,19 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
+/**
+ * Fields added to every log line written inside `logContext.run(fields, fn)`: the worker runs each activity in
+ * one with its order_id, so whatever an activity (or a client it calls) logs says which order it was for.
+ */
+export const logContext = new AsyncLocalStorage<Record<string, unknown>>();
+
 /** A pino logger with PII redaction; `destination` (a stream, e.g. in tests) replaces stdout and pretty output. */
 export function createLogger(config: Pick<AppConfig, 'log'>, name: string, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     name,
     level: config.log.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: () => logContext.getStore() ?? {},
   };
   if (destination) return pino(options, destination);
   return pino({

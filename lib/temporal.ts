@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import type { AppConfig } from '../config';
 
 export interface TemporalHandle {
@@ -9,6 +10,11 @@ export interface TemporalHandle {
 
 export async function connectTemporal(config: Pick<AppConfig, 'temporal'>): Promise<TemporalHandle> {
   const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // Starts, updates and signals carry the caller's trace context to the workflow (a no-op unless tracing is on).
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
   return { client, connection, close: () => connection.close() };
 }

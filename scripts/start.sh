@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm start: brings up the infrastructure, migrates, seeds, then runs the payment sandbox, the worker and the
-# API in the foreground with readable logs. Ctrl-C stops the three processes (the services keep running;
+# npm start: brings up the infrastructure, migrates, seeds, then runs the payment sandbox, a local SMTP sink
+# (mails land in .data/mail/), the worker (with the outbox relay), the event consumers and the API in the
+# foreground with readable logs. Ctrl-C stops these processes (the services keep running;
 # `npm run infra:down` stops them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +40,9 @@ run() {
 }
 
 [ -f payments-sandbox/main.ts ] && run gateway npx tsx payments-sandbox/main.ts
+run smtp npx tsx scripts/smtp-sink.ts
 run worker npx tsx worker/main.ts
+run consumers npx tsx consumers/main.ts
 run api npx tsx api/main.ts
 say "API on http://localhost:${APP_SERVER__PORT:-8080}, Temporal Web UI on http://localhost:8233 (Ctrl-C stops)"
 wait -n

@@ -14,3 +14,8 @@ fi
 bash scripts/infra.sh start
 say "running the tests (vitest; database altis_test, redis db 1)"
 npx vitest run "$@"
+# The Kafka outage test stops the shared broker for 30 s, so it runs alone, after everything else (full runs only).
+if [ $# -eq 0 ]; then
+  say "running the Kafka outage test on its own (stops the broker for 30 s)"
+  npx vitest run --config vitest.outage.config.ts
+fi

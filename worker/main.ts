@@ -1,35 +1,52 @@
-import { Runtime } from '@temporalio/worker';
+import { register } from 'prom-client';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { createRedis } from '../db/redis';
+import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
+import { createRegistry } from '../lib/metrics';
+import { startTracing } from '../lib/tracing';
+import { createWorkerMetrics, installTemporalRuntime, serveWorkerMetrics } from './observability';
+import { createOutboxRelay, registerOutboxMetrics } from './outbox-relay';
 import { createWorker } from './worker';
 
 async function run() {
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
-  Runtime.install({
-    logger: {
-      log: (level, message, meta) =>
-        logger[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')](meta ?? {}, message),
-      trace: (m, meta) => logger.trace(meta ?? {}, m),
-      debug: (m, meta) => logger.debug(meta ?? {}, m),
-      info: (m, meta) => logger.info(meta ?? {}, m),
-      warn: (m, meta) => logger.warn(meta ?? {}, m),
-      error: (m, meta) => logger.error(meta ?? {}, m),
-    },
-  });
+  installTemporalRuntime(config, logger);
+  const tracing = startTracing(config, 'altis-worker');
+  const registry = createRegistry('worker', register);
+  const metrics = createWorkerMetrics(registry);
   const pg = createDb(config.database.url, { max: config.database.pool_max });
   const redis = createRedis(config.redis.url, { name: 'worker' });
   const { worker, connection } = await createWorker({
     deps: { config, logger, db: pg.db, sql: pg.sql, redis },
+    metrics,
+    tracing,
   });
+  const metricsServer = await serveWorkerMetrics(config, registry, logger);
+  const relay = createOutboxRelay({
+    db: pg.db,
+    sql: pg.sql,
+    kafka: createKafka(config, `${config.kafka.client_id}-outbox-relay`),
+    config,
+    logger: logger.child({ component: 'outbox-relay' }),
+  });
+  registerOutboxMetrics(relay, registry);
+  await relay.start();
   logger.info({ taskQueue: config.temporal.task_queue }, 'Altis worker polling');
   // The Temporal runtime turns SIGTERM/SIGINT into a graceful worker shutdown; run() resolves after it.
   try {
     await worker.run();
   } finally {
-    await Promise.allSettled([connection.close(), redis.quit(), pg.close()]);
+    await relay.stop();
+    await Promise.allSettled([
+      connection.close(),
+      redis.quit(),
+      pg.close(),
+      metricsServer?.close(),
+      tracing?.shutdown(),
+    ]);
     logger.info('worker stopped');
   }
 }

@@ -7,13 +7,21 @@ import {
 } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { Tracing } from '../lib/tracing';
+import { activityInterceptors, workflowInterceptorModules, workflowSinks, type WorkerMetrics } from './observability';
 
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
 
-/** Bundles the workflow code once (webpack); pass the result to several workers to skip re-bundling. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Bundles the workflow code once (webpack); pass the result to several workers to skip re-bundling. With
+ * `tracing`, the OpenTelemetry workflow interceptors are bundled too (they cost CPU on every workflow task, so
+ * they are left out unless traces are exported). Either bundle replays the other's histories: the interceptors
+ * add trace headers, never commands (test/integration/tracing.test.ts replays a traced order both ways).
+ */
+export function bundleWorkflows(opts: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: opts.tracing ? workflowInterceptorModules : [],
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
   });
 }
@@ -21,8 +29,13 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 export interface WorkerOptions {
   deps: ActivityDeps;
   taskQueue?: string;
+  /** A prebuilt bundle; with `tracing`, one built by bundleWorkflows({ tracing: true }) (else no workflow spans). */
   workflowBundle?: WorkflowBundleOption;
   connection?: NativeConnection;
+  /** Payment outcomes and activity failures are counted here (worker/observability.ts). */
+  metrics?: WorkerMetrics;
+  /** Spans of workflows and activities go here; null or absent: none are exported. */
+  tracing?: Tracing | null;
 }
 
 /** Builds the order worker: the workflows of workflows/ and the activities of activities/, bound to deps. */
@@ -33,8 +46,12 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     connection,
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.temporal.task_queue,
-    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows()),
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows({ tracing: Boolean(opts.tracing) })),
     activities: createActivities(opts.deps),
+    interceptors: {
+      activity: activityInterceptors({ logger: opts.deps.logger, metrics: opts.metrics, tracing: opts.tracing }),
+    },
+    sinks: workflowSinks(opts.tracing),
   });
   return { worker, connection };
 }

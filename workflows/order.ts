@@ -215,6 +215,9 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
         if (s.status !== 'PROPOSED' || s.closing !== null || s.cancelRequest !== null) {
           throw reject('INVALID_STATE', `an order in state ${s.status} cannot be paid`);
         }
+        if (s.travelerCount === 0) {
+          throw reject('INVALID_STATE', 'add the travelers before paying: nothing could be ticketed');
+        }
       },
     },
   );

@@ -68,7 +68,9 @@ export function idempotency(options: IdempotencyOptions = {}) {
 
     const { db } = c.get('deps');
     const hash = await requestHash(c);
-    const record = { customerId: customer.id, key, method: c.req.method, path: c.req.path, requestHash: hash };
+    // The path as sent (percent-encoded): the decoded one may hold a NUL, which a text column cannot.
+    const path = new URL(c.req.url).pathname;
+    const record = { customerId: customer.id, key, method: c.req.method, path, requestHash: hash };
     const ours = and(eq(idempotencyKeys.customerId, customer.id), eq(idempotencyKeys.key, key));
     const deadline = Date.now() + waitMs;
 
@@ -141,7 +143,23 @@ async function run(
       body = null; // not JSON: the replay gives the status alone
     }
   }
-  await db.update(idempotencyKeys).set({ status: c.res.status, body }).where(claimed);
+  await db
+    .update(idempotencyKeys)
+    .set({ status: c.res.status, body: storable(body) })
+    .where(claimed);
+}
+
+/**
+ * The answer as jsonb can hold it: jsonb refuses the NUL character, which an error message may quote from the
+ * request (a path parameter); it is kept as U+FFFD.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  if (Array.isArray(value)) return value.map(storable);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
+  }
+  return value;
 }
 
 /** Deletes records older than the retention (24 h); returns how many. For a periodic job. */

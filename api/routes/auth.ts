@@ -8,19 +8,12 @@ import { claimGuest, issueToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { bearerAuth, errorSchema, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
 
 // OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms a hash on this machine.
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-    request_id: z.string().optional(),
-  }),
-});
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: errorSchema } },
@@ -58,6 +51,7 @@ const registerRoute = createRoute({
   method: 'post',
   path: '/register',
   tags: ['auth'],
+  security: optionalBearerAuth,
   summary: 'Create an account; with a guest token, the account claims that guest and its orders',
   request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
   responses: {
@@ -72,6 +66,7 @@ const loginRoute = createRoute({
   method: 'post',
   path: '/login',
   tags: ['auth'],
+  security: optionalBearerAuth,
   summary: 'Sign in; with a guest token, the account claims that guest and its orders',
   request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
   responses: {
@@ -85,6 +80,7 @@ const meRoute = createRoute({
   method: 'get',
   path: '/me',
   tags: ['auth'],
+  security: bearerAuth,
   summary: 'Who the token belongs to',
   middleware: [requireAuth, rateLimitByCustomer] as const,
   responses: {

@@ -1,14 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireAuth } from '../middleware/auth';
+import { bearerAuth, errorSchema } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
 import { catalogFor } from './flights';
+
+const errorJson = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
 
 const route = createRoute({
   method: 'get',
   path: '/{id}/stream',
   tags: ['flights'],
+  security: bearerAuth,
   summary: 'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
   request: {
     params: z.object({
@@ -23,14 +27,15 @@ const route = createRoute({
       description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
       content: { 'text/event-stream': { schema: z.string() } },
     },
-    401: { description: 'no or bad token' },
-    404: { description: 'unknown flight' },
+    400: errorJson('the id is not a UUID'),
+    401: errorJson('no or bad token'),
+    404: errorJson('unknown flight'),
   },
 });
 
-export const flightStream = createRouter();
-flightStream.use('/:id/stream', requireAuth);
-flightStream.openapi(route, async (c) => {
+const router = createRouter();
+router.use('/:id/stream', requireAuth);
+export const flightStream = router.openapi(route, async (c) => {
   const deps = c.get('deps');
   const { id } = c.req.valid('param');
   await catalogFor(deps).getFlight(id); // 404 for an unknown flight, before the stream opens

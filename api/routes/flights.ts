@@ -3,6 +3,7 @@ import { createCatalog, isIsoDate, type Catalog } from '../../activities/catalog
 import { createInventory } from '../../activities/inventory';
 import { DomainError } from '../../domain/errors';
 import type { ApiDeps } from '../deps';
+import { errorSchema } from '../openapi';
 import { createRouter } from '../router';
 
 // One catalog (and its flight-row cache) per app: built on first use from the app's dependencies.
@@ -17,16 +18,6 @@ export function catalogFor(deps: ApiDeps): Catalog {
   return catalog;
 }
 
-const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.unknown().optional(),
-      request_id: z.string().optional(),
-    }),
-  })
-  .openapi('Error');
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },

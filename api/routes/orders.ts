@@ -1,4 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { count, eq } from 'drizzle-orm';
+import { travelers } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { validateTravelers } from '../../domain/travelers';
 import { loadOffer, setOfferStatus } from '../../db/offer-store';
@@ -10,23 +12,9 @@ import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateRejection, workflowInputFromOffer } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf, listOrders, orderResource } from '../order-reads';
+import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
-
-const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.unknown().optional(),
-      request_id: z.string().optional(),
-    }),
-  })
-  .openapi('Error');
-const errors = (...codes: number[]) =>
-  Object.fromEntries(
-    codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
-  );
 
 const moneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) }).openapi('Money');
 const orderSchema = z
@@ -93,12 +81,17 @@ const acceptRoute = createRoute({
   method: 'post',
   path: '/offers/{id}/accept',
   tags: ['orders'],
+  security: bearerAuth,
   summary: 'Accept an offer: starts the order workflow, which holds the seats (30 minutes)',
-  request: { params: idParam('id'), body: { content: { 'application/json': { schema: acceptBody } }, required: true } },
+  request: {
+    params: idParam('id'),
+    headers: idempotencyKeyHeader,
+    body: { content: { 'application/json': { schema: acceptBody } }, required: true },
+  },
   responses: {
     201: json(orderSchema, 'the order, PROPOSED, seats held'),
     200: json(orderSchema, 'the offer was already accepted: the same order'),
-    ...errors(400, 401, 404, 409, 410, 503),
+    ...errors(400, 401, 404, 409, 410, 422, 503),
   },
 });
 
@@ -106,9 +99,11 @@ const payRoute = createRoute({
   method: 'post',
   path: '/orders/{id}/pay',
   tags: ['orders'],
+  security: bearerAuth,
   summary: 'Pay: the lock-in (a workflow Update). 200 paid, 202 pending (webhook), 402 declined',
   request: {
     params: orderIdParam,
+    headers: idempotencyKeyHeader,
     body: {
       content: { 'application/json': { schema: z.object({ payment_token: z.string().min(1).max(200) }) } },
       required: true,
@@ -118,7 +113,7 @@ const payRoute = createRoute({
     200: json(orderSchema, 'paid'),
     202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
     402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
-    ...errors(400, 401, 404, 409, 410),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
 });
 
@@ -126,21 +121,36 @@ const cancelRoute = createRoute({
   method: 'post',
   path: '/orders/{id}/cancel',
   tags: ['orders'],
+  security: bearerAuth,
   summary: 'Cancel: releases the seats; after payment, refunds first',
   request: {
     params: orderIdParam,
+    headers: idempotencyKeyHeader,
     body: {
-      content: { 'application/json': { schema: z.object({ reason: z.string().max(200).optional() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({
+            // Kept in the OrderCancelled event (jsonb, which cannot hold a NUL): one line of printable text.
+            reason: z
+              .string()
+              .max(200)
+              // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+              .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
+              .optional(),
+          }),
+        },
+      },
       required: false,
     },
   },
-  responses: { 200: json(orderSchema, 'cancelled'), ...errors(401, 404, 409) },
+  responses: { 200: json(orderSchema, 'cancelled'), ...errors(400, 401, 404, 409, 422) },
 });
 
 const getRoute = createRoute({
   method: 'get',
   path: '/orders/{id}',
   tags: ['orders'],
+  security: bearerAuth,
   summary: 'An order from Postgres, with the live workflow state',
   request: { params: orderIdParam },
   responses: { 200: json(orderSchema, 'the order'), ...errors(400, 401, 404) },
@@ -150,6 +160,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/orders',
   tags: ['orders'],
+  security: bearerAuth,
   summary: "The caller's orders, newest first, cursor-paginated",
   request: {
     query: z.object({
@@ -186,6 +197,7 @@ const fulfillmentRoute = createRoute({
   method: 'get',
   path: '/orders/{id}/fulfillment',
   tags: ['orders'],
+  security: bearerAuth,
   summary: 'E-tickets, EMDs and BCBP boarding passes of a fulfilled order',
   request: { params: orderIdParam },
   responses: {
@@ -207,126 +219,129 @@ const readDeps = (c: Context<AppEnv>) => ({
   pii: c.get('pii'),
 });
 
-export const orders = createRouter();
-orders.use('/offers/*', requireAuth, rateLimitByCustomer);
-orders.use('/orders', requireAuth, rateLimitByCustomer);
-orders.use('/orders/*', requireAuth, rateLimitByCustomer);
-orders.use('/offers/:id/accept', idempotency());
-orders.use('/orders/:id/pay', idempotency());
-orders.use('/orders/:id/cancel', idempotency());
+const router = createRouter();
+router.use('/offers/*', requireAuth, rateLimitByCustomer);
+router.use('/orders', requireAuth, rateLimitByCustomer);
+router.use('/orders/*', requireAuth, rateLimitByCustomer);
+router.use('/offers/:id/accept', idempotency());
+router.use('/orders/:id/pay', idempotency());
+router.use('/orders/:id/cancel', idempotency());
 
-orders.openapi(acceptRoute, async (c) => {
-  const { config, redis, temporal, db } = c.get('deps');
-  const customer = c.get('customer');
-  const { id } = c.req.valid('param');
-  const body = c.req.valid('json');
-  const owner = (await ownerIds(c.get('deps'), customer))[0]!;
-  const orderId = orderIdForOffer(id);
+export const orders = router
+  .openapi(acceptRoute, async (c) => {
+    const { config, redis, temporal, db } = c.get('deps');
+    const customer = c.get('customer');
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const owner = (await ownerIds(c.get('deps'), customer))[0]!;
+    const orderId = orderIdForOffer(id);
 
-  const lookup = await loadOffer(redis, id);
-  if (lookup.state !== 'live') {
-    // An offer accepted in its life stays accepted: answer with the order even after the offer is gone.
-    const existing = await findOwnedOrder(db, orderId, customer, [owner]).catch(() => null);
-    if (existing) return c.json(await orderResource(readDeps(c), existing), 200);
-    if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
-    throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
-  }
-  const offer = lookup.offer;
-  if (offer.status === 'CANCELLED') throw new DomainError('OFFER_EXPIRED', `offer ${id} was rejected`);
-  validateTravelers(
-    body.travelers,
-    offer.search.passengers,
-    new Date(offer.segments[0]!.departure_at),
-    config.orders.max_travelers,
-  );
-
-  const input = workflowInputFromOffer(config, c.get('pii'), {
-    orderId,
-    customerId: owner,
-    offer,
-    travelers: body.travelers,
-    contact: body.contact,
-  });
-  const result = await startOrder(temporal, config, input);
-  if (result.outcome === 'SOLD_OUT') {
-    throw new DomainError('SOLD_OUT', 'not enough seats are left for this offer; nothing was held', result.details);
-  }
-  if (result.outcome === 'FAILED') {
-    throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the order could not be created; nothing was held, try again');
-  }
-  const row = await findOwnedOrder(db, orderId, customer, [owner]).catch(() => null);
-  if (!row) {
-    // Another customer accepted this offer first (or it was sold out before): it is no longer available.
-    throw new DomainError('CONFLICT', `offer ${id} has already been accepted`);
-  }
-  await setOfferStatus(redis, id, 'ACCEPTED');
-  const created = result.outcome === 'PROPOSED' && result.created;
-  return c.json(await orderResource(readDeps(c), row), created ? 201 : 200);
-});
-
-orders.openapi(payRoute, async (c) => {
-  const { temporal } = c.get('deps');
-  const { id } = c.req.valid('param');
-  const { payment_token } = c.req.valid('json');
-  const row = await ownedOrder(c, id);
-  const handle = temporal.workflow.getHandle(orderWorkflowId(row.id));
-  let result;
-  try {
-    result = await handle.executeUpdate(startPayment, { args: [{ paymentToken: payment_token }] });
-  } catch (err) {
-    const rejection = updateRejection(err);
-    if (rejection) throw rejection;
-    // The workflow has closed (the order expired or ended): the record says why.
-    const latest = await ownedOrder(c, id);
-    if (latest.status === 'EXPIRED') throw new DomainError('HOLD_EXPIRED', 'the hold on this order has expired');
-    if (latest.status !== 'PROPOSED') {
-      throw new DomainError('INVALID_STATE', `an order in state ${latest.status} cannot be paid`);
+    const lookup = await loadOffer(redis, id);
+    if (lookup.state !== 'live') {
+      // An offer accepted in its life stays accepted: answer with the order even after the offer is gone.
+      const existing = await findOwnedOrder(db, orderId, customer, [owner]).catch(() => null);
+      if (existing) return c.json(await orderResource(readDeps(c), existing), 200);
+      if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+      throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
     }
-    throw err;
-  }
-  const order = await orderResource(readDeps(c), await ownedOrder(c, id));
-  if (result.status === 'DECLINED') {
-    throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
-      decline_code: result.declineCode,
-      order_status: order.status,
-      order,
+    const offer = lookup.offer;
+    if (offer.status === 'CANCELLED') throw new DomainError('OFFER_EXPIRED', `offer ${id} was rejected`);
+    validateTravelers(
+      body.travelers,
+      offer.search.passengers,
+      new Date(offer.segments[0]!.departure_at),
+      config.orders.max_travelers,
+    );
+
+    const input = workflowInputFromOffer(config, c.get('pii'), {
+      orderId,
+      customerId: owner,
+      offer,
+      travelers: body.travelers,
+      contact: body.contact,
     });
-  }
-  return c.json(order, result.status === 'PAID' ? 200 : 202);
-});
-
-orders.openapi(cancelRoute, async (c) => {
-  const { temporal } = c.get('deps');
-  const { id } = c.req.valid('param');
-  const row = await ownedOrder(c, id);
-  // The body is optional (validated when sent): a bare POST cancels for the customer's own reasons.
-  const body = await c.req.json<{ reason?: unknown }>().catch((): { reason?: unknown } => ({}));
-  const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason : 'customer request';
-  try {
-    await temporal.workflow.getHandle(orderWorkflowId(row.id)).executeUpdate(cancelOrder, { args: [{ reason }] });
-  } catch (err) {
-    const rejection = updateRejection(err);
-    if (rejection) throw rejection;
-    const latest = await ownedOrder(c, id);
-    throw new DomainError('INVALID_STATE', `an order in state ${latest.status} cannot be cancelled`);
-  }
-  return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
-});
-
-orders.openapi(getRoute, async (c) => {
-  const row = await ownedOrder(c, c.req.valid('param').id);
-  return c.json(await orderResource(readDeps(c), row), 200);
-});
-
-orders.openapi(listRoute, async (c) => {
-  const { limit, cursor } = c.req.valid('query');
-  const owners = await ownerIds(c.get('deps'), c.get('customer'));
-  const { page, next } = await listOrders(c.get('deps').db, owners, limit, cursor);
-  const data = await Promise.all(page.map((row) => orderResource(readDeps(c), row, { live: false })));
-  return c.json({ data, next_cursor: next }, 200);
-});
-
-orders.openapi(fulfillmentRoute, async (c) => {
-  const row = await ownedOrder(c, c.req.valid('param').id);
-  return c.json(await fulfillmentOf(readDeps(c), row), 200);
-});
+    const result = await startOrder(temporal, config, input);
+    if (result.outcome === 'SOLD_OUT') {
+      throw new DomainError('SOLD_OUT', 'not enough seats are left for this offer; nothing was held', result.details);
+    }
+    if (result.outcome === 'FAILED') {
+      throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the order could not be created; nothing was held, try again');
+    }
+    const row = await findOwnedOrder(db, orderId, customer, [owner]).catch(() => null);
+    if (!row) {
+      // Another customer accepted this offer first (or it was sold out before): it is no longer available.
+      throw new DomainError('CONFLICT', `offer ${id} has already been accepted`);
+    }
+    await setOfferStatus(redis, id, 'ACCEPTED');
+    const created = result.outcome === 'PROPOSED' && result.created;
+    return c.json(await orderResource(readDeps(c), row), created ? 201 : 200);
+  })
+  .openapi(payRoute, async (c) => {
+    const { temporal, db } = c.get('deps');
+    const { id } = c.req.valid('param');
+    const { payment_token } = c.req.valid('json');
+    const row = await ownedOrder(c, id);
+    if (row.source === 'TRIP') {
+      // A trip gets its party from its passengers or at commit: paid without any, it could never be ticketed.
+      const [party] = await db.select({ n: count() }).from(travelers).where(eq(travelers.orderId, row.id));
+      if (!party?.n) {
+        throw new DomainError('INVALID_STATE', 'this trip has no passengers yet: add them, or commit it with them');
+      }
+    }
+    const handle = temporal.workflow.getHandle(orderWorkflowId(row.id));
+    let result;
+    try {
+      result = await handle.executeUpdate(startPayment, { args: [{ paymentToken: payment_token }] });
+    } catch (err) {
+      const rejection = updateRejection(err);
+      if (rejection) throw rejection;
+      // The workflow has closed (the order expired or ended): the record says why.
+      const latest = await ownedOrder(c, id);
+      if (latest.status === 'EXPIRED') throw new DomainError('HOLD_EXPIRED', 'the hold on this order has expired');
+      if (latest.status !== 'PROPOSED') {
+        throw new DomainError('INVALID_STATE', `an order in state ${latest.status} cannot be paid`);
+      }
+      throw err;
+    }
+    const order = await orderResource(readDeps(c), await ownedOrder(c, id));
+    if (result.status === 'DECLINED') {
+      throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
+        decline_code: result.declineCode,
+        order_status: order.status,
+        order,
+      });
+    }
+    return c.json(order, result.status === 'PAID' ? 200 : 202);
+  })
+  .openapi(cancelRoute, async (c) => {
+    const { temporal } = c.get('deps');
+    const { id } = c.req.valid('param');
+    const row = await ownedOrder(c, id);
+    // The body is optional (validated when sent): a bare POST cancels for the customer's own reasons.
+    const body = await c.req.json<{ reason?: unknown }>().catch((): { reason?: unknown } => ({}));
+    const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason : 'customer request';
+    try {
+      await temporal.workflow.getHandle(orderWorkflowId(row.id)).executeUpdate(cancelOrder, { args: [{ reason }] });
+    } catch (err) {
+      const rejection = updateRejection(err);
+      if (rejection) throw rejection;
+      const latest = await ownedOrder(c, id);
+      throw new DomainError('INVALID_STATE', `an order in state ${latest.status} cannot be cancelled`);
+    }
+    return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const row = await ownedOrder(c, c.req.valid('param').id);
+    return c.json(await orderResource(readDeps(c), row), 200);
+  })
+  .openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const owners = await ownerIds(c.get('deps'), c.get('customer'));
+    const { page, next } = await listOrders(c.get('deps').db, owners, limit, cursor);
+    const data = await Promise.all(page.map((row) => orderResource(readDeps(c), row, { live: false })));
+    return c.json({ data, next_cursor: next }, 200);
+  })
+  .openapi(fulfillmentRoute, async (c) => {
+    const row = await ownedOrder(c, c.req.valid('param').id);
+    return c.json(await fulfillmentOf(readDeps(c), row), 200);
+  });

@@ -28,18 +28,12 @@ import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { startOrder, updateRejection } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
+import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
 import { createRouter } from '../router';
 import { catalogFor } from './flights';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
-const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
-const errors = (...codes: number[]) =>
-  Object.fromEntries(
-    codes.map((c) => [c, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
-  );
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
@@ -50,8 +44,10 @@ const createTrip = createRoute({
   method: 'post',
   path: '/holds/trip',
   tags: ['trips'],
+  security: bearerAuth,
   summary: 'Hold an itinerary: seats on every flight for 15 minutes',
   request: {
+    headers: idempotencyKeyHeader,
     body: body(
       z.object({
         flight_ids: z.array(z.string().uuid()).min(1).max(6),
@@ -65,7 +61,7 @@ const createTrip = createRoute({
       z.object({ trip_id: z.string().uuid(), expires_at: z.number().int(), passenger_count: z.number().int() }),
       'the trip, seats held',
     ),
-    ...errors(400, 401, 404, 409),
+    ...errors(400, 401, 404, 409, 422),
   },
 });
 
@@ -81,6 +77,7 @@ const addPassenger = createRoute({
   method: 'post',
   path: '/holds/trip/{trip_id}/passengers',
   tags: ['trips'],
+  security: bearerAuth,
   summary: 'Add a passenger to a trip',
   request: {
     params: z.object({
@@ -101,6 +98,7 @@ const seatHold = createRoute({
   method: 'post',
   path: '/holds/seat',
   tags: ['trips'],
+  security: bearerAuth,
   summary: 'Lock a specific seat for a trip (atomic: one owner per seat)',
   request: {
     body: body(
@@ -130,8 +128,10 @@ const commit = createRoute({
   method: 'post',
   path: '/bookings/commit',
   tags: ['trips'],
+  security: bearerAuth,
   summary: 'Finalise a trip: its passengers and seats, payment, tickets',
   request: {
+    headers: idempotencyKeyHeader,
     body: body(
       z.object({
         trip_id: z.string().uuid(),
@@ -165,14 +165,14 @@ const commit = createRoute({
     ),
     202: json(z.object({ booking_id: z.string().uuid(), status: z.literal('PENDING') }), 'payment pending (webhook)'),
     402: json(errorSchema, 'payment declined; the trip stays held while its time lasts'),
-    ...errors(400, 401, 404, 409, 410),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
 });
 
-export const trips = createRouter();
-for (const path of ['/holds/*', '/bookings/*']) trips.use(path, requireAuth, rateLimitByCustomer);
-trips.use('/holds/trip', idempotency());
-trips.use('/bookings/commit', idempotency());
+const router = createRouter();
+for (const path of ['/holds/*', '/bookings/*']) router.use(path, requireAuth, rateLimitByCustomer);
+router.use('/holds/trip', idempotency());
+router.use('/bookings/commit', idempotency());
 
 const unix = (iso: string | Date) => Math.floor(new Date(iso).getTime() / 1000);
 
@@ -199,234 +199,233 @@ async function onTrip<T>(c: Context<AppEnv>, tripId: string, run: () => Promise<
   }
 }
 
-trips.openapi(createTrip, async (c) => {
-  const deps = c.get('deps');
-  const { flight_ids, passenger_count, cabin } = c.req.valid('json');
-  if (new Set(flight_ids).size !== flight_ids.length) {
-    throw new DomainError('VALIDATION_FAILED', 'flight_ids lists a flight twice');
-  }
-  const now = new Date();
-  const catalog = catalogFor(deps);
-  const flightViews = await Promise.all(flight_ids.map((id) => catalog.getFlight(id, { now })));
-  const inventory = await deps.db
-    .select()
-    .from(flightInventory)
-    .where(and(inArray(flightInventory.flightId, flight_ids), eq(flightInventory.cabin, cabin)));
-  const fares: TripFare[] = [];
-  let currency = deps.config.pricing.currency;
-  for (const f of flightViews) {
-    const inv = inventory.find((i) => i.flightId === f.id);
-    const live = f.cabins.find((x) => x.cabin === cabin);
-    if (!inv || !live) throw new DomainError('VALIDATION_FAILED', `flight ${f.id} has no ${cabin} cabin`);
-    if (f.status !== 'SCHEDULED' || Date.parse(f.departure_at) <= now.getTime()) {
-      throw new DomainError('VALIDATION_FAILED', `flight ${f.id} can no longer be booked`);
+export const trips = router
+  .openapi(createTrip, async (c) => {
+    const deps = c.get('deps');
+    const { flight_ids, passenger_count, cabin } = c.req.valid('json');
+    if (new Set(flight_ids).size !== flight_ids.length) {
+      throw new DomainError('VALIDATION_FAILED', 'flight_ids lists a flight twice');
     }
-    currency = inv.currency;
-    const price = (ptc: PassengerType) =>
-      priceLeg({
-        baseFare: money(inv.baseFare, inv.currency),
-        available: Math.min(inv.capacity, Math.max(0, live.available)),
-        capacity: inv.capacity,
-        passengerType: ptc,
-        route: `${f.origin}-${f.destination}`,
+    const now = new Date();
+    const catalog = catalogFor(deps);
+    const flightViews = await Promise.all(flight_ids.map((id) => catalog.getFlight(id, { now })));
+    const inventory = await deps.db
+      .select()
+      .from(flightInventory)
+      .where(and(inArray(flightInventory.flightId, flight_ids), eq(flightInventory.cabin, cabin)));
+    const fares: TripFare[] = [];
+    let currency = deps.config.pricing.currency;
+    for (const f of flightViews) {
+      const inv = inventory.find((i) => i.flightId === f.id);
+      const live = f.cabins.find((x) => x.cabin === cabin);
+      if (!inv || !live) throw new DomainError('VALIDATION_FAILED', `flight ${f.id} has no ${cabin} cabin`);
+      if (f.status !== 'SCHEDULED' || Date.parse(f.departure_at) <= now.getTime()) {
+        throw new DomainError('VALIDATION_FAILED', `flight ${f.id} can no longer be booked`);
+      }
+      currency = inv.currency;
+      const price = (ptc: PassengerType) =>
+        priceLeg({
+          baseFare: money(inv.baseFare, inv.currency),
+          available: Math.min(inv.capacity, Math.max(0, live.available)),
+          capacity: inv.capacity,
+          passengerType: ptc,
+          route: `${f.origin}-${f.destination}`,
+          cabin,
+          now,
+          rules: deps.config.pricing.rules,
+          taxes: deps.config.pricing.taxes,
+          childFarePercent: deps.config.pricing.child_fare_percent,
+          infantFarePercent: deps.config.pricing.infant_fare_percent,
+        }).total.amount;
+      fares.push({ flightId: f.id, ADT: price('ADT'), CHD: price('CHD'), INF: price('INF') });
+    }
+    const tripId = randomUUID();
+    const owner = (await ownerIds(deps, c.get('customer')))[0]!;
+    const input: OrderWorkflowInput = {
+      orderId: tripId,
+      customerId: owner,
+      source: 'TRIP',
+      offerId: null,
+      currency,
+      totalAmount: fares.reduce((sum, f) => sum + f.ADT, 0) * passenger_count,
+      segments: flightViews.map((f) => ({
+        flightId: f.id,
         cabin,
-        now,
-        rules: deps.config.pricing.rules,
-        taxes: deps.config.pricing.taxes,
-        childFarePercent: deps.config.pricing.child_fare_percent,
-        infantFarePercent: deps.config.pricing.infant_fare_percent,
-      }).total.amount;
-    fares.push({ flightId: f.id, ADT: price('ADT'), CHD: price('CHD'), INF: price('INF') });
-  }
-  const tripId = randomUUID();
-  const owner = (await ownerIds(deps, c.get('customer')))[0]!;
-  const input: OrderWorkflowInput = {
-    orderId: tripId,
-    customerId: owner,
-    source: 'TRIP',
-    offerId: null,
-    currency,
-    totalAmount: fares.reduce((sum, f) => sum + f.ADT, 0) * passenger_count,
-    segments: flightViews.map((f) => ({
-      flightId: f.id,
-      cabin,
-      carrier: f.carrier,
-      flightNumber: f.flight_number,
-      origin: f.origin,
-      destination: f.destination,
-      departureAt: f.departure_at,
-      arrivalAt: f.arrival_at,
-    })),
-    travelers: [],
-    items: [],
-    contact: null,
-    holdSeconds: deps.config.orders.trip_hold_seconds,
-    seatCount: passenger_count,
-    fares,
-    paymentTimeoutSeconds: deps.config.orders.payment_timeout_seconds,
-    archiveGraceSeconds: deps.config.orders.archive_grace_seconds,
-  };
-  const result = await startOrder(deps.temporal, deps.config, input);
-  if (result.outcome === 'SOLD_OUT') {
-    throw new DomainError('SOLD_OUT', 'not enough seats are left on these flights; nothing was held', result.details);
-  }
-  if (result.outcome !== 'PROPOSED') {
-    throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the trip could not be held; nothing was held, try again');
-  }
-  return c.json({ trip_id: tripId, expires_at: unix(result.order.expiresAt), passenger_count }, 201);
-});
+        carrier: f.carrier,
+        flightNumber: f.flight_number,
+        origin: f.origin,
+        destination: f.destination,
+        departureAt: f.departure_at,
+        arrivalAt: f.arrival_at,
+      })),
+      travelers: [],
+      items: [],
+      contact: null,
+      holdSeconds: deps.config.orders.trip_hold_seconds,
+      seatCount: passenger_count,
+      fares,
+      paymentTimeoutSeconds: deps.config.orders.payment_timeout_seconds,
+      archiveGraceSeconds: deps.config.orders.archive_grace_seconds,
+    };
+    const result = await startOrder(deps.temporal, deps.config, input);
+    if (result.outcome === 'SOLD_OUT') {
+      throw new DomainError('SOLD_OUT', 'not enough seats are left on these flights; nothing was held', result.details);
+    }
+    if (result.outcome !== 'PROPOSED') {
+      throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the trip could not be held; nothing was held, try again');
+    }
+    return c.json({ trip_id: tripId, expires_at: unix(result.order.expiresAt), passenger_count }, 201);
+  })
+  .openapi(addPassenger, async (c) => {
+    const { trip_id } = c.req.valid('param');
+    const p = c.req.valid('json');
+    const trip = await ownedTrip(c, trip_id);
+    const ptc = PTC[p.passenger_type];
+    assertTravelers([{ ...p, ptc }], trip.expiresAt, 'passenger');
+    const pii = c.get('pii');
+    const added = await onTrip(c, trip_id, () =>
+      c
+        .get('deps')
+        .temporal.workflow.getHandle(orderWorkflowId(trip_id))
+        .executeUpdate(addTraveler, {
+          args: [
+            {
+              ptc,
+              firstName: pii.encrypt(p.first_name.trim()),
+              lastName: pii.encrypt(p.last_name.trim()),
+              dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
+              gender: p.gender ?? null,
+            },
+          ],
+        }),
+    );
+    return c.json({ passenger_id: added.travelerId, passenger_ref: added.ref }, 201);
+  })
+  .openapi(seatHold, async (c) => {
+    const { trip_id, flight_id, seat_number } = c.req.valid('json');
+    await ownedTrip(c, trip_id);
+    const held = await onTrip(c, trip_id, () =>
+      c
+        .get('deps')
+        .temporal.workflow.getHandle(orderWorkflowId(trip_id))
+        .executeUpdate(holdSeat, { args: [{ flightId: flight_id, seatNumber: seat_number }] }),
+    );
+    return c.json({ trip_id, flight_id, seat_number, status: 'HELD' as const, expires_at: unix(held.expiresAt) }, 200);
+  })
+  .openapi(commit, async (c) => {
+    const deps = c.get('deps');
+    const pii = c.get('pii');
+    const req = c.req.valid('json');
+    const trip = await ownedTrip(c, req.trip_id);
+    const { segments, fares } = trip.offer as { segments: OrderWorkflowInput['segments']; fares: TripFare[] };
+    const firstDeparture = new Date(segments[0]!.departureAt);
 
-trips.openapi(addPassenger, async (c) => {
-  const { trip_id } = c.req.valid('param');
-  const p = c.req.valid('json');
-  const trip = await ownedTrip(c, trip_id);
-  const ptc = PTC[p.passenger_type];
-  assertTravelers([{ ...p, ptc }], trip.expiresAt, 'passenger');
-  const pii = c.get('pii');
-  const added = await onTrip(c, trip_id, () =>
-    c
-      .get('deps')
-      .temporal.workflow.getHandle(orderWorkflowId(trip_id))
-      .executeUpdate(addTraveler, {
+    // The party: as given at commit, or the passengers added to the trip before.
+    let party: {
+      ptc: PassengerType;
+      firstName: string;
+      lastName: string;
+      dateOfBirth: string | null;
+      gender: 'M' | 'F' | 'X' | null;
+      seats: { flightId: string; seatNumber: string }[];
+    }[];
+    if (req.passengers) {
+      const list = req.passengers.map((p) => ({ ...p, ptc: PTC[p.passenger_type] }));
+      assertTravelers(list, firstDeparture, 'passengers');
+      const flightIds = new Set(segments.map((s) => s.flightId));
+      const badSeat = list.flatMap((p) => p.seats).find((s) => !flightIds.has(s.flight_id));
+      if (badSeat) throw new DomainError('VALIDATION_FAILED', `flight ${badSeat.flight_id} is not part of this trip`);
+      party = list.map((p) => ({
+        ptc: p.ptc,
+        firstName: pii.encrypt(p.first_name.trim()),
+        lastName: pii.encrypt(p.last_name.trim()),
+        dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
+        gender: p.gender ?? null,
+        seats: p.seats.map((s) => ({ flightId: s.flight_id, seatNumber: s.seat_number })),
+      }));
+    } else {
+      const added = await deps.db.select().from(travelersTable).where(eq(travelersTable.orderId, trip.id));
+      if (added.length === 0)
+        throw new DomainError('VALIDATION_FAILED', 'add passengers to the trip or list them here');
+      party = added
+        .sort((a, b) => a.position - b.position)
+        .map((t) => ({
+          ptc: t.ptc,
+          firstName: t.firstName,
+          lastName: t.lastName,
+          dateOfBirth: t.dateOfBirth,
+          gender: t.gender,
+          seats: [],
+        }));
+    }
+
+    // Priced at the fares the trip was created with; chosen seats at their seat-map price.
+    const withRefs = assignRefs(party);
+    const chosen = withRefs.flatMap((t) => t.seats);
+    const seatPrices = chosen.length
+      ? await deps.db
+          .select({ flightId: flightSeats.flightId, seat: flightSeats.seatNumber, price: flightSeats.price })
+          .from(flightSeats)
+          .where(inArray(flightSeats.flightId, [...new Set(chosen.map((s) => s.flightId))]))
+      : [];
+    const items: OrderItemInput[] = withRefs.flatMap((t) => [
+      ...fares.map((f) => ({
+        productType: 'Flight',
+        productCode: 'FLIGHT',
+        flightId: f.flightId,
+        passengerRef: t.ref,
+        amount: f[t.ptc],
+        currency: trip.currency,
+      })),
+      ...t.seats.map((s) => ({
+        productType: 'Seat',
+        productCode: 'SEAT_SELECTED',
+        flightId: s.flightId,
+        passengerRef: t.ref,
+        seatNumber: s.seatNumber,
+        amount: seatPrices.find((x) => x.flightId === s.flightId && x.seat === s.seatNumber)?.price ?? 0,
+        currency: trip.currency,
+      })),
+    ]);
+    const totalAmount = items.reduce((sum, i) => sum + i.amount, 0);
+    const handle = deps.temporal.workflow.getHandle(orderWorkflowId(trip.id));
+    // Seats named at commit but not yet held are held now (a seat already held by this trip is a no-op).
+    for (const seat of chosen) {
+      await onTrip(c, trip.id, () => handle.executeUpdate(holdSeat, { args: [seat] }));
+    }
+    await onTrip(c, trip.id, () =>
+      handle.executeUpdate(setTravelers, {
         args: [
-          {
-            ptc,
-            firstName: pii.encrypt(p.first_name.trim()),
-            lastName: pii.encrypt(p.last_name.trim()),
-            dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
-            gender: p.gender ?? null,
-          },
+          { travelers: withRefs, items, totalAmount, contact: pii.encrypt(JSON.stringify({ email: req.user_email })) },
         ],
       }),
-  );
-  return c.json({ passenger_id: added.travelerId, passenger_ref: added.ref }, 201);
-});
+    );
+    const paid = await onTrip(c, trip.id, () =>
+      handle.executeUpdate(startPayment, { args: [{ paymentToken: req.payment_token }] }),
+    );
+    if (paid.status === 'DECLINED') {
+      throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
+        decline_code: paid.declineCode,
+        trip_status: paid.order.status,
+      });
+    }
+    if (paid.status === 'PAYMENT_PENDING') return c.json({ booking_id: trip.id, status: 'PENDING' as const }, 202);
 
-trips.openapi(seatHold, async (c) => {
-  const { trip_id, flight_id, seat_number } = c.req.valid('json');
-  await ownedTrip(c, trip_id);
-  const held = await onTrip(c, trip_id, () =>
-    c
-      .get('deps')
-      .temporal.workflow.getHandle(orderWorkflowId(trip_id))
-      .executeUpdate(holdSeat, { args: [{ flightId: flight_id, seatNumber: seat_number }] }),
-  );
-  return c.json({ trip_id, flight_id, seat_number, status: 'HELD' as const, expires_at: unix(held.expiresAt) }, 200);
-});
-
-trips.openapi(commit, async (c) => {
-  const deps = c.get('deps');
-  const pii = c.get('pii');
-  const req = c.req.valid('json');
-  const trip = await ownedTrip(c, req.trip_id);
-  const { segments, fares } = trip.offer as { segments: OrderWorkflowInput['segments']; fares: TripFare[] };
-  const firstDeparture = new Date(segments[0]!.departureAt);
-
-  // The party: as given at commit, or the passengers added to the trip before.
-  let party: {
-    ptc: PassengerType;
-    firstName: string;
-    lastName: string;
-    dateOfBirth: string | null;
-    gender: 'M' | 'F' | 'X' | null;
-    seats: { flightId: string; seatNumber: string }[];
-  }[];
-  if (req.passengers) {
-    const list = req.passengers.map((p) => ({ ...p, ptc: PTC[p.passenger_type] }));
-    assertTravelers(list, firstDeparture, 'passengers');
-    const flightIds = new Set(segments.map((s) => s.flightId));
-    const badSeat = list.flatMap((p) => p.seats).find((s) => !flightIds.has(s.flight_id));
-    if (badSeat) throw new DomainError('VALIDATION_FAILED', `flight ${badSeat.flight_id} is not part of this trip`);
-    party = list.map((p) => ({
-      ptc: p.ptc,
-      firstName: pii.encrypt(p.first_name.trim()),
-      lastName: pii.encrypt(p.last_name.trim()),
-      dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
-      gender: p.gender ?? null,
-      seats: p.seats.map((s) => ({ flightId: s.flight_id, seatNumber: s.seat_number })),
-    }));
-  } else {
-    const added = await deps.db.select().from(travelersTable).where(eq(travelersTable.orderId, trip.id));
-    if (added.length === 0) throw new DomainError('VALIDATION_FAILED', 'add passengers to the trip or list them here');
-    party = added
-      .sort((a, b) => a.position - b.position)
-      .map((t) => ({
-        ptc: t.ptc,
-        firstName: t.firstName,
-        lastName: t.lastName,
-        dateOfBirth: t.dateOfBirth,
-        gender: t.gender,
-        seats: [],
-      }));
-  }
-
-  // Priced at the fares the trip was created with; chosen seats at their seat-map price.
-  const withRefs = assignRefs(party);
-  const chosen = withRefs.flatMap((t) => t.seats);
-  const seatPrices = chosen.length
-    ? await deps.db
-        .select({ flightId: flightSeats.flightId, seat: flightSeats.seatNumber, price: flightSeats.price })
-        .from(flightSeats)
-        .where(inArray(flightSeats.flightId, [...new Set(chosen.map((s) => s.flightId))]))
-    : [];
-  const items: OrderItemInput[] = withRefs.flatMap((t) => [
-    ...fares.map((f) => ({
-      productType: 'Flight',
-      productCode: 'FLIGHT',
-      flightId: f.flightId,
-      passengerRef: t.ref,
-      amount: f[t.ptc],
-      currency: trip.currency,
-    })),
-    ...t.seats.map((s) => ({
-      productType: 'Seat',
-      productCode: 'SEAT_SELECTED',
-      flightId: s.flightId,
-      passengerRef: t.ref,
-      seatNumber: s.seatNumber,
-      amount: seatPrices.find((x) => x.flightId === s.flightId && x.seat === s.seatNumber)?.price ?? 0,
-      currency: trip.currency,
-    })),
-  ]);
-  const totalAmount = items.reduce((sum, i) => sum + i.amount, 0);
-  const handle = deps.temporal.workflow.getHandle(orderWorkflowId(trip.id));
-  // Seats named at commit but not yet held are held now (a seat already held by this trip is a no-op).
-  for (const seat of chosen) {
-    await onTrip(c, trip.id, () => handle.executeUpdate(holdSeat, { args: [seat] }));
-  }
-  await onTrip(c, trip.id, () =>
-    handle.executeUpdate(setTravelers, {
-      args: [
-        { travelers: withRefs, items, totalAmount, contact: pii.encrypt(JSON.stringify({ email: req.user_email })) },
-      ],
-    }),
-  );
-  const paid = await onTrip(c, trip.id, () =>
-    handle.executeUpdate(startPayment, { args: [{ paymentToken: req.payment_token }] }),
-  );
-  if (paid.status === 'DECLINED') {
-    throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
-      decline_code: paid.declineCode,
-      trip_status: paid.order.status,
-    });
-  }
-  if (paid.status === 'PAYMENT_PENDING') return c.json({ booking_id: trip.id, status: 'PENDING' as const }, 202);
-
-  // Paid: tickets follow within moments (the fulfilment activity); answer with them.
-  const deadline = Date.now() + 15_000;
-  let docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, trip);
-  while (docs.tickets.length === 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, trip);
-  }
-  return c.json(
-    {
-      booking_id: trip.id,
-      status: 'CONFIRMED' as const,
-      total: { amount: totalAmount, currency: trip.currency },
-      tickets: docs.tickets,
-      boarding_passes: docs.boarding_passes,
-    },
-    200,
-  );
-});
+    // Paid: tickets follow within moments (the fulfilment activity); answer with them.
+    const deadline = Date.now() + 15_000;
+    let docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, trip);
+    while (docs.tickets.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, trip);
+    }
+    return c.json(
+      {
+        booking_id: trip.id,
+        status: 'CONFIRMED' as const,
+        total: { amount: totalAmount, currency: trip.currency },
+        tickets: docs.tickets,
+        boarding_passes: docs.boarding_passes,
+      },
+      200,
+    );
+  });

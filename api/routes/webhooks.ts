@@ -4,18 +4,26 @@ import { webhookEvents } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../domain/webhook-signature';
 import { orderWorkflowId, paymentNotification } from '../../workflows/messages';
+import { errorSchema, webhookSignatureAuth } from '../openapi';
 import { createRouter } from '../router';
 
+// The event is kept as jsonb and its ids as text, neither of which can hold a NUL: such an event is malformed.
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // eslint-disable-next-line no-control-regex -- refusing NUL is the point
+    .regex(/^[^\u0000]*$/, 'must not contain NUL');
 const eventSchema = z.object({
-  id: z.string().min(1).max(200),
+  id: text(200).min(1),
   type: z.enum(['charge.succeeded', 'charge.failed']),
   created: z.number().int(),
   data: z.object({
     charge: z.object({
-      id: z.string().min(1),
+      id: text(200).min(1),
       order_id: z.string().uuid(),
-      status: z.string(),
-      decline_code: z.string().nullable().optional(),
+      status: text(50),
+      decline_code: text(100).nullable().optional(),
     }),
   }),
 });
@@ -24,17 +32,26 @@ const route = createRoute({
   method: 'post',
   path: '/payments',
   tags: ['webhooks'],
+  security: webhookSignatureAuth,
   summary: 'Payment provider events, HMAC-signed (Altis-Signature: t=<unix>,v1=<hex>); replay-safe',
   request: {
     headers: z.object({ [WEBHOOK_SIGNATURE_HEADER.toLowerCase()]: z.string().optional() }),
+    // A reference, not the zod schema: the handler checks the signature over the raw body before it parses it.
+    body: {
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentEvent' } } },
+      required: true,
+    },
   },
   responses: {
     200: {
       description: 'accepted (also for a duplicate delivery, which changes nothing)',
       content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } },
     },
-    400: { description: 'malformed event' },
-    401: { description: 'missing, forged or stale signature' },
+    400: { description: 'malformed event', content: { 'application/json': { schema: errorSchema } } },
+    401: {
+      description: 'missing, forged or stale signature',
+      content: { 'application/json': { schema: errorSchema } },
+    },
   },
 });
 
@@ -43,7 +60,10 @@ const route = createRoute({
  * timestamp (older than the tolerance is refused: a replayed capture fails). A duplicate delivery is recorded
  * once and signalled again harmlessly: the workflow ignores an event id it has seen.
  */
-export const webhooks = createRouter().openapi(route, async (c) => {
+const router = createRouter();
+router.openAPIRegistry.register('PaymentEvent', eventSchema);
+
+export const webhooks = router.openapi(route, async (c) => {
   const { config, db, temporal, logger } = c.get('deps');
   const rawBody = await c.req.text();
   const verdict = verifyWebhook({

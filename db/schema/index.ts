@@ -1,3 +1,5 @@
 export * from './catalog';
 export * from './orders';
 export * from './outbox';
+export * from './events';
+export * from './ranker';
