@@ -245,6 +245,10 @@ export const orders = router
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
     }
     const offer = lookup.offer;
+    // An offer made to a signed-in customer is theirs alone: to anyone else it does not exist.
+    if (offer.customer_id && !(await ownerIds(c.get('deps'), customer)).includes(offer.customer_id)) {
+      throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    }
     if (offer.status === 'CANCELLED') throw new DomainError('OFFER_EXPIRED', `offer ${id} was rejected`);
     validateTravelers(
       body.travelers,

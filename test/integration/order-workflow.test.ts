@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveOffers } from '../../db/offer-store';
 import { outbox, orders } from '../../db/schema';
 import { decodeBcbp } from '../../domain/bcbp';
 import { isValidTicketNumber } from '../../domain/tickets';
@@ -373,6 +374,10 @@ describe('order workflow', () => {
     expect(badName.status).toBe(400);
     expect(badName.body.error.details.issues[0].path).toBe('travelers.0.first_name');
     expect((await accept('off_does-not-exist')).status).toBe(404);
+    const someoneElse = (await api<{ customer_id: string }>('POST', '/v1/auth/guest')).body.customer_id;
+    const theirs = await createTestOffer(services.redis, [flight]);
+    await saveOffers(services.redis, [{ ...theirs, customer_id: someoneElse }], 900);
+    expect((await accept(theirs.id)).status).toBe(404);
     const shortLived = await createTestOffer(services.redis, [flight], { ttlSeconds: 1 });
     await new Promise((r) => setTimeout(r, 1100));
     expect((await accept(shortLived.id)).status).toBe(410);
