@@ -8,10 +8,7 @@ cd "$ROOT"
 
 say() { printf '\033[1;32m[altis]\033[0m %s\n' "$*"; }
 
-if [ ! -d node_modules ]; then
-  say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/deps.sh
 bash scripts/infra.sh start
 say "migrating the database"
 npx tsx db/migrate.ts

@@ -7,10 +7,7 @@ cd "$ROOT"
 
 say() { printf '\033[1;32m[altis]\033[0m %s\n' "$*"; }
 
-if [ ! -d node_modules ]; then
-  say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/deps.sh
 bash scripts/infra.sh start
 say "running the tests (vitest; database altis_test, redis db 1)"
 npx vitest run "$@"
