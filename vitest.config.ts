@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { TEST_ENV } from './test/env';
 
 /** Stops the shared Kafka broker for 30 s: run alone by vitest.outage.config.ts (scripts/test.sh, test:outage). */
 export const OUTAGE_TESTS = ['test/integration/outbox-outage.test.ts'];
@@ -17,17 +18,6 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
     reporters: ['default'],
-    // Tests never touch the development database, Redis db 0 or the development topics.
-    env: {
-      APP_ENV: 'test',
-      APP_DATABASE__URL: 'postgres://altis:altis@127.0.0.1:5432/altis_test',
-      APP_REDIS__URL: 'redis://127.0.0.1:6379/1',
-      APP_LOG__LEVEL: 'warn',
-      APP_TEMPORAL__TASK_QUEUE: 'altis-test',
-      // Every test file calls the API from 127.0.0.1: one shared per-IP bucket. The limits have tests of their own.
-      APP_RATE_LIMIT__PER_IP_PER_MINUTE: '1000000',
-      APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '1000000',
-      APP_KAFKA__TOPIC_PREFIX: 'altis-test.',
-    },
+    env: TEST_ENV,
   },
 });

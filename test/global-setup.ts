@@ -3,6 +3,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { bundleWorkflows } from '../worker/worker';
+import { TEST_ENV } from './env';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +17,8 @@ declare module 'vitest' {
  * started by scripts/test.sh (npm test).
  */
 export default async function setup(project: TestProject) {
+  // The same environment as the test processes: migrate altis_test, not the development database.
+  Object.assign(process.env, TEST_ENV);
   const config = loadConfig();
   try {
     await runMigrations(config.database.url);
