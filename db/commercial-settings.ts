@@ -1,0 +1,158 @@
+/**
+ * The commercial settings the offer engine and the catalog price with: bundles and pricing rules, read from
+ * Postgres (tables `bundles` and `pricing_rules`, changed by the admin API) in the shapes of `config.bundles` and
+ * `config.pricing.rules`. While a table is empty its config section is the answer, so a fresh database prices as
+ * the configuration says. Cached in process for a few seconds; an admin write in this process invalidates every
+ * reader of the process at once (`invalidateCommercialSettings`).
+ */
+import { asc, sql as raw } from 'drizzle-orm';
+import type { AppConfig, BundleConfig, PricingRuleConfig } from '../config';
+import type { Database } from './client';
+import { bundles as bundlesTable, pricingRules as rulesTable } from './schema';
+
+export const COMMERCIAL_CACHE_MS = 5_000;
+
+let generation = 0;
+/** Drops every cached read of this process (call after a write to `bundles` or `pricing_rules`). */
+export function invalidateCommercialSettings(): void {
+  generation++;
+}
+
+export type BundleRow = typeof bundlesTable.$inferSelect;
+export type PricingRuleRow = typeof rulesTable.$inferSelect;
+
+export function bundleFromRow(r: BundleRow): BundleConfig {
+  return { code: r.code, name: r.name, products: [...r.products], discount_percent: r.discountPercent };
+}
+
+export function ruleFromRow(r: PricingRuleRow): PricingRuleConfig {
+  const scope = { ...(r.routes ? { routes: [...r.routes] } : {}), ...(r.cabins ? { cabins: [...r.cabins] } : {}) };
+  switch (r.kind) {
+    case 'sale':
+      return {
+        id: r.id,
+        kind: 'sale',
+        name: r.name,
+        percent: r.percent ?? 0,
+        starts_at: (r.startsAt ?? new Date(0)).toISOString(),
+        ends_at: (r.endsAt ?? new Date(0)).toISOString(),
+      };
+    case 'discount':
+      return { id: r.id, kind: 'discount', name: r.name, percent: r.percent ?? 0, ...scope };
+    case 'surcharge':
+      return { id: r.id, kind: 'surcharge', name: r.name, amount: r.amount ?? 0, ...scope };
+  }
+}
+
+/** The columns of a rule in its config shape (the inverse of `ruleFromRow`). */
+export function ruleToRow(rule: PricingRuleConfig, position: number, active = true): PricingRuleRow {
+  return {
+    id: rule.id,
+    kind: rule.kind,
+    name: rule.name,
+    percent: rule.kind === 'surcharge' ? null : rule.percent,
+    amount: rule.kind === 'surcharge' ? rule.amount : null,
+    routes: rule.kind === 'sale' ? null : (rule.routes ?? null),
+    cabins: rule.kind === 'sale' ? null : (rule.cabins ?? null),
+    startsAt: rule.kind === 'sale' ? new Date(rule.starts_at) : null,
+    endsAt: rule.kind === 'sale' ? new Date(rule.ends_at) : null,
+    position,
+    active,
+  };
+}
+
+export function bundleToRow(bundle: BundleConfig, position: number, active = true): BundleRow {
+  return {
+    code: bundle.code,
+    name: bundle.name,
+    products: bundle.products,
+    discountPercent: bundle.discount_percent,
+    position,
+    active,
+  };
+}
+
+/**
+ * Copies the config's bundles and rules into their tables when a table is empty (the seed; idempotent: a table
+ * that has rows is left alone, so admin changes survive a reseed). Returns how many rows were inserted.
+ */
+export async function seedCommercialSettings(
+  db: Database,
+  config: { bundles: readonly BundleConfig[]; pricing: { rules: readonly PricingRuleConfig[] } },
+): Promise<{ bundles: number; rules: number }> {
+  return db.transaction(async (tx) => {
+    // One seeder at a time: two concurrent seeds must not both see an empty table.
+    await tx.execute(raw`SELECT pg_advisory_xact_lock(hashtext('altis.commercial-seed'))`);
+    let b = 0;
+    let r = 0;
+    const [hasBundle] = await tx.select({ code: bundlesTable.code }).from(bundlesTable).limit(1);
+    if (!hasBundle && config.bundles.length > 0) {
+      const rows = config.bundles.map((x, i) => bundleToRow(x, i));
+      b = (await tx.insert(bundlesTable).values(rows).onConflictDoNothing().returning()).length;
+    }
+    const [hasRule] = await tx.select({ id: rulesTable.id }).from(rulesTable).limit(1);
+    if (!hasRule && config.pricing.rules.length > 0) {
+      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, i));
+      r = (await tx.insert(rulesTable).values(rows).onConflictDoNothing().returning()).length;
+    }
+    if (b + r > 0) invalidateCommercialSettings();
+    return { bundles: b, rules: r };
+  });
+}
+
+export interface CommercialSettings {
+  /** Active bundles in position order, as `config.bundles` (the config's while the table is empty). */
+  bundles(): Promise<BundleConfig[]>;
+  /** Active pricing rules in position order, as `config.pricing.rules` (the config's while the table is empty). */
+  pricingRules(): Promise<PricingRuleConfig[]>;
+}
+
+export function createCommercialSettings(deps: {
+  db: Database;
+  config: Pick<AppConfig, 'bundles'> & { pricing: Pick<AppConfig['pricing'], 'rules'> };
+  cacheMs?: number;
+}): CommercialSettings {
+  const { db, config } = deps;
+  const cacheMs = deps.cacheMs ?? COMMERCIAL_CACHE_MS;
+
+  function cachedRead<T>(load: () => Promise<T>): () => Promise<T> {
+    let value: { data: T; expires: number; generation: number } | null = null;
+    let pending: { promise: Promise<T>; generation: number } | null = null;
+    return async () => {
+      if (value && value.generation === generation && value.expires > Date.now()) return value.data;
+      if (pending && pending.generation === generation) return pending.promise;
+      const gen = generation;
+      const promise = load()
+        .then((data) => {
+          if (gen === generation) value = { data, expires: Date.now() + cacheMs, generation: gen };
+          return data;
+        })
+        .finally(() => {
+          if (pending?.promise === promise) pending = null;
+        });
+      pending = { promise, generation: gen };
+      return promise;
+    };
+  }
+
+  const bundles = cachedRead(async () => {
+    const rows = await db.select().from(bundlesTable).orderBy(asc(bundlesTable.position), asc(bundlesTable.code));
+    if (rows.length === 0) return config.bundles.map((b) => ({ ...b }));
+    return rows.filter((r) => r.active).map(bundleFromRow);
+  });
+  const pricingRules = cachedRead(async () => {
+    const rows = await db.select().from(rulesTable).orderBy(asc(rulesTable.position), asc(rulesTable.id));
+    if (rows.length === 0) return [...config.pricing.rules];
+    return rows.filter((r) => r.active).map(ruleFromRow);
+  });
+  return { bundles, pricingRules };
+}
+
+/** Whether a bundle names the product (for the admin API's 409 on deleting a product in use). */
+export async function bundlesUsingProduct(db: Database, code: string): Promise<string[]> {
+  const rows = await db
+    .select({ code: bundlesTable.code })
+    .from(bundlesTable)
+    .where(raw`${code} = ANY(${bundlesTable.products})`);
+  return rows.map((r) => r.code);
+}
