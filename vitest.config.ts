@@ -1,8 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { TEST_ENV } from './test/env';
 
-/** Stops the shared Kafka broker for 30 s: run alone by vitest.outage.config.ts (scripts/test.sh, test:outage). */
-export const OUTAGE_TESTS = ['test/integration/outbox-outage.test.ts'];
+/**
+ * Tests that change what every other test file shares, so they run alone after the main run
+ * (vitest.serial.config.ts; scripts/test.sh, npm run test:serial): the Kafka outage test stops the broker for
+ * 30 s; the admin test changes the bundles and pricing rules every offer search reads.
+ */
+export const SERIAL_TESTS = ['test/integration/outbox-outage.test.ts', 'test/integration/admin.test.ts'];
 
 // Integration tests talk to the real services that scripts/test.sh starts. Each test file runs in its own
 // forked process (Temporal's native worker does not like worker_threads), at most two at a time on this
@@ -10,7 +14,7 @@ export const OUTAGE_TESTS = ['test/integration/outbox-outage.test.ts'];
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: [...configDefaults.exclude, ...OUTAGE_TESTS],
+    exclude: [...configDefaults.exclude, ...SERIAL_TESTS],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

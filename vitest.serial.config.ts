@@ -1,12 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import base, { OUTAGE_TESTS } from './vitest.config';
+import base, { SERIAL_TESTS } from './vitest.config';
 
-// The tests that stop the shared Kafka broker: alone, one file at a time, after the main run (scripts/test.sh).
+// The tests that change shared state (see SERIAL_TESTS): alone, one file at a time, after the main run.
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    include: OUTAGE_TESTS,
+    include: SERIAL_TESTS,
     exclude: configDefaults.exclude,
     maxWorkers: 1,
     testTimeout: 240_000,

@@ -4,8 +4,9 @@
  * per leg, none while the cache is warm. The offers engine reuses searchFlights.
  */
 import type { Redis } from 'ioredis';
-import type { AppConfig } from '../config';
+import type { AppConfig, PricingRuleConfig } from '../config';
 import type { Sql } from '../db/client';
+import type { CommercialSettings } from '../db/commercial-settings';
 import { DomainError } from '../domain/errors';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';
@@ -16,6 +17,8 @@ export interface CatalogDeps {
   redis: Redis;
   config: Pick<AppConfig, 'pricing'>;
   inventory: Inventory;
+  /** Where the pricing rules come from (the admin-managed tables); without it, `config.pricing.rules`. */
+  commercial?: CommercialSettings;
   /** How long flight rows and airports stay cached in process (ms). */
   cacheTtlMs?: number;
 }
@@ -153,7 +156,14 @@ export function createCatalog(deps: CatalogDeps) {
   }
 
   /** Every cabin of the flight, priced for one adult at the live availability (a search's party all pay this). */
-  function priceCabins(row: FlightRow, avail: CabinAvailability[], now: Date): CabinOffer[] {
+  const pricingRules = async () => (deps.commercial ? deps.commercial.pricingRules() : pricing.rules);
+
+  function priceCabins(
+    row: FlightRow,
+    avail: CabinAvailability[],
+    now: Date,
+    rules: readonly PricingRuleConfig[],
+  ): CabinOffer[] {
     const live = new Map(avail.map((a) => [a.cabin, a]));
     return [...row.cabins]
       .sort((a, b) => CABIN_ORDER[a.cabin] - CABIN_ORDER[b.cabin])
@@ -168,7 +178,7 @@ export function createCatalog(deps: CatalogDeps) {
           route: `${row.origin}-${row.destination}`,
           cabin: c.cabin,
           now,
-          rules: pricing.rules,
+          rules,
           taxes: pricing.taxes,
           childFarePercent: pricing.child_fare_percent,
           infantFarePercent: pricing.infant_fare_percent,
@@ -257,8 +267,8 @@ export function createCatalog(deps: CatalogDeps) {
 
     const rows = (await legRows(origin, destination, q.date)).filter((r) => r.departure_ms > now.getTime());
     if (rows.length === 0) return [];
-    const avail = await inventory.availabilityMany(rows.map((r) => r.id));
-    return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now)));
+    const [avail, rules] = await Promise.all([inventory.availabilityMany(rows.map((r) => r.id)), pricingRules()]);
+    return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules)));
   }
 
   /** One flight with its cabins priced for one passenger; NOT_FOUND when unknown. */
@@ -266,8 +276,8 @@ export function createCatalog(deps: CatalogDeps) {
     if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
     const row = await flightRow(id.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
-    const avail = await inventory.availabilityMany([row.id]);
-    return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date()));
+    const [avail, rules] = await Promise.all([inventory.availabilityMany([row.id]), pricingRules()]);
+    return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date(), rules));
   }
 
   /**

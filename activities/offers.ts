@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
+import { createCommercialSettings, type CommercialSettings } from '../db/commercial-settings';
 import { loadOffer, saveOffers, setOfferStatus } from '../db/offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
@@ -67,6 +68,8 @@ export interface OfferEngineDeps {
   inventory?: Inventory;
   catalog?: Catalog;
   ranker?: RankerStore;
+  /** Bundles and pricing rules (the admin-managed tables, config as their default); built from db when absent. */
+  commercial?: CommercialSettings;
   /** The ranker's random source (seeded in tests). */
   random?: Random;
   logger?: Logger;
@@ -108,7 +111,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   const { config, db, sql, redis } = deps;
   const ttlMs = deps.cacheTtlMs ?? 30_000;
   const inventory = deps.inventory ?? createInventory({ db, sql, redis });
-  const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, cacheTtlMs: ttlMs });
+  const commercial = deps.commercial ?? createCommercialSettings({ db, config });
+  const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, commercial, cacheTtlMs: ttlMs });
   const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
   const random = deps.random ?? Math.random;
   const settings = rankerSettings(config);
@@ -297,7 +301,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     // One Thompson draw per search ranks the bundles for every itinerary of it.
     const currency = itineraries[0]![0]!.baseFare.currency;
     const bundles = new Map<string, ResolvedBundle>();
-    for (const b of config.bundles) {
+    const [bundleConfigs, rules] = await Promise.all([commercial.bundles(), commercial.pricingRules()]);
+    for (const b of bundleConfigs) {
       const resolved = resolveBundle(b, catalogProducts, currency);
       if (resolved) bundles.set(b.code, resolved);
       else deps.logger?.warn({ bundle: b.code, currency }, 'bundle not offered: a product is missing or inactive');
@@ -322,7 +327,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       passengers,
     };
     const pricing = {
-      rules: config.pricing.rules,
+      rules,
       taxes: config.pricing.taxes,
       childFarePercent: config.pricing.child_fare_percent,
       infantFarePercent: config.pricing.infant_fare_percent,

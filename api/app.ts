@@ -9,6 +9,8 @@ import { mountApiDocs } from './openapi';
 import { rateLimitByIp } from './middleware/rate-limit';
 import { createRouter } from './router';
 import { adminAnalytics } from './routes/admin-analytics';
+import { adminBundles, adminPricingRules, adminProducts } from './routes/admin-commercial';
+import { adminFlights } from './routes/admin-flights';
 import { auth } from './routes/auth';
 import { flights } from './routes/flights';
 import { health } from './routes/health';
@@ -50,7 +52,11 @@ export function createApp(deps: ApiDeps) {
     .route('/v1', orders)
     .route('/v1', trips)
     .route('/v1/webhooks', webhooks)
-    .route('/v1/admin/analytics', adminAnalytics);
+    .route('/v1/admin/analytics', adminAnalytics)
+    .route('/v1/admin/flights', adminFlights)
+    .route('/v1/admin/products', adminProducts)
+    .route('/v1/admin/bundles', adminBundles)
+    .route('/v1/admin/pricing-rules', adminPricingRules);
   mountApiDocs(app); // GET /openapi.json and /docs, from the contracts of the routes above
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -56,7 +56,7 @@ export const API_TAGS = [
   { name: 'orders', description: 'Accepted offers: one Temporal workflow per order (hold, pay, fulfil, cancel)' },
   { name: 'trips', description: 'The trip-hold API of the README: hold flights, add passengers and seats, commit' },
   { name: 'webhooks', description: "The payment provider's signed events" },
-  { name: 'admin', description: 'Reports for admins' },
+  { name: 'admin', description: 'Reports, schedule, products, bundles and pricing rules, for admins' },
   { name: 'ops', description: 'Health' },
 ];
 

@@ -21,7 +21,7 @@ const taxSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const ruleSchema = z.discriminatedUnion('kind', [
+export const ruleSchema = z.discriminatedUnion('kind', [
   z.object({
     id: z.string(),
     kind: z.literal('sale'),
@@ -48,7 +48,7 @@ const ruleSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const bundleSchema = z.object({
+export const bundleSchema = z.object({
   code: z.string().regex(/^[A-Z_]+$/),
   name: z.string(),
   products: z.array(z.string()),

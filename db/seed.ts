@@ -5,9 +5,10 @@
  * SQL from a per-aircraft template, never row by row. Ends by rebuilding the Redis availability index.
  */
 import type { Redis } from 'ioredis';
-import { loadConfig } from '../config';
+import { loadConfig, type BundleConfig, type PricingRuleConfig } from '../config';
 import { createInventory } from '../activities/inventory';
 import { createDb, type Database, type Sql } from './client';
+import { seedCommercialSettings } from './commercial-settings';
 import { createRedis } from './redis';
 import type { CabinLayout } from './schema';
 
@@ -557,7 +558,14 @@ export interface SeedResult {
 export async function seed(
   db: Database,
   sql: Sql,
-  opts: { today: Date; days?: number; redis?: Redis; currency?: string },
+  opts: {
+    today: Date;
+    days?: number;
+    redis?: Redis;
+    currency?: string;
+    /** The config's bundles and pricing rules: copied into their tables while those are empty. */
+    commercial?: { bundles: readonly BundleConfig[]; pricing: { rules: readonly PricingRuleConfig[] } };
+  },
 ): Promise<SeedResult> {
   const started = performance.now();
   const days = opts.days ?? 60;
@@ -576,6 +584,8 @@ export async function seed(
   const products = await sql`
     INSERT INTO products ${sql(PRODUCTS.map((p) => ({ ...p, currency })))}
     ON CONFLICT DO NOTHING`;
+
+  if (opts.commercial) await seedCommercialSettings(db, opts.commercial);
 
   const schedule = await insertSchedule(sql, {
     routes: ROUTES,
@@ -611,7 +621,13 @@ async function run() {
   const pg = createDb(config.database.url, { max: 2 });
   const redis = createRedis(config.redis.url, { name: 'seed' });
   try {
-    const r = await seed(pg.db, pg.sql, { today: new Date(), days: 60, redis, currency: config.pricing.currency });
+    const r = await seed(pg.db, pg.sql, {
+      today: new Date(),
+      days: 60,
+      redis,
+      currency: config.pricing.currency,
+      commercial: config,
+    });
     console.log(
       `[seed] added ${r.airports} airports, ${r.aircraftTypes} aircraft types, ${r.products} products, ` +
         `${r.flights} flights, ${r.inventory} inventory rows, ${r.seats} seats ` +

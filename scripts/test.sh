@@ -11,8 +11,9 @@ bash scripts/deps.sh
 bash scripts/infra.sh start
 say "running the tests (vitest; database altis_test, redis db 1)"
 npx vitest run "$@"
-# The Kafka outage test stops the shared broker for 30 s, so it runs alone, after everything else (full runs only).
+# Tests that change shared state (the Kafka outage test stops the broker for 30 s; the admin test changes the
+# bundles and pricing rules) run alone, after everything else, on full runs (vitest.config.ts, SERIAL_TESTS).
 if [ $# -eq 0 ]; then
-  say "running the Kafka outage test on its own (stops the broker for 30 s)"
-  npx vitest run --config vitest.outage.config.ts
+  say "running the tests that change shared state, one at a time (the Kafka outage test stops the broker for 30 s)"
+  npx vitest run --config vitest.serial.config.ts
 fi

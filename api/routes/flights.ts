@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createCatalog, isIsoDate, type Catalog } from '../../activities/catalog';
 import { createInventory } from '../../activities/inventory';
+import { commercialSettingsFor } from '../commercial';
 import { DomainError } from '../../domain/errors';
 import type { ApiDeps } from '../deps';
 import { errorSchema } from '../openapi';
@@ -12,7 +13,13 @@ export function catalogFor(deps: ApiDeps): Catalog {
   let catalog = catalogs.get(deps);
   if (!catalog) {
     const inventory = createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis });
-    catalog = createCatalog({ sql: deps.sql, redis: deps.redis, config: deps.config, inventory });
+    catalog = createCatalog({
+      sql: deps.sql,
+      redis: deps.redis,
+      config: deps.config,
+      inventory,
+      commercial: commercialSettingsFor(deps),
+    });
     catalogs.set(deps, catalog);
   }
   return catalog;

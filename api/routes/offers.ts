@@ -8,6 +8,7 @@ import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { errorResponses as errors, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
+import { commercialSettingsFor } from '../commercial';
 
 /**
  * /v1/offers: search (offers per itinerary and bundle, ranked, 15 minutes of life), read, reject. Accepting an
@@ -20,7 +21,11 @@ const engines = new WeakMap<ApiDeps, OfferEngine>();
 export function offerEngineFor(deps: ApiDeps): OfferEngine {
   let engine = engines.get(deps);
   if (!engine) {
-    engine = createOfferEngine({ ...deps, logger: deps.logger.child({ component: 'offers' }) });
+    engine = createOfferEngine({
+      ...deps,
+      commercial: commercialSettingsFor(deps),
+      logger: deps.logger.child({ component: 'offers' }),
+    });
     engines.set(deps, engine);
   }
   return engine;

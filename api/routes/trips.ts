@@ -30,6 +30,7 @@ import { startOrder, updateRejection } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
 import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
 import { createRouter } from '../router';
+import { commercialSettingsFor } from '../commercial';
 import { catalogFor } from './flights';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
@@ -213,6 +214,7 @@ export const trips = router
       .select()
       .from(flightInventory)
       .where(and(inArray(flightInventory.flightId, flight_ids), eq(flightInventory.cabin, cabin)));
+    const rules = await commercialSettingsFor(deps).pricingRules();
     const fares: TripFare[] = [];
     let currency = deps.config.pricing.currency;
     for (const f of flightViews) {
@@ -232,7 +234,7 @@ export const trips = router
           route: `${f.origin}-${f.destination}`,
           cabin,
           now,
-          rules: deps.config.pricing.rules,
+          rules,
           taxes: deps.config.pricing.taxes,
           childFarePercent: deps.config.pricing.child_fare_percent,
           infantFarePercent: deps.config.pricing.infant_fare_percent,

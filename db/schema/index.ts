@@ -3,3 +3,4 @@ export * from './orders';
 export * from './outbox';
 export * from './events';
 export * from './ranker';
+export * from './commercial';
