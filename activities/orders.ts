@@ -13,6 +13,7 @@ import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import type { OrderSegment, OrderWorkflowInput } from '../workflows/messages';
 import type { Inventory, Cabin } from './inventory';
+import { insertParty } from './order-party';
 import { appendEvents, type DomainEvent } from './outbox';
 import { publishSeatEvents } from './seat-events';
 import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
@@ -159,39 +160,7 @@ function orderActivities(deps: OrderActivityDeps) {
             createdAt: at,
             updatedAt: at,
           });
-          const refs = new Map<string, string>();
-          if (input.travelers.length > 0) {
-            const rows = await tx
-              .insert(travelers)
-              .values(
-                input.travelers.map((t, position) => ({
-                  orderId: input.orderId,
-                  position,
-                  ptc: t.ptc,
-                  firstName: t.firstName,
-                  lastName: t.lastName,
-                  dateOfBirth: t.dateOfBirth,
-                  gender: t.gender,
-                })),
-              )
-              .returning({ id: travelers.id, position: travelers.position });
-            for (const r of rows) refs.set(input.travelers[r.position]!.ref, r.id);
-          }
-          if (input.items.length > 0) {
-            await tx.insert(orderItems).values(
-              input.items.map((i) => ({
-                orderId: input.orderId,
-                productType: i.productType,
-                productCode: i.productCode,
-                flightId: i.flightId,
-                travelerId: refs.get(i.passengerRef) ?? null,
-                cabin: i.flightId ? (input.segments.find((s) => s.flightId === i.flightId)?.cabin ?? null) : null,
-                amount: i.amount,
-                currency: i.currency,
-                details: { passenger_ref: i.passengerRef },
-              })),
-            );
-          }
+          await insertParty(tx, input.orderId, input.travelers, input.items, input.segments);
           const events = [
             event('OrderProposed', input.orderId, at, {
               customer_id: input.customerId,

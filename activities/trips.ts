@@ -5,6 +5,7 @@ import type { Database } from '../db/client';
 import { orderItems, orders, seatAssignments, travelers } from '../db/schema';
 import type { SeatRequest, TravelerToAdd, TravelersUpdate } from '../workflows/messages';
 import type { Inventory } from './inventory';
+import { insertParty } from './order-party';
 import { publishSeatEvents } from './seat-events';
 
 export interface TripActivityDeps {
@@ -88,36 +89,7 @@ export function createTripActivities(deps: TripActivityDeps) {
         await tx.update(seatAssignments).set({ travelerId: null }).where(eq(seatAssignments.orderId, p.orderId));
         await tx.delete(orderItems).where(eq(orderItems.orderId, p.orderId));
         await tx.delete(travelers).where(eq(travelers.orderId, p.orderId));
-        const rows = await tx
-          .insert(travelers)
-          .values(
-            update.travelers.map((t, position) => ({
-              orderId: p.orderId,
-              position,
-              ptc: t.ptc,
-              firstName: t.firstName,
-              lastName: t.lastName,
-              dateOfBirth: t.dateOfBirth,
-              gender: t.gender,
-            })),
-          )
-          .returning({ id: travelers.id, position: travelers.position });
-        const idOf = new Map(rows.map((r) => [update.travelers[r.position]!.ref, r.id]));
-        if (update.items.length > 0) {
-          await tx.insert(orderItems).values(
-            update.items.map((i) => ({
-              orderId: p.orderId,
-              productType: i.productType,
-              productCode: i.productCode,
-              flightId: i.flightId,
-              travelerId: idOf.get(i.passengerRef) ?? null,
-              seatNumber: i.seatNumber ?? null,
-              amount: i.amount,
-              currency: i.currency,
-              details: { passenger_ref: i.passengerRef },
-            })),
-          );
-        }
+        const idOf = await insertParty(tx, p.orderId, update.travelers, update.items);
         for (const t of update.travelers) {
           for (const seat of t.seats) {
             await tx

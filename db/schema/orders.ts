@@ -11,17 +11,10 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { ORDER_STATUSES } from '../../domain/order';
 import { flights } from './catalog';
 
-export const orderStatus = pgEnum('order_status', [
-  'PROPOSED',
-  'PAYMENT_PENDING',
-  'PAID',
-  'FULFILLED',
-  'ARCHIVED',
-  'EXPIRED',
-  'CANCELLED',
-]);
+export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
 
 export const customerRole = pgEnum('customer_role', ['customer', 'agent', 'admin']);
 
