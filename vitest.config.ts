@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { TEST_ENV } from './test/env';
+import { TEST_ENV } from './test/env.ts';
 
 /**
  * Tests that change what every other test file shares, so they run alone after the main run

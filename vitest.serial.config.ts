@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import base, { SERIAL_TESTS } from './vitest.config';
+import base, { SERIAL_TESTS } from './vitest.config.ts';
 
 // The tests that change shared state (see SERIAL_TESTS): alone, one file at a time, after the main run.
 export default defineConfig({
