@@ -137,6 +137,12 @@ export const configSchema = z.strictObject({
       z.string().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64'),
     ),
   }),
+  housekeeping: z.strictObject({
+    interval_seconds: z.number().int().positive(),
+    idempotency_key_hours: z.number().positive(),
+    processed_event_days: z.number().positive(),
+    published_outbox_days: z.number().positive(),
+  }),
   smtp: z.strictObject({ host: z.string(), port, from: z.string() }),
   outbox: z.strictObject({
     batch_size: z.number().int().min(1).max(5000),

@@ -7,6 +7,7 @@ import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { startTracing } from '../lib/tracing';
 import { createWorkerMetrics, installTemporalRuntime, serveWorkerMetrics } from './observability';
+import { startHousekeeping } from './housekeeping';
 import { createOutboxRelay, registerOutboxMetrics } from './outbox-relay';
 import { createWorker } from './worker';
 
@@ -34,11 +35,13 @@ async function run() {
   });
   registerOutboxMetrics(relay, registry);
   await relay.start();
+  const housekeeping = startHousekeeping(pg.db, config, logger.child({ component: 'housekeeping' }));
   logger.info({ taskQueue: config.temporal.task_queue }, 'Altis worker polling');
   // The Temporal runtime turns SIGTERM/SIGINT into a graceful worker shutdown; run() resolves after it.
   try {
     await worker.run();
   } finally {
+    housekeeping.stop();
     await relay.stop();
     await Promise.allSettled([
       connection.close(),

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyKeys, outbox, processedEvents } from '../../db/schema';
+import { createDb, type DbHandle } from '../../db/client';
+import { housekeep } from '../../worker/housekeeping';
+import { testConfig } from '../support/services';
+
+const config = testConfig();
+let pg: DbHandle;
+
+beforeAll(() => {
+  pg = createDb(config.database.url, { max: 2 });
+});
+afterAll(async () => {
+  await pg.close();
+});
+
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+
+describe('housekeeping', () => {
+  it('removes expired idempotency keys, old dedup marks and long-published outbox rows, and nothing else', async () => {
+    const customer = randomUUID();
+    const keys = { old: `hk-old-${randomUUID()}`, fresh: `hk-fresh-${randomUUID()}` };
+    await pg.db.insert(idempotencyKeys).values(
+      Object.entries(keys).map(([age, key]) => ({
+        customerId: customer,
+        key,
+        method: 'POST',
+        path: '/v1/holds/trip',
+        requestHash: 'h',
+        status: 201,
+        body: {},
+        createdAt: age === 'old' ? daysAgo(2) : new Date(),
+      })),
+    );
+    const consumer = `hk-${randomUUID()}`;
+    const marks = { old: randomUUID(), fresh: randomUUID() };
+    await pg.db.insert(processedEvents).values([
+      { consumer, eventId: marks.old, processedAt: daysAgo(8) },
+      { consumer, eventId: marks.fresh, processedAt: daysAgo(1) },
+    ]);
+    const events = { oldPublished: randomUUID(), freshPublished: randomUUID(), oldUnpublished: randomUUID() };
+    await pg.db.insert(outbox).values([
+      {
+        id: events.oldPublished,
+        aggregateId: 'hk',
+        type: 'Test',
+        occurredAt: daysAgo(9),
+        payload: {},
+        publishedAt: daysAgo(8),
+      },
+      {
+        id: events.freshPublished,
+        aggregateId: 'hk',
+        type: 'Test',
+        occurredAt: daysAgo(2),
+        payload: {},
+        publishedAt: daysAgo(2),
+      },
+      {
+        id: events.oldUnpublished,
+        aggregateId: 'hk',
+        type: 'Test',
+        occurredAt: daysAgo(30),
+        payload: {},
+        publishedAt: null,
+      },
+    ]);
+
+    const result = await housekeep(pg.db, config);
+    expect(result.idempotencyKeys).toBeGreaterThanOrEqual(1);
+    expect(result.processedEvents).toBeGreaterThanOrEqual(1);
+    expect(result.publishedOutboxRows).toBeGreaterThanOrEqual(1);
+
+    const keysLeft = await pg.db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.customerId, customer));
+    expect(keysLeft.map((k) => k.key)).toEqual([keys.fresh]);
+    const marksLeft = await pg.db
+      .select({ id: processedEvents.eventId })
+      .from(processedEvents)
+      .where(eq(processedEvents.consumer, consumer));
+    expect(marksLeft.map((m) => m.id)).toEqual([marks.fresh]);
+    const eventsLeft = await pg.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(inArray(outbox.id, Object.values(events)));
+    expect(eventsLeft.map((e) => e.id).sort()).toEqual([events.freshPublished, events.oldUnpublished].sort());
+
+    // The relay never sees it, but the test's own unpublished row must not linger for the next relay test.
+    await pg.db.delete(outbox).where(eq(outbox.id, events.oldUnpublished));
+  });
+});

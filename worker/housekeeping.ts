@@ -1,0 +1,51 @@
+import { and, isNotNull, lt } from 'drizzle-orm';
+import { purgeIdempotencyKeys } from '../api/middleware/idempotency';
+import type { AppConfig } from '../config';
+import type { Database } from '../db/client';
+import { outbox, processedEvents } from '../db/schema';
+import type { Logger } from '../lib/logger';
+
+export interface HousekeepingResult {
+  idempotencyKeys: number;
+  processedEvents: number;
+  publishedOutboxRows: number;
+}
+
+/**
+ * Deletes what has served its purpose, so no table grows without bound: idempotency keys past their retention,
+ * consumers' processed-event marks older than any redelivery can be, and outbox rows published long ago.
+ * Never an unpublished outbox row.
+ */
+export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeeping'>, now = Date.now()) {
+  const h = config.housekeeping;
+  const idempotencyKeys = await purgeIdempotencyKeys(db, h.idempotency_key_hours * 3600_000);
+  const processed = await db
+    .delete(processedEvents)
+    .where(lt(processedEvents.processedAt, new Date(now - h.processed_event_days * 86_400_000)))
+    .returning({ id: processedEvents.eventId });
+  const published = await db
+    .delete(outbox)
+    .where(
+      and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, new Date(now - h.published_outbox_days * 86_400_000))),
+    )
+    .returning({ seq: outbox.seq });
+  return { idempotencyKeys, processedEvents: processed.length, publishedOutboxRows: published.length };
+}
+
+/** Runs housekeeping at start and then every `interval_seconds`; stop() ends it. */
+export function startHousekeeping(db: Database, config: Pick<AppConfig, 'housekeeping'>, logger: Logger) {
+  const run = async () => {
+    try {
+      const result = await housekeep(db, config);
+      if (result.idempotencyKeys + result.processedEvents + result.publishedOutboxRows > 0) {
+        logger.info(result, 'housekeeping removed expired rows');
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'housekeeping failed; it runs again at the next interval');
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), config.housekeeping.interval_seconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
