@@ -3,19 +3,16 @@ import { eq } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventory } from '../../activities/inventory';
-import { createApp } from '../../api/app';
 import type { AppConfig } from '../../config';
 import { orders } from '../../db/schema';
 import { createLogger, type Logger } from '../../lib/logger';
 import { closeMetricsServer, serveMetrics } from '../../lib/metrics';
 import type { Services } from '../../lib/services';
-import { createSandboxApp, type SandboxApp } from '../../payments-sandbox/app';
 import { createWorkerMetrics, type WorkerMetrics } from '../../worker/observability';
 import { createOutboxRelay, registerOutboxMetrics } from '../../worker/outbox-relay';
-import { createWorker } from '../../worker/worker';
-import { apiClient, closeServer, eventually, freePort, listen } from '../support/harness';
+import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { createTestFlight, createTestOffer } from '../support/fixtures';
-import { openTestServices, testConfig, uniqueTaskQueue, workflowBundle } from '../support/services';
+import { openTestServices, testConfig } from '../support/services';
 
 /** Every line a logger writes, parsed. */
 function capturingLogger(config: AppConfig, name: string): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -55,55 +52,37 @@ const PII = [traveler.first_name, traveler.last_name, traveler.date_of_birth, co
 
 let services: Services;
 let config: AppConfig;
+let stack: OrderStack;
 let api: ReturnType<typeof apiClient>;
 let apiUrl: string;
 let apiLog: ReturnType<typeof capturingLogger>;
 let workerLog: ReturnType<typeof capturingLogger>;
 let workerMetrics: WorkerMetrics;
-let sandbox: SandboxApp;
-let close: () => Promise<void>;
 let token: string;
 
 beforeAll(async () => {
   services = await openTestServices();
-  const [apiPort, sandboxPort] = [await freePort(), await freePort()];
-  config = testConfig({
-    APP_TEMPORAL__TASK_QUEUE: uniqueTaskQueue('observability'),
-    APP_PAYMENTS__GATEWAY_URL: `http://127.0.0.1:${sandboxPort}`,
-    APP_METRICS__DB_CACHE_MS: '0',
-  });
-  apiLog = capturingLogger(config, 'api');
-  workerLog = capturingLogger(config, 'worker');
-  sandbox = createSandboxApp({
-    apiKey: config.payments.gateway_api_key,
-    webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/payments`,
-    webhookSecret: config.payments.webhook_secret,
-    asyncDelayMs: 500,
-  });
-  const sandboxServer = await listen(sandbox.app.fetch, sandboxPort);
-  const apiServer = await listen(createApp({ config, logger: apiLog.logger, ...services }).fetch, apiPort);
+  const logConfig = testConfig();
+  apiLog = capturingLogger(logConfig, 'api');
+  workerLog = capturingLogger(logConfig, 'worker');
   workerMetrics = createWorkerMetrics(new Registry());
-  const { worker, connection } = await createWorker({
-    deps: { config, logger: workerLog.logger, db: services.db, sql: services.sql, redis: services.redis },
-    workflowBundle: workflowBundle(),
-    metrics: workerMetrics,
-  });
-  const running = worker.run();
-  apiUrl = `http://127.0.0.1:${apiPort}`;
+  stack = await startOrderStack(
+    services,
+    { APP_METRICS__DB_CACHE_MS: '0' },
+    {
+      asyncDelayMs: 500,
+      apiLogger: apiLog.logger,
+      workerLogger: workerLog.logger,
+      workerOptions: { metrics: workerMetrics },
+    },
+  );
+  ({ config, apiUrl } = stack);
   api = apiClient(apiUrl);
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
-  close = async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await closeServer(apiServer);
-    await sandbox.close();
-    await closeServer(sandboxServer);
-  };
 });
 
 afterAll(async () => {
-  await close?.();
+  await stack?.close();
   await services?.close();
 });
 

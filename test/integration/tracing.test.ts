@@ -6,18 +6,16 @@ import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventory } from '../../activities/inventory';
-import { createApp } from '../../api/app';
 import type { AppConfig } from '../../config';
 import { orders } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { startTracing, type Tracing } from '../../lib/tracing';
-import { createSandboxApp, type SandboxApp } from '../../payments-sandbox/app';
 import { workflowSinks } from '../../worker/observability';
-import { bundleWorkflows, createWorker } from '../../worker/worker';
+import { bundleWorkflows } from '../../worker/worker';
 import { orderWorkflowId } from '../../workflows/messages';
-import { apiClient, closeServer, eventually, freePort, listen } from '../support/harness';
+import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { createTestFlight, createTestOffer } from '../support/fixtures';
-import { openTestServices, silentLogger, testConfig, uniqueTaskQueue, workflowBundle } from '../support/services';
+import { openTestServices, testConfig, workflowBundle } from '../support/services';
 
 interface ReceivedSpan {
   service: string;
@@ -79,52 +77,30 @@ let services: Services;
 let config: AppConfig;
 let apiTracing: Tracing;
 let workerTracing: Tracing;
-let sandbox: SandboxApp;
 let api: ReturnType<typeof apiClient>;
-let close: () => Promise<void>;
+let stack: OrderStack;
 let tracedBundle: { code: string };
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  const [apiPort, sandboxPort] = [await freePort(), await freePort()];
-  config = testConfig({
-    APP_TEMPORAL__TASK_QUEUE: uniqueTaskQueue('tracing'),
-    APP_PAYMENTS__GATEWAY_URL: `http://127.0.0.1:${sandboxPort}`,
-    APP_OTEL__OTLP_ENDPOINT: receiver.url,
-  });
+  const env = { APP_OTEL__OTLP_ENDPOINT: receiver.url };
+  config = testConfig(env);
   // As in api/main.ts: the API's provider is global (its Temporal client interceptor uses the global tracer).
   // The worker's is not, so that its spans carry their own service name although both run in this process.
   apiTracing = startTracing(config, 'altis-api')!;
   workerTracing = startTracing(config, 'altis-worker', { registerGlobal: false })!;
   services = await openTestServices(config);
   tracedBundle = { code: (await bundleWorkflows({ tracing: true })).code };
-  sandbox = createSandboxApp({
-    apiKey: config.payments.gateway_api_key,
-    webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/payments`,
-    webhookSecret: config.payments.webhook_secret,
+  stack = await startOrderStack(services, env, {
     asyncDelayMs: 500,
+    workerOptions: { workflowBundle: tracedBundle, tracing: workerTracing },
   });
-  const sandboxServer = await listen(sandbox.app.fetch, sandboxPort);
-  const apiServer = await listen(createApp({ config, logger: silentLogger(), ...services }).fetch, apiPort);
-  const { worker, connection } = await createWorker({
-    deps: { config, logger: silentLogger(), db: services.db, sql: services.sql, redis: services.redis },
-    workflowBundle: tracedBundle,
-    tracing: workerTracing,
-  });
-  const running = worker.run();
-  api = apiClient(`http://127.0.0.1:${apiPort}`);
-  close = async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await closeServer(apiServer);
-    await sandbox.close();
-    await closeServer(sandboxServer);
-  };
+  config = stack.config;
+  api = apiClient(stack.apiUrl);
 });
 
 afterAll(async () => {
-  await close?.();
+  await stack?.close();
   await services?.close();
   await Promise.allSettled([apiTracing?.shutdown(), workerTracing?.shutdown()]);
   receiver?.server.close();

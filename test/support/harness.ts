@@ -9,8 +9,9 @@ import type { Worker } from '@temporalio/worker';
 import { createApp, type App } from '../../api/app';
 import type { AppConfig } from '../../config';
 import { createSandboxApp, type SandboxApp } from '../../payments-sandbox/app';
+import type { Logger } from '../../lib/logger';
 import type { Services } from '../../lib/services';
-import { createWorker } from '../../worker/worker';
+import { createWorker, type WorkerOptions } from '../../worker/worker';
 import { silentLogger, testConfig, uniqueTaskQueue, workflowBundle } from './services';
 
 export async function freePort(): Promise<number> {
@@ -49,10 +50,20 @@ export interface OrderStack {
   close(): Promise<void>;
 }
 
+export interface OrderStackOptions {
+  asyncDelayMs?: number;
+  /** false: build the worker but do not run it. */
+  worker?: boolean;
+  apiLogger?: Logger;
+  workerLogger?: Logger;
+  /** Worker observability for the tests of metrics and traces (a traced bundle goes with `tracing`). */
+  workerOptions?: Pick<WorkerOptions, 'metrics' | 'tracing' | 'workflowBundle'>;
+}
+
 export async function startOrderStack(
   services: Services,
   env: Record<string, string> = {},
-  opts: { asyncDelayMs?: number; worker?: boolean } = {},
+  opts: OrderStackOptions = {},
 ): Promise<OrderStack> {
   const [apiPort, sandboxPort] = [await freePort(), await freePort()];
   const taskQueue = uniqueTaskQueue('orders');
@@ -69,12 +80,14 @@ export async function startOrderStack(
     webhookRetryBaseMs: 200,
   });
   const sandboxServer = await listen(sandbox.app.fetch, sandboxPort);
-  const app = createApp({ config, logger: silentLogger(), ...services });
+  const app = createApp({ config, logger: opts.apiLogger ?? silentLogger(), ...services });
   const apiServer = await listen(app.fetch, apiPort);
+  const workerLogger = opts.workerLogger ?? silentLogger();
   const { worker, connection } = await createWorker({
-    deps: { config, logger: silentLogger(), db: services.db, sql: services.sql, redis: services.redis },
+    deps: { config, logger: workerLogger, db: services.db, sql: services.sql, redis: services.redis },
     taskQueue,
     workflowBundle: workflowBundle(),
+    ...opts.workerOptions,
   });
   const running = opts.worker === false ? Promise.resolve() : worker.run();
   return {
