@@ -6,37 +6,14 @@
  *
  *   npx tsx bench/flight-search.ts            (BENCH_CONNECTIONS=32 BENCH_SECONDS=10 by default)
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import autocannon from 'autocannon';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config';
 import { ROUTES, seed } from '../db/seed';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
-
-// autocannon ships no types: the part of its API used here.
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-}
-type Autocannon = (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: (AutocannonRequest & { setupRequest?: (req: AutocannonRequest) => AutocannonRequest })[];
-}) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -50,9 +27,11 @@ interface Figures {
   total: number;
 }
 
-async function load(name: string, url: string, request: AutocannonRequest, bodies?: string[]): Promise<Figures> {
+async function load(name: string, url: string, request: autocannon.Request, bodies?: string[]): Promise<Figures> {
   let n = 0;
-  const setupRequest = bodies ? (req: AutocannonRequest) => ({ ...req, body: bodies[n++ % bodies.length] }) : undefined;
+  const setupRequest = bodies
+    ? (req: autocannon.Request) => ({ ...req, body: bodies[n++ % bodies.length] })
+    : undefined;
   const requests = [{ ...request, ...(setupRequest ? { setupRequest } : {}) }];
   await autocannon({ url, connections, duration: 2, requests }); // warm-up: JIT, pools, caches
   const r = await autocannon({ url, connections, duration: seconds, requests });

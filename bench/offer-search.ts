@@ -12,11 +12,11 @@
  * bench/flight-search.ts does, which makes the figures an upper bound of what the API alone costs.
  */
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import autocannon from 'autocannon';
 import { createApp } from '../api/app';
 import type { ApiDeps } from '../api/deps';
 import { offerEngineFor } from '../api/routes/offers';
@@ -24,31 +24,6 @@ import { loadConfig } from '../config';
 import { ROUTES, seed } from '../db/seed';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
-
-// autocannon ships no types: the part of its API used here.
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
-}
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
-}
-type Autocannon = (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: AutocannonRequest[];
-}) => AutocannonInstance;
 
 const concurrencies = (process.env.BENCH_CONNECTIONS ?? '16').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -75,24 +50,27 @@ interface LoadFigures {
 
 /** One autocannon run; latencies are every response's own time, so p95 is exact (autocannon reports p97.5). */
 async function load(job: LoadJob): Promise<LoadFigures> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   let n = 0;
   const latencies: number[] = [];
-  const run = autocannon({
-    url: job.url,
-    connections: job.connections,
-    duration: job.durationS,
-    requests: [
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
       {
-        method: 'POST',
-        path: '/v1/offers/search',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: job.bodies[n++ % job.bodies.length] }),
+        url: job.url,
+        connections: job.connections,
+        duration: job.durationS,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/offers/search',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: job.bodies[n++ % job.bodies.length] }),
+          },
+        ],
       },
-    ],
+      (err, res) => (err ? reject(err as Error) : resolve(res)),
+    );
+    run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
-  run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-  const result = await run;
   latencies.sort((a, b) => a - b);
   return {
     total: result.requests.total,

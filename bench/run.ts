@@ -1,3 +1,4 @@
+import autocannon from 'autocannon';
 /**
  * The whole-stack benchmark (`npm run bench`, through scripts/bench.sh, which starts the services and migrates).
  * Starts what it measures as child processes (payment sandbox, worker, API: `node --import tsx`, so that each RSS
@@ -20,7 +21,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { createActivities } from '../activities';
@@ -181,29 +181,6 @@ async function scrapedRss(url: string): Promise<number> {
 }
 
 // ------------------------------------------------------------------------------------------ autocannon
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '4xx': number;
-  '5xx': number;
-}
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
-}
-type Autocannon = (opts: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 interface HttpFigure {
   rps: number;
@@ -213,10 +190,10 @@ interface HttpFigure {
   unexpected: number;
 }
 
-async function loadHttp(url: string, request: AutocannonRequest, expect: '2xx' | '404', bodies?: string[]) {
+async function loadHttp(url: string, request: autocannon.Request, expect: '2xx' | '404', bodies?: string[]) {
   let n = 0;
   const req = bodies
-    ? { ...request, setupRequest: (r: AutocannonRequest) => ({ ...r, body: bodies[n++ % bodies.length] }) }
+    ? { ...request, setupRequest: (r: autocannon.Request) => ({ ...r, body: bodies[n++ % bodies.length] }) }
     : request;
   await autocannon({ url, connections: HTTP_CONNECTIONS, duration: 2, requests: [req] }); // warm-up
   const r = await autocannon({ url, connections: HTTP_CONNECTIONS, duration: HTTP_SECONDS, requests: [req] });
