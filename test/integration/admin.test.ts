@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../api/auth';
 import type { AppConfig } from '../../config';
 import { seedCommercialSettings } from '../../db/commercial-settings';
-import { airports, bundles, flights, pricingRules, products } from '../../db/schema';
-import { PRODUCTS } from '../../db/seed';
+import { bundles, flights, pricingRules, products } from '../../db/schema';
 import type { Services } from '../../lib/services';
-import { ensureTestCatalog } from '../support/fixtures';
+import { ensureOfferCatalog } from '../support/fixtures';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
 
@@ -35,16 +34,7 @@ beforeAll(async () => {
   stack = await startOrderStack(services);
   config = stack.config;
   api = apiClient(stack.apiUrl);
-  await ensureTestCatalog(services.db);
-  await services.db
-    .insert(airports)
-    .values([
-      { code: ORIGIN, name: 'Admin Test Origin', city: 'Origin', country: 'ZZ', timeZone: 'UTC' },
-      { code: DESTINATION, name: 'Admin Test Destination', city: 'Destination', country: 'ZZ', timeZone: 'UTC' },
-    ])
-    .onConflictDoNothing();
-  await services.sql`
-    INSERT INTO products ${services.sql(PRODUCTS.map((p) => ({ ...p, currency: 'USD' })))} ON CONFLICT DO NOTHING`;
+  await ensureOfferCatalog(services, { origin: ORIGIN, destination: DESTINATION, label: 'Admin Test' });
   // The config's defaults in the tables (as the seed leaves them), so this file's writes never drop them.
   await seedCommercialSettings(services.db, config);
   admin = (await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;

@@ -6,7 +6,7 @@ import { DUE_SEARCHES_KEY } from '../../activities/ranker-store';
 import { createApp, type App } from '../../api/app';
 import type { AppConfig } from '../../config';
 import { createRedis } from '../../db/redis';
-import { airports, flightInventory, flights, flightSeats, orderItems, rankerArms } from '../../db/schema';
+import { flightInventory, flights, flightSeats, orderItems, rankerArms } from '../../db/schema';
 import { PRODUCTS } from '../../db/seed';
 import { money } from '../../domain/money';
 import type { Offer } from '../../domain/offer';
@@ -14,7 +14,7 @@ import type { OfferPriceBreakdown } from '../../domain/offer-builder';
 import { priceLeg, type PassengerType } from '../../domain/pricing';
 import type { Services } from '../../lib/services';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { ensureTestCatalog, inventoryOf } from '../support/fixtures';
+import { ensureOfferCatalog, inventoryOf } from '../support/fixtures';
 import { openTestServices, silentLogger } from '../support/services';
 
 type ApiOffer = Offer & { price: { breakdown: OfferPriceBreakdown } };
@@ -46,16 +46,7 @@ beforeAll(async () => {
   config = stack.config;
   api = apiClient(stack.apiUrl);
   inventory = createInventory(services);
-  await ensureTestCatalog(services.db);
-  await services.db
-    .insert(airports)
-    .values([
-      { code: ORIGIN, name: 'Offer Test Origin', city: 'Origin', country: 'ZZ', timeZone: 'UTC' },
-      { code: DESTINATION, name: 'Offer Test Destination', city: 'Destination', country: 'ZZ', timeZone: 'UTC' },
-    ])
-    .onConflictDoNothing();
-  await services.sql`
-    INSERT INTO products ${services.sql(PRODUCTS.map((p) => ({ ...p, currency: 'USD' })))} ON CONFLICT DO NOTHING`;
+  await ensureOfferCatalog(services, { origin: ORIGIN, destination: DESTINATION, label: 'Offer Test' });
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
 });
 

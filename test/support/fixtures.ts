@@ -3,6 +3,8 @@ import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Database } from '../../db/client';
 import { saveOffers } from '../../db/offer-store';
+import { PRODUCTS } from '../../db/seed';
+import type { Sql } from '../../db/client';
 import { aircraftTypes, airports, flightInventory, flights, flightSeats, type CabinLayout } from '../../db/schema';
 import type { Offer, OfferItem, OfferPassengers } from '../../domain/offer';
 
@@ -33,6 +35,32 @@ export async function ensureTestCatalog(db: Database): Promise<void> {
     .insert(aircraftTypes)
     .values({ code: 'TST1', name: 'Test craft', layout: TEST_LAYOUT })
     .onConflictDoNothing();
+}
+
+/**
+ * A test route of a file's own (two airports named after `label`), the test aircraft and the seed's products,
+ * so that offers can be built on it without the full seed.
+ */
+export async function ensureOfferCatalog(
+  services: { db: Database; sql: Sql },
+  route: { origin: string; destination: string; label: string },
+): Promise<void> {
+  await ensureTestCatalog(services.db);
+  await services.db
+    .insert(airports)
+    .values([
+      { code: route.origin, name: `${route.label} Origin`, city: 'Origin', country: 'ZZ', timeZone: 'UTC' },
+      {
+        code: route.destination,
+        name: `${route.label} Destination`,
+        city: 'Destination',
+        country: 'ZZ',
+        timeZone: 'UTC',
+      },
+    ])
+    .onConflictDoNothing();
+  await services.sql`
+    INSERT INTO products ${services.sql(PRODUCTS.map((p) => ({ ...p, currency: 'USD' })))} ON CONFLICT DO NOTHING`;
 }
 
 export interface TestFlight {
