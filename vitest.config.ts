@@ -4,9 +4,14 @@ import { TEST_ENV } from './test/env.ts';
 /**
  * Tests that change what every other test file shares, so they run alone after the main run
  * (vitest.serial.config.ts; scripts/test.sh, npm run test:serial): the Kafka outage test stops the broker for
- * 30 s; the admin test changes the bundles and pricing rules every offer search reads.
+ * 30 s; the admin test changes the bundles and pricing rules every offer search reads; the README guide books
+ * seats on the seeded schedule, which the parallel group only reads (test/seeded-schedule-guard.ts).
  */
-export const SERIAL_TESTS = ['test/integration/outbox-outage.test.ts', 'test/integration/admin.test.ts'];
+export const SERIAL_TESTS = [
+  'test/integration/outbox-outage.test.ts',
+  'test/integration/admin.test.ts',
+  'test/e2e/readme-trip.test.ts',
+];
 
 // Integration tests talk to the real services that scripts/test.sh starts. Each test file runs in its own
 // forked process (Temporal's native worker does not like worker_threads), at most two at a time on this
@@ -19,7 +24,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/seeded-schedule-guard.ts'],
     setupFiles: ['test/setup-file.ts'],
     reporters: ['default'],
     env: TEST_ENV,

@@ -9,6 +9,7 @@ export default defineConfig({
     include: SERIAL_TESTS,
     exclude: configDefaults.exclude,
     maxWorkers: 1,
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 240_000,
   },
 });

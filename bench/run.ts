@@ -29,7 +29,8 @@ import { loadConfig, type AppConfig } from '../config';
 import { ROUTES, seed } from '../db/seed';
 import { createLogger } from '../lib/logger';
 import { openServices, type Services } from '../lib/services';
-import { createTestFlight, createTestOffer, type TestFlight } from '../test/support/fixtures';
+import { createTestOffer } from '../test/support/fixtures';
+import { createTestFlight, testRoute, type TestFlight } from '../test/support/flights';
 import { orderWorkflowId } from '../workflows/messages';
 import { probeWorkflow } from '../workflows/probe';
 
@@ -316,9 +317,7 @@ async function run() {
     say(`schedule checked (${seeded.flights} flights added); creating ${FLIGHTS} bench flights`);
     const flights: TestFlight[] = [];
     while (flights.length < FLIGHTS) {
-      // createTestFlight picks a random flight number: retry the rare clash with an existing one.
-      const f = await createTestFlight(services.db, { capacity: SEATS_PER_FLIGHT }).catch(() => null);
-      if (f) flights.push(f);
+      flights.push(await createTestFlight(services, { route: testRoute('bench'), capacity: SEATS_PER_FLIGHT }));
     }
     await createInventory(services).rebuildIndex(flights.map((f) => f.id));
     let offerN = 0;

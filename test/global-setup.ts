@@ -1,7 +1,10 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config';
+import { createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
+import { createRedis } from '../db/redis';
+import { seed } from '../db/seed';
 import { bundleWorkflows } from '../worker/worker';
 import { TEST_ENV } from './env';
 
@@ -12,9 +15,10 @@ declare module 'vitest' {
 }
 
 /**
- * Runs once before all test files: migrates the test database and bundles the workflow code once, so that
- * each test file's worker loads the bundle instead of running webpack again. The services themselves are
- * started by scripts/test.sh (npm test).
+ * Runs once before all test files: migrates the test database, seeds its schedule (three days from today, the
+ * flights the README guide and seed tests read), and bundles the workflow code once, so that each test file's
+ * worker loads the bundle instead of running webpack again. No test file seeds: two files seeding at once would
+ * rebuild each other's index mid-test. The services themselves are started by scripts/test.sh (npm test).
  */
 export default async function setup(project: TestProject) {
   // The same environment as the test processes: migrate altis_test, not the development database.
@@ -26,6 +30,14 @@ export default async function setup(project: TestProject) {
     throw new Error(
       `cannot migrate ${config.database.url}: ${(err as Error).message}. Run the tests with \`npm test\`, which starts the services.`,
     );
+  }
+  const pg = createDb(config.database.url, { max: 2 });
+  const redis = createRedis(config.redis.url, { name: 'test-setup' });
+  try {
+    await seed(pg.db, pg.sql, { today: new Date(), days: 3, redis });
+  } finally {
+    redis.disconnect();
+    await pg.close();
   }
   const bundle = await bundleWorkflows();
   const dir = new URL('../.data/test', import.meta.url).pathname;

@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { createApp } from '../../api/app';
-import { seed } from '../../db/seed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../lib/services';
 import { apiClient, eventually, freePort } from '../support/harness';
@@ -40,7 +39,6 @@ async function start(name: string, script: string, ready: string, extraEnv: Reco
 
 beforeAll(async () => {
   services = await openTestServices();
-  await seed(services.db, services.sql, { today: new Date(), days: 3, redis: services.redis });
   const [apiPort, sandboxPort] = [await freePort(), await freePort()];
   apiUrl = `http://127.0.0.1:${apiPort}`;
   env = {

@@ -6,7 +6,7 @@ import type { AppConfig } from '../../config';
 import { seedCommercialSettings } from '../../db/commercial-settings';
 import { bundles, flights, pricingRules, products } from '../../db/schema';
 import type { Services } from '../../lib/services';
-import { ensureOfferCatalog } from '../support/fixtures';
+import { ensureTestRoute, testRoute } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
 
@@ -18,11 +18,9 @@ let admin: string;
 let customer: string;
 let agent: string;
 
-// A route of this run's own, so that nothing of other runs or files shows up (or is changed by this file's rules).
-const letters = () => String.fromCharCode(65 + Math.floor(Math.random() * 26), 65 + Math.floor(Math.random() * 26));
-const ORIGIN = `V${letters()}`;
-let DESTINATION = `V${letters()}`;
-while (DESTINATION === ORIGIN) DESTINATION = `V${letters()}`;
+// The file's own route, so that nothing of other files shows up (or is changed by this file's rules).
+const route = testRoute('admin');
+const { origin: ORIGIN, destination: DESTINATION } = route;
 const RUN = randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '');
 const createdFlights: string[] = [];
 
@@ -34,7 +32,7 @@ beforeAll(async () => {
   stack = await startOrderStack(services);
   config = stack.config;
   api = apiClient(stack.apiUrl);
-  await ensureOfferCatalog(services, { origin: ORIGIN, destination: DESTINATION, label: 'Admin Test' });
+  await ensureTestRoute(services, route);
   // The config's defaults in the tables (as the seed leaves them), so this file's writes never drop them.
   await seedCommercialSettings(services.db, config);
   admin = (await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventory } from '../../activities/inventory';
 import { createAltisClient, type AltisClient } from '../../api/client';
 import type { Services } from '../../lib/services';
-import { airports } from '../../db/schema';
-import { PRODUCTS } from '../../db/seed';
-import { createTestFlight, ensureTestCatalog, type TestFlight } from '../support/fixtures';
+import { createTestFlight, ensureTestRoute, testRoute, type TestFlight } from '../support/flights';
 import { eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
+
+const route = testRoute('api-client');
 
 let services: Services;
 let stack: OrderStack;
@@ -19,21 +19,7 @@ let stack: OrderStack;
 beforeAll(async () => {
   services = await openTestServices();
   stack = await startOrderStack(services);
-  await ensureTestCatalog(services.db);
-  await services.db
-    .insert(airports)
-    .values(
-      [ORIGIN, DESTINATION].map((c) => ({
-        code: c,
-        name: `Client test ${c}`,
-        city: c,
-        country: 'ZZ',
-        timeZone: 'UTC',
-      })),
-    )
-    .onConflictDoNothing();
-  await services.sql`
-    INSERT INTO products ${services.sql(PRODUCTS.map((p) => ({ ...p, currency: 'USD' })))} ON CONFLICT DO NOTHING`;
+  await ensureTestRoute(services, route);
 });
 
 afterAll(async () => {
@@ -41,21 +27,13 @@ afterAll(async () => {
   await services?.close();
 });
 
-// A route of this file's own (random codes), so that the offer engine's earliest flights are this file's.
-const code = () => `W${String.fromCharCode(65 + Math.floor(Math.random() * 26), 65 + Math.floor(Math.random() * 26))}`;
-const ORIGIN = code();
-let DESTINATION = code();
-while (DESTINATION === ORIGIN) DESTINATION = code();
+// The file's own route, so that the offer engine's earliest flights are this file's.
+const { origin: ORIGIN, destination: DESTINATION } = route;
 
 /** A flight on the file's route 40–300 days ahead (a day of its own), indexed in Redis. */
 async function flightWithIndex(capacity = 10): Promise<TestFlight> {
   const departsInMs = (40 + Math.floor(Math.random() * 260)) * 86_400_000;
-  const flight = await createTestFlight(services.db, {
-    capacity,
-    departsInMs,
-    origin: ORIGIN,
-    destination: DESTINATION,
-  });
+  const flight = await createTestFlight(services, { route, capacity, departsInMs });
   await createInventory(services).rebuildIndex([flight.id]);
   return flight;
 }

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlightView, SeatMap } from '../../activities/catalog';
 import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from '../../activities/inventory';
 import { createApp, type App } from '../../api/app';
-import { seed } from '../../db/seed';
 import { money } from '../../domain/money';
 import { priceLeg } from '../../domain/pricing';
 import type { Services } from '../../lib/services';
-import { createTestFlight, deleteTestFlights, TEST_DESTINATION, TEST_ORIGIN, tomorrow } from '../support/flights';
+import { createTestFlight, deleteTestFlights, ensureTestRoute, testRoute, tomorrow } from '../support/flights';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
 
 const config = testConfig();
@@ -15,6 +14,10 @@ let services: Services;
 let app: App;
 let inventory: Inventory;
 const testFlights: string[] = [];
+// The seeded schedule (JFK→LHR, SIN→KUL) is only read here: no test of the parallel group writes to it.
+const route = testRoute('flights-api');
+const TEST_ORIGIN = route.origin;
+const TEST_DESTINATION = route.destination;
 
 interface SearchBody {
   legs: { origin: string; destination: string; date: string; flights: FlightView[] }[];
@@ -25,7 +28,8 @@ interface ErrorBody {
 
 beforeAll(async () => {
   services = await openTestServices(config);
-  await seed(services.db, services.sql, { today: new Date(), days: 2, redis: services.redis });
+  // The route's airports exist before the app's first search caches the airport list.
+  await ensureTestRoute(services, route);
   app = createApp({ config, logger: silentLogger(), ...services });
   inventory = createInventory({ db: services.db, sql: services.sql, redis: services.redis });
 });
@@ -36,7 +40,7 @@ afterAll(async () => {
 });
 
 async function newFlight(aircraft: 'T50' | 'T2C' = 'T50', date = tomorrow()) {
-  const id = await createTestFlight(services.sql, { aircraft, date });
+  const { id } = await createTestFlight(services, { route, aircraft, date });
   testFlights.push(id);
   return id;
 }
@@ -122,7 +126,11 @@ describe('POST /v1/flights/search', () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as SearchBody;
-    expect(body.legs.map((l) => `${l.origin}-${l.destination}`)).toEqual(['JFK-LHR', 'SIN-KUL', 'QXA-QXB']);
+    expect(body.legs.map((l) => `${l.origin}-${l.destination}`)).toEqual([
+      'JFK-LHR',
+      'SIN-KUL',
+      `${TEST_ORIGIN}-${TEST_DESTINATION}`,
+    ]);
     expect(body.legs[1]!.flights.map((f) => f.flight_number)).toContain('AL310');
     const mine = body.legs[2]!.flights.find((f) => f.id === flightId)!;
     expect(mine.cabins).toHaveLength(1);

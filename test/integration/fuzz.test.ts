@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventory } from '../../activities/inventory';
 import { signWebhook } from '../../domain/webhook-signature';
 import type { Services } from '../../lib/services';
-import { createTestFlight, createTestOffer, type TestFlight } from '../support/fixtures';
+import { createTestOffer } from '../support/fixtures';
+import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import {
   arbitraryOf,
   mutate,
@@ -34,6 +35,8 @@ import {
   type Send,
 } from '../support/probe';
 import { openTestServices } from '../support/services';
+
+const route = testRoute('fuzz');
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const PER_OPERATION = Number(process.env.FUZZ_CASES ?? 32); // valid-ish and mutants each, per operation
@@ -59,8 +62,8 @@ beforeAll(async () => {
 
   // What valid-ish requests need to get past "not found": flights, trips and an order of the guest, offers.
   flights = [
-    await createTestFlight(services.db, { capacity: 60 }),
-    await createTestFlight(services.db, { capacity: 60 }),
+    await createTestFlight(services, { route, capacity: 60 }),
+    await createTestFlight(services, { route, capacity: 60 }),
   ];
   await createInventory(services).rebuildIndex(flights.map((f) => f.id));
   const guest = await send('POST', '/v1/auth/guest');

@@ -16,6 +16,8 @@ let app: App;
 const customerIds: string[] = [];
 let calls = 0;
 let failNext = false;
+/** Resolves the promise a test awaits when the slow route's handler has started (the key is claimed by then). */
+let slowEntered: () => void = () => undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,6 +44,7 @@ beforeAll(async () => {
   const slow = createRouter();
   slow.use('*', requireAuth, idempotency({ waitMs: 100 }));
   slow.post('/', async (c) => {
+    slowEntered();
     await sleep(1_000);
     return c.json({ done: true }, 201);
   });
@@ -125,8 +128,9 @@ describe('Idempotency-Key', () => {
   it('answers 409 CONFLICT while the first request is still running past the wait', async () => {
     const { token } = await newCustomer();
     const key = randomUUID();
+    const entered = new Promise<void>((resolve) => (slowEntered = resolve));
     const first = create(token, {}, key, '/test/slow');
-    await sleep(100);
+    await entered;
     const second = await create(token, {}, key, '/test/slow');
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: { code: string; message: string } }).error).toMatchObject({

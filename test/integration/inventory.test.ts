@@ -4,8 +4,10 @@ import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from
 import { createRedis, type Redis } from '../../db/redis';
 import { DomainError } from '../../domain/errors';
 import type { Services } from '../../lib/services';
-import { createTestFlight, deleteTestFlights, pgInventory } from '../support/flights';
+import { createTestFlight, deleteTestFlights, pgInventory, testRoute } from '../support/flights';
 import { openTestServices, testConfig } from '../support/services';
+
+const route = testRoute('inventory');
 
 const config = testConfig();
 let services: Services;
@@ -29,7 +31,7 @@ afterAll(async () => {
 });
 
 async function newFlight(aircraft: 'T50' | 'T2C' = 'T50') {
-  const id = await createTestFlight(services.sql, { aircraft });
+  const { id } = await createTestFlight(services, { route, aircraft });
   flights.push(id);
   return id;
 }

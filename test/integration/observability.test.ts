@@ -11,8 +11,11 @@ import type { Services } from '../../lib/services';
 import { createWorkerMetrics, type WorkerMetrics } from '../../worker/observability';
 import { createOutboxRelay, registerOutboxMetrics } from '../../worker/outbox-relay';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { createTestFlight, createTestOffer } from '../support/fixtures';
+import { createTestOffer } from '../support/fixtures';
+import { createTestFlight, testRoute } from '../support/flights';
 import { openTestServices, testConfig } from '../support/services';
+
+const route = testRoute('observability');
 
 /** Every line a logger writes, parsed. */
 function capturingLogger(config: AppConfig, name: string): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -87,7 +90,7 @@ afterAll(async () => {
 });
 
 async function acceptedOrder(): Promise<string> {
-  const flight = await createTestFlight(services.db, { capacity: 10 });
+  const flight = await createTestFlight(services, { route, capacity: 10 });
   await createInventory(services).rebuildIndex([flight.id]);
   const offer = await createTestOffer(services.redis, [flight]);
   const accepted = await api('POST', `/v1/offers/${offer.id}/accept`, {

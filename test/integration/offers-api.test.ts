@@ -6,7 +6,7 @@ import { DUE_SEARCHES_KEY } from '../../activities/ranker-store';
 import { createApp, type App } from '../../api/app';
 import type { AppConfig } from '../../config';
 import { createRedis } from '../../db/redis';
-import { flightInventory, flights, flightSeats, orderItems, rankerArms } from '../../db/schema';
+import { orderItems, rankerArms } from '../../db/schema';
 import { PRODUCTS } from '../../db/seed';
 import { money } from '../../domain/money';
 import type { Offer } from '../../domain/offer';
@@ -14,7 +14,7 @@ import type { OfferPriceBreakdown } from '../../domain/offer-builder';
 import { priceLeg, type PassengerType } from '../../domain/pricing';
 import type { Services } from '../../lib/services';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { ensureOfferCatalog, inventoryOf } from '../support/fixtures';
+import { createTestFlight, ensureTestRoute, pgInventory, testRoute } from '../support/flights';
 import { openTestServices, silentLogger } from '../support/services';
 
 type ApiOffer = Offer & { price: { breakdown: OfferPriceBreakdown } };
@@ -31,11 +31,9 @@ let inventory: Inventory;
 let api: ReturnType<typeof apiClient>;
 let token: string;
 
-// A route of this run's own (random codes), so that flights of earlier runs or other files never show up.
-const letters = () => String.fromCharCode(65 + Math.floor(Math.random() * 26), 65 + Math.floor(Math.random() * 26));
-const ORIGIN = `Q${letters()}`;
-let DESTINATION = `Q${letters()}`;
-while (DESTINATION === ORIGIN) DESTINATION = `Q${letters()}`;
+// The file's own route, so that nothing of other files shows up (or is changed by this file's rules).
+const route = testRoute('offers-api');
+const { origin: ORIGIN, destination: DESTINATION } = route;
 
 const contact = { email: 'jane@example.com' };
 const adult = { ptc: 'ADT', first_name: 'Jane', last_name: 'Doe', date_of_birth: '1990-04-01', gender: 'F' };
@@ -46,7 +44,7 @@ beforeAll(async () => {
   config = stack.config;
   api = apiClient(stack.apiUrl);
   inventory = createInventory(services);
-  await ensureOfferCatalog(services, { origin: ORIGIN, destination: DESTINATION, label: 'Offer Test' });
+  await ensureTestRoute(services, route);
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
 });
 
@@ -65,42 +63,19 @@ function freshDay(): string {
   return new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** A flight on the run's route at an exact time, with `capacity` economy seats, indexed in Redis. */
+/** A flight on the file's route at an exact time, with `capacity` economy seats, indexed in Redis. */
 async function flight(
   date: string,
   hhmm: string,
   opts: { capacity?: number; baseFare?: number; reverse?: boolean } = {},
 ): Promise<{ id: string; departureAt: Date; arrivalAt: Date }> {
-  const capacity = opts.capacity ?? 10;
-  const departureAt = new Date(`${date}T${hhmm}:00Z`);
-  const arrivalAt = new Date(departureAt.getTime() + 2 * 3600_000);
-  const [row] = await services.db
-    .insert(flights)
-    .values({
-      carrier: 'AL',
-      flightNumber: String(1000 + Math.floor(Math.random() * 9000)),
-      origin: opts.reverse ? DESTINATION : ORIGIN,
-      destination: opts.reverse ? ORIGIN : DESTINATION,
-      departureAt,
-      arrivalAt,
-      aircraftType: 'TST1',
-    })
-    .returning({ id: flights.id });
-  const id = row!.id;
-  await services.db
-    .insert(flightInventory)
-    .values({ flightId: id, cabin: 'ECONOMY', capacity, baseFare: opts.baseFare ?? 20000, currency: 'USD' });
-  await services.db.insert(flightSeats).values(
-    Array.from({ length: capacity }, (_, i) => ({
-      flightId: id,
-      seatNumber: `${Math.floor(i / 4) + 1}${'ABCD'[i % 4]}`,
-      cabin: 'ECONOMY' as const,
-      characteristics: ['AISLE'],
-      price: 1500,
-    })),
-  );
-  await inventory.rebuildIndex([id]);
-  return { id, departureAt, arrivalAt };
+  return createTestFlight(services, {
+    route,
+    reverse: opts.reverse,
+    capacity: opts.capacity ?? 10,
+    baseFare: opts.baseFare,
+    departureAt: new Date(`${date}T${hhmm}:00Z`),
+  });
 }
 
 const searchBody = (date: string, extra: Record<string, unknown> = {}) => ({
@@ -314,7 +289,7 @@ describe('POST /v1/offers/search', () => {
     expect(accepted.status).toBe(201);
     expect(accepted.body.total).toEqual(comfort.price.total);
     // Two seats: the adult and the child; the infant sits on a lap.
-    expect(await inventoryOf(services.db, f.id)).toEqual({ capacity: 10, held: 2, sold: 0 });
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ capacity: 10, held: 2, sold: 0 });
     const rows = await services.db.select().from(orderItems).where(eq(orderItems.orderId, accepted.body.id));
     expect(rows).toHaveLength(comfort.items.length);
     expect(rows.reduce((s, r) => s + r.amount, 0)).toBe(comfort.price.total.amount);
@@ -337,7 +312,7 @@ describe('POST /v1/offers/search', () => {
     expect(accepted.body.total).toEqual(first.price.total);
     const rows = await services.db.select().from(orderItems).where(eq(orderItems.orderId, accepted.body.id));
     expect(rows.reduce((s, r) => s + r.amount, 0)).toBe(first.price.total.amount);
-    expect(await inventoryOf(services.db, f.id)).toEqual({ capacity: 10, held: 6, sold: 0 });
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ capacity: 10, held: 6, sold: 0 });
     await inventory.release(other);
   });
 
@@ -491,7 +466,7 @@ describe('offer life', () => {
     const accepted = await accept(offer.id);
     expect(accepted.status).toBe(410);
     expect(accepted.body).toMatchObject({ error: { code: 'OFFER_EXPIRED' } });
-    expect(await inventoryOf(services.db, f.id)).toEqual({ capacity: 10, held: 0, sold: 0 });
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ capacity: 10, held: 0, sold: 0 });
 
     // Counted once, with the offer's weight.
     expect(await failuresOf(context, 'PREMIUM')).toBeCloseTo(failuresBefore + offer.ranking!.weight);

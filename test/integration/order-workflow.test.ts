@@ -18,8 +18,11 @@ import {
   startOrderStack,
   type OrderStack,
 } from '../support/harness';
-import { createTestFlight, createTestOffer, inventoryOf, type TestFlight } from '../support/fixtures';
+import { createTestOffer } from '../support/fixtures';
+import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { openTestServices, uniqueTaskQueue } from '../support/services';
+
+const route = testRoute('order-workflow');
 
 let services: Services;
 let stack: OrderStack;
@@ -45,7 +48,7 @@ afterAll(async () => {
 });
 
 async function flightWithIndex(capacity = 10): Promise<TestFlight> {
-  const flight = await createTestFlight(services.db, { capacity });
+  const flight = await createTestFlight(services, { route, capacity });
   await createInventory(services).rebuildIndex([flight.id]);
   return flight;
 }
@@ -94,12 +97,12 @@ describe('order workflow', () => {
     expect(accepted.body.status).toBe('PROPOSED');
     expect(accepted.body.total).toEqual(offer.price.total);
     expect(accepted.body.travelers[0].first_name).toBe('Jane');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 1, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 1, sold: 0 });
 
     const again = await accept(offer.id);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(orderId);
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 1, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 1, sold: 0 });
 
     const paid = await pay(orderId, 'tok_visa');
     expect(paid.status).toBe(200);
@@ -110,7 +113,7 @@ describe('order workflow', () => {
         (s) => s === 'FULFILLED',
       ),
     ).toBe('FULFILLED');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 0, sold: 1 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 0, sold: 1 });
 
     const docs = (await api('GET', `/v1/orders/${orderId}/fulfillment`, { token })).body;
     expect(docs.tickets).toHaveLength(1);
@@ -120,7 +123,7 @@ describe('order workflow', () => {
     expect(docs.boarding_passes).toHaveLength(1);
     const pass = decodeBcbp(docs.boarding_passes[0].bcbp);
     expect(pass.passengerName).toBe('DOE/JANE');
-    expect(pass.legs[0]).toMatchObject({ from: 'XAA', to: 'XBB', carrier: 'AL', compartment: 'Y' });
+    expect(pass.legs[0]).toMatchObject({ from: route.origin, to: route.destination, carrier: 'ZZ', compartment: 'Y' });
 
     expect(await eventsOf(orderId)).toEqual([
       'OfferAccepted',
@@ -149,7 +152,7 @@ describe('order workflow', () => {
     const accepted = await acceptWithHold(offer.id, 2);
     expect(accepted.status).toBe(201);
     const orderId = accepted.body.id as string;
-    expect((await inventoryOf(services.db, flight.id)).held).toBe(1);
+    expect((await pgInventory(services.sql, flight.id)).held).toBe(1);
 
     expect(
       await eventually(
@@ -158,7 +161,7 @@ describe('order workflow', () => {
         15_000,
       ),
     ).toBe('EXPIRED');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 0, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 0, sold: 0 });
     expect(
       (await createInventory(services).availability(flight.id)).find((c) => c.cabin === 'ECONOMY')?.available,
     ).toBe(10);
@@ -200,7 +203,7 @@ describe('order workflow', () => {
     }
     const paidCount = runs.filter((r) => r.status === 200).length;
     // Every paid order kept its seat, every expired one gave it back: nothing is both sold and released.
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 20, held: 0, sold: paidCount });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 20, held: 0, sold: paidCount });
   });
 
   it('a declined payment returns the order to PROPOSED (402); a second card succeeds', async () => {
@@ -213,7 +216,7 @@ describe('order workflow', () => {
     expect(declined.body.error.code).toBe('PAYMENT_DECLINED');
     expect(declined.body.error.details.decline_code).toBe('card_declined');
     expect(await statusOf(orderId)).toBe('PROPOSED');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 1, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 1, sold: 0 });
 
     const paid = await pay(orderId, 'tok_visa');
     expect(paid.status).toBe(200);
@@ -319,12 +322,12 @@ describe('order workflow', () => {
     const flight = await flightWithIndex();
     const before = (await accept((await createTestOffer(services.redis, [flight])).id)).body.id as string;
     const after = (await accept((await createTestOffer(services.redis, [flight])).id)).body.id as string;
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 2, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 2, sold: 0 });
 
     const cancelled = await api('POST', `/v1/orders/${before}/cancel`, { token, body: { reason: 'changed plans' } });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 1, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 1, sold: 0 });
     await recordHistory(services.temporal, orderWorkflowId(before), 'cancel-before-payment');
 
     expect((await pay(after, 'tok_visa')).status).toBe(200);
@@ -336,7 +339,7 @@ describe('order workflow', () => {
     expect(refunded.status).toBe(200);
     expect(refunded.body.status).toBe('CANCELLED');
     expect(refunded.body.payments[0].status).toBe('REFUNDED');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 0, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 0, sold: 0 });
     const [charge] = (await chargesOf(after)).data;
     expect(charge!.amount_refunded).toBeGreaterThan(0);
     expect(await eventsOf(after)).toEqual([
@@ -359,7 +362,7 @@ describe('order workflow', () => {
     const res = await accept(offer.id, three);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('SOLD_OUT');
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 2, held: 0, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 2, held: 0, sold: 0 });
   });
 
   it('rejects bad travelers (400) and unknown or expired offers (404 / 410) without holding anything', async () => {
@@ -381,7 +384,7 @@ describe('order workflow', () => {
     const shortLived = await createTestOffer(services.redis, [flight], { ttlSeconds: 1 });
     await new Promise((r) => setTimeout(r, 1100));
     expect((await accept(shortLived.id)).status).toBe(410);
-    expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 0, sold: 0 });
+    expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 0, sold: 0 });
   });
 
   it('lists the caller’s orders with a cursor and hides other customers’ orders (404)', async () => {
@@ -460,7 +463,7 @@ describe('a worker killed mid-payment', () => {
       const charges = (await chargesOf(orderId)).data;
       expect(charges).toHaveLength(1);
       expect(charges[0]!.status).toBe('succeeded');
-      expect(await inventoryOf(services.db, flight.id)).toEqual({ capacity: 10, held: 0, sold: 1 });
+      expect(await pgInventory(services.sql, flight.id)).toMatchObject({ capacity: 10, held: 0, sold: 1 });
     } finally {
       await killHard(worker);
     }

@@ -413,6 +413,7 @@ describe('payments sandbox: no answer and void', () => {
   it('voids a tok_async charge before it settles: no webhook follows', async () => {
     const { chargeId } = await gateway.charge(chargeReq(newOrderId(), 'tok_async'));
     expect(await gateway.voidCharge(chargeId)).toMatchObject({ status: 'voided' });
+    // Proving that nothing follows takes waiting past the moment it would have (the async delay).
     await sleep(800);
     expect(await gateway.getCharge(chargeId)).toMatchObject({ status: 'voided' });
     expect(receiver.forCharge(chargeId)).toHaveLength(0);

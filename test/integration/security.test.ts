@@ -12,7 +12,8 @@ import { createInventory } from '../../activities/inventory';
 import { issueToken } from '../../api/auth';
 import { signWebhook } from '../../domain/webhook-signature';
 import type { Services } from '../../lib/services';
-import { createTestFlight, createTestOffer, type TestFlight } from '../support/fixtures';
+import { createTestOffer } from '../support/fixtures';
+import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { startOrderStack, type OrderStack } from '../support/harness';
 import {
   ABUSE_STACK_ENV,
@@ -25,6 +26,8 @@ import {
   type Send,
 } from '../support/probe';
 import { openTestServices } from '../support/services';
+
+const route = testRoute('security');
 
 interface Party {
   id: string;
@@ -50,7 +53,7 @@ beforeAll(async () => {
   services = await openTestServices();
   stack = await startOrderStack(services, ABUSE_STACK_ENV);
   send = probeClient(stack.apiUrl, testIp());
-  flight = await createTestFlight(services.db, { capacity: 40 });
+  flight = await createTestFlight(services, { route, capacity: 40 });
   await createInventory(services).rebuildIndex([flight.id]);
   alice = await guest();
   bob = await guest();

@@ -14,8 +14,11 @@ import { workflowSinks } from '../../worker/observability';
 import { bundleWorkflows } from '../../worker/worker';
 import { orderWorkflowId } from '../../workflows/messages';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { createTestFlight, createTestOffer } from '../support/fixtures';
+import { createTestOffer } from '../support/fixtures';
+import { createTestFlight, testRoute } from '../support/flights';
 import { openTestServices, testConfig, workflowBundle } from '../support/services';
+
+const route = testRoute('tracing');
 
 interface ReceivedSpan {
   service: string;
@@ -113,7 +116,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
 
   it('follow an order from the API request through the workflow into its activities', async () => {
     const token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
-    const flight = await createTestFlight(services.db, { capacity: 10 });
+    const flight = await createTestFlight(services, { route, capacity: 10 });
     await createInventory(services).rebuildIndex([flight.id]);
     const offer = await createTestOffer(services.redis, [flight]);
     const traveler = { ptc: 'ADT', first_name: 'Ada', last_name: 'Lovelace' };

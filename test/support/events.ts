@@ -12,6 +12,7 @@ import { analyticsDaily, orders, outbox, processedEvents, travelers } from '../.
 import { createPiiCipher } from '../../lib/pii';
 import { orderEventsTopic, parseEnvelope, type EventEnvelope } from '../../lib/order-events';
 import { startSmtpSink, type SmtpSink } from '../../scripts/smtp-sink';
+import { ALL_TEST_ROUTES } from './flights';
 import { silentLogger } from './services';
 
 /**
@@ -29,9 +30,16 @@ export interface FakeOrder {
 }
 
 const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-/** A route of airports no other test uses (Q + two random letters each), so analytics rows are a test's own. */
+const fileRoutes = new Set<string>(ALL_TEST_ROUTES.flatMap((r) => [r.origin, r.destination]));
+/**
+ * A route of airports no other test uses (Q + two random letters each, never a test file's own route), so the
+ * analytics rows of a test's fake bookings are its own.
+ */
 export function uniqueRoute(): [string, string] {
-  const code = () => `Q${letters[Math.floor(Math.random() * 26)]}${letters[Math.floor(Math.random() * 26)]}`;
+  const code = (): string => {
+    const c = `Q${letters[Math.floor(Math.random() * 26)]}${letters[Math.floor(Math.random() * 26)]}`;
+    return fileRoutes.has(c) ? code() : c;
+  };
   const origin = code();
   let destination = code();
   while (destination === origin) destination = code();

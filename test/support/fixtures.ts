@@ -1,138 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import type { Database } from '../../db/client';
 import { saveOffers } from '../../db/offer-store';
-import { PRODUCTS } from '../../db/seed';
-import type { Sql } from '../../db/client';
-import { aircraftTypes, airports, flightInventory, flights, flightSeats, type CabinLayout } from '../../db/schema';
 import type { Offer, OfferItem, OfferPassengers } from '../../domain/offer';
-
-/** Test data of a test's own: airports XAA/XBB, a small aircraft, flights with unique numbers. */
-const TEST_LAYOUT: CabinLayout[] = [
-  {
-    cabin: 'ECONOMY',
-    compartment: 'Y',
-    firstRow: 1,
-    lastRow: 30,
-    letters: 'AB CD',
-    exitRows: [10],
-    extraLegroomRows: [1],
-    blockedSeats: [],
-    seatPrice: { standard: 1500, extraLegroom: 4000 },
-  },
-];
-
-export async function ensureTestCatalog(db: Database): Promise<void> {
-  await db
-    .insert(airports)
-    .values([
-      { code: 'XAA', name: 'Test Alpha', city: 'Alphaville', country: 'ZZ', timeZone: 'UTC' },
-      { code: 'XBB', name: 'Test Bravo', city: 'Bravotown', country: 'ZZ', timeZone: 'UTC' },
-    ])
-    .onConflictDoNothing();
-  await db
-    .insert(aircraftTypes)
-    .values({ code: 'TST1', name: 'Test craft', layout: TEST_LAYOUT })
-    .onConflictDoNothing();
-}
-
-/**
- * A test route of a file's own (two airports named after `label`), the test aircraft and the seed's products,
- * so that offers can be built on it without the full seed.
- */
-export async function ensureOfferCatalog(
-  services: { db: Database; sql: Sql },
-  route: { origin: string; destination: string; label: string },
-): Promise<void> {
-  await ensureTestCatalog(services.db);
-  await services.db
-    .insert(airports)
-    .values([
-      { code: route.origin, name: `${route.label} Origin`, city: 'Origin', country: 'ZZ', timeZone: 'UTC' },
-      {
-        code: route.destination,
-        name: `${route.label} Destination`,
-        city: 'Destination',
-        country: 'ZZ',
-        timeZone: 'UTC',
-      },
-    ])
-    .onConflictDoNothing();
-  await services.sql`
-    INSERT INTO products ${services.sql(PRODUCTS.map((p) => ({ ...p, currency: 'USD' })))} ON CONFLICT DO NOTHING`;
-}
-
-export interface TestFlight {
-  id: string;
-  carrier: string;
-  flightNumber: string;
-  origin: string;
-  destination: string;
-  departureAt: Date;
-  arrivalAt: Date;
-  capacity: number;
-  baseFare: number;
-}
-
-/** A flight with `capacity` economy seats (rows of four: 1A..), departing `departsInMs` from now. */
-export async function createTestFlight(
-  db: Database,
-  opts: { capacity?: number; departsInMs?: number; origin?: string; destination?: string; baseFare?: number } = {},
-): Promise<TestFlight> {
-  await ensureTestCatalog(db);
-  const capacity = opts.capacity ?? 10;
-  // Whole minutes, randomised so that (carrier, number, departure) stays unique across parallel test files.
-  const departureAt = new Date(
-    Math.floor((Date.now() + (opts.departsInMs ?? 2 * 24 * 3600_000)) / 60_000) * 60_000 +
-      Math.floor(Math.random() * 600) * 60_000,
-  );
-  const arrivalAt = new Date(departureAt.getTime() + 2 * 3600_000);
-  const flightNumber = String(Math.floor(Math.random() * 9000 + 1000));
-  const baseFare = opts.baseFare ?? 20000;
-  const [row] = await db
-    .insert(flights)
-    .values({
-      carrier: 'AL',
-      flightNumber,
-      origin: opts.origin ?? 'XAA',
-      destination: opts.destination ?? 'XBB',
-      departureAt,
-      arrivalAt,
-      aircraftType: 'TST1',
-    })
-    .returning({ id: flights.id });
-  const id = row!.id;
-  await db.insert(flightInventory).values({ flightId: id, cabin: 'ECONOMY', capacity, baseFare, currency: 'USD' });
-  const letters = ['A', 'B', 'C', 'D'];
-  const seats = Array.from({ length: capacity }, (_, i) => {
-    const letter = letters[i % 4]!;
-    return {
-      flightId: id,
-      seatNumber: `${Math.floor(i / 4) + 1}${letter}`,
-      cabin: 'ECONOMY' as const,
-      characteristics: [letter === 'A' || letter === 'D' ? 'WINDOW' : 'AISLE'],
-      price: 1500,
-    };
-  });
-  await db.insert(flightSeats).values(seats);
-  return {
-    id,
-    carrier: 'AL',
-    flightNumber,
-    origin: opts.origin ?? 'XAA',
-    destination: opts.destination ?? 'XBB',
-    departureAt,
-    arrivalAt,
-    capacity,
-    baseFare,
-  };
-}
-
-export async function inventoryOf(db: Database, flightId: string) {
-  const [row] = await db.select().from(flightInventory).where(eq(flightInventory.flightId, flightId));
-  return { capacity: row!.capacity, held: row!.held, sold: row!.sold };
-}
+import type { TestFlight } from './flights';
 
 /** An offer for the given flights, stored in Redis as the offer engine stores it. */
 export async function createTestOffer(
@@ -156,7 +26,7 @@ export async function createTestOffer(
         flight_id: f.id,
         passenger_ref: p.ref,
         ptc: p.ptc,
-        price: { amount: Math.round((f.baseFare * p.share) / 100), currency: 'USD' },
+        price: { amount: Math.round((f.baseFare * p.share) / 100), currency: f.currency },
       });
       if (opts.ancillaries && p.ptc !== 'INF') {
         items.push({
