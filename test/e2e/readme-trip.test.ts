@@ -8,7 +8,8 @@ import { appendFileSync } from 'node:fs';
 import { createApp } from '../../api/app';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../lib/services';
-import { apiClient, eventually, freePort } from '../support/harness';
+import { orderWorkflowId } from '../../workflows/messages';
+import { apiClient, eventually, freePort, recordHistory } from '../support/harness';
 import { openTestServices, silentLogger, testConfig, uniqueTaskQueue } from '../support/services';
 
 let services: Services;
@@ -198,6 +199,7 @@ describe('the Altis README guide, as written', () => {
     });
     const fare = order.body.items.find((i: { product_type: string }) => i.product_type === 'Flight');
     expect(order.body.total.amount).toBe(fare.price.amount + seatItem.price.amount);
+    await recordHistory(services.temporal, orderWorkflowId(trip.body.trip_id), 'trip-commit');
   });
 
   it('two trips racing for one seat: exactly one wins, the other gets 409', async () => {
@@ -333,5 +335,6 @@ describe('the Altis README guide, as written', () => {
     });
     expect(late.status).toBe(410);
     stream.close();
+    await recordHistory(services.temporal, orderWorkflowId(trip.body.trip_id), 'trip-expired');
   });
 });

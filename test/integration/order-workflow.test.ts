@@ -316,6 +316,7 @@ describe('order workflow', () => {
     ).toBe('PROPOSED');
     expect((await chargesOf(orderId)).data.map((c) => c.status)).toEqual(['voided']);
     expect((await getOrder(orderId)).body.payments[0].status).toBe('VOIDED');
+    await recordHistory(services.temporal, orderWorkflowId(orderId), 'payment-timeout');
   });
 
   it('cancel before payment releases; cancel after payment refunds and releases', async () => {

@@ -167,11 +167,15 @@ export async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** With RECORD_HISTORIES=1, writes a workflow's history to test/histories/ for the replay test. */
+/**
+ * With RECORD_HISTORIES=1, writes a workflow's history to test/histories/<workflow type>/<name>.json for the
+ * replay test (a type's folder keeps the histories of every path its code must go on replaying).
+ */
 export async function recordHistory(temporal: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
-  const dir = new URL('../histories', import.meta.url).pathname;
+  const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown';
+  const dir = new URL(`../histories/${type}`, import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/${name}.json`, historyToJSON(history));
 }
