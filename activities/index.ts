@@ -3,9 +3,9 @@ import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
-import { createInventory } from './inventory';
+import { createInventory } from '../services/inventory';
 import { createOrderActivities, nonRetryableDomainErrors } from './orders';
-import { createHttpPaymentGateway, type PaymentGateway } from './payment-gateway';
+import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
 import { createTripActivities } from './trips';
 
 /** What activities need from the outside world, injected by the worker (or a test). */

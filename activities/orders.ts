@@ -12,11 +12,16 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import type { OrderSegment, OrderWorkflowInput } from '../workflows/messages';
-import type { Inventory, Cabin } from './inventory';
-import { insertParty } from './order-party';
-import { appendEvents, type DomainEvent } from './outbox';
-import { publishSeatEvents } from './seat-events';
-import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
+import type { Inventory, Cabin } from '../services/inventory';
+import { insertParty } from '../services/order-party';
+import { appendEvents, type DomainEvent } from '../services/outbox';
+import { publishSeatEvents } from '../services/seat-events';
+import {
+  chargeIdempotencyKey,
+  GatewayRequestError,
+  GatewayTimeoutError,
+  type PaymentGateway,
+} from '../services/payment-gateway';
 
 export interface OrderActivityDeps {
   config: AppConfig;

@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Database } from '../db/client';
 import { orderItems, orders, seatAssignments, travelers } from '../db/schema';
 import type { SeatRequest, TravelerToAdd, TravelersUpdate } from '../workflows/messages';
-import type { Inventory } from './inventory';
-import { insertParty } from './order-party';
-import { publishSeatEvents } from './seat-events';
+import type { Inventory } from '../services/inventory';
+import { insertParty } from '../services/order-party';
+import { publishSeatEvents } from '../services/seat-events';
 
 export interface TripActivityDeps {
   db: Database;

@@ -1,6 +1,7 @@
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { createPiiCipher } from '../lib/pii';
+import { createServices } from '../services';
 import type { ApiDeps } from './deps';
 import { errorBody, handleError } from './errors';
 import { createApiMetrics } from './metrics';
@@ -24,7 +25,8 @@ import { webhooks } from './routes/webhooks';
 const ORDER_PATHS = ['/v1/orders/:id', '/v1/orders/:id/*', '/v1/offers/:id/accept', '/v1/holds/trip/:trip_id/*'];
 
 /** Builds the Hono app: request id, request log, deps, routes, one JSON error shape. Tests build the same app. */
-export function createApp(deps: ApiDeps) {
+export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDeps['services'] }) {
+  const deps: ApiDeps = { ...given, services: given.services ?? createServices(given) };
   const app = createRouter();
   const pii = createPiiCipher(deps.config.pii);
   const metrics = createApiMetrics(deps);

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
+import type { AppServices } from '../services';
 
 /** Everything a route may use, injected by api/main.ts (or a test). */
 export interface ApiDeps {
@@ -15,6 +16,8 @@ export interface ApiDeps {
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
+  /** The request-path services, built once per app by createApp unless given. */
+  services: AppServices;
 }
 
 /** Who is calling, set by the auth middleware from a verified JWT. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { seatChannel, type SeatEvent } from '../activities/seat-events';
+import { seatChannel, type SeatEvent } from '../services/seat-events';
 
 type Listener = (event: SeatEvent) => void;
 

@@ -11,7 +11,8 @@ import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config';
-import { ROUTES, seed } from '../db/seed';
+import { ROUTES } from '../db/seed/data';
+import { seed } from '../scripts/seed';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
 

@@ -19,9 +19,10 @@ import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { createApp } from '../api/app';
 import type { ApiDeps } from '../api/deps';
-import { offerEngineFor } from '../api/routes/offers';
+import { createServices } from '../services';
 import { loadConfig } from '../config';
-import { ROUTES, seed } from '../db/seed';
+import { ROUTES } from '../db/seed/data';
+import { seed } from '../scripts/seed';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
 
@@ -123,10 +124,10 @@ async function run() {
   const seeded = await seed(services.db, services.sql, { today: new Date(), days: 3, redis: services.redis });
   console.log(`[bench] schedule checked (${seeded.flights} flights added), index of ${seeded.indexedFlights} flights`);
 
-  const deps: ApiDeps = { config, logger, ...services };
+  const deps: ApiDeps = { config, logger, ...services, services: createServices({ config, logger, ...services }) };
   const app = createApp(deps);
   // Counts the offers each search returns: the route calls the engine's search through this object.
-  const engine = offerEngineFor(deps);
+  const engine = deps.services.offers;
   const search = engine.search.bind(engine);
   let offersServed = 0;
   engine.search = async (...args) => {

@@ -24,9 +24,10 @@ import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync,
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { createActivities } from '../activities';
-import { createInventory } from '../activities/inventory';
+import { createInventory } from '../services/inventory';
 import { loadConfig, type AppConfig } from '../config';
-import { ROUTES, seed } from '../db/seed';
+import { ROUTES } from '../db/seed/data';
+import { seed } from '../scripts/seed';
 import { createLogger } from '../lib/logger';
 import { openServices, type Services } from '../lib/services';
 import { createTestOffer } from '../test/support/fixtures';

@@ -2,10 +2,10 @@
  * The consumers process (`npm run consumers`): notifications, analytics and the ranker feed, each its own
  * consumer group on `<prefix>order-events`, each with its dead-letter topic.
  */
-import { createRankerStore } from '../activities/ranker-store';
+import { createRankerStore } from '../services/ranker-store';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
-import { createRedis } from '../db/redis';
+import { createRedis } from '../lib/redis';
 import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';

@@ -5,8 +5,8 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import type { RankerStore } from '../activities/ranker-store';
-import { loadOffer } from '../db/offer-store';
+import type { RankerStore } from '../services/ranker-store';
+import { loadOffer } from '../services/offer-store';
 import { orders } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import type { EventHandler } from './runner';

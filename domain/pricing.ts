@@ -2,7 +2,7 @@
  * Continuous pricing for one passenger on one leg: base fare by passenger type, demand multiplier, pricing
  * rules in configured order, then taxes. Pure: the clock comes in as `now`, the rules and taxes as config.
  */
-import type { PricingRuleConfig, TaxConfig } from '../config/index';
+import type { PricingRuleConfig, TaxConfig } from '../config';
 import { DomainError } from './errors';
 import { add, applyBasisPoints, applyPercent, money, negate, subtract, sum, zero, type Money } from './money';
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { AppConfig } from '../config';
 import { createDb, type Database, type Sql } from '../db/client';
-import { createRedis } from '../db/redis';
+import { createRedis } from './redis';
 import { createKafka } from './kafka';
 import type { Logger } from './logger';
 import { connectTemporal } from './temporal';

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { loadConfig } from '../config/index';
+import { loadConfig } from '../config';
 import { createSandboxApp } from './app';
 
 const envSchema = z.object({

@@ -11,6 +11,6 @@ say() { printf '\033[1;32m[altis]\033[0m %s\n' "$*"; }
 bash scripts/deps.sh
 bash scripts/infra.sh start
 say "migrating the database"
-npx tsx db/migrate.ts
+npx tsx scripts/migrate.ts
 say "running the benchmark (bench/run.ts)"
 exec node --import tsx bench/run.ts

@@ -12,10 +12,10 @@ say() { printf '\033[1;32m[altis]\033[0m %s\n' "$*"; }
 bash scripts/deps.sh
 bash scripts/infra.sh start
 say "migrating the database"
-npx tsx db/migrate.ts
-if [ -f db/seed.ts ]; then
+npx tsx scripts/migrate.ts
+if [ -f scripts/seed.ts ]; then
   say "seeding reference data and the flight schedule"
-  npx tsx db/seed.ts
+  npx tsx scripts/seed.ts
 fi
 
 export APP_LOG__PRETTY=${APP_LOG__PRETTY:-true}

@@ -3,8 +3,8 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
-import { createRedis } from '../db/redis';
-import { seed } from '../db/seed';
+import { createRedis } from '../lib/redis';
+import { seed } from '../scripts/seed';
 import { bundleWorkflows } from '../worker/worker';
 import { TEST_ENV } from './env';
 

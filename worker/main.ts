@@ -1,7 +1,7 @@
 import { register } from 'prom-client';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
-import { createRedis } from '../db/redis';
+import { createRedis } from '../lib/redis';
 import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';

@@ -18,7 +18,7 @@
  */
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
-import { OUTBOX_CHANNEL } from '../activities/outbox';
+import { OUTBOX_CHANNEL } from '../services/outbox';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Kafka } from '../lib/kafka';

@@ -18,7 +18,7 @@ import {
   seedCommercialSettings,
   type BundleRow,
   type PricingRuleRow,
-} from '../../db/commercial-settings';
+} from '../../services/commercial-settings';
 import { bundles, pricingRules, productType, products } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import type { ApiDeps } from '../deps';

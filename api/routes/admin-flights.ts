@@ -5,9 +5,9 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
-import { availKey, createInventory, holdsKey, settlesKey } from '../../activities/inventory';
+import { availKey, holdsKey, settlesKey } from '../../services/inventory';
 import { aircraftTypes, airports, flightInventory, flights } from '../../db/schema';
-import { insertSchedule, utcDay } from '../../db/seed';
+import { insertSchedule, utcDay } from '../../services/schedule';
 import { DomainError } from '../../domain/errors';
 import type { ApiDeps } from '../deps';
 import { requireAuth, requireRole } from '../middleware/auth';
@@ -203,8 +203,7 @@ async function oneFlight(deps: ApiDeps, id: string) {
   return flight;
 }
 
-const reindex = (deps: ApiDeps, id: string) =>
-  createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis }).rebuildIndex([id]);
+const reindex = (deps: ApiDeps, id: string) => deps.services.inventory.rebuildIndex([id]);
 
 const router = createRouter();
 router.use('*', requireAuth, requireRole('admin'));
@@ -253,7 +252,6 @@ export const adminFlights = router
           aircraftType: aircraft.code,
           departureMinutes: Math.round((dep.getTime() - day.getTime()) / 60_000),
           durationMinutes: Math.round((arr.getTime() - dep.getTime()) / 60_000),
-          distanceKm: 0,
           fares: b.base_fares,
         },
       ],

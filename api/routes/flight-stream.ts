@@ -4,7 +4,6 @@ import { requireAuth } from '../middleware/auth';
 import { bearerAuth, errorSchema } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
-import { catalogFor } from './flights';
 
 const errorJson = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
 
@@ -38,7 +37,7 @@ router.use('/:id/stream', requireAuth);
 export const flightStream = router.openapi(route, async (c) => {
   const deps = c.get('deps');
   const { id } = c.req.valid('param');
-  await catalogFor(deps).getFlight(id); // 404 for an unknown flight, before the stream opens
+  await deps.services.catalog.getFlight(id); // 404 for an unknown flight, before the stream opens
   const heartbeatMs = deps.config.server.sse_heartbeat_ms;
   return streamSSE(c, async (stream) => {
     const queue: Promise<void>[] = [];

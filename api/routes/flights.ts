@@ -1,29 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createCatalog, isIsoDate, type Catalog } from '../../activities/catalog';
-import { createInventory } from '../../activities/inventory';
-import { commercialSettingsFor } from '../commercial';
+import { isIsoDate } from '../../services/catalog';
 import { DomainError } from '../../domain/errors';
-import type { ApiDeps } from '../deps';
 import { errorSchema } from '../openapi';
 import { createRouter } from '../router';
-
-// One catalog (and its flight-row cache) per app: built on first use from the app's dependencies.
-const catalogs = new WeakMap<ApiDeps, Catalog>();
-export function catalogFor(deps: ApiDeps): Catalog {
-  let catalog = catalogs.get(deps);
-  if (!catalog) {
-    const inventory = createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis });
-    catalog = createCatalog({
-      sql: deps.sql,
-      redis: deps.redis,
-      config: deps.config,
-      inventory,
-      commercial: commercialSettingsFor(deps),
-    });
-    catalogs.set(deps, catalog);
-  }
-  return catalog;
-}
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -166,7 +145,7 @@ const seatsRoute = createRoute({
 export const flights = createRouter()
   .openapi(searchRoute, async (c) => {
     const body = c.req.valid('json');
-    const catalog = catalogFor(c.get('deps'));
+    const catalog = c.get('deps').services.catalog;
     const now = new Date();
     const legs = body.legs.map((l) => ({
       origin: l.origin_airport_code.toUpperCase(),
@@ -183,9 +162,9 @@ export const flights = createRouter()
   })
   .openapi(flightRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await catalogFor(c.get('deps')).getFlight(id), 200);
+    return c.json(await c.get('deps').services.catalog.getFlight(id), 200);
   })
   .openapi(seatsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await catalogFor(c.get('deps')).seatMap(id), 200);
+    return c.json(await c.get('deps').services.catalog.seatMap(id), 200);
   });

@@ -1,35 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
-import { createOfferEngine, type OfferEngine } from '../../activities/offers';
-import { isIsoDate } from '../../activities/catalog';
+import { isIsoDate } from '../../services/catalog';
 import type { OfferPassengers } from '../../domain/offer';
-import type { ApiDeps, AppEnv, Customer } from '../deps';
+import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { errorResponses as errors, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
-import { commercialSettingsFor } from '../commercial';
 
 /**
  * /v1/offers: search (offers per itinerary and bundle, ranked, 15 minutes of life), read, reject. Accepting an
  * offer is POST /v1/offers/:id/accept in routes/orders.ts: this router is mounted before that one and matches
  * none of its paths. Auth is optional: a bearer token, when sent, binds the offers to its customer.
  */
-
-// One engine (its caches and its ranker) per app, built on first use from the app's dependencies.
-const engines = new WeakMap<ApiDeps, OfferEngine>();
-export function offerEngineFor(deps: ApiDeps): OfferEngine {
-  let engine = engines.get(deps);
-  if (!engine) {
-    engine = createOfferEngine({
-      ...deps,
-      commercial: commercialSettingsFor(deps),
-      logger: deps.logger.child({ component: 'offers' }),
-    });
-    engines.set(deps, engine);
-  }
-  return engine;
-}
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -173,17 +156,16 @@ router.use('/:id', optionalAuth, rateLimitByCustomer);
 export const offers = router
   .openapi(searchRoute, async (c) => {
     const body = c.req.valid('json');
-    const result = await offerEngineFor(c.get('deps')).search(
-      { ...body, passengers: partyOf(body.passengers) },
-      { customerId: customerOf(c) },
-    );
+    const result = await c
+      .get('deps')
+      .services.offers.search({ ...body, passengers: partyOf(body.passengers) }, { customerId: customerOf(c) });
     return c.json(result, 200);
   })
   .openapi(getRoute, async (c) => {
-    const offer = await offerEngineFor(c.get('deps')).getOffer(c.req.valid('param').id);
+    const offer = await c.get('deps').services.offers.getOffer(c.req.valid('param').id);
     return c.json(offer, 200);
   })
   .openapi(rejectRoute, async (c) => {
-    await offerEngineFor(c.get('deps')).rejectOffer(c.req.valid('param').id, customerOf(c));
+    await c.get('deps').services.offers.rejectOffer(c.req.valid('param').id, customerOf(c));
     return c.body(null, 204);
   });

@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import { travelers } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { validateTravelers } from '../../domain/travelers';
-import { loadOffer, setOfferStatus } from '../../db/offer-store';
+import { loadOffer, setOfferStatus } from '../../services/offer-store';
 import { cancelOrder, orderWorkflowId, startPayment } from '../../workflows/messages';
 import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';

@@ -30,8 +30,6 @@ import { startOrder, updateRejection } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
 import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
 import { createRouter } from '../router';
-import { commercialSettingsFor } from '../commercial';
-import { catalogFor } from './flights';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
@@ -208,13 +206,13 @@ export const trips = router
       throw new DomainError('VALIDATION_FAILED', 'flight_ids lists a flight twice');
     }
     const now = new Date();
-    const catalog = catalogFor(deps);
+    const catalog = deps.services.catalog;
     const flightViews = await Promise.all(flight_ids.map((id) => catalog.getFlight(id, { now })));
     const inventory = await deps.db
       .select()
       .from(flightInventory)
       .where(and(inArray(flightInventory.flightId, flight_ids), eq(flightInventory.cabin, cabin)));
-    const rules = await commercialSettingsFor(deps).pricingRules();
+    const rules = await deps.services.commercial.pricingRules();
     const fares: TripFare[] = [];
     let currency = deps.config.pricing.currency;
     for (const f of flightViews) {

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../api/auth';
 import type { AppConfig } from '../../config';
-import { seedCommercialSettings } from '../../db/commercial-settings';
+import { seedCommercialSettings } from '../../services/commercial-settings';
 import { bundles, flights, pricingRules, products } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { ensureTestRoute, testRoute } from '../support/flights';

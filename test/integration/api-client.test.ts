@@ -4,7 +4,7 @@
  * these calls send or read fails `tsc` here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory } from '../../activities/inventory';
+import { createInventory } from '../../services/inventory';
 import { createAltisClient, type AltisClient } from '../../api/client';
 import type { Services } from '../../lib/services';
 import { createTestFlight, ensureTestRoute, testRoute, type TestFlight } from '../support/flights';

@@ -6,7 +6,7 @@ import { issueToken } from '../../api/auth';
 import { createApp } from '../../api/app';
 import { rankerFeedHandler, rankerStoreFeed } from '../../consumers/ranker-feed';
 import type { EventHandler } from '../../consumers/runner';
-import { saveOffers } from '../../db/offer-store';
+import { saveOffers } from '../../services/offer-store';
 import { outbox } from '../../db/schema';
 import type { Offer } from '../../domain/offer';
 import { deadLetterTopic, orderEventsTopic } from '../../lib/order-events';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlightView, SeatMap } from '../../activities/catalog';
-import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from '../../activities/inventory';
+import type { FlightView, SeatMap } from '../../services/catalog';
+import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from '../../services/inventory';
 import { createApp, type App } from '../../api/app';
 import { money } from '../../domain/money';
 import { priceLeg } from '../../domain/pricing';

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory } from '../../activities/inventory';
+import { createInventory } from '../../services/inventory';
 import { signWebhook } from '../../domain/webhook-signature';
 import type { Services } from '../../lib/services';
 import { createTestOffer } from '../support/fixtures';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { createRedis, type Redis } from '../../db/redis';
+import { createRedis, type Redis } from '../../lib/redis';
 import type { Services } from '../../lib/services';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from '../../activities/inventory';
-import { createRedis, type Redis } from '../../db/redis';
+import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from '../../services/inventory';
+import { createRedis, type Redis } from '../../lib/redis';
 import { DomainError } from '../../domain/errors';
 import type { Services } from '../../lib/services';
 import { createTestFlight, deleteTestFlights, pgInventory, testRoute } from '../support/flights';

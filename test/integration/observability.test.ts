@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory } from '../../activities/inventory';
+import { createInventory } from '../../services/inventory';
 import type { AppConfig } from '../../config';
 import { orders } from '../../db/schema';
 import { createLogger, type Logger } from '../../lib/logger';

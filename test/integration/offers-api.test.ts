@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory, type Inventory } from '../../activities/inventory';
-import { DUE_SEARCHES_KEY } from '../../activities/ranker-store';
+import { createInventory, type Inventory } from '../../services/inventory';
+import { DUE_SEARCHES_KEY } from '../../services/ranker-store';
 import { createApp, type App } from '../../api/app';
 import type { AppConfig } from '../../config';
-import { createRedis } from '../../db/redis';
+import { createRedis } from '../../lib/redis';
 import { orderItems, rankerArms } from '../../db/schema';
-import { PRODUCTS } from '../../db/seed';
+import { PRODUCTS } from '../../db/seed/data';
 import { money } from '../../domain/money';
 import type { Offer } from '../../domain/offer';
 import type { OfferPriceBreakdown } from '../../domain/offer-builder';
@@ -15,6 +15,7 @@ import { priceLeg, type PassengerType } from '../../domain/pricing';
 import type { Services } from '../../lib/services';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { createTestFlight, ensureTestRoute, pgInventory, testRoute } from '../support/flights';
+import { createServices } from '../../services';
 import { openTestServices, silentLogger } from '../support/services';
 
 type ApiOffer = Offer & { price: { breakdown: OfferPriceBreakdown } };
@@ -482,9 +483,9 @@ describe('offer life', () => {
     const date = freshDay();
     await flight(date, '20:00');
     const shortLived: AppConfig = { ...config, offers: { ...config.offers, ttl_seconds: 2 } };
-    const { offerEngineFor } = await import('../../api/routes/offers');
     const deps = { ...services, config: shortLived, logger: silentLogger() };
-    const app = createApp(deps);
+    const appServices = createServices(deps);
+    const app = createApp({ ...deps, services: appServices });
     const res = await app.request('/v1/offers/search', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -507,7 +508,7 @@ describe('offer life', () => {
     // it is gone from the queue, then check the state.
     const searchId = chosen.search_id!;
     for (let n = 0; n < 50 && (await services.redis.zscore(DUE_SEARCHES_KEY, searchId)) !== null; n++) {
-      await offerEngineFor(deps).ranker.sweepExpiredSearches({ graceMs: 0, limit: 500 });
+      await appServices.offers.ranker.sweepExpiredSearches({ graceMs: 0, limit: 500 });
     }
     const after = await eventually(
       () => armsOf(context),

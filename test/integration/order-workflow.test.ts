@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveOffers } from '../../db/offer-store';
+import { saveOffers } from '../../services/offer-store';
 import { outbox, orders } from '../../db/schema';
 import { decodeBcbp } from '../../domain/bcbp';
 import { isValidTicketNumber } from '../../domain/tickets';
 import { signWebhook } from '../../domain/webhook-signature';
-import { createInventory } from '../../activities/inventory';
+import { createInventory } from '../../services/inventory';
 import type { Services } from '../../lib/services';
 import { ORDER_STATUS_KEY, orderWorkflowId } from '../../workflows/messages';
 import {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvents } from '../../activities/outbox';
+import { appendEvents } from '../../services/outbox';
 import { outbox } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { createOutboxRelay, RELAY_LOCK, registerOutboxMetrics, type OutboxRelay } from '../../worker/outbox-relay';

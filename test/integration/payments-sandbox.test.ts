@@ -21,8 +21,8 @@ import {
   GatewayRequestError,
   GatewayTimeoutError,
   GatewayUnavailableError,
-} from '../../activities/payment-gateway';
-import type { PaymentGateway } from '../../activities/payment-gateway';
+} from '../../services/payment-gateway';
+import type { PaymentGateway } from '../../services/payment-gateway';
 import { verifyWebhook } from '../../domain/webhook-signature';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

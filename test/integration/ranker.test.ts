@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRankerStore, rankerKey, rankerSettings, type RankerStore } from '../../activities/ranker-store';
+import { createRankerStore, rankerKey, rankerSettings, type RankerStore } from '../../services/ranker-store';
 import type { AppConfig } from '../../config';
 import { orders, rankerArms } from '../../db/schema';
-import { PRODUCTS } from '../../db/seed';
+import { PRODUCTS } from '../../db/seed/data';
 import { money } from '../../domain/money';
 import type { Offer } from '../../domain/offer';
 import { bundleMargin, resolveBundle, type CatalogProduct } from '../../domain/offer-builder';

@@ -1,14 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { recordedHistories } from '../support/histories';
 import { workflowBundle } from '../support/services';
 
 // Histories recorded from real runs (RECORD_HISTORIES=1 npm test -- test/integration/order-workflow.test.ts).
 // Replaying them against today's workflow code fails on any change that would break running orders: such a
 // change must go behind patched().
-const dir = new URL('../histories', import.meta.url).pathname;
-const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+const histories = recordedHistories();
+const files = histories.map((h) => h.file);
 
 describe('replay of recorded order histories', () => {
   it('has recorded histories for the main paths', () => {
@@ -30,10 +29,6 @@ describe('replay of recorded order histories', () => {
   });
 
   it('replays every recorded history deterministically with the current workflow code', async () => {
-    const histories = files.map((f) => ({
-      workflowId: f.replace(/\.json$/, '').replace('/', '-'),
-      history: historyFromJSON(JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'))),
-    }));
     const outcomes: { id: string; error?: unknown }[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
       outcomes.push({ id: result.workflowId, error: result.error });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishSeatEvents, type SeatEvent } from '../../activities/seat-events';
+import { publishSeatEvents, type SeatEvent } from '../../services/seat-events';
 import { SeatStreamHub } from '../../api/seat-stream';
-import { createRedis, type Redis } from '../../db/redis';
+import { createRedis, type Redis } from '../../lib/redis';
 import { testConfig } from '../support/services';
 import { eventually } from '../support/harness';
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory } from '../../activities/inventory';
+import { createInventory } from '../../services/inventory';
 import { issueToken } from '../../api/auth';
 import { signWebhook } from '../../domain/webhook-signature';
 import type { Services } from '../../lib/services';

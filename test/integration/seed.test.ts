@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory } from '../../activities/inventory';
-import { AIRCRAFT_TYPES, AIRPORTS, capacityByCabin, PRODUCTS, ROUTES, seatsForLayout, seed } from '../../db/seed';
+import { createInventory } from '../../services/inventory';
+import { AIRCRAFT_TYPES, AIRPORTS, PRODUCTS, ROUTES } from '../../db/seed/data';
+import { seed } from '../../scripts/seed';
+import { capacityByCabin, seatsForLayout } from '../../services/schedule';
 import type { Services } from '../../lib/services';
 import { openTestServices, testConfig } from '../support/services';
 

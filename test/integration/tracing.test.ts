@@ -1,11 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventory } from '../../activities/inventory';
+import { createInventory } from '../../services/inventory';
 import type { AppConfig } from '../../config';
 import { orders } from '../../db/schema';
 import type { Services } from '../../lib/services';
@@ -16,6 +14,7 @@ import { orderWorkflowId } from '../../workflows/messages';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute } from '../support/flights';
+import { recordedHistories } from '../support/histories';
 import { openTestServices, testConfig, workflowBundle } from '../support/services';
 
 const route = testRoute('tracing');
@@ -184,13 +183,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   });
 
   it('replays the recorded order histories (recorded untraced) with the traced bundle', async () => {
-    const dir = new URL('../histories', import.meta.url).pathname;
-    const histories = readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => ({
-        workflowId: f.replace(/\.json$/, ''),
-        history: historyFromJSON(JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'))),
-      }));
+    const histories = recordedHistories();
     expect(histories.length).toBeGreaterThan(0);
     const options = { workflowBundle: tracedBundle, sinks: workflowSinks(null) };
     for await (const result of Worker.runReplayHistories(options, histories)) {

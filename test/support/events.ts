@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { appendEvents, type DomainEvent } from '../../activities/outbox';
+import { appendEvents, type DomainEvent } from '../../services/outbox';
 import { analyticsHandler } from '../../consumers/analytics';
 import { notificationsHandler, createSmtpMailer, type Mailer } from '../../consumers/notifications';
 import { rankerFeedHandler, type RankerFeed } from '../../consumers/ranker-feed';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { saveOffers } from '../../db/offer-store';
+import { saveOffers } from '../../services/offer-store';
 import type { Offer, OfferItem, OfferPassengers } from '../../domain/offer';
 import type { TestFlight } from './flights';
 

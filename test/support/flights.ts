@@ -7,10 +7,11 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { availKey, createInventory, holdsKey, settlesKey } from '../../activities/inventory';
+import { availKey, createInventory, holdsKey, settlesKey } from '../../services/inventory';
 import type { Database, Sql } from '../../db/client';
 import type { CabinLayout } from '../../db/schema';
-import { capacityByCabin, PRODUCTS, seatsForLayout } from '../../db/seed';
+import { PRODUCTS } from '../../db/seed/data';
+import { capacityByCabin, seatsForLayout } from '../../services/schedule';
 
 export interface TestRoute {
   origin: string;

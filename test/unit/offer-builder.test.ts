@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/index';
+import { loadConfig } from '../../config';
 import { money } from '../../domain/money';
 import {
   buildOffer,

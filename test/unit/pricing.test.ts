@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type PricingRuleConfig, type TaxConfig } from '../../config/index';
+import { loadConfig, type PricingRuleConfig, type TaxConfig } from '../../config';
 import { DomainError } from '../../domain/errors';
 import { add, formatMoney, money, sum, type Money } from '../../domain/money';
 import {

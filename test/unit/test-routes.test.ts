@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AIRPORTS } from '../../db/seed';
+import { AIRPORTS } from '../../db/seed/data';
 import { ALL_TEST_ROUTES } from '../support/flights';
 
 // Test files own their flights by flying routes of their own: no two files may share an airport, and none may

@@ -16,10 +16,10 @@
  */
 import { and, asc, eq, sql as dsql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import type { Database, DbOrTx, Sql } from '../db/client';
-import { cabinClass, flightInventory, flightSeats, inventoryHolds, seatAssignments } from '../db/schema';
-import { DomainError } from '../domain/errors';
-import { appendEvents, type DomainEvent } from './outbox';
+import type { Database, DbOrTx, Sql } from '../../db/client';
+import { cabinClass, flightInventory, flightSeats, inventoryHolds, seatAssignments } from '../../db/schema';
+import { DomainError } from '../../domain/errors';
+import { appendEvents, type DomainEvent } from '../outbox';
 
 export type Cabin = (typeof cabinClass.enumValues)[number];
 export const CABINS: readonly Cabin[] = cabinClass.enumValues;

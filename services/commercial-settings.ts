@@ -7,8 +7,8 @@
  */
 import { asc, sql as raw } from 'drizzle-orm';
 import type { AppConfig, BundleConfig, PricingRuleConfig } from '../config';
-import type { Database } from './client';
-import { bundles as bundlesTable, pricingRules as rulesTable } from './schema';
+import type { Database } from '../db/client';
+import { bundles as bundlesTable, pricingRules as rulesTable } from '../db/schema';
 
 export const COMMERCIAL_CACHE_MS = 5_000;
 

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig, PricingRuleConfig } from '../config';
 import type { Sql } from '../db/client';
-import type { CommercialSettings } from '../db/commercial-settings';
+import type { CommercialSettings } from './commercial-settings';
 import { DomainError } from '../domain/errors';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';

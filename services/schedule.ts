@@ -1,0 +1,180 @@
+/**
+ * The flight schedule writer: flights with their cabin inventory and seat maps made from the aircraft layout,
+ * set-based and idempotent. Used by the seed and by the admin API.
+ */
+import type { Sql } from '../db/client';
+import type { CabinLayout } from '../db/schema';
+
+type Cabin = CabinLayout['cabin'];
+
+/** A scheduled service: one flight a day at `departureMinutes` past UTC midnight. */
+export interface ScheduledRoute {
+  carrier: string;
+  flightNumber: string;
+  origin: string;
+  destination: string;
+  aircraftType: string;
+  departureMinutes: number;
+  durationMinutes: number;
+  fares: Partial<Record<Cabin, number>>;
+}
+
+export interface SeatTemplate {
+  seatNumber: string;
+  cabin: Cabin;
+  characteristics: string[];
+  blocked: boolean;
+  price: number;
+}
+
+/**
+ * The seats a layout describes: letters next to an aisle (a space) are AISLE, the outermost are WINDOW, the rest
+ * MIDDLE; exit and extra-legroom rows add EXIT_ROW / EXTRA_LEGROOM and price at the extra-legroom price.
+ */
+export function seatsForLayout(layout: CabinLayout[]): SeatTemplate[] {
+  const seats: SeatTemplate[] = [];
+  for (const cabin of layout) {
+    const letters = cabin.letters;
+    const first = letters.search(/\S/);
+    const last = letters.length - 1 - [...letters].reverse().join('').search(/\S/);
+    for (let row = cabin.firstRow; row <= cabin.lastRow; row++) {
+      const extra = cabin.extraLegroomRows.includes(row);
+      for (let i = 0; i < letters.length; i++) {
+        const letter = letters[i]!;
+        if (letter === ' ') continue;
+        const position =
+          i === first || i === last ? 'WINDOW' : letters[i - 1] === ' ' || letters[i + 1] === ' ' ? 'AISLE' : 'MIDDLE';
+        const characteristics = [position];
+        if (cabin.exitRows.includes(row)) characteristics.push('EXIT_ROW');
+        if (extra) characteristics.push('EXTRA_LEGROOM');
+        const seatNumber = `${row}${letter}`;
+        seats.push({
+          seatNumber,
+          cabin: cabin.cabin,
+          characteristics,
+          blocked: cabin.blockedSeats.includes(seatNumber),
+          price: extra ? cabin.seatPrice.extraLegroom : cabin.seatPrice.standard,
+        });
+      }
+    }
+  }
+  return seats;
+}
+
+/** Seats that can be sold per cabin: the cabin's capacity. */
+export function capacityByCabin(layout: CabinLayout[]): Partial<Record<Cabin, number>> {
+  const out: Partial<Record<Cabin, number>> = {};
+  for (const s of seatsForLayout(layout)) if (!s.blocked) out[s.cabin] = (out[s.cabin] ?? 0) + 1;
+  return out;
+}
+
+/** Seat templates of every aircraft type as one JSON document, for set-based inserts. */
+function seatTemplateJson(types: { code: string; layout: CabinLayout[] }[]) {
+  return types.flatMap((t) =>
+    seatsForLayout(t.layout).map((s) => ({
+      aircraft_type: t.code,
+      seat_number: s.seatNumber,
+      cabin: s.cabin,
+      characteristics: s.characteristics.join(','),
+      blocked: s.blocked,
+      price: s.price,
+    })),
+  );
+}
+
+function cabinTemplateJson(types: { code: string; layout: CabinLayout[] }[]) {
+  return types.flatMap((t) =>
+    Object.entries(capacityByCabin(t.layout)).map(([cabin, capacity]) => ({ aircraft_type: t.code, cabin, capacity })),
+  );
+}
+
+/**
+ * Creates flights (with inventory and seats) for the given routes on each UTC day from `from` for `days` days.
+ * Only flights that lack inventory or seats get them, so a rerun or an interrupted run completes cheaply.
+ * Used by the seed and by tests that need flights of their own.
+ */
+export async function insertSchedule(
+  sql: Sql,
+  opts: {
+    routes: ScheduledRoute[];
+    aircraft: { code: string; layout: CabinLayout[] }[];
+    from: Date;
+    days: number;
+    currency?: string;
+  },
+): Promise<{ flights: number; inventory: number; seats: number; flightIds: string[]; scheduleIds: string[] }> {
+  const routes = opts.routes.map((r) => ({
+    carrier: r.carrier,
+    flight_number: r.flightNumber,
+    origin: r.origin,
+    destination: r.destination,
+    aircraft_type: r.aircraftType,
+    departure_minutes: r.departureMinutes,
+    duration_minutes: r.durationMinutes,
+    fares: r.fares,
+  }));
+  // ISO strings, not Dates: drizzle makes this client's timestamp and JSON serializers pass values through.
+  const start = utcDay(opts.from).toISOString();
+  const end = new Date(Date.parse(start) + opts.days * 86_400_000).toISOString();
+  const currency = opts.currency ?? 'USD';
+
+  return sql.begin(async (tx) => {
+    await tx`SET LOCAL synchronous_commit = off`;
+    const created = await tx<{ id: string }[]>`
+      INSERT INTO flights (carrier, flight_number, origin, destination, departure_at, arrival_at, aircraft_type)
+      SELECT r.carrier, r.flight_number, r.origin, r.destination,
+             d + make_interval(mins => r.departure_minutes),
+             d + make_interval(mins => r.departure_minutes + r.duration_minutes),
+             r.aircraft_type
+      FROM jsonb_to_recordset(${JSON.stringify(routes)}::jsonb) AS r(carrier text, flight_number text, origin text,
+             destination text, aircraft_type text, departure_minutes int, duration_minutes int)
+      CROSS JOIN generate_series(${start}::timestamptz, ${end}::timestamptz - interval '1 day', interval '1 day') AS d
+      ON CONFLICT DO NOTHING
+      RETURNING id`;
+
+    // The schedule's flights in the window, whether created now or by an earlier (possibly interrupted) run.
+    await tx`
+      CREATE TEMP TABLE seed_flights ON COMMIT DROP AS
+      SELECT f.id, f.aircraft_type, r.fares
+      FROM flights f
+      JOIN jsonb_to_recordset(${JSON.stringify(routes)}::jsonb) AS r(carrier text, flight_number text, fares jsonb)
+        ON r.carrier = f.carrier AND r.flight_number = f.flight_number
+      WHERE f.departure_at >= ${start} AND f.departure_at < ${end}`;
+
+    const inventory = await tx`
+      INSERT INTO flight_inventory (flight_id, cabin, capacity, base_fare, currency)
+      SELECT f.id, c.cabin::cabin_class, c.capacity, (f.fares ->> c.cabin)::int, ${currency}
+      FROM seed_flights f
+      JOIN jsonb_to_recordset(${JSON.stringify(cabinTemplateJson(opts.aircraft))}::jsonb)
+           AS c(aircraft_type text, cabin text, capacity int) ON c.aircraft_type = f.aircraft_type
+      WHERE NOT EXISTS (SELECT 1 FROM flight_inventory i WHERE i.flight_id = f.id)
+      ON CONFLICT DO NOTHING`;
+
+    // The flights without seats first (materialized), so a rerun probes the index once per flight instead of
+    // joining every flight to the seat template before discarding the rows.
+    const seats = await tx`
+      WITH todo AS MATERIALIZED (
+        SELECT f.id, f.aircraft_type FROM seed_flights f
+        WHERE NOT EXISTS (SELECT 1 FROM flight_seats s WHERE s.flight_id = f.id))
+      INSERT INTO flight_seats (flight_id, seat_number, cabin, characteristics, blocked, price)
+      SELECT f.id, t.seat_number, t.cabin::cabin_class, string_to_array(t.characteristics, ','), t.blocked, t.price
+      FROM todo f
+      JOIN jsonb_to_recordset(${JSON.stringify(seatTemplateJson(opts.aircraft))}::jsonb)
+           AS t(aircraft_type text, seat_number text, cabin text, characteristics text, blocked boolean, price int)
+        ON t.aircraft_type = f.aircraft_type
+      ON CONFLICT DO NOTHING`;
+
+    const schedule = await tx<{ id: string }[]>`SELECT id FROM seed_flights`;
+    return {
+      flights: created.length,
+      inventory: inventory.count,
+      seats: seats.count,
+      flightIds: created.map((r) => r.id),
+      scheduleIds: schedule.map((r) => r.id),
+    };
+  });
+}
+
+export function utcDay(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
