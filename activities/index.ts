@@ -4,9 +4,11 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from '../services/inventory';
-import { createOrderActivities, nonRetryableDomainErrors } from './orders';
+import { createOrderService } from '../services/orders';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
-import { createTripActivities } from './trips';
+import { createPaymentVault } from '../services/payment-vault';
+import { withDomainFailures } from './failures';
+import { orderActivities } from './orders';
 
 /** What activities need from the outside world, injected by the worker (or a test). */
 export interface ActivityDeps {
@@ -19,9 +21,9 @@ export interface ActivityDeps {
   gateway?: PaymentGateway;
 }
 
-/** Every activity the order workflow may call, bound to its dependencies. */
+/** Every activity the order workflows may call, bound to the services they run on. */
 export function createActivities(deps: ActivityDeps) {
-  const { config } = deps;
+  const { config, db } = deps;
   const gateway =
     deps.gateway ??
     createHttpPaymentGateway({
@@ -29,19 +31,17 @@ export function createActivities(deps: ActivityDeps) {
       apiKey: config.payments.gateway_api_key,
       timeoutMs: config.payments.gateway_timeout_ms,
     });
-  const inventory = createInventory({ db: deps.db, sql: deps.sql, redis: deps.redis });
-  return {
-    ...createOrderActivities({
-      config,
-      logger: deps.logger,
-      db: deps.db,
-      redis: deps.redis,
-      inventory,
-      gateway,
-      pii: createPiiCipher(config.pii),
-    }),
-    ...nonRetryableDomainErrors(createTripActivities({ db: deps.db, redis: deps.redis, inventory })),
-  };
+  const pii = createPiiCipher(config.pii);
+  const orders = createOrderService({
+    config,
+    logger: deps.logger,
+    db,
+    inventory: createInventory({ db, sql: deps.sql, redis: deps.redis }),
+    gateway,
+    pii,
+    vault: createPaymentVault({ db, pii }),
+  });
+  return withDomainFailures(orderActivities(orders));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -2,24 +2,28 @@ import { createHash } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../config';
-import { DomainError, ERROR_STATUS, type ErrorCode } from '../domain/errors';
+import { DomainError, isErrorCode } from '../domain/errors';
+import { holdExpired, isTerminal, type OrderStatus } from '../domain/order';
 import type { Offer } from '../domain/offer';
 import { assignRefs, type TravelerInput } from '../domain/travelers';
 import type { PiiCipher } from '../lib/pii';
 import {
   CUSTOMER_ID_KEY,
   ORDER_STATUS_KEY,
+  ORDER_WORKFLOW_TYPE,
   confirmProposal,
   orderWorkflowId,
   type OrderWorkflowInput,
   type ProposalResult,
 } from '../workflows/messages';
-import type { orderWorkflow } from '../workflows/order';
+import type { orderWorkflowV2 } from '../workflows/order';
 
 /** One order per offer: the order id is derived from the offer id, so accepting twice finds the same order. */
 export function orderIdForOffer(offerId: string): string {
@@ -82,7 +86,7 @@ export async function startOrder(
   config: AppConfig,
   input: OrderWorkflowInput,
 ): Promise<ProposalResult | { outcome: 'CLOSED' }> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflowV2>(ORDER_WORKFLOW_TYPE, {
     workflowId: orderWorkflowId(input.orderId),
     taskQueue: config.temporal.task_queue,
     args: [input],
@@ -106,8 +110,39 @@ export function updateRejection(err: unknown): DomainError | null {
   if (!(err instanceof WorkflowUpdateFailedError)) return null;
   // A validator's or handler's own rejection, or an activity's non-retryable domain failure inside the handler.
   const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
-  if (cause instanceof ApplicationFailure && cause.type && cause.type in ERROR_STATUS) {
-    return new DomainError(cause.type as ErrorCode, cause.message, cause.details?.[0] ?? undefined);
+  if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
+    return new DomainError(cause.type, cause.message, cause.details?.[0] ?? undefined);
   }
   return null;
+}
+
+/**
+ * Sends an update to an order's workflow, the one way the API does: a refusal (validator, handler or one of its
+ * activities) becomes its domain error; when the workflow has already closed, the order's record says why —
+ * 410 HOLD_EXPIRED when a payment or change comes after its hold ran out (domain/order.ts `holdExpired`), else
+ * 409 INVALID_STATE.
+ */
+export async function updateOrder<T>(
+  temporal: Client,
+  orderId: string,
+  latest: () => Promise<{ status: OrderStatus; expiresAt: Date }>,
+  what: 'paid' | 'changed' | 'cancelled',
+  run: (handle: WorkflowHandle) => Promise<T>,
+): Promise<T> {
+  try {
+    return await run(temporal.workflow.getHandle(orderWorkflowId(orderId)));
+  } catch (err) {
+    const rejection = updateRejection(err);
+    if (rejection) throw rejection;
+    const row = await latest();
+    // (An order whose hold ran out can no longer be cancelled either: that is a 409 like any ended order.)
+    if (what !== 'cancelled' && holdExpired({ status: row.status, expiresAt: row.expiresAt.getTime() }, Date.now())) {
+      throw new DomainError('HOLD_EXPIRED', 'the hold on this order has expired');
+    }
+    // A closed workflow has a final state; an open one failed to answer for another reason (passed on).
+    if (err instanceof WorkflowNotFoundError || isTerminal(row.status)) {
+      throw new DomainError('INVALID_STATE', `an order in state ${row.status} cannot be ${what}`);
+    }
+    throw err;
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import { recordLocator } from '../activities/orders';
+import { recordLocator } from '../services/orders';
 import type { AppConfig } from '../config';
 import type { Tx } from '../db/client';
 import { orders, travelers } from '../db/schema';

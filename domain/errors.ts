@@ -26,6 +26,22 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** Whether a failure with this code is worth retrying: server-side trouble (5xx) is, a refusal (4xx) is not. */
+export const isRetryable = (code: ErrorCode): boolean => ERROR_STATUS[code] >= 500;
+
+/** The codes an activity fails with that must not be retried (the workflow's activity options list them). */
+export const NON_RETRYABLE_CODES: ErrorCode[] = (Object.keys(ERROR_STATUS) as ErrorCode[]).filter(
+  (c) => !isRetryable(c),
+);
+
+export const isErrorCode = (value: unknown): value is ErrorCode =>
+  typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+
+/** The generic code of an HTTP status the framework answers by itself (the first code listed with it). */
+export function codeForStatus(status: number): ErrorCode | undefined {
+  return (Object.keys(ERROR_STATUS) as ErrorCode[]).find((c) => ERROR_STATUS[c] === status);
+}
+
 export class DomainError extends Error {
   override name = 'DomainError';
   constructor(

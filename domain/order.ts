@@ -36,4 +36,15 @@ export const holdsInventory = (s: OrderStatus) => s === 'PROPOSED' || s === 'PAY
 /** Money was taken: cancelling refunds. */
 export const isPaid = (s: OrderStatus) => s === 'PAID' || s === 'FULFILLED';
 
+/**
+ * The one rule for "the hold has expired" (the API answers 410): the order expired, is being expired, or is still
+ * PROPOSED past its hold time. The workflow's validators and the API's reading of a closed order both ask it.
+ */
+export function holdExpired(o: { status: OrderStatus; expiresAt: number; expiring?: boolean }, now: number): boolean {
+  return o.status === 'EXPIRED' || o.expiring === true || (o.status === 'PROPOSED' && now >= o.expiresAt);
+}
+
+/** Workflow ids from domain keys, both ways. */
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+export const orderIdFromWorkflowId = (workflowId: string): string | null =>
+  workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : null;

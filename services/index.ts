@@ -1,15 +1,17 @@
 /**
  * The request-path services of one process, built once (their caches and Redis scripts are per process) and
- * shared by every route: inventory, commercial settings, catalog, offer engine.
+ * shared by every route: inventory, commercial settings, catalog, offer engine, payment vault.
  */
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
+import { createPiiCipher } from '../lib/pii';
 import { createCatalog } from './catalog';
 import { createCommercialSettings } from './commercial-settings';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
+import { createPaymentVault } from './payment-vault';
 
 export interface ServiceDeps {
   config: AppConfig;
@@ -31,7 +33,8 @@ export function createServices(deps: ServiceDeps) {
     catalog,
     logger: deps.logger.child({ component: 'offers' }),
   });
-  return { inventory, commercial, catalog, offers };
+  const vault = createPaymentVault({ db, pii: createPiiCipher(config.pii) });
+  return { inventory, commercial, catalog, offers, vault };
 }
 
 export type AppServices = ReturnType<typeof createServices>;

@@ -1,3 +1,5 @@
 // Every workflow the worker registers. Bundled by the Temporal worker: deterministic code only.
 export { probeWorkflow } from './probe';
-export { orderWorkflow } from './order';
+export { orderWorkflowV2 } from './order';
+// v1, until its last order has drained (workflows/order-v1.ts).
+export { orderWorkflow } from './order-v1';

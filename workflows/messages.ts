@@ -7,7 +7,10 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OrderStatus } from '../domain/order';
 import type { PassengerType } from '../domain/pricing';
 
-export { orderWorkflowId } from '../domain/order';
+export { orderIdFromWorkflowId, orderWorkflowId } from '../domain/order';
+
+/** The workflow type new orders start (workflows/order.ts); v1 orders in flight keep `orderWorkflow`. */
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
 
 export interface OrderSegment {
   flightId: string;
@@ -87,6 +90,11 @@ export type ProposalResult =
   | { outcome: 'SOLD_OUT'; details: unknown }
   | { outcome: 'FAILED'; reason: string };
 
+/**
+ * A payment request. `paymentToken` is a reference to the card token in the payment vault (`pvr_…`,
+ * services/payment-vault.ts), never the token itself, so no card token is written to workflow history. (The
+ * field keeps its v1 name: v1 orders in flight take the same message, and their charge resolves the reference.)
+ */
 export interface PaymentRequest {
   paymentToken: string;
 }
@@ -119,6 +127,13 @@ export interface TravelersUpdate {
   contact: string | null;
 }
 
+/** Trips: commit in one message — seats to hold, the final party with its priced items, and the payment. */
+export interface TripCommit {
+  seats: SeatRequest[];
+  party: TravelersUpdate;
+  paymentToken: string; // a vault reference, as in PaymentRequest
+}
+
 export interface CancelRequest {
   reason: string;
 }
@@ -130,16 +145,6 @@ export interface PaymentNotification {
   outcome: 'succeeded' | 'failed';
   declineCode: string | null;
 }
-
-/** Failure types a validator or handler may reject with; the API maps each to its HTTP status. */
-export const REJECTIONS = {
-  HOLD_EXPIRED: 'HOLD_EXPIRED',
-  INVALID_STATE: 'INVALID_STATE',
-  SOLD_OUT: 'SOLD_OUT',
-  SEAT_UNAVAILABLE: 'SEAT_UNAVAILABLE',
-  VALIDATION_FAILED: 'VALIDATION_FAILED',
-  NOT_FOUND: 'NOT_FOUND',
-} as const;
 
 /** Registered on the Temporal server by scripts/infra.sh, so operators can filter orders in the Web UI. */
 export const ORDER_STATUS_KEY = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
@@ -153,4 +158,6 @@ export const cancelOrder = defineUpdate<OrderView, [CancelRequest]>('cancelOrder
 export const addTraveler = defineUpdate<{ travelerId: string; ref: string }, [TravelerToAdd]>('addTraveler');
 export const holdSeat = defineUpdate<SeatHeld, [SeatRequest]>('holdSeat');
 export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTravelers');
+/** v2: a trip's commit (seats, party, payment) in one update that answers once the payment has an outcome. */
+export const commitTrip = defineUpdate<PaymentResult, [TripCommit]>('commitTrip');
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');

@@ -1,156 +1,167 @@
 /**
- * The order lifecycle: one durable workflow per order (workflow id `order-<orderId>`).
+ * The order lifecycle, v2: one durable workflow per order (workflow id `order-<orderId>`, type `orderWorkflowV2`).
  *
- *   hold inventory → PROPOSED ──(startPayment: the lock-in)──→ PAYMENT_PENDING ──→ PAID → FULFILLED → ARCHIVED
- *                      │ timer fires → EXPIRED (release)          │ declined: back to PROPOSED while hold time
- *                      │ cancel → CANCELLED (release)             │ remains, else EXPIRED (release); no outcome
- *                                                                 │ within the payment timeout: voided = declined
- * After payment a cancel refunds (the compensation) and releases. Every transition is written to Postgres with
- * its outbox event by an activity; the workflow is the only writer of an order's state.
+ *   hold → PROPOSED ──(payment: the lock-in)──→ PAYMENT_PENDING ──→ PAID → FULFILLED ──(after departure)──→ ARCHIVED
+ *            │ timer fires → EXPIRED (release)     │ declined: back to PROPOSED while hold time remains, else EXPIRED;
+ *            │ cancel → CANCELLED (release)        │ no outcome within the payment timeout: voided = declined
+ *                                                  FULFILLED: cancel → refund (the compensation), CANCELLED
+ *
+ * Writes of the order's own state go through local activities (one marker event each); what calls the payment
+ * provider is a full activity. Payment lives in one place: the handlers only ask for it (`requestPayment`), the
+ * PAYMENT_PENDING phase (`pay`) charges, waits, voids and settles. v1 orders in flight keep running
+ * workflows/order-v1.ts.
  */
 import {
-  ApplicationFailure,
   ActivityFailure,
+  ApplicationFailure,
   condition,
+  log,
   proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities as OrderActivities } from '../activities';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_CODES, type ErrorCode } from '../domain/errors';
+import { holdExpired, isPaid, isTerminal, type OrderStatus } from '../domain/order';
 import { workflowNow, workflowNowIso } from './clock';
-import { isPaid, isTerminal, type OrderStatus } from '../domain/order';
 import {
   addTraveler,
   cancelOrder,
+  commitTrip,
   confirmProposal,
-  holdSeat,
-  setTravelers,
   getOrderState,
+  holdSeat,
   paymentNotification,
+  setTravelers,
   startPayment,
   ORDER_STATUS_KEY,
-  type REJECTIONS,
+  ORDER_WORKFLOW_TYPE,
   type OrderView,
   type OrderWorkflowInput,
-  type PaymentNotification,
   type PaymentResult,
+  type ProposalResult,
   type SeatRequest,
   type TravelerToAdd,
   type TravelersUpdate,
-  type ProposalResult,
+  type TripCommit,
 } from './messages';
 
-const NON_RETRYABLE = ['INVALID_STATE', 'SOLD_OUT', 'VALIDATION_FAILED'];
+// ---------------------------------------------------------------------------------------------- activities
+const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' } as const;
+const nonRetryableErrorTypes = NON_RETRYABLE_CODES;
 
-const acts = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 2,
-    maximumInterval: '20s',
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
+/** Local activities: the order's own records in Postgres (and the seats in Redis), named for the UI. */
+const local = (summary: string, opts: Partial<LocalActivityOptions> = {}) =>
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { ...retry, nonRetryableErrorTypes },
+    summary,
+    ...opts,
+  });
+/** Full activities: calls to the payment provider, retried on their own task queue slots. */
+const remote = (summary: string, opts: Partial<ActivityOptions> = {}) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { ...retry, nonRetryableErrorTypes },
+    summary,
+    ...opts,
+  });
+
+// The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
+const { proposeOrder } = local('hold the seats', {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '300ms', maximumAttempts: 5, nonRetryableErrorTypes },
 });
 // Longer than the gateway's own timeout (payments.gateway_timeout_ms), so a hung call ends as "unknown" first.
-const charging = proxyActivities<Pick<OrderActivities, 'chargePayment'>>({
+const { chargeOrder } = remote('charge the card', {
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '500ms', maximumInterval: '5s', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '500ms', maximumInterval: '5s', nonRetryableErrorTypes },
 });
-// The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
-const holding = proxyActivities<Pick<OrderActivities, 'proposeOrder'>>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '300ms', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+const { voidPayment } = remote('void the unresolved payment');
+const { cancelOrder: refundAndCancel } = remote('refund and cancel');
+// Once paid, selling the seats and issuing the documents must succeed: retried until it does (or refunded).
+const { completeSale } = local('sell the seats, issue tickets', { retry: { ...retry, maximumInterval: '1 minute' } });
+const { markPaymentFailed } = local('record the decline');
+const { expireOrder } = local('release the expired hold');
+const { cancelOrder: releaseAndCancel } = local('release and cancel');
+const { archiveOrder } = local('archive');
+const { addTraveler: recordTraveler } = local('add a traveler');
+const { holdSeat: lockSeat } = local('hold a seat');
+const { replaceTravelers, prepareTripCommit } = local('set the party');
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
   attempt: number;
+  /** The vault reference of the card token (never the token). */
+  ref: string;
   status: 'CHARGING' | 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'VOIDED' | 'REFUNDED';
   chargeId: string | null;
   declineCode: string | null;
   startedAt: number;
   outcome: 'succeeded' | 'failed' | null;
+  /** The payment's caller has its answer (PAID / DECLINED once settled, PAYMENT_PENDING while a webhook is due). */
+  answered: boolean;
 }
 
 interface State {
-  phase: 'HOLDING' | 'ACTIVE' | 'REJECTED';
+  phase: 'HOLDING' | 'OPEN' | 'REJECTED';
+  status: OrderStatus;
+  /** The status last written to the OrderStatus search attribute. */
+  published: OrderStatus;
   /** What payment charges: the offer's total, or a trip's total once its party is set. */
   totalAmount: number;
-  travelerCount: number;
-  seatedCount: number;
-  seatCount: number;
-  status: OrderStatus;
+  travelers: number;
+  seated: number;
+  /** Seats held per segment (a trip holds seats before it has names). */
+  seats: number;
+  expiresAt: number;
   /** Set while an expiry or a cancel is being written: messages that would race it are refused. */
   closing: 'EXPIRING' | 'CANCELLING' | null;
-  proposal: ProposalResult | null;
-  proposalsServed: number;
-  expiresAt: number;
+  cancelRequest: { reason: string } | null;
   payments: Payment[];
   seenEvents: Set<string>;
-  cancelRequest: { reason: string } | null;
+  proposal: ProposalResult | null;
+  proposalsServed: number;
   history: { status: OrderStatus; at: string }[];
 }
 
 const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
-
-function view(input: OrderWorkflowInput, s: State): OrderView {
-  const p = current(s);
-  return {
-    orderId: input.orderId,
-    status: s.status,
-    expiresAt: new Date(s.expiresAt).toISOString(),
-    payment: p ? { attempt: p.attempt, status: p.status, chargeId: p.chargeId, declineCode: p.declineCode } : null,
-    history: s.history,
-  };
-}
-
-function setStatus(s: State, status: OrderStatus): void {
-  s.status = status;
-  s.history.push({ status, at: workflowNowIso() });
-  upsertSearchAttributes([{ key: ORDER_STATUS_KEY, value: status }]);
-}
-
-const reject = (type: keyof typeof REJECTIONS, message: string) =>
-  ApplicationFailure.create({ type, message, nonRetryable: true });
+const nowIso = workflowNowIso;
+const reject = (type: ErrorCode, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 // ---------------------------------------------------------------------------------------------- workflow
-export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderView> {
+export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderView> {
+  const seated = input.travelers.filter((t) => t.ptc !== 'INF').length;
   const s: State = {
     phase: 'HOLDING',
-    totalAmount: input.totalAmount,
-    travelerCount: input.travelers.length,
-    seatedCount: input.travelers.filter((t) => t.ptc !== 'INF').length,
-    seatCount: input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length,
     status: 'PROPOSED',
-    closing: null,
-    proposal: null,
-    proposalsServed: 0,
+    published: 'PROPOSED', // set at start by the API
+    totalAmount: input.totalAmount,
+    travelers: input.travelers.length,
+    seated,
+    seats: input.seatCount ?? seated,
     expiresAt: workflowNow() + input.holdSeconds * 1000,
+    closing: null,
+    cancelRequest: null,
     payments: [],
     seenEvents: new Set(),
-    cancelRequest: null,
+    proposal: null,
+    proposalsServed: 0,
     history: [],
   };
   registerHandlers(input, s);
 
   if (!(await hold(input, s))) return view(input, s);
   while (!isTerminal(s.status)) {
-    switch (s.status) {
-      case 'PROPOSED':
-        await whileProposed(input, s);
-        break;
-      case 'PAYMENT_PENDING':
-        await whilePaymentPending(input, s);
-        break;
-      case 'PAID':
-        await acts.fulfilOrder({ orderId: input.orderId, segments: input.segments, at: nowIso() });
-        setStatus(s, 'FULFILLED');
-        break;
-      case 'FULFILLED':
-        await untilDeparted(input, s);
-        break;
-    }
+    if (s.status === 'PROPOSED') await whileProposed(input, s);
+    else if (s.status === 'PAYMENT_PENDING') await pay(input, s);
+    else await untilArchived(input, s); // FULFILLED
   }
+  publish(input, s);
   return view(input, s);
 }
 
@@ -160,90 +171,42 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
 
   setHandler(confirmProposal, async () => {
     await condition(() => s.phase !== 'HOLDING');
-    const proposal = s.proposal!;
     const first = s.proposalsServed++ === 0;
+    const proposal = s.proposal!;
     return proposal.outcome === 'PROPOSED' ? { ...proposal, created: first, order: view(input, s) } : proposal;
   });
 
-  setHandler(
-    startPayment,
-    async ({ paymentToken }): Promise<PaymentResult> => {
-      // The lock-in: from here the expiry timer can no longer release this order's inventory.
-      const payment: Payment = {
-        attempt: s.payments.length + 1,
-        status: 'CHARGING',
-        chargeId: null,
-        declineCode: null,
-        startedAt: workflowNow(),
-        outcome: null,
-      };
-      s.payments.push(payment);
-      setStatus(s, 'PAYMENT_PENDING');
-      const amount = { amount: s.totalAmount, currency: input.currency };
-      await acts.markPaymentStarted({ orderId: input.orderId, attempt: payment.attempt, ...amount, at: nowIso() });
-      const charge = await charging.chargePayment({
-        orderId: input.orderId,
-        attempt: payment.attempt,
-        ...amount,
-        paymentToken,
-      });
-      payment.chargeId ??= charge.chargeId;
-      if (charge.status === 'succeeded' || charge.status === 'failed') {
-        resolvePayment(payment, charge.status, charge.declineCode);
-      } else if (payment.outcome === null) {
-        payment.status = 'PENDING';
+  setHandler(startPayment, ({ paymentToken }) => answerOf(input, s, requestPayment(input, s, paymentToken)), {
+    validator: ({ paymentToken }) => {
+      if (typeof paymentToken !== 'string' || paymentToken.length === 0) {
+        throw reject('VALIDATION_FAILED', 'a payment token is required');
       }
-      // A known outcome is answered once the main loop has acted on it (PAID, or back to PROPOSED / EXPIRED).
-      if (payment.outcome !== null) await condition(() => s.status !== 'PAYMENT_PENDING');
-      const result =
-        payment.outcome === 'succeeded' ? 'PAID' : payment.outcome === 'failed' ? 'DECLINED' : 'PAYMENT_PENDING';
-      return { status: result, declineCode: payment.declineCode, order: view(input, s) };
+      assertPayable(input, s);
     },
-    {
-      validator: ({ paymentToken }) => {
-        if (typeof paymentToken !== 'string' || paymentToken.length === 0) {
-          throw reject('INVALID_STATE', 'a payment token is required');
-        }
-        if (s.phase !== 'ACTIVE') throw reject('INVALID_STATE', 'the order is not open for payment');
-        if (
-          s.status === 'EXPIRED' ||
-          s.closing === 'EXPIRING' ||
-          (s.status === 'PROPOSED' && workflowNow() >= s.expiresAt)
-        ) {
-          throw reject('HOLD_EXPIRED', 'the hold on this order has expired');
-        }
-        if (s.status !== 'PROPOSED' || s.closing !== null || s.cancelRequest !== null) {
-          throw reject('INVALID_STATE', `an order in state ${s.status} cannot be paid`);
-        }
-        if (s.travelerCount === 0) {
-          throw reject('INVALID_STATE', 'add the travelers before paying: nothing could be ticketed');
-        }
-      },
-    },
-  );
+  });
 
-  // Trips (the README's trip-hold API): the party and seats are chosen while the hold runs.
+  // Trips (the README's trip-hold API): the party and seats are chosen while the hold runs, then committed.
   setHandler(
     addTraveler,
     async (traveler: TravelerToAdd) => {
       // Reserved before the await, so concurrent adds get distinct places and cannot overfill the trip.
-      const position = s.travelerCount++;
-      const seated = traveler.ptc !== 'INF';
-      if (seated) s.seatedCount++;
+      const position = s.travelers++;
+      const isSeated = traveler.ptc !== 'INF';
+      if (isSeated) s.seated++;
       try {
-        const { travelerId } = await acts.addTraveler({ orderId: input.orderId, position, traveler });
+        const { travelerId } = await recordTraveler({ orderId: input.orderId, position, traveler });
         return { travelerId, ref: `${traveler.ptc}${position + 1}` };
       } catch (err) {
-        s.travelerCount--;
-        if (seated) s.seatedCount--;
+        s.travelers--;
+        if (isSeated) s.seated--;
         throw err;
       }
     },
     {
       validator: (traveler: TravelerToAdd) => {
-        assertOpenForChanges(input, s);
-        if (traveler.ptc !== 'INF' && s.seatedCount >= s.seatCount) {
-          throw reject('VALIDATION_FAILED', `this trip holds ${s.seatCount} seat(s): no room for another traveler`);
+        assertOpenForChanges(input, s, 'party');
+        if (traveler.ptc !== 'INF' && s.seated >= s.seats) {
+          throw reject('VALIDATION_FAILED', `this trip holds ${s.seats} seat(s): no room for another traveler`);
         }
       },
     },
@@ -252,48 +215,67 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
   setHandler(
     holdSeat,
     async (seat: SeatRequest) => {
-      // The lock lives as long as the hold (plus a margin); the workflow releases it on expiry or cancel.
-      const ttlMs = Math.max(s.expiresAt - workflowNow(), 0) + 60_000;
-      await acts.holdSeat({ orderId: input.orderId, seat, ttlMs, maxSeats: s.seatCount });
+      await lockSeat({ orderId: input.orderId, seat, ttlMs: seatLockTtl(s), maxSeats: s.seats });
       return { ...seat, expiresAt: new Date(s.expiresAt).toISOString() };
     },
-    {
-      validator: (seat: SeatRequest) => {
-        assertOpenForChanges(input, s, { offersToo: true });
-        if (!input.segments.some((seg) => seg.flightId === seat.flightId)) {
-          throw reject('VALIDATION_FAILED', `flight ${seat.flightId} is not part of this order`);
-        }
-      },
-    },
+    { validator: (seat: SeatRequest) => assertSeatOfOrder(input, s, seat) },
   );
 
   setHandler(
     setTravelers,
     async (update: TravelersUpdate) => {
-      await acts.replaceTravelers({ orderId: input.orderId, update });
-      s.totalAmount = update.totalAmount;
-      s.travelerCount = update.travelers.length;
-      s.seatedCount = update.travelers.filter((t) => t.ptc !== 'INF').length;
+      await replaceTravelers({ orderId: input.orderId, update });
+      setParty(s, update);
       return view(input, s);
     },
+    { validator: (update: TravelersUpdate) => assertParty(input, s, update) },
+  );
+
+  setHandler(
+    commitTrip,
+    async ({ seats, party, paymentToken }) => {
+      await prepareTripCommit({
+        orderId: input.orderId,
+        seats,
+        ttlMs: seatLockTtl(s),
+        maxSeats: s.seats,
+        update: party,
+      });
+      setParty(s, party);
+      assertPayable(input, s); // the hold may have run out while the seats were taken
+      return answerOf(input, s, requestPayment(input, s, paymentToken));
+    },
     {
-      validator: (update: TravelersUpdate) => {
-        assertOpenForChanges(input, s);
-        const seated = update.travelers.filter((t) => t.ptc !== 'INF').length;
-        if (update.travelers.length === 0 || seated > s.seatCount) {
-          throw reject('VALIDATION_FAILED', `this trip holds ${s.seatCount} seat(s) for ${seated} seated traveler(s)`);
+      validator: ({ seats, party, paymentToken }: TripCommit) => {
+        if (typeof paymentToken !== 'string' || paymentToken.length === 0) {
+          throw reject('VALIDATION_FAILED', 'a payment token is required');
         }
+        assertParty(input, s, party);
+        for (const seat of seats) assertSeatOfOrder(input, s, seat);
+        assertPayable(input, s, { partyComing: true });
       },
     },
   );
 
-  setHandler(paymentNotification, (n: PaymentNotification) => {
+  setHandler(paymentNotification, (n) => {
     if (s.seenEvents.has(n.eventId)) return; // a provider may deliver an event more than once
     s.seenEvents.add(n.eventId);
-    const payment = s.payments.find((p) => p.chargeId === n.chargeId) ?? current(s);
-    if (!payment || payment !== current(s) || s.status !== 'PAYMENT_PENDING' || payment.outcome !== null) return;
-    payment.chargeId ??= n.chargeId;
-    resolvePayment(payment, n.outcome, n.declineCode);
+    const p = current(s);
+    // Only the charge this order is waiting for settles it: an event naming another charge changes nothing.
+    if (
+      !p ||
+      s.status !== 'PAYMENT_PENDING' ||
+      p.outcome !== null ||
+      p.chargeId === null ||
+      p.chargeId !== n.chargeId
+    ) {
+      log.warn('payment event ignored: not the charge this order waits for', {
+        eventId: n.eventId,
+        chargeId: n.chargeId,
+      });
+      return;
+    }
+    settle(p, n.outcome, n.declineCode);
   });
 
   setHandler(
@@ -305,7 +287,7 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     },
     {
       validator: (_request) => {
-        if (s.phase !== 'ACTIVE' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
+        if (s.phase !== 'OPEN' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
           throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
         }
         if (s.status === 'PAYMENT_PENDING') {
@@ -316,34 +298,168 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
   );
 }
 
+/** Whether the order can take a payment now: open, PROPOSED, its hold running, with travelers to ticket. */
+function assertPayable(input: OrderWorkflowInput, s: State, opts: { partyComing?: boolean } = {}): void {
+  if (s.phase !== 'OPEN') throw reject('INVALID_STATE', 'the order is not open for payment');
+  if (holdExpired({ ...s, expiring: s.closing === 'EXPIRING' }, workflowNow())) {
+    throw reject('HOLD_EXPIRED', 'the hold on this order has expired');
+  }
+  if (s.status !== 'PROPOSED' || s.closing !== null || s.cancelRequest !== null) {
+    throw reject('INVALID_STATE', `an order in state ${s.status} cannot be paid`);
+  }
+  if (s.travelers === 0 && !opts.partyComing) {
+    throw reject('INVALID_STATE', 'add the travelers before paying: nothing could be ticketed');
+  }
+}
+
 /** Changes to the party or seats: only while PROPOSED and the hold runs; party changes only on trips. */
-function assertOpenForChanges(input: OrderWorkflowInput, s: State, opts: { offersToo?: boolean } = {}): void {
-  if (s.phase !== 'ACTIVE') throw reject('INVALID_STATE', 'the order is not open for changes');
-  if (s.status === 'EXPIRED' || s.closing === 'EXPIRING' || (s.status === 'PROPOSED' && workflowNow() >= s.expiresAt)) {
-    throw reject('HOLD_EXPIRED', 'the hold on this trip has expired');
+function assertOpenForChanges(input: OrderWorkflowInput, s: State, what: 'party' | 'seats'): void {
+  if (s.phase !== 'OPEN') throw reject('INVALID_STATE', 'the order is not open for changes');
+  if (holdExpired({ ...s, expiring: s.closing === 'EXPIRING' }, workflowNow())) {
+    throw reject('HOLD_EXPIRED', 'the hold on this order has expired');
   }
   if (s.status !== 'PROPOSED' || s.closing !== null || s.cancelRequest !== null) {
     throw reject('INVALID_STATE', `an order in state ${s.status} cannot be changed`);
   }
-  if (!opts.offersToo && input.source !== 'TRIP') {
+  if (what === 'party' && input.source !== 'TRIP') {
     throw reject('INVALID_STATE', 'the travelers of an accepted offer are fixed; only trips take changes');
   }
 }
 
-function resolvePayment(p: Payment, outcome: 'succeeded' | 'failed', declineCode: string | null): void {
+function assertSeatOfOrder(input: OrderWorkflowInput, s: State, seat: SeatRequest): void {
+  assertOpenForChanges(input, s, 'seats');
+  if (!input.segments.some((seg) => seg.flightId === seat.flightId)) {
+    throw reject('VALIDATION_FAILED', `flight ${seat.flightId} is not part of this order`);
+  }
+}
+
+function assertParty(input: OrderWorkflowInput, s: State, update: TravelersUpdate): void {
+  assertOpenForChanges(input, s, 'party');
+  const seated = update.travelers.filter((t) => t.ptc !== 'INF').length;
+  if (update.travelers.length === 0 || seated > s.seats) {
+    throw reject('VALIDATION_FAILED', `this trip holds ${s.seats} seat(s) for ${seated} seated traveler(s)`);
+  }
+}
+
+function setParty(s: State, update: TravelersUpdate): void {
+  s.totalAmount = update.totalAmount;
+  s.travelers = update.travelers.length;
+  s.seated = update.travelers.filter((t) => t.ptc !== 'INF').length;
+}
+
+/** A seat lock lives as long as the hold (plus a margin); the workflow releases it on expiry or cancel. */
+const seatLockTtl = (s: State) => Math.max(s.expiresAt - workflowNow(), 0) + 60_000;
+
+// ---------------------------------------------------------------------------------------------- payment
+/** The lock-in: from here the expiry timer can no longer release this order's inventory. */
+function requestPayment(input: OrderWorkflowInput, s: State, ref: string): Payment {
+  const p: Payment = {
+    attempt: s.payments.length + 1,
+    ref,
+    status: 'CHARGING',
+    chargeId: null,
+    declineCode: null,
+    startedAt: workflowNow(),
+    outcome: null,
+    answered: false,
+  };
+  s.payments.push(p);
+  setStatus(input, s, 'PAYMENT_PENDING');
+  return p;
+}
+
+function settle(p: Payment, outcome: 'succeeded' | 'failed', declineCode: string | null): void {
   p.outcome = outcome;
   p.status = outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
   p.declineCode = declineCode;
 }
 
+/** The answer to the payment's caller, once the PAYMENT_PENDING phase has given one. */
+async function answerOf(input: OrderWorkflowInput, s: State, p: Payment): Promise<PaymentResult> {
+  await condition(() => p.answered);
+  const status = p.outcome === 'succeeded' ? 'PAID' : p.outcome === 'failed' ? 'DECLINED' : 'PAYMENT_PENDING';
+  return { status, declineCode: p.declineCode, order: view(input, s) };
+}
+
+/**
+ * PAYMENT_PENDING: charge; a pending charge answers its caller at once and waits for the webhook until the
+ * payment timeout, then voids. Paid: sell and issue the documents (FULFILLED). Declined: PROPOSED while hold time
+ * remains, else EXPIRED.
+ */
+async function pay(input: OrderWorkflowInput, s: State): Promise<void> {
+  const p = current(s)!;
+  const amount = { amount: s.totalAmount, currency: input.currency };
+  const charge = await chargeOrder({
+    orderId: input.orderId,
+    attempt: p.attempt,
+    ...amount,
+    payment: p.ref,
+    at: nowIso(),
+  });
+  p.chargeId ??= charge.chargeId;
+  if (charge.status === 'succeeded' || charge.status === 'failed') {
+    settle(p, charge.status, charge.declineCode);
+  } else if (p.outcome === null) {
+    p.status = 'PENDING';
+    p.answered = true; // 202: the outcome arrives by webhook
+    publish(input, s, 'the payment provider’s webhook');
+    const deadline = p.startedAt + input.paymentTimeoutSeconds * 1000;
+    const resolved = await condition(() => p.outcome !== null, Math.max(deadline - workflowNow(), 1), {
+      summary: 'payment timeout',
+    });
+    if (!resolved) {
+      const voided = await voidPayment({ orderId: input.orderId, attempt: p.attempt, chargeId: p.chargeId });
+      if (p.outcome === null) {
+        p.chargeId ??= voided.chargeId;
+        settle(p, voided.status === 'succeeded' ? 'succeeded' : 'failed', voided.declineCode);
+        if (voided.status !== 'succeeded') p.status = 'VOIDED';
+      }
+    }
+  }
+
+  if (p.outcome === 'succeeded') {
+    await sell(input, s, p);
+  } else if (workflowNow() < s.expiresAt) {
+    await markPaymentFailed({ orderId: input.orderId, attempt: p.attempt, declineCode: p.declineCode, at: nowIso() });
+    setStatus(input, s, 'PROPOSED');
+  } else {
+    await expireOrder({ orderId: input.orderId, at: nowIso() });
+    setStatus(input, s, 'EXPIRED');
+  }
+  p.answered = true;
+}
+
+/** Paid: the seats become sold and the documents are issued. A sale that cannot be completed is refunded. */
+async function sell(input: OrderWorkflowInput, s: State, p: Payment): Promise<void> {
+  try {
+    await completeSale({
+      orderId: input.orderId,
+      attempt: p.attempt,
+      chargeId: p.chargeId!,
+      segments: input.segments,
+      at: nowIso(),
+    });
+    setStatus(input, s, 'FULFILLED');
+  } catch (err) {
+    // Money has moved: never end holding it. A sale refused for good (bad data) is refunded and cancelled.
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    log.error('the sale could not be completed: refunding', {
+      error: failure instanceof Error ? failure.message : String(failure),
+    });
+    s.cancelRequest = { reason: 'the sale could not be completed; refunded' };
+    setStatus(input, s, 'PAID');
+    await cancel(input, s);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- phases
-/** The first activity: hold every leg for every seated traveler and record the order, or reject it. */
+/** The first step: hold every leg for every seated traveler and record the order, or reject it. */
 async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
   try {
-    await holding.proposeOrder(input, new Date(s.expiresAt).toISOString());
-    s.phase = 'ACTIVE';
+    await proposeOrder(input, new Date(s.expiresAt).toISOString(), ORDER_WORKFLOW_TYPE);
+    s.phase = 'OPEN';
+    s.history.push({ status: 'PROPOSED', at: nowIso() });
     s.proposal = { outcome: 'PROPOSED', created: true, order: view(input, s) };
-    setStatus(s, 'PROPOSED');
     return true;
   } catch (err) {
     const failure = err instanceof ActivityFailure ? err.cause : err;
@@ -360,65 +476,31 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
 
 /** PROPOSED: the durable hold timer races payment and cancel. */
 async function whileProposed(input: OrderWorkflowInput, s: State): Promise<void> {
+  publish(input, s, 'payment or the hold’s expiry');
   const remaining = s.expiresAt - workflowNow();
   if (remaining > 0) {
-    await condition(() => s.status !== 'PROPOSED' || s.cancelRequest !== null, remaining);
+    await condition(() => s.status !== 'PROPOSED' || s.cancelRequest !== null, remaining, { summary: 'hold expires' });
   }
   if (s.status !== 'PROPOSED') return; // payment started: the lock-in won
   if (s.cancelRequest) return cancel(input, s);
   s.closing = 'EXPIRING';
-  await acts.expireOrder({ orderId: input.orderId, at: nowIso() });
+  await expireOrder({ orderId: input.orderId, at: nowIso() });
   s.closing = null;
-  setStatus(s, 'EXPIRED');
-}
-
-/** PAYMENT_PENDING: wait for the outcome (gateway answer or webhook), void it when it never comes. */
-async function whilePaymentPending(input: OrderWorkflowInput, s: State): Promise<void> {
-  const payment = current(s)!;
-  const deadline = payment.startedAt + input.paymentTimeoutSeconds * 1000;
-  const resolved = await condition(() => payment.outcome !== null, Math.max(deadline - workflowNow(), 1));
-  if (!resolved) {
-    const voided = await acts.voidPayment({
-      orderId: input.orderId,
-      attempt: payment.attempt,
-      chargeId: payment.chargeId,
-    });
-    if (payment.outcome === null) {
-      payment.chargeId ??= voided.chargeId;
-      resolvePayment(payment, voided.status === 'succeeded' ? 'succeeded' : 'failed', voided.declineCode);
-      if (voided.status !== 'succeeded') payment.status = 'VOIDED';
-    }
-  }
-  if (payment.outcome === 'succeeded') {
-    await acts.markPaid({
-      orderId: input.orderId,
-      attempt: payment.attempt,
-      chargeId: payment.chargeId!,
-      at: nowIso(),
-    });
-    setStatus(s, 'PAID');
-  } else if (workflowNow() < s.expiresAt) {
-    await acts.markPaymentFailed({
-      orderId: input.orderId,
-      attempt: payment.attempt,
-      declineCode: payment.declineCode,
-      at: nowIso(),
-    });
-    setStatus(s, 'PROPOSED');
-  } else {
-    await acts.expireOrder({ orderId: input.orderId, at: nowIso() });
-    setStatus(s, 'EXPIRED');
-  }
+  setStatus(input, s, 'EXPIRED');
 }
 
 /** FULFILLED: archive once the last flight has departed, unless cancelled first (refund). */
-async function untilDeparted(input: OrderWorkflowInput, s: State): Promise<void> {
+async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void> {
+  publish(input, s, 'departure of the last flight');
   const lastDeparture = Math.max(...input.segments.map((seg) => Date.parse(seg.departureAt)));
   const wait = lastDeparture + input.archiveGraceSeconds * 1000 - workflowNow();
-  const cancelled = wait > 0 ? await condition(() => s.cancelRequest !== null, wait) : s.cancelRequest !== null;
+  const cancelled =
+    wait > 0
+      ? await condition(() => s.cancelRequest !== null, wait, { summary: 'archive after departure' })
+      : s.cancelRequest !== null;
   if (cancelled) return cancel(input, s);
-  await acts.archiveOrder({ orderId: input.orderId, at: nowIso() });
-  setStatus(s, 'ARCHIVED');
+  await archiveOrder({ orderId: input.orderId, at: nowIso() });
+  setStatus(input, s, 'ARCHIVED');
 }
 
 /** Before payment: release. After payment: refund (the compensation for the charge), then release. */
@@ -429,10 +511,43 @@ async function cancel(input: OrderWorkflowInput, s: State): Promise<void> {
       ? { chargeId: paid.chargeId, amount: s.totalAmount, currency: input.currency }
       : null;
   s.closing = 'CANCELLING';
-  await acts.cancelOrder({ orderId: input.orderId, at: nowIso(), reason: s.cancelRequest!.reason, refund });
+  const request = { orderId: input.orderId, at: nowIso(), reason: s.cancelRequest!.reason, refund };
+  await (refund ? refundAndCancel(request) : releaseAndCancel(request));
   if (refund && paid) paid.status = 'REFUNDED';
   s.closing = null;
-  setStatus(s, 'CANCELLED');
+  setStatus(input, s, 'CANCELLED');
 }
 
-const nowIso = workflowNowIso;
+// ---------------------------------------------------------------------------------------------- helpers
+function setStatus(input: OrderWorkflowInput, s: State, status: OrderStatus): void {
+  s.status = status;
+  s.history.push({ status, at: nowIso() });
+}
+
+/**
+ * Before each wait: the OrderStatus search attribute (only when it changed, so a happy path writes it once) and
+ * the current details operators read in the Temporal UI.
+ */
+function publish(input: OrderWorkflowInput, s: State, waitingFor?: string): void {
+  if (s.published !== s.status) {
+    upsertSearchAttributes([{ key: ORDER_STATUS_KEY, value: s.status }]);
+    s.published = s.status;
+  }
+  const money = `${s.totalAmount} ${input.currency} (minor units)`;
+  setCurrentDetails(
+    [`**${s.status}** · ${input.source.toLowerCase()} order · ${money}`, waitingFor ? `waiting for ${waitingFor}` : '']
+      .filter(Boolean)
+      .join('\n\n'),
+  );
+}
+
+function view(input: OrderWorkflowInput, s: State): OrderView {
+  const p = current(s);
+  return {
+    orderId: input.orderId,
+    status: s.status,
+    expiresAt: new Date(s.expiresAt).toISOString(),
+    payment: p ? { attempt: p.attempt, status: p.status, chargeId: p.chargeId, declineCode: p.declineCode } : null,
+    history: s.history,
+  };
+}

@@ -4,13 +4,13 @@ import { travelers } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { validateTravelers } from '../../domain/travelers';
 import { loadOffer, setOfferStatus } from '../../services/offer-store';
-import { cancelOrder, orderWorkflowId, startPayment } from '../../workflows/messages';
+import { cancelOrder, startPayment } from '../../workflows/messages';
 import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
 import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { orderIdForOffer, startOrder, updateRejection, workflowInputFromOffer } from '../order-commands';
+import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf, listOrders, orderResource } from '../order-reads';
 import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
 import { createRouter } from '../router';
@@ -281,7 +281,7 @@ export const orders = router
     return c.json(await orderResource(readDeps(c), row), created ? 201 : 200);
   })
   .openapi(payRoute, async (c) => {
-    const { temporal, db } = c.get('deps');
+    const { temporal, db, services } = c.get('deps');
     const { id } = c.req.valid('param');
     const { payment_token } = c.req.valid('json');
     const row = await ownedOrder(c, id);
@@ -292,21 +292,15 @@ export const orders = router
         throw new DomainError('INVALID_STATE', 'this trip has no passengers yet: add them, or commit it with them');
       }
     }
-    const handle = temporal.workflow.getHandle(orderWorkflowId(row.id));
-    let result;
-    try {
-      result = await handle.executeUpdate(startPayment, { args: [{ paymentToken: payment_token }] });
-    } catch (err) {
-      const rejection = updateRejection(err);
-      if (rejection) throw rejection;
-      // The workflow has closed (the order expired or ended): the record says why.
-      const latest = await ownedOrder(c, id);
-      if (latest.status === 'EXPIRED') throw new DomainError('HOLD_EXPIRED', 'the hold on this order has expired');
-      if (latest.status !== 'PROPOSED') {
-        throw new DomainError('INVALID_STATE', `an order in state ${latest.status} cannot be paid`);
-      }
-      throw err;
-    }
+    // The workflow carries a reference to the token (services/payment-vault.ts), never the token itself.
+    const paymentToken = await services.vault.put(row.id, payment_token);
+    const result = await updateOrder(
+      temporal,
+      row.id,
+      () => ownedOrder(c, id),
+      'paid',
+      (handle) => handle.executeUpdate(startPayment, { args: [{ paymentToken }] }),
+    );
     const order = await orderResource(readDeps(c), await ownedOrder(c, id));
     if (result.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
@@ -324,14 +318,13 @@ export const orders = router
     // The body is optional (validated when sent): a bare POST cancels for the customer's own reasons.
     const body = await c.req.json<{ reason?: unknown }>().catch((): { reason?: unknown } => ({}));
     const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason : 'customer request';
-    try {
-      await temporal.workflow.getHandle(orderWorkflowId(row.id)).executeUpdate(cancelOrder, { args: [{ reason }] });
-    } catch (err) {
-      const rejection = updateRejection(err);
-      if (rejection) throw rejection;
-      const latest = await ownedOrder(c, id);
-      throw new DomainError('INVALID_STATE', `an order in state ${latest.status} cannot be cancelled`);
-    }
+    await updateOrder(
+      temporal,
+      row.id,
+      () => ownedOrder(c, id),
+      'cancelled',
+      (handle) => handle.executeUpdate(cancelOrder, { args: [{ reason }] }),
+    );
     return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
   })
   .openapi(getRoute, async (c) => {

@@ -9,16 +9,18 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { flightInventory, flightSeats, travelers as travelersTable } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
-import { priceLeg, type PassengerType } from '../../domain/pricing';
+import { priceSegments } from '../../domain/offer-builder';
+import type { PassengerType } from '../../domain/pricing';
 import { assertTravelers, assignRefs } from '../../domain/travelers';
 import {
   addTraveler,
+  commitTrip,
   holdSeat,
-  orderWorkflowId,
-  setTravelers,
-  startPayment,
+  ORDER_WORKFLOW_TYPE,
   type OrderItemInput,
   type OrderWorkflowInput,
+  type SeatRequest,
+  type TravelersUpdate,
   type TripFare,
 } from '../../workflows/messages';
 import { ownerIds } from '../auth';
@@ -26,7 +28,8 @@ import type { AppEnv } from '../deps';
 import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { startOrder, updateRejection } from '../order-commands';
+import { commitV1Trip } from '../legacy/trip-commit-v1';
+import { startOrder, updateOrder } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
 import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
 import { createRouter } from '../router';
@@ -183,20 +186,9 @@ async function ownedTrip(c: Context<AppEnv>, tripId: string) {
   return row;
 }
 
-/** Runs an update on the trip's workflow; refusals become their HTTP answers, a closed trip answers 410. */
-async function onTrip<T>(c: Context<AppEnv>, tripId: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    const rejection = updateRejection(err);
-    if (rejection) throw rejection;
-    const row = await ownedTrip(c, tripId);
-    if (row.status === 'EXPIRED') throw new DomainError('HOLD_EXPIRED', 'the hold on this trip has expired');
-    if (row.status !== 'PROPOSED')
-      throw new DomainError('INVALID_STATE', `a trip in state ${row.status} cannot be changed`);
-    throw err;
-  }
-}
+/** Runs an update on the trip's workflow (api/order-commands.ts `updateOrder`: refusals, a closed trip). */
+const onTrip = <T>(c: Context<AppEnv>, tripId: string, run: Parameters<typeof updateOrder<T>>[4]) =>
+  updateOrder(c.get('deps').temporal, tripId, () => ownedTrip(c, tripId), 'changed', run);
 
 export const trips = router
   .openapi(createTrip, async (c) => {
@@ -206,39 +198,55 @@ export const trips = router
       throw new DomainError('VALIDATION_FAILED', 'flight_ids lists a flight twice');
     }
     const now = new Date();
-    const catalog = deps.services.catalog;
-    const flightViews = await Promise.all(flight_ids.map((id) => catalog.getFlight(id, { now })));
+    const flightViews = await Promise.all(flight_ids.map((id) => deps.services.catalog.getFlight(id, { now })));
     const inventory = await deps.db
       .select()
       .from(flightInventory)
       .where(and(inArray(flightInventory.flightId, flight_ids), eq(flightInventory.cabin, cabin)));
-    const rules = await deps.services.commercial.pricingRules();
-    const fares: TripFare[] = [];
-    let currency = deps.config.pricing.currency;
-    for (const f of flightViews) {
+    const segments = flightViews.map((f) => {
       const inv = inventory.find((i) => i.flightId === f.id);
       const live = f.cabins.find((x) => x.cabin === cabin);
       if (!inv || !live) throw new DomainError('VALIDATION_FAILED', `flight ${f.id} has no ${cabin} cabin`);
       if (f.status !== 'SCHEDULED' || Date.parse(f.departure_at) <= now.getTime()) {
         throw new DomainError('VALIDATION_FAILED', `flight ${f.id} can no longer be booked`);
       }
-      currency = inv.currency;
-      const price = (ptc: PassengerType) =>
-        priceLeg({
-          baseFare: money(inv.baseFare, inv.currency),
-          available: Math.min(inv.capacity, Math.max(0, live.available)),
-          capacity: inv.capacity,
-          passengerType: ptc,
-          route: `${f.origin}-${f.destination}`,
+      return { flight: f, inv, available: Math.min(inv.capacity, Math.max(0, live.available)) };
+    });
+    // Priced by the offers' own code (domain/offer-builder.ts): one fare per passenger type per flight,
+    // honoured at commit whatever the party turns out to be.
+    const priced = priceSegments(
+      segments.map(({ flight: f, inv, available }) => ({
+        segment: {
+          flight_id: f.id,
+          carrier: f.carrier,
+          flight_number: f.flight_number,
+          origin: f.origin,
+          destination: f.destination,
+          departure_at: f.departure_at,
+          arrival_at: f.arrival_at,
           cabin,
-          now,
-          rules,
-          taxes: deps.config.pricing.taxes,
-          childFarePercent: deps.config.pricing.child_fare_percent,
-          infantFarePercent: deps.config.pricing.infant_fare_percent,
-        }).total.amount;
-      fares.push({ flightId: f.id, ADT: price('ADT'), CHD: price('CHD'), INF: price('INF') });
-    }
+          direction: 'OUTBOUND' as const,
+        },
+        baseFare: money(inv.baseFare, inv.currency),
+        available,
+        capacity: inv.capacity,
+      })),
+      { adults: 1, children: 1, infants: 1 },
+      {
+        rules: await deps.services.commercial.pricingRules(),
+        taxes: deps.config.pricing.taxes,
+        childFarePercent: deps.config.pricing.child_fare_percent,
+        infantFarePercent: deps.config.pricing.infant_fare_percent,
+      },
+      now,
+    );
+    const fares: TripFare[] = priced.map((p) => ({
+      flightId: p.segment.flight_id,
+      ADT: p.byType.ADT!.total.amount,
+      CHD: p.byType.CHD!.total.amount,
+      INF: p.byType.INF!.total.amount,
+    }));
+    const currency = segments[segments.length - 1]?.inv.currency ?? deps.config.pricing.currency;
     const tripId = randomUUID();
     const owner = (await ownerIds(deps, c.get('customer')))[0]!;
     const input: OrderWorkflowInput = {
@@ -283,32 +291,26 @@ export const trips = router
     const ptc = PTC[p.passenger_type];
     assertTravelers([{ ...p, ptc }], trip.expiresAt, 'passenger');
     const pii = c.get('pii');
-    const added = await onTrip(c, trip_id, () =>
-      c
-        .get('deps')
-        .temporal.workflow.getHandle(orderWorkflowId(trip_id))
-        .executeUpdate(addTraveler, {
-          args: [
-            {
-              ptc,
-              firstName: pii.encrypt(p.first_name.trim()),
-              lastName: pii.encrypt(p.last_name.trim()),
-              dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
-              gender: p.gender ?? null,
-            },
-          ],
-        }),
+    const added = await onTrip(c, trip_id, (handle) =>
+      handle.executeUpdate(addTraveler, {
+        args: [
+          {
+            ptc,
+            firstName: pii.encrypt(p.first_name.trim()),
+            lastName: pii.encrypt(p.last_name.trim()),
+            dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
+            gender: p.gender ?? null,
+          },
+        ],
+      }),
     );
     return c.json({ passenger_id: added.travelerId, passenger_ref: added.ref }, 201);
   })
   .openapi(seatHold, async (c) => {
     const { trip_id, flight_id, seat_number } = c.req.valid('json');
     await ownedTrip(c, trip_id);
-    const held = await onTrip(c, trip_id, () =>
-      c
-        .get('deps')
-        .temporal.workflow.getHandle(orderWorkflowId(trip_id))
-        .executeUpdate(holdSeat, { args: [{ flightId: flight_id, seatNumber: seat_number }] }),
+    const held = await onTrip(c, trip_id, (handle) =>
+      handle.executeUpdate(holdSeat, { args: [{ flightId: flight_id, seatNumber: seat_number }] }),
     );
     return c.json({ trip_id, flight_id, seat_number, status: 'HELD' as const, expires_at: unix(held.expiresAt) }, 200);
   })
@@ -327,7 +329,7 @@ export const trips = router
       lastName: string;
       dateOfBirth: string | null;
       gender: 'M' | 'F' | 'X' | null;
-      seats: { flightId: string; seatNumber: string }[];
+      seats: SeatRequest[];
     }[];
     if (req.passengers) {
       const list = req.passengers.map((p) => ({ ...p, ptc: PTC[p.passenger_type] }));
@@ -388,21 +390,20 @@ export const trips = router
       })),
     ]);
     const totalAmount = items.reduce((sum, i) => sum + i.amount, 0);
-    const handle = deps.temporal.workflow.getHandle(orderWorkflowId(trip.id));
-    // Seats named at commit but not yet held are held now (a seat already held by this trip is a no-op).
-    for (const seat of chosen) {
-      await onTrip(c, trip.id, () => handle.executeUpdate(holdSeat, { args: [seat] }));
-    }
-    await onTrip(c, trip.id, () =>
-      handle.executeUpdate(setTravelers, {
-        args: [
-          { travelers: withRefs, items, totalAmount, contact: pii.encrypt(JSON.stringify({ email: req.user_email })) },
-        ],
-      }),
-    );
-    const paid = await onTrip(c, trip.id, () =>
-      handle.executeUpdate(startPayment, { args: [{ paymentToken: req.payment_token }] }),
-    );
+    const update: TravelersUpdate = {
+      travelers: withRefs,
+      items,
+      totalAmount,
+      contact: pii.encrypt(JSON.stringify({ email: req.user_email })),
+    };
+    const paymentToken = await deps.services.vault.put(trip.id, req.payment_token);
+    // One update: the workflow holds the seats named here, sets the party, charges and tickets, then answers.
+    const paid =
+      trip.workflowType === ORDER_WORKFLOW_TYPE
+        ? await onTrip(c, trip.id, (handle) =>
+            handle.executeUpdate(commitTrip, { args: [{ seats: chosen, party: update, paymentToken }] }),
+          )
+        : await commitV1Trip(trip.id, update, chosen, paymentToken, (run) => onTrip(c, trip.id, run));
     if (paid.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
         decline_code: paid.declineCode,
@@ -410,14 +411,7 @@ export const trips = router
       });
     }
     if (paid.status === 'PAYMENT_PENDING') return c.json({ booking_id: trip.id, status: 'PENDING' as const }, 202);
-
-    // Paid: tickets follow within moments (the fulfilment activity); answer with them.
-    const deadline = Date.now() + 15_000;
-    let docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, trip);
-    while (docs.tickets.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, trip);
-    }
+    const docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, await ownedTrip(c, trip.id));
     return c.json(
       {
         booking_id: trip.id,

@@ -46,6 +46,8 @@ export const orders = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     contact: text(), // encrypted JSON (email, phone)
     offer: jsonb(), // the accepted offer as priced, honoured for the order's life
+    // The workflow type that runs the order: orders started before the v2 workflow keep running the v1 code.
+    workflowType: text().notNull().default('orderWorkflow'),
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -110,6 +112,21 @@ export const payments = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique('payments_order_attempt').on(t.orderId, t.attempt)],
+);
+
+/**
+ * Card tokens held for the payment of an order, encrypted (lib/pii.ts), so that workflow history carries only a
+ * reference (`pvr_…`). Purged by the worker's housekeeping a day after they were written.
+ */
+export const paymentTokens = pgTable(
+  'payment_tokens',
+  {
+    ref: text().primaryKey(),
+    orderId: uuid().notNull(),
+    token: text().notNull(), // encrypted
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('payment_tokens_created').on(t.createdAt)],
 );
 
 export const ticketSerial = pgSequence('ticket_serial', { startWith: 1000000000, increment: 1 });

@@ -38,7 +38,7 @@ export interface CabinAvailability {
   available: number;
 }
 
-export type SeatLockResult = { ok: true } | { ok: false; reason: 'TAKEN' | 'BLOCKED' | 'UNKNOWN_SEAT' };
+export type SeatLockResult = { ok: true } | { ok: false; reason: 'TAKEN' | 'BLOCKED' | 'UNKNOWN_SEAT' | 'LIMIT' };
 
 export interface InventoryDeps {
   db: Database;
@@ -801,6 +801,8 @@ export function createInventory(deps: InventoryDeps) {
     flightId: string;
     seatNumber: string;
     ttlMs: number;
+    /** At most this many seats per flight for the owner (enforced by the inventory facade rework). */
+    maxPerFlight?: number;
   }): Promise<SeatLockResult> {
     checkUuid(p.ownerId, 'owner_id');
     checkUuid(p.flightId, 'flight_id');

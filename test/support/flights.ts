@@ -26,6 +26,7 @@ const ROUTES = {
   'flights-api': ['QFA', 'QFB'],
   inventory: ['QIA', 'QIB'],
   'order-workflow': ['QOA', 'QOB'],
+  'order-workflow-v2': ['QWA', 'QWB'],
   fuzz: ['QZA', 'QZB'],
   'api-client': ['QCA', 'QCB'],
   tracing: ['QTA', 'QTB'],

@@ -1,0 +1,559 @@
+/**
+ * The order store: every write an order's workflow makes, each one idempotent (activities are retried) and each
+ * state change written with its outbox event in one transaction. The state machine is domain/order.ts's: a write
+ * moves an order only along a transition it allows; the state it already has is a retried write (no-op).
+ * Inventory goes through the one facade (services/inventory), money through the payment gateway port.
+ */
+import { createHash } from 'node:crypto';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { AppConfig } from '../config';
+import type { Database, DbOrTx } from '../db/client';
+import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
+import { encodeBcbp } from '../domain/bcbp';
+import { DomainError } from '../domain/errors';
+import { canTransition, type OrderStatus } from '../domain/order';
+import { ticketDocumentsFor } from '../domain/tickets';
+import type { Logger } from '../lib/logger';
+import type { PiiCipher } from '../lib/pii';
+import type {
+  OrderSegment,
+  OrderWorkflowInput,
+  SeatRequest,
+  TravelerToAdd,
+  TravelersUpdate,
+} from '../workflows/messages';
+import type { Cabin, HoldItem, Inventory } from './inventory';
+import { insertParty } from './order-party';
+import { appendEvents, type DomainEvent } from './outbox';
+import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
+import type { PaymentVault } from './payment-vault';
+
+export interface OrderServiceDeps {
+  config: AppConfig;
+  logger: Logger;
+  db: Database;
+  inventory: Inventory;
+  gateway: PaymentGateway;
+  pii: PiiCipher;
+  vault: PaymentVault;
+}
+
+export interface ChargeOutcome {
+  status: 'succeeded' | 'failed' | 'pending' | 'unknown';
+  chargeId: string | null;
+  declineCode: string | null;
+}
+
+export interface PaymentStep {
+  orderId: string;
+  attempt: number;
+  amount: number;
+  currency: string;
+  at: string;
+}
+
+/** Seats to hold per segment: every traveler but infants, who fly on a lap. */
+export function holdItems(input: Pick<OrderWorkflowInput, 'segments' | 'travelers' | 'seatCount'>): HoldItem[] {
+  const seated = input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length;
+  return input.segments.map((s) => ({ flightId: s.flightId, cabin: s.cabin as Cabin, quantity: seated }));
+}
+
+/** A six-character record locator derived from the order id (shown on boarding passes). */
+export function recordLocator(orderId: string): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const digest = createHash('sha256').update(orderId).digest();
+  return Array.from(digest.subarray(0, 6), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM_ECONOMY: 'W', ECONOMY: 'Y' };
+
+const event = (type: string, orderId: string, at: Date, payload: Record<string, unknown> = {}): DomainEvent => ({
+  type,
+  aggregateId: orderId,
+  occurredAt: at,
+  payload: { order_id: orderId, ...payload },
+});
+
+/**
+ * Moves an order to `to` inside the transaction, along domain/order.ts's transitions. Returns false when the order
+ * is already in `to` (a retried write: nothing more to do); any other state that cannot go there is INVALID_STATE.
+ */
+export async function transition(tx: DbOrTx, orderId: string, to: OrderStatus, at: Date): Promise<boolean> {
+  const [row] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for('update');
+  if (!row) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
+  if (row.status === to) return false;
+  if (!canTransition(row.status, to)) {
+    throw new DomainError('INVALID_STATE', `order ${orderId} is ${row.status} and cannot become ${to}`, {
+      from: row.status,
+      to,
+    });
+  }
+  await tx
+    .update(orders)
+    .set({ status: to, updatedAt: at, version: sql`${orders.version} + 1` })
+    .where(eq(orders.id, orderId));
+  return true;
+}
+
+export function createOrderService(deps: OrderServiceDeps) {
+  const { db, inventory, gateway, pii, vault, config, logger } = deps;
+
+  /** A transition and its events (written only when the state changed), plus the caller's writes, in `tx`. */
+  async function move(
+    tx: DbOrTx,
+    orderId: string,
+    to: OrderStatus,
+    at: Date,
+    events: DomainEvent[],
+    extra?: (tx: DbOrTx) => Promise<void>,
+  ): Promise<boolean> {
+    const changed = await transition(tx, orderId, to, at);
+    if (changed) {
+      if (extra) await extra(tx);
+      await appendEvents(tx, events);
+    }
+    return changed;
+  }
+
+  const setPayment = (tx: DbOrTx, orderId: string, attempt: number, values: Partial<typeof payments.$inferInsert>) =>
+    tx
+      .update(payments)
+      .set({ ...values, updatedAt: new Date() })
+      .where(and(eq(payments.orderId, orderId), eq(payments.attempt, attempt)));
+
+  // ------------------------------------------------------------------------------------------------ proposal
+  /**
+   * Holds seats on every segment for every seated traveler (all or nothing) and records the order as PROPOSED
+   * with its travelers and items, in one transaction with OrderProposed. Idempotent: an order that exists is kept.
+   */
+  async function propose(p: { input: OrderWorkflowInput; expiresAt: string; workflowType: string }) {
+    const { input } = p;
+    const [existing] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, input.orderId));
+    if (existing) return { created: false };
+    const at = new Date();
+    await inventory.hold(input.orderId, holdItems(input), async (tx) => {
+      await tx.insert(orders).values({
+        id: input.orderId,
+        offerId: input.offerId,
+        customerId: input.customerId,
+        source: input.source,
+        status: 'PROPOSED',
+        currency: input.currency,
+        totalAmount: input.totalAmount,
+        expiresAt: new Date(p.expiresAt),
+        contact: input.contact,
+        offer: { segments: input.segments, fares: input.fares ?? null },
+        workflowType: p.workflowType,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await insertParty(tx, input.orderId, input.travelers, input.items, input.segments);
+      const events = [
+        event('OrderProposed', input.orderId, at, {
+          customer_id: input.customerId,
+          source: input.source,
+          offer_id: input.offerId,
+          total: { amount: input.totalAmount, currency: input.currency },
+          expires_at: p.expiresAt,
+          segments: input.segments.map((s) => ({ flight_id: s.flightId, cabin: s.cabin })),
+          travelers: input.travelers.map((t) => ({ ref: t.ref, ptc: t.ptc })),
+        }),
+      ];
+      if (input.offerId) events.unshift(event('OfferAccepted', input.orderId, at, { offer_id: input.offerId }));
+      await appendEvents(tx, events);
+    });
+    return { created: true };
+  }
+
+  // ------------------------------------------------------------------------------------------------ payment
+  /** PROPOSED → PAYMENT_PENDING (the lock-in) with the payment attempt recorded. */
+  async function startPayment(p: PaymentStep): Promise<void> {
+    const at = new Date(p.at);
+    await db.transaction((tx) =>
+      move(
+        tx,
+        p.orderId,
+        'PAYMENT_PENDING',
+        at,
+        [
+          event('PaymentStarted', p.orderId, at, {
+            attempt: p.attempt,
+            amount: { amount: p.amount, currency: p.currency },
+          }),
+        ],
+        async (t) => {
+          await t
+            .insert(payments)
+            .values({
+              orderId: p.orderId,
+              attempt: p.attempt,
+              status: 'PENDING',
+              amount: p.amount,
+              currency: p.currency,
+            })
+            .onConflictDoNothing();
+        },
+      ),
+    );
+  }
+
+  /**
+   * Charges through the gateway with the attempt's idempotency key, so a retry never charges twice. `payment` is
+   * a vault reference (services/payment-vault.ts) or, for orders recorded before the vault, the token itself.
+   */
+  async function charge(p: Omit<PaymentStep, 'at'> & { payment: string }): Promise<ChargeOutcome> {
+    let outcome: ChargeOutcome;
+    try {
+      const result = await gateway.charge({
+        orderId: p.orderId,
+        attempt: p.attempt,
+        amount: p.amount,
+        currency: p.currency,
+        paymentToken: await vault.resolve(p.payment),
+        idempotencyKey: chargeIdempotencyKey(p.orderId, p.attempt),
+        description: `Altis order ${p.orderId}`,
+      });
+      outcome = { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
+    } catch (err) {
+      if (err instanceof GatewayTimeoutError) {
+        logger.warn({ order_id: p.orderId, attempt: p.attempt }, 'payment gateway timed out: outcome unknown');
+        outcome = { status: 'unknown', chargeId: null, declineCode: null };
+      } else if (err instanceof GatewayRequestError) {
+        // The provider refused the request itself (e.g. an unknown token): a decline, not a retry.
+        outcome = { status: 'failed', chargeId: null, declineCode: err.code };
+      } else {
+        throw err;
+      }
+    }
+    const status = { succeeded: 'SUCCEEDED', failed: 'FAILED', pending: 'PENDING', unknown: 'PENDING' } as const;
+    await setPayment(db, p.orderId, p.attempt, {
+      chargeId: outcome.chargeId,
+      status: status[outcome.status],
+      declineCode: outcome.declineCode,
+    });
+    return outcome;
+  }
+
+  /**
+   * Gives up on a payment with no outcome: voids whatever the provider holds for this attempt. A charge that
+   * succeeded meanwhile wins (reported back as succeeded, never voided); a void the provider refuses is settled by
+   * what the provider then says the charge is.
+   */
+  async function voidPayment(p: { orderId: string; attempt: number; chargeId: string | null }): Promise<ChargeOutcome> {
+    const charges = (await gateway.listCharges(p.orderId)).filter(
+      (c) => c.id === p.chargeId || c.metadata.attempt === String(p.attempt),
+    );
+    const succeeded = charges.find((c) => c.status === 'succeeded');
+    if (succeeded) return { status: 'succeeded', chargeId: succeeded.id, declineCode: null };
+    for (const c of charges.filter((x) => x.status === 'pending')) {
+      try {
+        await gateway.voidCharge(c.id);
+      } catch (err) {
+        if (!(err instanceof GatewayRequestError && err.status === 409)) throw err;
+        // The charge left "pending" between the list and the void: ask the provider what it became.
+        const now = await gateway.getCharge(c.id);
+        if (now?.status === 'succeeded') return { status: 'succeeded', chargeId: c.id, declineCode: null };
+        if (now?.status === 'pending') throw err; // try again (the activity is retried)
+      }
+    }
+    const chargeId = charges[0]?.id ?? p.chargeId;
+    await setPayment(db, p.orderId, p.attempt, { status: 'VOIDED', chargeId, declineCode: 'payment_timeout' });
+    return { status: 'failed', chargeId, declineCode: 'payment_timeout' };
+  }
+
+  /** PAYMENT_PENDING → PAID: the held seats become sold, with OrderPaid. */
+  async function markPaid(p: { orderId: string; attempt: number; chargeId: string; at: string }): Promise<boolean> {
+    const at = new Date(p.at);
+    let changed = false;
+    await inventory.sell(p.orderId, async (tx) => {
+      changed = await move(
+        tx,
+        p.orderId,
+        'PAID',
+        at,
+        [event('OrderPaid', p.orderId, at, { attempt: p.attempt, charge_id: p.chargeId })],
+        async (t) => {
+          await setPayment(t, p.orderId, p.attempt, { status: 'SUCCEEDED', chargeId: p.chargeId });
+        },
+      );
+    });
+    return changed;
+  }
+
+  /** A declined payment: back to PROPOSED while hold time remains (PaymentFailed). */
+  async function markPaymentFailed(p: { orderId: string; attempt: number; declineCode: string | null; at: string }) {
+    const at = new Date(p.at);
+    await db.transaction((tx) =>
+      move(tx, p.orderId, 'PROPOSED', at, [
+        event('PaymentFailed', p.orderId, at, { attempt: p.attempt, decline_code: p.declineCode }),
+      ]),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------------ endings
+  /** The hold ran out: EXPIRED, seats and seat locks released, with OrderExpired. */
+  async function expire(p: { orderId: string; at: string }): Promise<void> {
+    const at = new Date(p.at);
+    await inventory.release(p.orderId, async (tx) => {
+      await move(tx, p.orderId, 'EXPIRED', at, [event('OrderExpired', p.orderId, at)]);
+    });
+  }
+
+  /** Cancels: before payment releases; after payment refunds first (the compensation), then releases. */
+  async function cancel(p: {
+    orderId: string;
+    at: string;
+    reason: string;
+    refund: { chargeId: string; amount: number; currency: string } | null;
+  }): Promise<{ refundId: string | null }> {
+    const at = new Date(p.at);
+    const refundId = p.refund
+      ? (await gateway.refund({ chargeId: p.refund.chargeId, idempotencyKey: `refund-${p.orderId}` })).id
+      : null;
+    const events = [event('OrderCancelled', p.orderId, at, { reason: p.reason })];
+    if (p.refund) {
+      events.push(
+        event('RefundIssued', p.orderId, at, {
+          refund_id: refundId,
+          charge_id: p.refund.chargeId,
+          amount: { amount: p.refund.amount, currency: p.refund.currency },
+        }),
+      );
+    }
+    await inventory.release(p.orderId, async (tx) => {
+      await move(tx, p.orderId, 'CANCELLED', at, events, async (t) => {
+        if (p.refund) {
+          await t
+            .update(payments)
+            .set({ status: 'REFUNDED', refundId, updatedAt: at })
+            .where(and(eq(payments.orderId, p.orderId), eq(payments.chargeId, p.refund.chargeId)));
+        }
+      });
+    });
+    return { refundId };
+  }
+
+  /** FULFILLED → ARCHIVED once the last flight has departed. */
+  async function archive(p: { orderId: string; at: string }): Promise<void> {
+    const at = new Date(p.at);
+    await db.transaction((tx) => move(tx, p.orderId, 'ARCHIVED', at, [event('OrderArchived', p.orderId, at)]));
+  }
+
+  // ------------------------------------------------------------------------------------------------ documents
+  /**
+   * PAID → FULFILLED: one 13-digit e-ticket per traveler per flight, an EMD per ancillary, and a BCBP boarding
+   * pass per traveler per flight. Idempotent: a retry finds the documents already issued.
+   */
+  async function fulfil(p: { orderId: string; segments: OrderSegment[]; at: string }): Promise<void> {
+    const at = new Date(p.at);
+    const [issued] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(tickets)
+      .where(eq(tickets.orderId, p.orderId));
+    if ((issued?.n ?? 0) > 0) {
+      await db.transaction((tx) => move(tx, p.orderId, 'FULFILLED', at, []));
+      return;
+    }
+    const pax = await db
+      .select()
+      .from(travelers)
+      .where(eq(travelers.orderId, p.orderId))
+      .orderBy(asc(travelers.position));
+    const items = await db.select().from(orderItems).where(eq(orderItems.orderId, p.orderId));
+    const ancillaries = items.filter((i) => i.productType !== 'Flight' && i.travelerId !== null);
+    const count = pax.length * p.segments.length + ancillaries.length;
+    const serials = await db.execute<{ serial: string }>(
+      sql`select nextval('ticket_serial')::text as serial from generate_series(1, ${count})`,
+    );
+    const queue = serials.map((r) => BigInt(r.serial));
+    const docs = ticketDocumentsFor({
+      prefix: config.orders.airline_ticket_prefix,
+      travelers: pax.map((t) => ({ id: t.id, ptc: t.ptc })),
+      segments: p.segments.map((s) => ({ id: s.flightId })),
+      ancillaries: ancillaries.map((a) => ({
+        id: a.id,
+        traveler_id: a.travelerId!,
+        segment_id: a.flightId,
+        product_type: a.productType,
+        rfic: 'A',
+        rfisc: '0CC',
+      })),
+      nextSerial: () => queue.shift()!,
+    });
+    const seats = await db
+      .select({
+        flightId: seatAssignments.flightId,
+        seat: seatAssignments.seatNumber,
+        travelerId: seatAssignments.travelerId,
+      })
+      .from(seatAssignments)
+      .where(eq(seatAssignments.orderId, p.orderId));
+    const pnr = recordLocator(p.orderId);
+    const passes = pax.flatMap((t, index) => {
+      const name = { last: pii.decrypt(t.lastName), first: pii.decrypt(t.firstName) };
+      return p.segments.map((s) => ({
+        orderId: p.orderId,
+        travelerId: t.id,
+        flightId: s.flightId,
+        bcbp: encodeBcbp({
+          passengerName: name,
+          electronicTicket: true,
+          legs: [
+            {
+              pnr,
+              from: s.origin,
+              to: s.destination,
+              carrier: s.carrier,
+              flightNumber: s.flightNumber.replace(/^[A-Z]{2}/, ''),
+              flightDate: new Date(s.departureAt),
+              compartment: COMPARTMENT[s.cabin] ?? 'Y',
+              seat: seats.find((x) => x.flightId === s.flightId && x.travelerId === t.id)?.seat ?? null,
+              checkInSequence: index + 1,
+              passengerStatus: '0',
+            },
+          ],
+        }),
+      }));
+    });
+    await db.transaction(async (tx) => {
+      const changed = await transition(tx, p.orderId, 'FULFILLED', at);
+      if (!changed) return;
+      await tx.insert(tickets).values([
+        ...docs.tickets.map((d) => ({
+          number: d.number,
+          kind: 'TKT' as const,
+          orderId: p.orderId,
+          travelerId: d.traveler_id,
+          flightIds: d.segment_ids,
+        })),
+        ...docs.emds.map((d) => ({
+          number: d.number,
+          kind: 'EMD' as const,
+          orderId: p.orderId,
+          travelerId: d.traveler_id,
+          flightIds: d.segment_id ? [d.segment_id] : [],
+          orderItemId: d.ancillary_id,
+        })),
+      ]);
+      if (passes.length > 0) await tx.insert(boardingPasses).values(passes);
+      await appendEvents(tx, [
+        event('OrderFulfilled', p.orderId, at, {
+          tickets: docs.tickets.map((d) => ({
+            number: d.number,
+            traveler_id: d.traveler_id,
+            flight_ids: d.segment_ids,
+          })),
+          emds: docs.emds.map((d) => d.number),
+        }),
+      ]);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ trips
+  /** Adds a traveler to a trip; idempotent per (order, position). */
+  async function addTraveler(p: { orderId: string; position: number; traveler: TravelerToAdd }) {
+    const inserted = await db
+      .insert(travelers)
+      .values({ orderId: p.orderId, position: p.position, ...p.traveler })
+      .onConflictDoNothing()
+      .returning({ id: travelers.id });
+    if (inserted[0]) return { travelerId: inserted[0].id };
+    const [existing] = await db
+      .select({ id: travelers.id })
+      .from(travelers)
+      .where(and(eq(travelers.orderId, p.orderId), eq(travelers.position, p.position)));
+    return { travelerId: existing!.id };
+  }
+
+  /** Locks one seat for the order, at most `maxSeats` per flight (the seats the trip holds). */
+  async function holdSeat(p: { orderId: string; seat: SeatRequest; ttlMs: number; maxSeats: number }) {
+    const result = await inventory.lockSeat({
+      ownerId: p.orderId,
+      flightId: p.seat.flightId,
+      seatNumber: p.seat.seatNumber,
+      ttlMs: p.ttlMs,
+      maxPerFlight: p.maxSeats,
+    });
+    if (result.ok) return;
+    switch (result.reason) {
+      case 'TAKEN':
+        throw new DomainError('SEAT_UNAVAILABLE', `seat ${p.seat.seatNumber} is not available`);
+      case 'BLOCKED':
+        throw new DomainError('VALIDATION_FAILED', `seat ${p.seat.seatNumber} cannot be sold`);
+      case 'LIMIT':
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `this trip holds ${p.maxSeats} seat(s) on the flight; release one first`,
+        );
+      default:
+        throw new DomainError('NOT_FOUND', `flight ${p.seat.flightId} has no seat ${p.seat.seatNumber}`);
+    }
+  }
+
+  /**
+   * Sets a trip's final party at commit: travelers, their flight and seat items, the total, and which traveler
+   * sits in which held seat. One transaction; repeating it with the same input leaves the same result.
+   */
+  async function replaceTravelers(p: { orderId: string; update: TravelersUpdate }) {
+    const { update } = p;
+    const wanted = update.travelers.flatMap((t) => t.seats);
+    const held = await db
+      .select({ flightId: seatAssignments.flightId, seat: seatAssignments.seatNumber })
+      .from(seatAssignments)
+      .where(eq(seatAssignments.orderId, p.orderId));
+    const missing = wanted.filter((w) => !held.some((h) => h.flightId === w.flightId && h.seat === w.seatNumber));
+    if (missing.length > 0) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `seats not held by this trip: ${missing.map((m) => `${m.seatNumber} on ${m.flightId}`).join(', ')}`,
+      );
+    }
+    await db.transaction(async (tx) => {
+      await tx.update(seatAssignments).set({ travelerId: null }).where(eq(seatAssignments.orderId, p.orderId));
+      await tx.delete(orderItems).where(eq(orderItems.orderId, p.orderId));
+      await tx.delete(travelers).where(eq(travelers.orderId, p.orderId));
+      const idOf = await insertParty(tx, p.orderId, update.travelers, update.items);
+      for (const t of update.travelers) {
+        for (const seat of t.seats) {
+          await tx
+            .update(seatAssignments)
+            .set({ travelerId: idOf.get(t.ref)! })
+            .where(
+              and(
+                eq(seatAssignments.orderId, p.orderId),
+                eq(seatAssignments.flightId, seat.flightId),
+                inArray(seatAssignments.seatNumber, [seat.seatNumber]),
+              ),
+            );
+        }
+      }
+      await tx
+        .update(orders)
+        .set({
+          totalAmount: update.totalAmount,
+          contact: update.contact,
+          updatedAt: new Date(),
+          version: sql`${orders.version} + 1`,
+        })
+        .where(eq(orders.id, p.orderId));
+    });
+  }
+
+  return {
+    propose,
+    startPayment,
+    charge,
+    voidPayment,
+    markPaid,
+    markPaymentFailed,
+    expire,
+    cancel,
+    archive,
+    fulfil,
+    addTraveler,
+    holdSeat,
+    replaceTravelers,
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;
