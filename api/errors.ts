@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, type ErrorCode } from '../domain/errors';
+import { codeForStatus, DomainError } from '../domain/errors';
 import type { AppEnv } from './deps';
 
 export interface ErrorBody {
@@ -11,18 +11,6 @@ export interface ErrorBody {
 export const errorBody = (code: string, message: string, details?: unknown): ErrorBody => ({
   error: { code, message, ...(details === undefined ? {} : { details }) },
 });
-
-const HTTP_CODES: Record<number, ErrorCode> = {
-  400: 'VALIDATION_FAILED',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT',
-  410: 'GONE',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'RATE_LIMITED',
-};
 
 /** The one place where errors become HTTP answers. */
 export function handleError(err: Error, c: Context<AppEnv>) {
@@ -34,7 +22,7 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   }
   if (err instanceof HTTPException) {
     const status = err.status;
-    const body = errorBody(HTTP_CODES[status] ?? 'HTTP_ERROR', err.message || 'request failed');
+    const body = errorBody(codeForStatus(status) ?? 'HTTP_ERROR', err.message || 'request failed');
     body.error.request_id = requestId;
     return c.json(body, status);
   }
