@@ -1,6 +1,6 @@
 /**
  * The request-path services of one process, built once (their caches and Redis scripts are per process) and
- * shared by every route: inventory, commercial settings, catalog, offer engine.
+ * shared by every route: inventory, commercial settings, catalog, offer engine, idempotency keys.
  */
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
@@ -8,6 +8,7 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createCatalog } from './catalog';
 import { createCommercialSettings } from './commercial-settings';
+import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
 
@@ -31,7 +32,8 @@ export function createServices(deps: ServiceDeps) {
     catalog,
     logger: deps.logger.child({ component: 'offers' }),
   });
-  return { inventory, commercial, catalog, offers };
+  const idempotencyKeys = createIdempotencyStore(db);
+  return { inventory, commercial, catalog, offers, idempotencyKeys };
 }
 
 export type AppServices = ReturnType<typeof createServices>;
