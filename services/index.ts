@@ -1,6 +1,7 @@
 /**
  * The request-path services of one process, built once (their caches and Redis scripts are per process) and
- * shared by every route: inventory, commercial settings, catalog, offer engine, idempotency keys.
+ * shared by every route: inventory, commercial settings, catalog, offer engine, idempotency keys,
+ * customers.
  */
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
@@ -8,6 +9,7 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createCatalog } from './catalog';
 import { createCommercialSettings } from './commercial-settings';
+import { createCustomers } from './customers';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
@@ -33,7 +35,8 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger.child({ component: 'offers' }),
   });
   const idempotencyKeys = createIdempotencyStore(db);
-  return { inventory, commercial, catalog, offers, idempotencyKeys };
+  const customers = createCustomers({ db, redis });
+  return { inventory, commercial, catalog, offers, idempotencyKeys, customers };
 }
 
 export type AppServices = ReturnType<typeof createServices>;
