@@ -1,18 +1,22 @@
 /**
  * The request-path services of one process, built once (their caches and Redis scripts are per process) and
  * shared by every route: inventory, commercial settings, catalog, offer engine, idempotency keys,
- * customers.
+ * customers, the admins' schedule management and
+ * analytics, payment webhook events.
  */
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createCatalog } from './catalog';
+import { createAdminFlights } from './admin-flights';
+import { createAnalyticsReads } from './analytics';
 import { createCommercialSettings } from './commercial-settings';
 import { createCustomers } from './customers';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
+import { createPaymentEvents } from './payment-events';
 
 export interface ServiceDeps {
   config: AppConfig;
@@ -36,7 +40,10 @@ export function createServices(deps: ServiceDeps) {
   });
   const idempotencyKeys = createIdempotencyStore(db);
   const customers = createCustomers({ db, redis });
-  return { inventory, commercial, catalog, offers, idempotencyKeys, customers };
+  const adminFlights = createAdminFlights({ db, sql, inventory, currency: config.pricing.currency });
+  const analytics = createAnalyticsReads(db);
+  const paymentEvents = createPaymentEvents(db);
+  return { inventory, commercial, catalog, offers, idempotencyKeys, customers, adminFlights, analytics, paymentEvents };
 }
 
 export type AppServices = ReturnType<typeof createServices>;
