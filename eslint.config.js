@@ -1,6 +1,92 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+
+/*
+ * Rooms: DESIGN.md's "may import" column, as we read it. "Only" means every other top-level folder is forbidden;
+ * packages stay allowed unless named.
+ *   domain/     domain/ only; no Node built-ins, no I/O packages (ioredis, postgres, drizzle-orm, kafkajs, @temporalio/*).
+ *   workflows/  domain/, workflows/; activities/ as `import type` only (plus the determinism rules further down).
+ *   activities/ domain/, services/, db/, lib/, config/, activities/; workflows/ as `import type` only.
+ *   services/   domain/, db/, lib/, config/, services/; workflows/ as `import type` only.
+ *   api/        domain/, services/, lib/, config/, api/, workflows/messages.ts; other workflows/ files and db/
+ *               as `import type` only; never activities/, worker/, consumers/, scripts/.
+ *   consumers/  domain/, services/, db/, lib/, config/, consumers/.
+ *   db/         db/ only.    lib/  lib/, config/, db/client.ts.    config/  config/ only.
+ *   worker/     anything but api/, consumers/, scripts/.
+ *   payments-sandbox/  anything but api/, activities/.    test/, bench/, scripts/: unrestricted.
+ * import-x/no-restricted-paths resolves every import (type imports too) to its file and holds the folder rules. It
+ * cannot tell `import type` from a value import, so the folders allowed "as `import type` only" stay open there and
+ * no-restricted-imports (allowTypeImports) closes them to value imports, matching the import's text.
+ */
+const FOLDERS = [
+  'activities',
+  'api',
+  'bench',
+  'config',
+  'consumers',
+  'db',
+  'deploy',
+  'domain',
+  'lib',
+  'ops',
+  'payments-sandbox',
+  'scripts',
+  'services',
+  'test',
+  'web',
+  'worker',
+  'workflows',
+];
+
+/** A zone: `room` may import only from itself and `allowed` (top-level folders). */
+const mayImportOnly = (room, allowed) => ({
+  target: `./${room}`,
+  from: FOLDERS.filter((f) => f !== room && !allowed.includes(f)).map((f) => `./${f}`),
+  message: `${room}/ may import only ${[room, ...allowed].map((f) => `${f}/`).join(', ')} (DESIGN.md, Rooms).`,
+});
+
+/** A zone: `room` may not import from `forbidden`. */
+const mayNotImport = (room, forbidden) => ({
+  target: `./${room}`,
+  from: forbidden.map((f) => `./${f}`),
+  message: `${room}/ may not import ${forbidden.map((f) => `${f}/`).join(', ')} (DESIGN.md, Rooms).`,
+});
+
+const roomZones = [
+  mayImportOnly('domain', []),
+  mayImportOnly('workflows', ['domain', 'activities']),
+  mayImportOnly('activities', ['domain', 'services', 'db', 'lib', 'config', 'workflows']),
+  mayImportOnly('services', ['domain', 'db', 'lib', 'config', 'workflows']),
+  mayImportOnly('api', ['domain', 'services', 'lib', 'config', 'workflows', 'db']),
+  mayImportOnly('consumers', ['domain', 'services', 'db', 'lib', 'config']),
+  mayImportOnly('db', []),
+  mayImportOnly('config', []),
+  mayImportOnly('lib', ['config', 'db']),
+  {
+    target: './lib',
+    from: './db',
+    except: ['./client.ts'],
+    message: 'lib/ may import only client.ts of db/ (DESIGN.md, Rooms).',
+  },
+  mayNotImport('worker', ['api', 'consumers', 'scripts']),
+  mayNotImport('payments-sandbox', ['api', 'activities']),
+];
+
+/** Matches an import of top-level `folder` from any depth of another top-level folder ('../x', '../../x/y'). */
+const importOf = (folder, rest = '(/.*)?$') => `^(\\.\\./)+${folder}${rest}`;
+
+/** A no-restricted-imports pattern: `folder` as `import type` only. */
+const typeOnly = (folder, rest) => ({
+  regex: importOf(folder, rest),
+  allowTypeImports: true,
+  message: `Import ${folder}/ with \`import type\` only here (DESIGN.md, Rooms).`,
+});
+
+const IO_PACKAGES = '^(ioredis|postgres|kafkajs|drizzle-orm|@temporalio/[^/]+)(/.*)?$';
+const NODE_BUILTINS = `^(node:.*|${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?$`;
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'db/migrations/**', 'eslint.config.js'] },
@@ -15,6 +101,44 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       // Workflow and handler signatures are async by contract even when a body has nothing to await.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    plugins: { 'import-x': importX },
+    settings: {
+      // Imports are extensionless relative paths ('../config', '../../services/inventory' = its index.ts).
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] })],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: roomZones }],
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: NODE_BUILTINS, message: 'domain/ is pure: no Node built-ins (DESIGN.md, Rooms).' },
+            { regex: IO_PACKAGES, message: 'domain/ does no I/O (DESIGN.md, Rooms).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts', 'services/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [typeOnly('workflows')] }] },
+  },
+  {
+    // The API shares the message definitions (workflows/messages.ts) and reads db/ types; bodies and queries stay out.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [typeOnly('workflows', '(?!/messages$)(/.*)?$'), typeOnly('db')] },
+      ],
     },
   },
   {
@@ -43,6 +167,7 @@ export default tseslint.config(
               message: 'Workflows may not do I/O; import activity types with `import type`.',
               allowTypeImports: true,
             },
+            typeOnly('activities'),
           ],
         },
       ],

@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { eq, or, sql } from 'drizzle-orm';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
-import type { Database } from '../db/client';
-import { customers, orders } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import type { Customer } from './deps';
 
+// Ownership lives with the customers (services/customers.ts); the order routes and tests import it from here.
+export { claimGuest, ownerIds } from '../services/customers';
+
 /**
  * Stateless bearer tokens: HS256 JWTs whose `sub` is the customer id, with the customer's `kind` and `role`.
- * Nothing is looked up per request; ownership (which orders a caller may see) goes through `ownerIds`.
+ * Nothing is looked up per request; ownership (which orders a caller may see) goes through `ownerIds`
+ * (services/customers.ts).
  */
 
 const ALGORITHM = 'HS256';
 const KINDS = ['GUEST', 'USER'] as const;
 const ROLES = ['customer', 'agent', 'admin'] as const;
-const OWNER_CACHE_SECONDS = 60;
 
 export interface IssuedToken {
   token: string;
@@ -79,60 +78,4 @@ export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header);
   if (!match) throw new DomainError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
   return match[1];
-}
-
-const ownerCacheKey = (customerId: string) => `auth:owners:${customerId}`;
-
-/**
- * The customer ids whose orders the caller owns: the account itself and every guest it claimed. A claimed
- * guest's token resolves to its account, so it sees the same orders. The first id is the owner (the account
- * for a claimed guest): new orders should be created under it. Cached in Redis for 60 s; `claimGuest` clears it.
- */
-export async function ownerIds(
-  deps: { db: Database; redis: Redis },
-  customer: Pick<Customer, 'id'>,
-): Promise<string[]> {
-  const cacheKey = ownerCacheKey(customer.id);
-  const cached = await deps.redis.get(cacheKey);
-  if (cached) return JSON.parse(cached) as string[];
-
-  const [self] = await deps.db
-    .select({ id: customers.id, claimedById: customers.claimedById })
-    .from(customers)
-    .where(eq(customers.id, customer.id));
-  const owner = self?.claimedById ?? customer.id;
-  const claimed = await deps.db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(or(eq(customers.id, owner), eq(customers.claimedById, owner)));
-  const ids = [owner, ...claimed.map((r) => r.id).filter((id) => id !== owner)];
-  await deps.redis.set(cacheKey, JSON.stringify(ids), 'EX', OWNER_CACHE_SECONDS);
-  return ids;
-}
-
-/**
- * A user account claims a guest: the guest is marked as claimed and its orders move to the account, in one
- * transaction. A guest that is already claimed (by this or another account) is left alone. Returns whether
- * the guest was claimed now.
- */
-export async function claimGuest(
-  deps: { db: Database; redis: Redis },
-  userId: string,
-  guestId: string,
-): Promise<boolean> {
-  const claimed = await deps.db.transaction(async (tx) => {
-    const rows = await tx
-      .update(customers)
-      .set({ claimedById: userId })
-      .where(sql`${customers.id} = ${guestId} and ${customers.kind} = 'GUEST' and ${customers.claimedById} is null`)
-      .returning({ id: customers.id });
-    if (rows.length === 0) return false;
-    await tx
-      .update(orders)
-      .set({ customerId: userId, updatedAt: sql`now()` })
-      .where(eq(orders.customerId, guestId));
-    return true;
-  });
-  if (claimed) await deps.redis.del(ownerCacheKey(guestId), ownerCacheKey(userId));
-  return claimed;
 }

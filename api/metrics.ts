@@ -7,7 +7,7 @@
  * plus the default Node process metrics. The Postgres reads are cached for metrics.db_cache_ms.
  */
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { orderStatus } from '../db/schema';
+import { ORDER_STATUSES } from '../domain/order';
 import { cachedFor, createRegistry } from '../lib/metrics';
 import type { ApiDeps } from './deps';
 
@@ -65,7 +65,7 @@ export function createApiMetrics(deps: Pick<ApiDeps, 'sql' | 'config' | 'logger'
     async collect() {
       const counts = await current();
       if (!counts) return;
-      for (const status of orderStatus.enumValues) this.set({ status }, counts.byStatus.get(status) ?? 0);
+      for (const status of ORDER_STATUSES) this.set({ status }, counts.byStatus.get(status) ?? 0);
     },
   });
   new Gauge({

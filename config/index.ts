@@ -167,6 +167,8 @@ export const configSchema = z.strictObject({
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
+// The same shapes as domain/commercial.ts, which pricing reads (config/ may not import domain/;
+// test/unit/config.test.ts checks that they stay equal).
 export type TaxConfig = z.infer<typeof taxSchema>;
 export type PricingRuleConfig = z.infer<typeof ruleSchema>;
 export type BundleConfig = z.infer<typeof bundleSchema>;

@@ -8,11 +8,11 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import { recordLocator } from '../services/orders';
 import type { AppConfig } from '../config';
 import type { Tx } from '../db/client';
 import { orders, travelers } from '../db/schema';
 import { formatMoney, type Money } from '../domain/money';
+import { recordLocator } from '../domain/record-locator';
 import type { Logger } from '../lib/logger';
 import type { EventEnvelope } from '../lib/order-events';
 import { maskEmail, type PiiCipher } from '../lib/pii';

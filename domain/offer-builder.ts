@@ -8,7 +8,7 @@
  * products, carried by the first adult with no flight). The offer's total is the sum of its items, and the
  * breakdown's lines sum to it (checked before an offer leaves this module).
  */
-import type { BundleConfig, PricingRuleConfig, TaxConfig } from '../config';
+import type { BundleConfig, PricingRuleConfig, TaxConfig } from './commercial';
 import { DomainError } from './errors';
 import { add, applyPercent, money, negate, subtract, sum, zero, type Money } from './money';
 import type { Offer, OfferItem, OfferPassengers, OfferRanking, OfferSegment } from './offer';

@@ -1,8 +1,8 @@
 /**
  * Continuous pricing for one passenger on one leg: base fare by passenger type, demand multiplier, pricing
- * rules in configured order, then taxes. Pure: the clock comes in as `now`, the rules and taxes as config.
+ * rules in configured order, then taxes. Pure: the clock comes in as `now`, the rules and taxes as arguments (domain/commercial.ts).
  */
-import type { PricingRuleConfig, TaxConfig } from '../config';
+import type { PricingRuleConfig, TaxConfig } from './commercial';
 import { DomainError } from './errors';
 import { add, applyBasisPoints, applyPercent, money, negate, subtract, sum, zero, type Money } from './money';
 

@@ -2,9 +2,11 @@
  * Payment webhook signatures, Stripe style: header `Altis-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`, where
  * the HMAC covers `${t}.${rawBody}`. Signing the timestamp with the body makes a captured delivery useless once it
  * is older than the tolerance (replay protection); the receiver dedupes by event id inside that window.
- * Pure: node:crypto is used only as computation, the clock is passed in.
+ * Pure: the HMAC is @noble/hashes (no Node built-ins in domain/), the clock is passed in.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'Altis-Signature';
 
@@ -19,14 +21,22 @@ export interface VerifyWebhookInput {
   toleranceSeconds: number;
 }
 
-function computeSignature(secret: string, rawBody: string, timestamp: number): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex');
+function computeSignature(secret: string, rawBody: string, timestamp: number): Uint8Array {
+  return hmac(sha256, utf8ToBytes(secret), utf8ToBytes(`${timestamp}.${rawBody}`));
+}
+
+/** Compares in time independent of where the bytes differ, so a forger learns nothing from response times. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 /** Returns the `Altis-Signature` header value for a body sent at `nowSeconds`. */
 export function signWebhook(secret: string, rawBody: string, nowSeconds: number): string {
   const t = Math.floor(nowSeconds);
-  return `t=${t},v1=${computeSignature(secret, rawBody, t)}`;
+  return `t=${t},v1=${bytesToHex(computeSignature(secret, rawBody, t))}`;
 }
 
 /**
@@ -61,7 +71,7 @@ export function verifyWebhook(input: VerifyWebhookInput): WebhookVerification {
   if (parsed === null) return { ok: false, reason: 'malformed' };
   // Both directions: an old timestamp is a replay, one far ahead would stay "fresh" for too long.
   if (Math.abs(Math.floor(nowSeconds) - parsed.timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };
-  const expected = Buffer.from(computeSignature(secret, rawBody, parsed.timestamp), 'hex');
-  const matches = parsed.signatures.some((sig) => timingSafeEqual(Buffer.from(sig, 'hex'), expected));
+  const expected = computeSignature(secret, rawBody, parsed.timestamp);
+  const matches = parsed.signatures.some((sig) => constantTimeEqual(hexToBytes(sig), expected));
   return matches ? { ok: true, timestamp: parsed.timestamp } : { ok: false, reason: 'bad_signature' };
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { canonicalJson } from '../domain/canonical-json';
 import type { ChargeRecord, EventRecord, IdempotencyRecord, RefundRecord, Simulation } from './store';
 import { SandboxStore } from './store';
 import type { SandboxLogger } from './webhooks';
@@ -80,19 +81,6 @@ const apiError = (code: string, message: string, details?: unknown): ApiError =>
 });
 
 const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('hex')}`;
-
-/** Key order does not change a request's identity: `{a,b}` and `{b,a}` are the same body. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function sameSecret(given: string, expected: string): boolean {
   // Hash first so both sides have one length and the comparison time says nothing about the key.

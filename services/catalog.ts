@@ -4,9 +4,10 @@
  * per leg, none while the cache is warm. The offers engine reuses searchFlights.
  */
 import type { Redis } from 'ioredis';
-import type { AppConfig, PricingRuleConfig } from '../config';
+import type { AppConfig } from '../config';
 import type { Sql } from '../db/client';
 import type { CommercialSettings } from './commercial-settings';
+import type { PricingRuleConfig } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';

@@ -1,6 +1,7 @@
 /**
  * The request-path services of one process, built once (their caches and Redis scripts are per process) and
- * shared by every route: inventory, commercial settings, catalog, offer engine, payment vault.
+ * shared by every route: inventory, commercial settings, catalog, offer engine, payment vault, idempotency
+ * keys, customers, the admins' schedule management, analytics, payment webhook events.
  */
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
@@ -8,9 +9,14 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createCatalog } from './catalog';
+import { createAdminFlights } from './admin-flights';
+import { createAnalyticsReads } from './analytics';
 import { createCommercialSettings } from './commercial-settings';
+import { createCustomers } from './customers';
+import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
+import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
 
 export interface ServiceDeps {
@@ -34,7 +40,23 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger.child({ component: 'offers' }),
   });
   const vault = createPaymentVault({ db, pii: createPiiCipher(config.pii) });
-  return { inventory, commercial, catalog, offers, vault };
+  const idempotencyKeys = createIdempotencyStore(db);
+  const customers = createCustomers({ db, redis });
+  const adminFlights = createAdminFlights({ db, sql, inventory, currency: config.pricing.currency });
+  const analytics = createAnalyticsReads(db);
+  const paymentEvents = createPaymentEvents(db);
+  return {
+    inventory,
+    commercial,
+    catalog,
+    offers,
+    vault,
+    idempotencyKeys,
+    customers,
+    adminFlights,
+    analytics,
+    paymentEvents,
+  };
 }
 
 export type AppServices = ReturnType<typeof createServices>;

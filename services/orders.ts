@@ -4,7 +4,6 @@
  * moves an order only along a transition it allows; the state it already has is a retried write (no-op).
  * Inventory goes through the one facade (services/inventory), money through the payment gateway port.
  */
-import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database, DbOrTx } from '../db/client';
@@ -12,6 +11,7 @@ import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets,
 import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import { canTransition, type OrderStatus } from '../domain/order';
+import { recordLocator } from '../domain/record-locator';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
@@ -56,13 +56,6 @@ export interface PaymentStep {
 export function holdItems(input: Pick<OrderWorkflowInput, 'segments' | 'travelers' | 'seatCount'>): HoldItem[] {
   const seated = input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length;
   return input.segments.map((s) => ({ flightId: s.flightId, cabin: s.cabin as Cabin, quantity: seated }));
-}
-
-/** A six-character record locator derived from the order id (shown on boarding passes). */
-export function recordLocator(orderId: string): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  const digest = createHash('sha256').update(orderId).digest();
-  return Array.from(digest.subarray(0, 6), (b) => alphabet[b % alphabet.length]).join('');
 }
 
 const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM_ECONOMY: 'W', ECONOMY: 'Y' };

@@ -1,9 +1,9 @@
 import { and, isNotNull, lt } from 'drizzle-orm';
-import { purgeIdempotencyKeys } from '../api/middleware/idempotency';
 import type { AppConfig } from '../config';
 import type { Database } from '../db/client';
 import { outbox, processedEvents } from '../db/schema';
 import type { Logger } from '../lib/logger';
+import { purgeIdempotencyKeys } from '../services/idempotency-store';
 
 export interface HousekeepingResult {
   idempotencyKeys: number;

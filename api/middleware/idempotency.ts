@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
-import type { Database } from '../../db/client';
-import { idempotencyKeys } from '../../db/schema';
+import { canonicalJson } from '../../domain/canonical-json';
 import { DomainError, invalid } from '../../domain/errors';
+import type { IdempotencyClaim, IdempotencyStore } from '../../services/idempotency-store';
 import type { AppEnv, Customer } from '../deps';
 
 /**
@@ -13,7 +12,8 @@ import type { AppEnv, Customer } from '../deps';
  * unique (customer_id, key)), runs the handler and stores the answer; a repeat with the same body gets the
  * stored answer back with `Idempotent-Replayed: true`, one with another body 422. A repeat that arrives while
  * the first is still running waits for its answer, then gives up with 409. 5xx answers are not stored: the key
- * is released so that the client can retry. Stored answers are JSON (or empty) bodies.
+ * is released so that the client can retry. Stored answers are JSON (or empty) bodies. The keys live in
+ * Postgres through services/idempotency-store.ts.
  */
 
 export interface IdempotencyOptions {
@@ -25,20 +25,7 @@ export interface IdempotencyOptions {
   lockTimeoutMs?: number;
 }
 
-export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-/** JSON with object keys sorted at every level, so that key order does not change a request's hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 async function requestHash(c: Context<AppEnv>): Promise<string> {
   const text = await c.req.text(); // Hono caches the body: the handler can still read it
@@ -66,38 +53,19 @@ export function idempotency(options: IdempotencyOptions = {}) {
     const customer = c.get('customer') as Customer | undefined;
     if (!customer) throw new DomainError('UNAUTHENTICATED', 'an Idempotency-Key needs an authenticated customer');
 
-    const { db } = c.get('deps');
+    const store = c.get('deps').services.idempotencyKeys;
     const hash = await requestHash(c);
     // The path as sent (percent-encoded): the decoded one may hold a NUL, which a text column cannot.
     const path = new URL(c.req.url).pathname;
-    const record = { customerId: customer.id, key, method: c.req.method, path, requestHash: hash };
-    const ours = and(eq(idempotencyKeys.customerId, customer.id), eq(idempotencyKeys.key, key));
+    const request = { customerId: customer.id, key, method: c.req.method, path, requestHash: hash };
     const deadline = Date.now() + waitMs;
 
     for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
-      // Claim the key: a new key, an expired record or an abandoned claim. created_at (as text, to keep its
-      // microseconds) fences our later writes against a takeover.
-      const [claim] = await db
-        .insert(idempotencyKeys)
-        .values(record)
-        .onConflictDoUpdate({
-          target: [idempotencyKeys.customerId, idempotencyKeys.key],
-          set: {
-            method: sql`excluded.method`,
-            path: sql`excluded.path`,
-            requestHash: sql`excluded.request_hash`,
-            status: null,
-            body: null,
-            createdAt: sql`clock_timestamp()`,
-          },
-          setWhere: sql`idempotency_keys.created_at < now() - make_interval(secs => ${IDEMPOTENCY_RETENTION_MS / 1000}::float8)
-            or (idempotency_keys.status is null
-                and idempotency_keys.created_at < now() - make_interval(secs => ${lockTimeoutMs / 1000}::float8))`,
-        })
-        .returning({ fence: sql<string>`created_at::text` });
-      if (claim) return run(c, next, db, ours, claim.fence);
+      // Claim the key: a new key, an expired record or an abandoned claim.
+      const claim = await store.claim(request, lockTimeoutMs);
+      if (claim) return run(c, next, store, claim);
 
-      const [stored] = await db.select().from(idempotencyKeys).where(ours);
+      const stored = await store.find(customer.id, key);
       if (!stored) continue; // released after a 5xx in the meantime: claim it
       if (stored.requestHash !== hash) {
         throw new DomainError(
@@ -116,22 +84,15 @@ export function idempotency(options: IdempotencyOptions = {}) {
   });
 }
 
-async function run(
-  c: Context<AppEnv>,
-  next: () => Promise<void>,
-  db: Database,
-  ours: ReturnType<typeof and>,
-  fence: string,
-) {
-  const claimed = and(ours, sql`created_at = ${fence}::timestamptz`, sql`status is null`);
+async function run(c: Context<AppEnv>, next: () => Promise<void>, store: IdempotencyStore, claim: IdempotencyClaim) {
   try {
     await next();
   } catch (err) {
-    await db.delete(idempotencyKeys).where(claimed);
+    await store.release(claim);
     throw err;
   }
   if (c.res.status >= 500) {
-    await db.delete(idempotencyKeys).where(claimed);
+    await store.release(claim);
     return;
   }
   const text = await c.res.clone().text();
@@ -143,30 +104,5 @@ async function run(
       body = null; // not JSON: the replay gives the status alone
     }
   }
-  await db
-    .update(idempotencyKeys)
-    .set({ status: c.res.status, body: storable(body) })
-    .where(claimed);
-}
-
-/**
- * The answer as jsonb can hold it: jsonb refuses the NUL character, which an error message may quote from the
- * request (a path parameter); it is kept as U+FFFD.
- */
-function storable(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
-  if (Array.isArray(value)) return value.map(storable);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
-  }
-  return value;
-}
-
-/** Deletes records older than the retention (24 h); returns how many. For a periodic job. */
-export async function purgeIdempotencyKeys(db: Database, olderThanMs = IDEMPOTENCY_RETENTION_MS): Promise<number> {
-  const rows = await db
-    .delete(idempotencyKeys)
-    .where(lt(idempotencyKeys.createdAt, new Date(Date.now() - olderThanMs)))
-    .returning({ key: idempotencyKeys.key });
-  return rows.length;
+  await store.complete(claim, c.res.status, body);
 }

@@ -1,6 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
-import { analyticsDaily } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { bearerAuth, errorSchema } from '../openapi';
@@ -79,38 +77,11 @@ const router = createRouter();
 router.use('*', requireAuth, requireRole('admin'));
 
 export const adminAnalytics = router.openapi(route, async (c) => {
-  const { db } = c.get('deps');
   const q = c.req.valid('query');
   const to = q.to ?? new Date().toISOString().slice(0, 10);
   const from = q.from ?? addDays(to, -30);
   if (from > to) throw new DomainError('VALIDATION_FAILED', '`from` is after `to`', { from, to });
-  const where = and(
-    gte(analyticsDaily.day, from),
-    lte(analyticsDaily.day, to),
-    q.route ? eq(analyticsDaily.route, q.route) : undefined,
-  );
-  const rows = await db
-    .select()
-    .from(analyticsDaily)
-    .where(where)
-    .orderBy(asc(analyticsDaily.day), asc(analyticsDaily.route), asc(analyticsDaily.currency));
-  const totals = await db
-    .select({
-      route: analyticsDaily.route,
-      currency: analyticsDaily.currency,
-      offersAccepted: sql<number>`sum(${analyticsDaily.offersAccepted})::int`,
-      offersExpired: sql<number>`sum(${analyticsDaily.offersExpired})::int`,
-      ordersProposed: sql<number>`sum(${analyticsDaily.ordersProposed})::int`,
-      ordersPaid: sql<number>`sum(${analyticsDaily.ordersPaid})::int`,
-      ordersExpired: sql<number>`sum(${analyticsDaily.ordersExpired})::int`,
-      ordersCancelled: sql<number>`sum(${analyticsDaily.ordersCancelled})::int`,
-      revenueAmount: sql<string>`sum(${analyticsDaily.revenueAmount})::text`,
-      refundedAmount: sql<string>`sum(${analyticsDaily.refundedAmount})::text`,
-    })
-    .from(analyticsDaily)
-    .where(where)
-    .groupBy(analyticsDaily.route, analyticsDaily.currency)
-    .orderBy(asc(analyticsDaily.route), asc(analyticsDaily.currency));
+  const { days: rows, totals } = await c.get('deps').services.analytics.daily({ from, to, route: q.route });
 
   const figures = (r: {
     currency: string;

@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import argon2 from 'argon2';
-import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { customers } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
-import { claimGuest, issueToken } from '../auth';
+import { issueToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
@@ -107,7 +105,7 @@ let decoyHash: Promise<string> | undefined;
 async function claimBearerGuest(c: Context<AppEnv>, userId: string): Promise<string | undefined> {
   const caller = await optionalCustomer(c);
   if (caller?.kind !== 'GUEST') return undefined;
-  const claimed = await claimGuest(c.get('deps'), userId, caller.id);
+  const claimed = await c.get('deps').services.customers.claimGuest(userId, caller.id);
   if (claimed) c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
   return claimed ? caller.id : undefined;
 }
@@ -124,30 +122,26 @@ async function tokenFor(c: Context<AppEnv>, customer: Customer, claimedGuestId?:
 
 export const auth = createRouter()
   .openapi(guestRoute, async (c) => {
-    const [guest] = await c.get('deps').db.insert(customers).values({ kind: 'GUEST' }).returning();
-    return c.json(await tokenFor(c, { id: guest!.id, kind: 'GUEST', role: guest!.role }), 200);
+    const guest = await c.get('deps').services.customers.createGuest();
+    return c.json(await tokenFor(c, { id: guest.id, kind: 'GUEST', role: guest.role }), 200);
   })
   .openapi(registerRoute, async (c) => {
-    const { db } = c.get('deps');
+    const { customers } = c.get('deps').services;
     const { password } = c.req.valid('json');
     const email = c.req.valid('json').email.toLowerCase();
     await optionalCustomer(c); // a bad bearer token fails before anything is written
     const passwordHash = await argon2.hash(password, HASH_OPTIONS);
-    const [user] = await db
-      .insert(customers)
-      .values({ kind: 'USER', email, passwordHash })
-      .onConflictDoNothing({ target: customers.email })
-      .returning();
+    const user = await customers.createUser(email, passwordHash);
     if (!user) throw new DomainError('CONFLICT', 'an account with this email already exists');
     const claimed = await claimBearerGuest(c, user.id);
     return c.json(await tokenFor(c, { id: user.id, kind: 'USER', role: user.role }, claimed), 201);
   })
   .openapi(loginRoute, async (c) => {
-    const { db } = c.get('deps');
+    const { customers } = c.get('deps').services;
     const { password } = c.req.valid('json');
     const email = c.req.valid('json').email.toLowerCase();
     await optionalCustomer(c);
-    const [user] = await db.select().from(customers).where(eq(customers.email, email));
+    const user = await customers.findByEmail(email);
     const hash = user?.passwordHash ?? (await (decoyHash ??= argon2.hash('not a password at all', HASH_OPTIONS)));
     const ok = await argon2.verify(hash, password);
     if (!user || user.kind !== 'USER' || !ok)
@@ -157,7 +151,7 @@ export const auth = createRouter()
   })
   .openapi(meRoute, async (c) => {
     const customer = c.get('customer');
-    const [row] = await c.get('deps').db.select().from(customers).where(eq(customers.id, customer.id));
+    const row = await c.get('deps').services.customers.findById(customer.id);
     if (!row) throw new DomainError('UNAUTHENTICATED', 'the customer of this token no longer exists');
     return c.json(
       { customer_id: row.id, kind: row.kind, role: row.role, email: row.email, claimed_by_id: row.claimedById },

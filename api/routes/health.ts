@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkHealth } from '../health';
+import { checkHealth } from '../../lib/health';
 import { createRouter } from '../router';
 
 const dependency = z.object({

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { webhookEvents } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../domain/webhook-signature';
 import { orderWorkflowId, paymentNotification } from '../../workflows/messages';
@@ -64,7 +63,7 @@ const router = createRouter();
 router.openAPIRegistry.register('PaymentEvent', eventSchema);
 
 export const webhooks = router.openapi(route, async (c) => {
-  const { config, db, temporal, logger } = c.get('deps');
+  const { config, services, temporal, logger } = c.get('deps');
   const rawBody = await c.req.text();
   const verdict = verifyWebhook({
     secret: config.payments.webhook_secret,
@@ -92,11 +91,12 @@ export const webhooks = router.openapi(route, async (c) => {
   }
   const event = result.data;
   const charge = event.data.charge;
-  const inserted = await db
-    .insert(webhookEvents)
-    .values({ id: event.id, type: event.type, orderId: charge.order_id, payload: event })
-    .onConflictDoNothing()
-    .returning({ id: webhookEvents.id });
+  const recorded = await services.paymentEvents.record({
+    id: event.id,
+    type: event.type,
+    orderId: charge.order_id,
+    payload: event,
+  });
   try {
     await temporal.workflow.getHandle(orderWorkflowId(charge.order_id)).signal(paymentNotification, {
       eventId: event.id,
@@ -108,5 +108,5 @@ export const webhooks = router.openapi(route, async (c) => {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     logger.warn({ order_id: charge.order_id, event_id: event.id }, 'payment event for an order that is no longer open');
   }
-  return c.json({ received: true, duplicate: inserted.length === 0 }, 200);
+  return c.json({ received: true, duplicate: !recorded }, 200);
 });

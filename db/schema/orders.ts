@@ -11,10 +11,18 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { ORDER_STATUSES } from '../../domain/order';
 import { flights } from './catalog';
 
-export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
+// domain/order.ts's ORDER_STATUSES, in its order (db/ imports only db/; test/unit/order-state.test.ts checks they agree).
+export const orderStatus = pgEnum('order_status', [
+  'PROPOSED',
+  'PAYMENT_PENDING',
+  'PAID',
+  'FULFILLED',
+  'ARCHIVED',
+  'EXPIRED',
+  'CANCELLED',
+]);
 
 export const customerRole = pgEnum('customer_role', ['customer', 'agent', 'admin']);
 

@@ -909,6 +909,10 @@ export function createInventory(deps: InventoryDeps) {
     lockSeat,
     unlockSeat,
     holdsOf,
+    /** Deletes the index keys of flights that no longer exist (one DEL per flight: one hash slot each). */
+    async dropIndex(flightIds: string[]): Promise<void> {
+      for (const id of flightIds) await redis.del(availKey(id), holdsKey(id), settlesKey(id));
+    },
   };
 }
 

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { issueToken } from '../../api/auth';
 import { requireAuth } from '../../api/middleware/auth';
-import { canonicalJson, idempotency, purgeIdempotencyKeys } from '../../api/middleware/idempotency';
+import { idempotency } from '../../api/middleware/idempotency';
 import { createRouter } from '../../api/router';
 import { idempotencyKeys } from '../../db/schema';
+import { canonicalJson } from '../../domain/canonical-json';
 import type { Services } from '../../lib/services';
+import { purgeIdempotencyKeys } from '../../services/idempotency-store';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
 
 const config = testConfig();

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../config';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { ConfigError, loadConfig, type BundleConfig, type PricingRuleConfig, type TaxConfig } from '../../config';
+import type * as commercial from '../../domain/commercial';
 
 const base = { APP_ENV: 'development' };
 
@@ -55,5 +56,12 @@ describe('configuration', () => {
       APP_PAYMENTS__WEBHOOK_SECRET: 'w'.repeat(32),
     });
     expect(config.env).toBe('production');
+  });
+
+  it('validates the commercial shapes that domain/ prices with (domain/commercial.ts)', () => {
+    // config/ may not import domain/: its zod-inferred types must stay equal to domain's by hand.
+    expectTypeOf<TaxConfig>().toEqualTypeOf<commercial.TaxConfig>();
+    expectTypeOf<PricingRuleConfig>().toEqualTypeOf<commercial.PricingRuleConfig>();
+    expectTypeOf<BundleConfig>().toEqualTypeOf<commercial.BundleConfig>();
   });
 });

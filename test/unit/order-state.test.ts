@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { orderStatus } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
-import { assertTransition, canTransition, isTerminal, ORDER_STATUSES, orderWorkflowId } from '../../domain/order';
+import {
+  assertTransition,
+  canTransition,
+  isTerminal,
+  ORDER_STATUSES,
+  orderWorkflowId,
+  type OrderStatus,
+} from '../../domain/order';
 
 describe('order state machine', () => {
   it('allows exactly the lifecycle of the seed diagram', () => {
@@ -40,5 +48,10 @@ describe('order state machine', () => {
 
   it('derives workflow ids from order ids in one place', () => {
     expect(orderWorkflowId('0b7c')).toBe('order-0b7c');
+  });
+
+  it('is the order_status enum of the database, value for value (db/ keeps its own copy)', () => {
+    expect(orderStatus.enumValues).toEqual(ORDER_STATUSES);
+    expectTypeOf<(typeof orderStatus.enumValues)[number]>().toEqualTypeOf<OrderStatus>();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type PricingRuleConfig, type TaxConfig } from '../../config';
+import { loadConfig } from '../../config';
+import type { PricingRuleConfig, TaxConfig } from '../../domain/commercial';
 import { DomainError } from '../../domain/errors';
 import { add, formatMoney, money, sum, type Money } from '../../domain/money';
 import {

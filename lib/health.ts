@@ -1,3 +1,4 @@
+/** The health of this process's service connections (GET /health): one probe per connection, in parallel. */
 import type { Admin } from 'kafkajs';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';

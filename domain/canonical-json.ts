@@ -1,0 +1,15 @@
+/**
+ * JSON with object keys sorted at every level, so that key order does not change a request's identity: `{a,b}`
+ * and `{b,a}` are the same body. Undefined members are left out, as JSON.stringify does. Used for request
+ * hashes of idempotency keys (the API's and the payment sandbox's).
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
