@@ -15,7 +15,6 @@ import type { OrderSegment, OrderWorkflowInput } from '../workflows/messages';
 import type { Inventory, Cabin } from '../services/inventory';
 import { insertParty } from '../services/order-party';
 import { appendEvents, type DomainEvent } from '../services/outbox';
-import { publishSeatEvents } from '../services/seat-events';
 import {
   chargeIdempotencyKey,
   GatewayRequestError,
@@ -103,6 +102,9 @@ async function transition(tx: DbOrTx, orderId: string, from: OrderStatus[], to: 
   });
 }
 
+/** Rolls an inventory step back when its order was already moved (see transitionWith). */
+class AlreadyDone extends Error {}
+
 const event = (type: string, orderId: string, at: Date, payload: Record<string, unknown> = {}): DomainEvent => ({
   type,
   aggregateId: orderId,
@@ -115,8 +117,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 }
 
 function orderActivities(deps: OrderActivityDeps) {
-  const { db, redis, inventory, gateway, pii, config, logger } = deps;
-  type Seat = { flightId: string; seatNumber: string };
+  const { db, inventory, gateway, pii, config, logger } = deps;
 
   /** Transition plus its events, in one transaction; the events are written only when the state changed. */
   async function recordTransition(
@@ -137,6 +138,32 @@ function orderActivities(deps: OrderActivityDeps) {
     });
   }
 
+  /**
+   * The transition plus its events as the `inTx` of an inventory step (hold rows and order in one transaction).
+   * A retry that finds the order already moved rolls the step back and returns false, as recordTransition does.
+   */
+  async function transitionWith(
+    step: (inTx: (tx: DbOrTx) => Promise<void>) => Promise<unknown>,
+    orderId: string,
+    from: OrderStatus[],
+    to: OrderStatus,
+    at: Date,
+    events: DomainEvent[],
+    extra?: (tx: DbOrTx) => Promise<void>,
+  ) {
+    try {
+      await step(async (tx) => {
+        if (!(await transition(tx, orderId, from, to, at))) throw new AlreadyDone();
+        if (extra) await extra(tx);
+        await appendEvents(tx, events);
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof AlreadyDone) return false;
+      throw err;
+    }
+  }
+
   return {
     /**
      * The first activity: holds seats on every segment for every seated traveler (all or nothing) and records
@@ -147,45 +174,38 @@ function orderActivities(deps: OrderActivityDeps) {
       if (existing) return { created: false };
       const items = holdItems(input);
       const at = new Date();
-      await inventory.reserveIndex(input.orderId, items);
-      try {
-        await db.transaction(async (tx) => {
-          await inventory.holdInTx(tx, input.orderId, items);
-          await tx.insert(orders).values({
-            id: input.orderId,
-            offerId: input.offerId,
-            customerId: input.customerId,
-            source: input.source,
-            status: 'PROPOSED',
-            currency: input.currency,
-            totalAmount: input.totalAmount,
-            expiresAt: new Date(expiresAt),
-            contact: input.contact,
-            offer: { segments: input.segments, fares: input.fares ?? null },
-            createdAt: at,
-            updatedAt: at,
-          });
-          await insertParty(tx, input.orderId, input.travelers, input.items, input.segments);
-          const events = [
-            event('OrderProposed', input.orderId, at, {
-              customer_id: input.customerId,
-              source: input.source,
-              offer_id: input.offerId,
-              total: { amount: input.totalAmount, currency: input.currency },
-              expires_at: expiresAt,
-              segments: input.segments.map((s) => ({ flight_id: s.flightId, cabin: s.cabin })),
-              travelers: input.travelers.map((t) => ({ ref: t.ref, ptc: t.ptc })),
-            }),
-          ];
-          if (input.offerId) {
-            events.unshift(event('OfferAccepted', input.orderId, at, { offer_id: input.offerId }));
-          }
-          await appendEvents(tx, events);
+      await inventory.hold(input.orderId, items, async (tx) => {
+        await tx.insert(orders).values({
+          id: input.orderId,
+          offerId: input.offerId,
+          customerId: input.customerId,
+          source: input.source,
+          status: 'PROPOSED',
+          currency: input.currency,
+          totalAmount: input.totalAmount,
+          expiresAt: new Date(expiresAt),
+          contact: input.contact,
+          offer: { segments: input.segments, fares: input.fares ?? null },
+          createdAt: at,
+          updatedAt: at,
         });
-      } catch (err) {
-        await inventory.releaseIndex(input.orderId, items);
-        throw err;
-      }
+        await insertParty(tx, input.orderId, input.travelers, input.items, input.segments);
+        const events = [
+          event('OrderProposed', input.orderId, at, {
+            customer_id: input.customerId,
+            source: input.source,
+            offer_id: input.offerId,
+            total: { amount: input.totalAmount, currency: input.currency },
+            expires_at: expiresAt,
+            segments: input.segments.map((s) => ({ flight_id: s.flightId, cabin: s.cabin })),
+            travelers: input.travelers.map((t) => ({ ref: t.ref, ptc: t.ptc })),
+          }),
+        ];
+        if (input.offerId) {
+          events.unshift(event('OfferAccepted', input.orderId, at, { offer_id: input.offerId }));
+        }
+        await appendEvents(tx, events);
+      });
       return { created: true };
     },
 
@@ -292,27 +312,20 @@ function orderActivities(deps: OrderActivityDeps) {
     /** PAYMENT_PENDING → PAID: the held seats become sold, with OrderPaid. */
     async markPaid(p: { orderId: string; attempt: number; chargeId: string; at: string }) {
       const at = new Date(p.at);
-      const seats: Seat[] = await db
-        .select({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber })
-        .from(seatAssignments)
-        .where(and(eq(seatAssignments.orderId, p.orderId), eq(seatAssignments.status, 'HELD')));
-      const changed = await recordTransition(
+      return transitionWith(
+        (inTx) => inventory.sell(p.orderId, inTx),
         p.orderId,
         ['PAYMENT_PENDING'],
         'PAID',
         at,
         [event('OrderPaid', p.orderId, at, { attempt: p.attempt, charge_id: p.chargeId })],
         async (tx) => {
-          await inventory.sellInTx(tx, p.orderId);
           await tx
             .update(payments)
             .set({ status: 'SUCCEEDED', chargeId: p.chargeId, updatedAt: at })
             .where(and(eq(payments.orderId, p.orderId), eq(payments.attempt, p.attempt)));
         },
       );
-      await inventory.sellIndex(p.orderId);
-      if (changed) await publishSeatEvents(redis, 'seat.sold', seats);
-      return changed;
     },
 
     /** A declined payment: back to PROPOSED while hold time remains (PaymentFailed). */
@@ -326,19 +339,14 @@ function orderActivities(deps: OrderActivityDeps) {
     /** The hold ran out: EXPIRED, seats and seat locks released, with OrderExpired. */
     async expireOrder(p: { orderId: string; at: string }) {
       const at = new Date(p.at);
-      let freed: Seat[] = [];
-      await recordTransition(
+      await transitionWith(
+        (inTx) => inventory.release(p.orderId, inTx),
         p.orderId,
         ['PROPOSED', 'PAYMENT_PENDING'],
         'EXPIRED',
         at,
         [event('OrderExpired', p.orderId, at)],
-        async (tx) => {
-          freed = (await inventory.releaseInTx(tx, p.orderId)).seats;
-        },
       );
-      await inventory.releaseIndex(p.orderId);
-      await publishSeatEvents(redis, 'seat.released', freed);
     },
 
     /** Cancels: before payment releases; after payment refunds first (the compensation), then releases. */
@@ -349,7 +357,6 @@ function orderActivities(deps: OrderActivityDeps) {
       refund: { chargeId: string; amount: number; currency: string } | null;
     }) {
       const at = new Date(p.at);
-      let freed: Seat[] = [];
       let refundId: string | null = null;
       if (p.refund) {
         const refund = await gateway.refund({ chargeId: p.refund.chargeId, idempotencyKey: `refund-${p.orderId}` });
@@ -365,14 +372,14 @@ function orderActivities(deps: OrderActivityDeps) {
           }),
         );
       }
-      await recordTransition(
+      await transitionWith(
+        (inTx) => inventory.release(p.orderId, inTx),
         p.orderId,
         ['PROPOSED', 'PAYMENT_PENDING', 'PAID', 'FULFILLED'],
         'CANCELLED',
         at,
         events,
         async (tx) => {
-          freed = (await inventory.releaseInTx(tx, p.orderId)).seats;
           if (p.refund) {
             await tx
               .update(payments)
@@ -381,8 +388,6 @@ function orderActivities(deps: OrderActivityDeps) {
           }
         },
       );
-      await inventory.releaseIndex(p.orderId);
-      await publishSeatEvents(redis, 'seat.released', freed);
       return { refundId };
     },
 

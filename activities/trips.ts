@@ -6,7 +6,6 @@ import { orderItems, orders, seatAssignments, travelers } from '../db/schema';
 import type { SeatRequest, TravelerToAdd, TravelersUpdate } from '../workflows/messages';
 import type { Inventory } from '../services/inventory';
 import { insertParty } from '../services/order-party';
-import { publishSeatEvents } from '../services/seat-events';
 
 export interface TripActivityDeps {
   db: Database;
@@ -18,7 +17,7 @@ const fail = (type: string, message: string) => ApplicationFailure.create({ type
 
 /** Seat selection and the party of a trip (the README's trip-hold API), on top of the order workflow. */
 export function createTripActivities(deps: TripActivityDeps) {
-  const { db, redis, inventory } = deps;
+  const { db, inventory } = deps;
 
   return {
     /** Adds a traveler to a trip; idempotent per (order, position). */
@@ -42,29 +41,25 @@ export function createTripActivities(deps: TripActivityDeps) {
 
     /**
      * Locks one seat for the order: Redis lock for speed, the seat_assignments primary key as the authority.
-     * At most `maxSeats` seats per flight (the seats the trip holds). Publishes seat.held for live streams.
+     * At most `maxSeats` seats per flight (the seats the trip holds), enforced by the inventory even under
+     * concurrent calls. The inventory publishes seat.held for live streams.
      */
     async holdSeat(p: { orderId: string; seat: SeatRequest; ttlMs: number; maxSeats: number }) {
-      const mine = await db
-        .select({ seat: seatAssignments.seatNumber })
-        .from(seatAssignments)
-        .where(and(eq(seatAssignments.orderId, p.orderId), eq(seatAssignments.flightId, p.seat.flightId)));
-      const already = mine.some((m) => m.seat === p.seat.seatNumber);
-      if (!already && mine.length >= p.maxSeats) {
-        throw fail('VALIDATION_FAILED', `this trip holds ${p.maxSeats} seat(s) on the flight; release one first`);
-      }
       const result = await inventory.lockSeat({
         ownerId: p.orderId,
         flightId: p.seat.flightId,
         seatNumber: p.seat.seatNumber,
         ttlMs: p.ttlMs,
+        maxPerFlight: p.maxSeats,
       });
       if (!result.ok) {
         if (result.reason === 'TAKEN') throw fail('SEAT_UNAVAILABLE', `seat ${p.seat.seatNumber} is not available`);
         if (result.reason === 'BLOCKED') throw fail('VALIDATION_FAILED', `seat ${p.seat.seatNumber} cannot be sold`);
+        if (result.reason === 'LIMIT') {
+          throw fail('VALIDATION_FAILED', `this trip holds ${p.maxSeats} seat(s) on the flight; release one first`);
+        }
         throw fail('NOT_FOUND', `flight ${p.seat.flightId} has no seat ${p.seat.seatNumber}`);
       }
-      if (!already) await publishSeatEvents(redis, 'seat.held', [p.seat]);
     },
 
     /**

@@ -5,7 +5,6 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
-import { availKey, holdsKey, settlesKey } from '../../services/inventory';
 import { aircraftTypes, airports, flightInventory, flights } from '../../db/schema';
 import { insertSchedule, utcDay } from '../../services/schedule';
 import { DomainError } from '../../domain/errors';
@@ -336,6 +335,6 @@ export const adminFlights = router
       }
       await tx`DELETE FROM flights WHERE id = ${id}`;
     });
-    await deps.redis.del(availKey(id), holdsKey(id), settlesKey(id));
+    await deps.services.inventory.dropIndex([id]);
     return c.body(null, 204);
   });
