@@ -11,7 +11,7 @@ import type { PricingRuleConfig } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';
-import { seatLockKey, type Cabin, type CabinAvailability, type Inventory } from './inventory';
+import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
 export interface CatalogDeps {
   sql: Sql;
@@ -133,7 +133,7 @@ const FLIGHT_COLUMNS = (sql: Sql) => sql`
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createCatalog(deps: CatalogDeps) {
-  const { sql, redis, inventory } = deps;
+  const { sql, inventory } = deps;
   const pricing = deps.config.pricing;
   const ttl = deps.cacheTtlMs ?? 30_000;
   const legCache = new TtlCache<FlightRow[]>(ttl);
@@ -304,13 +304,16 @@ export function createCatalog(deps: CatalogDeps) {
       FROM flight_seats s
       LEFT JOIN seat_assignments a ON a.flight_id = s.flight_id AND a.seat_number = s.seat_number
       WHERE s.flight_id = ${row.id}`;
-    const locks = seats.length > 0 ? await redis.mget(seats.map((s) => seatLockKey(row.id, s.seat_number))) : [];
-    const list = seats.map((s, n): SeatView => {
+    const locked = await inventory.lockedSeats(
+      row.id,
+      seats.map((s) => s.seat_number),
+    );
+    const list = seats.map((s): SeatView => {
       const status: SeatStatus = s.blocked
         ? 'BLOCKED'
         : s.assignment === 'SOLD'
           ? 'OCCUPIED'
-          : s.assignment === 'HELD' || locks[n]
+          : s.assignment === 'HELD' || locked.has(s.seat_number)
             ? 'HELD'
             : 'AVAILABLE';
       return {

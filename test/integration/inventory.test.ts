@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availKey, createInventory, holdsKey, seatLockKey, type Inventory } from '../../services/inventory';
+import { createInventory, type Inventory } from '../../services/inventory';
+// The index's key layout, to inspect Redis (and, in two tests, to stage a stale index): every write of the tests
+// goes through the facade.
+import { availKey, holdsKey, seatLockKey } from '../../services/inventory/keys';
+import { seatChannel, type SeatEvent } from '../../services/seat-events';
 import { createRedis, type Redis } from '../../lib/redis';
 import { DomainError } from '../../domain/errors';
 import type { Services } from '../../lib/services';
 import { createTestFlight, deleteTestFlights, pgInventory, testRoute } from '../support/flights';
+import { eventually } from '../support/harness';
 import { openTestServices, testConfig } from '../support/services';
 
 const route = testRoute('inventory');
@@ -25,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteTestFlights(services.sql, services.redis, flights);
+  await deleteTestFlights(services, flights);
   redis2.disconnect();
   await services.close();
 });
@@ -38,6 +44,47 @@ async function newFlight(aircraft: 'T50' | 'T2C' = 'T50') {
 
 async function economy(flightId: string) {
   return (await inventory.availability(flightId)).find((c) => c.cabin === 'ECONOMY')!;
+}
+
+/** The owner's hold rows in Postgres. */
+async function holdsOf(ownerId: string) {
+  return services.sql<{ flight_id: string; cabin: string; quantity: number; status: string }[]>`
+    SELECT flight_id, cabin, quantity, status FROM inventory_holds WHERE order_id = ${ownerId} ORDER BY flight_id, cabin`;
+}
+
+/**
+ * The invariant, in both stores: per cabin `capacity = available + held + sold`, the index shows Postgres'
+ * figures, and it has one entry per HELD hold row.
+ */
+async function expectIndexAgreesWithPostgres(flightId: string) {
+  const pg = await services.sql<{ cabin: string; capacity: number; held: number; sold: number }[]>`
+    SELECT cabin, capacity, held, sold FROM flight_inventory WHERE flight_id = ${flightId}`;
+  const index = await inventory.availability(flightId);
+  expect(index.map((c) => c.cabin).sort()).toEqual(pg.map((r) => r.cabin).sort());
+  for (const row of pg) {
+    expect(row.held).toBeGreaterThanOrEqual(0);
+    expect(row.capacity - row.held - row.sold).toBeGreaterThanOrEqual(0);
+    const live = index.find((c) => c.cabin === row.cabin)!;
+    expect(live).toEqual({ ...row, available: row.capacity - row.held - row.sold });
+    expect(live.capacity).toBe(live.available + live.held + live.sold);
+  }
+  const [held] = await services.sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM inventory_holds WHERE flight_id = ${flightId} AND status = 'HELD'`;
+  expect(await services.redis.hlen(holdsKey(flightId))).toBe(held!.n);
+}
+
+/** Collects the seat events published on these flights' channels, on a connection of its own. */
+async function listenToSeats(flightIds: string[]) {
+  const sub = createRedis(config.redis.url, { name: 'test-inventory-seats' });
+  const events: SeatEvent[] = [];
+  sub.on('message', (_channel: string, message: string) => events.push(JSON.parse(message) as SeatEvent));
+  await sub.subscribe(...flightIds.map(seatChannel));
+  const seen = (type: SeatEvent['type']) =>
+    events
+      .filter((e) => e.type === type)
+      .map((e) => `${e.flight_id}|${e.seat_number}`)
+      .sort();
+  return { events, seen, close: () => sub.quit() };
 }
 
 async function expectRejection(p: Promise<unknown>, code: string) {
@@ -77,6 +124,7 @@ describe('holds under concurrency', () => {
     expect(index).toEqual({ cabin: 'ECONOMY', capacity: 50, held: 50, sold: 0, available: 0 });
     expect(index.capacity).toBe(index.available + index.held + index.sold);
     expect(await services.redis.hlen(holdsKey(flightId))).toBe(50);
+    await expectIndexAgreesWithPostgres(flightId);
   });
 
   it('counts a hold retried five times at once only once', async () => {
@@ -107,7 +155,7 @@ describe('holds under concurrency', () => {
     expect(await pgInventory(services.sql, open)).toMatchObject({ held: 0, available: 50 });
     expect(await economy(open)).toMatchObject({ held: 0, available: 50 });
     expect(await services.redis.hget(holdsKey(open), `${owner}:ECONOMY`)).toBeNull();
-    expect(await inventory.holdsOf(owner)).toEqual([]);
+    expect(await holdsOf(owner)).toEqual([]);
   });
 
   it('refuses a hold in Postgres when the Redis index was stale, and repairs the index', async () => {
@@ -164,7 +212,7 @@ describe('release and sell', () => {
 
     expect(await pgInventory(services.sql, flightId)).toMatchObject({ held: 0, sold: 0, available: 50 });
     expect(await economy(flightId)).toEqual({ cabin: 'ECONOMY', capacity: 50, held: 0, sold: 0, available: 50 });
-    expect(await inventory.holdsOf(owner)).toEqual([{ flightId, cabin: 'ECONOMY', quantity: 2, status: 'RELEASED' }]);
+    expect(await holdsOf(owner)).toEqual([{ flight_id: flightId, cabin: 'ECONOMY', quantity: 2, status: 'RELEASED' }]);
     expect(await services.redis.get(seatLockKey(flightId, '3A'))).toBeNull();
     const seats = await services.sql`SELECT 1 FROM seat_assignments WHERE order_id = ${owner}`;
     expect(seats).toHaveLength(0);
@@ -200,26 +248,104 @@ describe('release and sell', () => {
     expect(await economy(flightId)).toMatchObject({ held: 0, sold: 0, available: 50 });
   });
 
-  it('composes: reserveIndex, then holdInTx with the caller’s own writes in one transaction, releaseIndex on failure', async () => {
+  it('runs the caller’s writes in the hold’s transaction, and gives back exactly what it took when they fail', async () => {
     const flightId = await newFlight();
     const owner = randomUUID();
     const items = [{ flightId, cabin: 'ECONOMY' as const, quantity: 1 }];
-    await inventory.reserveIndex(owner, items);
-    const failing = services.db.transaction(async (tx) => {
-      await inventory.holdInTx(tx, owner, items);
+    const failing = inventory.hold(owner, items, async (tx) => {
+      // inside: the hold rows are there; outside, nothing is committed yet
+      const inside = await tx.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM inventory_holds WHERE order_id = ${owner}`,
+      );
+      expect(inside[0]!.n).toBe(1);
+      expect(await holdsOf(owner)).toEqual([]);
       throw new Error('the order row could not be written');
     });
     await expect(failing).rejects.toThrow('could not be written');
-    await inventory.releaseIndex(owner, items);
+    expect(await holdsOf(owner)).toEqual([]);
     expect(await pgInventory(services.sql, flightId)).toMatchObject({ held: 0, available: 50 });
     expect(await economy(flightId)).toMatchObject({ held: 0, available: 50 });
+    expect(await services.redis.hget(holdsKey(flightId), `${owner}:ECONOMY`)).toBeNull();
 
-    await inventory.reserveIndex(owner, items);
-    await services.db.transaction((tx) => inventory.holdInTx(tx, owner, items));
-    await services.db.transaction((tx) => inventory.sellInTx(tx, owner));
-    await inventory.sellIndex(owner);
-    expect(await pgInventory(services.sql, flightId)).toMatchObject({ sold: 1, available: 49 });
-    expect(await economy(flightId)).toMatchObject({ held: 0, sold: 1, available: 49 });
+    // A failed retry of a hold that succeeded gives back nothing: the first call's seats stay held.
+    await inventory.hold(owner, items);
+    await expect(inventory.hold(owner, items, () => Promise.reject(new Error('the retry failed')))).rejects.toThrow(
+      'retry failed',
+    );
+    expect(await economy(flightId)).toMatchObject({ held: 1, available: 49 });
+    await expectIndexAgreesWithPostgres(flightId);
+  });
+
+  it('lets the caller refuse a release or a sale in its transaction, before anything changes', async () => {
+    const flightId = await newFlight();
+    const owner = randomUUID();
+    await inventory.hold(owner, [{ flightId, cabin: 'ECONOMY', quantity: 2 }]);
+    expect(await inventory.lockSeat({ ownerId: owner, flightId, seatNumber: '7A', ttlMs: 60_000 })).toEqual({
+      ok: true,
+    });
+    const refuse = () => Promise.reject(new Error('the order moved on'));
+    await expect(inventory.release(owner, refuse)).rejects.toThrow('moved on');
+    await expect(inventory.sell(owner, refuse)).rejects.toThrow('moved on');
+    expect(await holdsOf(owner)).toEqual([{ flight_id: flightId, cabin: 'ECONOMY', quantity: 2, status: 'HELD' }]);
+    expect(await economy(flightId)).toMatchObject({ held: 2, sold: 0, available: 48 });
+    expect(await services.redis.get(seatLockKey(flightId, '7A'))).toBe(owner);
+    await expectIndexAgreesWithPostgres(flightId);
+
+    let wrote = false;
+    expect(
+      await inventory.sell(owner, async () => {
+        wrote = true;
+      }),
+    ).toEqual([{ flightId, cabin: 'ECONOMY', quantity: 2 }]);
+    expect(wrote).toBe(true);
+    await expectIndexAgreesWithPostgres(flightId);
+  });
+
+  it('publishes seat.held, seat.sold and seat.released for the seats it changes', async () => {
+    const flightId = await newFlight();
+    const seats = await listenToSeats([flightId]);
+    try {
+      const [buyer, quitter] = [randomUUID(), randomUUID()];
+      await inventory.hold(buyer, [{ flightId, cabin: 'ECONOMY', quantity: 2 }]);
+      await inventory.hold(quitter, [{ flightId, cabin: 'ECONOMY', quantity: 1 }]);
+      const lock = (ownerId: string, seatNumber: string) =>
+        inventory.lockSeat({ ownerId, flightId, seatNumber, ttlMs: 60_000 });
+      expect([await lock(buyer, '8A'), await lock(buyer, '8B'), await lock(quitter, '8C')]).toEqual([
+        { ok: true },
+        { ok: true },
+        { ok: true },
+      ]);
+      expect(await lock(buyer, '8A')).toEqual({ ok: true }); // a TTL refresh: no second seat.held
+      await inventory.sell(buyer);
+      await inventory.sell(buyer); // idempotent: nothing more to publish
+      await inventory.release(quitter);
+      await inventory.release(quitter);
+      await eventually(
+        async () => seats.events.length,
+        (n) => n >= 5,
+        5_000,
+      );
+      expect(seats.seen('seat.held')).toEqual([`${flightId}|8A`, `${flightId}|8B`, `${flightId}|8C`]);
+      expect(seats.seen('seat.sold')).toEqual([`${flightId}|8A`, `${flightId}|8B`]);
+      expect(seats.seen('seat.released')).toEqual([`${flightId}|8C`]);
+
+      // unlockSeat publishes when it freed a seat, not when there was nothing to free
+      const other = randomUUID();
+      await lock(other, '8D');
+      expect(await inventory.unlockSeat({ ownerId: other, flightId, seatNumber: '8D' })).toBe(true);
+      expect(await inventory.unlockSeat({ ownerId: other, flightId, seatNumber: '8D' })).toBe(false);
+      await eventually(
+        async () => seats.seen('seat.released').length,
+        (n) => n >= 2,
+        5_000,
+      );
+      await new Promise((r) => setTimeout(r, 100)); // room for a stray duplicate to arrive
+      expect(seats.seen('seat.released')).toEqual([`${flightId}|8C`, `${flightId}|8D`]);
+      expect(seats.seen('seat.held')).toEqual([`${flightId}|8A`, `${flightId}|8B`, `${flightId}|8C`, `${flightId}|8D`]);
+      expect(seats.events).toHaveLength(8);
+    } finally {
+      await seats.close();
+    }
   });
 });
 
@@ -242,12 +368,12 @@ describe('the availability index', () => {
     ]);
     const holdsBefore = await services.redis.hkeys(holdsKey(a));
 
-    await services.redis.del(availKey(a), holdsKey(a), availKey(b), holdsKey(b));
+    await inventory.dropIndex([a, b]);
     expect(await services.redis.exists(availKey(a))).toBe(0);
     expect(await inventory.availabilityMany([a, b])).toEqual(before); // lazily rebuilt
     expect((await services.redis.hkeys(holdsKey(a))).sort()).toEqual(holdsBefore.sort());
 
-    await services.redis.del(availKey(a), holdsKey(a));
+    await inventory.dropIndex([a]);
     expect(await inventory.rebuildIndex([a, b])).toBe(2);
     expect(await inventory.availabilityMany([a, b])).toEqual(before);
 
@@ -255,19 +381,27 @@ describe('the availability index', () => {
     await inventory.release(o1);
     expect((await inventory.availability(a)).find((c) => c.cabin === 'BUSINESS')).toMatchObject({ available: 8 });
     expect(await economy(b)).toMatchObject({ held: 5, available: 45 });
+    await expectIndexAgreesWithPostgres(a);
+    await expectIndexAgreesWithPostgres(b);
   });
 
   it('keeps a reservation Postgres does not know yet through a rebuild, and drops it once it is a leak', async () => {
     const flightId = await newFlight();
     const owner = randomUUID();
-    await inventory.reserveIndex(owner, [{ flightId, cabin: 'ECONOMY', quantity: 2 }]);
-    await inventory.rebuildIndex([flightId]);
-    expect(await economy(flightId)).toMatchObject({ held: 2, available: 48 }); // in flight: kept
     const strict = createInventory({ db: services.db, sql: services.sql, redis: services.redis, pendingGraceMs: 0 });
-    await new Promise((r) => setTimeout(r, 5));
-    await strict.rebuildIndex([flightId]);
-    expect(await economy(flightId)).toMatchObject({ held: 0, available: 50 }); // past the grace: a leak
-    expect(await services.redis.hget(holdsKey(flightId), `${owner}:ECONOMY`)).toBeNull();
+    // The hold's transaction waits while the rebuilds run: its Redis reservation is in flight, Postgres has none.
+    const pending = inventory.hold(owner, [{ flightId, cabin: 'ECONOMY', quantity: 2 }], async () => {
+      await inventory.rebuildIndex([flightId]);
+      expect(await economy(flightId)).toMatchObject({ held: 2, available: 48 }); // in flight: kept
+      await new Promise((r) => setTimeout(r, 5));
+      await strict.rebuildIndex([flightId]);
+      expect(await economy(flightId)).toMatchObject({ held: 0, available: 50 }); // past the grace: a leak
+      expect(await services.redis.hget(holdsKey(flightId), `${owner}:ECONOMY`)).toBeNull();
+      throw new Error('the caller crashed');
+    });
+    await expect(pending).rejects.toThrow('crashed');
+    await expectIndexAgreesWithPostgres(flightId);
+    expect(await economy(flightId)).toMatchObject({ held: 0, available: 50 });
   });
 
   it('agrees with Postgres after a storm of holds, sales and releases with rebuilds running through it', async () => {
@@ -298,17 +432,28 @@ describe('the availability index', () => {
     );
     expect(unexpected).toEqual([]);
 
-    const pg = await services.sql<{ cabin: string; capacity: number; held: number; sold: number }[]>`
-      SELECT cabin, capacity, held, sold FROM flight_inventory WHERE flight_id = ${flightId} ORDER BY cabin`;
-    const index = await inventory.availability(flightId);
-    for (const row of pg) {
-      const live = index.find((c) => c.cabin === row.cabin)!;
-      expect(live).toEqual({ ...row, available: row.capacity - row.held - row.sold });
-      expect(live.capacity).toBe(live.available + live.held + live.sold);
-    }
-    const [held] = await services.sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM inventory_holds WHERE flight_id = ${flightId} AND status = 'HELD'`;
-    expect(await services.redis.hlen(holdsKey(flightId))).toBe(held!.n);
+    await expectIndexAgreesWithPostgres(flightId);
+  });
+
+  it('agrees with Postgres when one owner’s retried holds, sale and release all race', async () => {
+    const flightId = await newFlight('T2C');
+    const owners = Array.from({ length: 40 }, () => randomUUID());
+    const outcomes = await Promise.allSettled(
+      owners.map(async (owner, n) => {
+        const items = [{ flightId, cabin: n % 4 === 0 ? ('BUSINESS' as const) : ('ECONOMY' as const), quantity: 1 }];
+        const held = await Promise.allSettled([inventory.hold(owner, items), inventory2.hold(owner, items)]);
+        // a payment and an expiry arriving together: whichever Postgres takes first, the other adapts
+        await Promise.allSettled([inventory.sell(owner), inventory2.release(owner)]);
+        await Promise.all([inventory.release(owner), inventory2.release(owner)]);
+        for (const h of held) if (h.status === 'rejected') throw h.reason;
+      }),
+    );
+    const unexpected = outcomes.flatMap((o) =>
+      o.status === 'rejected' && (o.reason as DomainError).code !== 'SOLD_OUT' ? [o.reason as unknown] : [],
+    );
+    expect(unexpected).toEqual([]);
+    expect(await pgInventory(services.sql, flightId)).toMatchObject({ held: 0, sold: 0, available: 59 });
+    await expectIndexAgreesWithPostgres(flightId);
   });
 
   it('does not bring back a release or sale that lands between a rebuild’s snapshot and its write', async () => {
@@ -333,6 +478,7 @@ describe('the availability index', () => {
     expect(await pgInventory(services.sql, flightId)).toMatchObject({ held: 0, sold: 3, available: 47 });
     expect(await economy(flightId)).toEqual({ cabin: 'ECONOMY', capacity: 50, held: 0, sold: 3, available: 47 });
     expect(await services.redis.hlen(holdsKey(flightId))).toBe(0);
+    await expectIndexAgreesWithPostgres(flightId);
   });
 
   it('rebuilds every future flight in one go', async () => {
@@ -344,6 +490,65 @@ describe('the availability index', () => {
 });
 
 describe('seat locks', () => {
+  it('never lets one owner hold more than maxPerFlight seats, however its calls race', async () => {
+    const flightIds = [await newFlight(), await newFlight()];
+    const free = await services.sql<{ flight_id: string; seat_number: string }[]>`
+      SELECT flight_id, seat_number FROM flight_seats
+      WHERE flight_id = ANY(${flightIds}::uuid[]) AND NOT blocked ORDER BY flight_id, seat_number`;
+    // 40 owners at once, each asking for two different seats on one flight at once (over two connections); five
+    // rounds, each freeing the seats for the next
+    const round = async () => {
+      const owners = Array.from({ length: 40 }, (_, n) => {
+        const flightId = flightIds[n % 2]!;
+        const mine = free.filter((s) => s.flight_id === flightId).slice(n - (n % 2), n - (n % 2) + 2);
+        return { ownerId: randomUUID(), flightId, seats: mine.map((s) => s.seat_number) };
+      });
+      const results = await Promise.all(
+        owners.map((o) =>
+          Promise.all(
+            o.seats.map((seatNumber, k) =>
+              (k ? inventory2 : inventory).lockSeat({ ...o, seatNumber, ttlMs: 60_000, maxPerFlight: 1 }),
+            ),
+          ),
+        ),
+      );
+      for (const [n, pair] of results.entries()) {
+        expect(
+          pair.filter((r) => r.ok),
+          `owner ${n}`,
+        ).toHaveLength(1);
+        expect(pair.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'LIMIT' }]);
+      }
+      const rows = await services.sql<{ order_id: string; n: number }[]>`
+        SELECT order_id, count(*)::int AS n FROM seat_assignments
+        WHERE flight_id = ANY(${flightIds}::uuid[]) GROUP BY order_id`;
+      expect(rows).toHaveLength(40);
+      expect(rows.every((r) => r.n === 1)).toBe(true);
+      // the refused seat's Redis lock was given back
+      for (const [n, o] of owners.entries()) {
+        const refused = o.seats[results[n]![0]!.ok ? 1 : 0]!;
+        expect(await services.redis.get(seatLockKey(o.flightId, refused))).toBeNull();
+      }
+      return { owners, results };
+    };
+    for (let n = 0; n < 4; n++) {
+      const { owners } = await round();
+      await Promise.all(owners.map((o) => inventory.release(o.ownerId)));
+    }
+    const { owners, results } = await round();
+
+    // re-locking the seat it has is a TTL refresh and does not count twice; after an unlock the other seat is free
+    const o = owners[0]!;
+    const [kept, other] = results[0]![0]!.ok ? [o.seats[0]!, o.seats[1]!] : [o.seats[1]!, o.seats[0]!];
+    const lock = (seatNumber: string) => inventory.lockSeat({ ...o, seatNumber, ttlMs: 90_000, maxPerFlight: 1 });
+    expect(await lock(kept)).toEqual({ ok: true });
+    expect(await services.redis.pttl(seatLockKey(o.flightId, kept))).toBeGreaterThan(60_000);
+    expect(await lock(other)).toEqual({ ok: false, reason: 'LIMIT' });
+    expect(await inventory.unlockSeat({ ...o, seatNumber: kept })).toBe(true);
+    expect(await lock(other)).toEqual({ ok: true });
+    expect(await inventory.lockSeat({ ...o, seatNumber: kept, ttlMs: 60_000, maxPerFlight: 2 })).toEqual({ ok: true });
+  });
+
   it('gives a seat to exactly one of two racing owners', async () => {
     const flightId = await newFlight();
     const [a, b] = [randomUUID(), randomUUID()];

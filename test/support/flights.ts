@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { availKey, createInventory, holdsKey, settlesKey } from '../../services/inventory';
+import { createInventory } from '../../services/inventory';
 import type { Database, Sql } from '../../db/client';
 import type { CabinLayout } from '../../db/schema';
 import { PRODUCTS } from '../../db/seed/data';
@@ -234,12 +234,16 @@ export async function createTestFlight(services: FixtureServices, opts: TestFlig
 export const tomorrow = (now = new Date()) => new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
 
 /** Removes test flights with everything that points at them, in Postgres and in Redis. */
-export async function deleteTestFlights(sql: Sql, redis: Redis, flightIds: string[]): Promise<void> {
+export async function deleteTestFlights(
+  services: { db: Database; sql: Sql; redis: Redis },
+  flightIds: string[],
+): Promise<void> {
   if (flightIds.length === 0) return;
+  const { sql } = services;
   await sql`DELETE FROM seat_assignments WHERE flight_id = ANY(${flightIds}::uuid[])`;
   await sql`DELETE FROM inventory_holds WHERE flight_id = ANY(${flightIds}::uuid[])`;
   await sql`DELETE FROM flights WHERE id = ANY(${flightIds}::uuid[])`;
-  await redis.del(...flightIds.flatMap((id) => [availKey(id), holdsKey(id), settlesKey(id)]));
+  await createInventory(services).dropIndex(flightIds);
 }
 
 /** Postgres' counts of one flight and cabin. */

@@ -1,0 +1,179 @@
+/**
+ * The Postgres side of holds, the authority: flight_inventory counts, inventory_holds rows per owner, flight and
+ * cabin, and the owner's seat assignments. Every function runs inside the caller's transaction.
+ */
+import { and, asc, eq, sql as dsql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { flightInventory, inventoryHolds, seatAssignments } from '../../db/schema';
+import { DomainError } from '../../domain/errors';
+import { appendEvents, type DomainEvent } from '../outbox';
+import { normalizeItems, soldOut, type HoldItem, type Seat } from './items';
+
+export type ReleasedItem = HoldItem & { was: 'HELD' | 'SOLD' };
+
+/** SeatHeld / SeatReleased: written in the transaction that changes the seat assignment (owner = order id). */
+export const seatEvent = (
+  type: 'SeatHeld' | 'SeatReleased',
+  ownerId: string,
+  seat: Seat,
+  reason?: 'UNLOCKED' | 'ORDER_RELEASED',
+): DomainEvent => ({
+  type,
+  aggregateId: ownerId,
+  occurredAt: new Date(),
+  payload: { order_id: ownerId, flight_id: seat.flightId, seat_number: seat.seatNumber, ...(reason ? { reason } : {}) },
+});
+
+const holdRow = (ownerId: string, h: { flightId: string; cabin: HoldItem['cabin'] }) =>
+  and(eq(inventoryHolds.orderId, ownerId), eq(inventoryHolds.flightId, h.flightId), eq(inventoryHolds.cabin, h.cabin));
+
+const inventoryRow = (h: { flightId: string; cabin: HoldItem['cabin'] }) =>
+  and(eq(flightInventory.flightId, h.flightId), eq(flightInventory.cabin, h.cabin));
+
+/**
+ * Records the owner's hold of every item: an inventory_holds row per flight and cabin (idempotent by its key)
+ * and, for each new row, `held += n` only where `capacity - held - sold >= n`. Throws SOLD_OUT when a cabin
+ * lacks seats (the transaction must then roll back), HOLD_EXPIRED when the owner's hold was already released.
+ */
+export async function holdInTx(tx: DbOrTx, ownerId: string, items: readonly HoldItem[]): Promise<void> {
+  for (const item of normalizeItems(items)) {
+    let inserted: { quantity: number }[];
+    try {
+      inserted = await tx
+        .insert(inventoryHolds)
+        .values({
+          orderId: ownerId,
+          flightId: item.flightId,
+          cabin: item.cabin,
+          quantity: item.quantity,
+          status: 'HELD',
+        })
+        .onConflictDoNothing()
+        .returning({ quantity: inventoryHolds.quantity });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23503') {
+        throw new DomainError('NOT_FOUND', `flight ${item.flightId} was not found`);
+      }
+      throw err;
+    }
+    if (inserted.length === 0) {
+      const [existing] = await tx
+        .select({ status: inventoryHolds.status })
+        .from(inventoryHolds)
+        .where(holdRow(ownerId, item));
+      if (existing?.status === 'RELEASED') {
+        throw new DomainError('HOLD_EXPIRED', `the hold of ${ownerId} was released`, { owner_id: ownerId });
+      }
+      continue; // a retried hold: already counted once
+    }
+    const updated = await tx
+      .update(flightInventory)
+      .set({ held: dsql`${flightInventory.held} + ${item.quantity}` })
+      .where(
+        and(
+          inventoryRow(item),
+          dsql`${flightInventory.capacity} - ${flightInventory.held} - ${flightInventory.sold} >= ${item.quantity}`,
+        ),
+      )
+      .returning({ held: flightInventory.held });
+    if (updated.length === 0) {
+      const [row] = await tx
+        .select({
+          available: dsql<number>`${flightInventory.capacity} - ${flightInventory.held} - ${flightInventory.sold}`,
+        })
+        .from(flightInventory)
+        .where(inventoryRow(item));
+      if (!row) {
+        throw new DomainError('VALIDATION_FAILED', `flight ${item.flightId} has no ${item.cabin} cabin`, {
+          flight_id: item.flightId,
+          cabin: item.cabin,
+        });
+      }
+      throw soldOut(item.flightId, item.cabin, item.quantity, Number(row.available));
+    }
+  }
+}
+
+/** The owner's holds, locked, in the order every writer locks inventory rows in. */
+async function lockedHolds(tx: DbOrTx, ownerId: string) {
+  return tx
+    .select({
+      flightId: inventoryHolds.flightId,
+      cabin: inventoryHolds.cabin,
+      quantity: inventoryHolds.quantity,
+      status: inventoryHolds.status,
+    })
+    .from(inventoryHolds)
+    .where(eq(inventoryHolds.orderId, ownerId))
+    .orderBy(asc(inventoryHolds.flightId), asc(inventoryHolds.cabin))
+    .for('update');
+}
+
+/**
+ * Gives back everything the owner has: HELD holds (held -= n) and SOLD ones (sold -= n, a cancellation after
+ * payment) become RELEASED, and the owner's seat assignments are deleted. Idempotent: a second call finds nothing.
+ * Returns what it released now and the seats it freed.
+ */
+export async function releaseInTx(tx: DbOrTx, ownerId: string): Promise<{ released: ReleasedItem[]; seats: Seat[] }> {
+  const released: ReleasedItem[] = [];
+  for (const h of await lockedHolds(tx, ownerId)) {
+    if (h.status === 'RELEASED') continue;
+    await tx
+      .update(flightInventory)
+      .set(
+        h.status === 'HELD'
+          ? { held: dsql`${flightInventory.held} - ${h.quantity}` }
+          : { sold: dsql`${flightInventory.sold} - ${h.quantity}` },
+      )
+      .where(inventoryRow(h));
+    await tx.update(inventoryHolds).set({ status: 'RELEASED', updatedAt: new Date() }).where(holdRow(ownerId, h));
+    released.push({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity, was: h.status });
+  }
+  const seats = await tx
+    .delete(seatAssignments)
+    .where(eq(seatAssignments.orderId, ownerId))
+    .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
+  await appendEvents(
+    tx,
+    seats.map((s) => seatEvent('SeatReleased', ownerId, s, 'ORDER_RELEASED')),
+  );
+  return { released, seats };
+}
+
+/**
+ * Turns the owner's HELD holds into SOLD (held -= n, sold += n) and its HELD seat assignments into SOLD.
+ * Idempotent. Throws HOLD_EXPIRED when the hold was released, INVALID_STATE when the owner holds nothing.
+ * Returns every item the owner has bought and the seats sold by this call.
+ */
+export async function sellInTx(tx: DbOrTx, ownerId: string): Promise<{ sold: HoldItem[]; seats: Seat[] }> {
+  const holds = await lockedHolds(tx, ownerId);
+  if (holds.length === 0) throw new DomainError('INVALID_STATE', `${ownerId} holds no seats`, { owner_id: ownerId });
+  if (holds.some((h) => h.status === 'RELEASED')) {
+    throw new DomainError('HOLD_EXPIRED', `the hold of ${ownerId} was released`, { owner_id: ownerId });
+  }
+  for (const h of holds) {
+    if (h.status !== 'HELD') continue;
+    await tx
+      .update(flightInventory)
+      .set({
+        held: dsql`${flightInventory.held} - ${h.quantity}`,
+        sold: dsql`${flightInventory.sold} + ${h.quantity}`,
+      })
+      .where(inventoryRow(h));
+    await tx.update(inventoryHolds).set({ status: 'SOLD', updatedAt: new Date() }).where(holdRow(ownerId, h));
+  }
+  const seats = await tx
+    .update(seatAssignments)
+    .set({ status: 'SOLD' })
+    .where(and(eq(seatAssignments.orderId, ownerId), eq(seatAssignments.status, 'HELD')))
+    .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
+  return { sold: holds.map((h) => ({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity })), seats };
+}
+
+/** The owner's holds in Postgres with this status (read after the transaction, to bring the index along). */
+export async function ownerHolds(db: DbOrTx, ownerId: string, status: 'SOLD' | 'RELEASED'): Promise<HoldItem[]> {
+  return db
+    .select({ flightId: inventoryHolds.flightId, cabin: inventoryHolds.cabin, quantity: inventoryHolds.quantity })
+    .from(inventoryHolds)
+    .where(and(eq(inventoryHolds.orderId, ownerId), eq(inventoryHolds.status, status)));
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+/**
+ * The inventory's Lua scripts (lua/*.lua), read once when this module loads and registered on a Redis client
+ * with `defineCommand` (EVALSHA, falling back to EVAL when the server has not seen the script). Each touches
+ * the keys of one flight only.
+ */
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+const SCRIPTS = {
+  altisInvHold: { numberOfKeys: 2, lua: lua('hold') },
+  altisInvRelease: { numberOfKeys: 3, lua: lua('release') },
+  altisInvSell: { numberOfKeys: 3, lua: lua('sell') },
+  altisInvRebuild: { numberOfKeys: 3, lua: lua('rebuild') },
+  altisSeatLock: { numberOfKeys: 1, lua: lua('seat-lock') },
+  altisSeatUnlock: { numberOfKeys: 1, lua: lua('seat-unlock') },
+} as const;
+
+export type Arg = string | number;
+
+export interface ScriptCommands {
+  altisInvHold(avail: string, holds: string, owner: string, ...cabinsAndQuantities: Arg[]): Promise<string[]>;
+  altisInvRelease(avail: string, holds: string, settles: string, owner: string, ...cabins: string[]): Promise<string[]>;
+  altisInvSell(avail: string, holds: string, settles: string, owner: string, ...cabins: string[]): Promise<string[]>;
+  altisSeatLock(key: string, owner: string, ttlMs: number): Promise<number>;
+  altisSeatUnlock(key: string, owner: string): Promise<number>;
+}
+
+/** The subset of a pipeline the index uses (ioredis does not type commands added by defineCommand). */
+export interface ScriptPipeline {
+  altisInvRebuild(avail: string, holds: string, settles: string, ...args: Arg[]): ScriptPipeline;
+  hgetall(key: string): ScriptPipeline;
+  get(key: string): ScriptPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+export type ScriptedRedis = Redis & ScriptCommands;
+
+export const scriptPipeline = (redis: Redis) => redis.pipeline() as unknown as ScriptPipeline;
+
+/** Registers the scripts on this client (once; a client shared by several inventories keeps its commands). */
+export function withScripts(redis: Redis): ScriptedRedis {
+  const r = redis as Redis & Partial<ScriptCommands>;
+  if (typeof r.altisInvHold !== 'function') {
+    for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
+  }
+  return redis as ScriptedRedis;
+}

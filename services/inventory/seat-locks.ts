@@ -1,0 +1,150 @@
+/**
+ * Seat locks: a Redis lock per seat (SET NX PX, owner = order id) as the fast gate, and the seat assignment in
+ * Postgres, which decides (its primary key allows one owner per seat). Live seat changes are published on the
+ * flight's seat channel after the Postgres change has committed.
+ */
+import { and, eq, sql as dsql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { flightSeats, seatAssignments } from '../../db/schema';
+import { DomainError } from '../../domain/errors';
+import { appendEvents } from '../outbox';
+import { publishSeatEvents } from '../seat-events';
+import { checkUuid, SEAT, type Seat, type SeatLockResult } from './items';
+import { ownerLocksKey, seatLockKey } from './keys';
+import { seatEvent } from './postgres-holds';
+import type { ScriptedRedis } from './scripts';
+
+export interface SeatLockRequest {
+  ownerId: string;
+  flightId: string;
+  seatNumber: string;
+  ttlMs: number;
+  /** At most this many seats per owner on the flight, enforced in Postgres (so also under concurrent calls). */
+  maxPerFlight?: number;
+}
+
+type Refusal = Exclude<SeatLockResult, { ok: true }>['reason'];
+
+export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
+  const { db, redis } = deps;
+
+  /** The Postgres step of a lock, in one transaction: the seat's owner when it was free or already ours. */
+  async function assign(p: SeatLockRequest): Promise<'NEW' | 'MINE' | Refusal> {
+    return db.transaction(async (tx) => {
+      if (p.maxPerFlight !== undefined) {
+        // One owner's locks on one flight queue here, so the count below cannot go stale before the insert.
+        await tx.execute(dsql`SELECT pg_advisory_xact_lock(hashtextextended(${`${p.ownerId}|${p.flightId}`}, 0))`);
+        const mine = await tx
+          .select({ seatNumber: seatAssignments.seatNumber })
+          .from(seatAssignments)
+          .where(and(eq(seatAssignments.orderId, p.ownerId), eq(seatAssignments.flightId, p.flightId)));
+        if (!mine.some((m) => m.seatNumber === p.seatNumber) && mine.length >= p.maxPerFlight) return 'LIMIT';
+      }
+      const [seat] = await tx
+        .select({ blocked: flightSeats.blocked })
+        .from(flightSeats)
+        .where(and(eq(flightSeats.flightId, p.flightId), eq(flightSeats.seatNumber, p.seatNumber)));
+      if (!seat) return 'UNKNOWN_SEAT';
+      if (seat.blocked) return 'BLOCKED';
+      const inserted = await tx
+        .insert(seatAssignments)
+        .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
+        .onConflictDoNothing()
+        .returning({ orderId: seatAssignments.orderId });
+      if (inserted.length > 0) {
+        await appendEvents(tx, [seatEvent('SeatHeld', p.ownerId, p)]);
+        return 'NEW';
+      }
+      const [owner] = await tx
+        .select({ orderId: seatAssignments.orderId })
+        .from(seatAssignments)
+        .where(and(eq(seatAssignments.flightId, p.flightId), eq(seatAssignments.seatNumber, p.seatNumber)));
+      // No row now: its owner let go between our insert and this read; the caller may simply try again.
+      return owner?.orderId === p.ownerId ? 'MINE' : 'TAKEN';
+    });
+  }
+
+  return {
+    /**
+     * Locks a seat for the owner: the Redis lock first (the same owner refreshes its TTL), then the seat
+     * assignment in Postgres. Re-locking a seat the owner has is a TTL refresh and never counts twice against
+     * `maxPerFlight`. Publishes seat.held for a newly locked seat.
+     */
+    async lockSeat(p: SeatLockRequest): Promise<SeatLockResult> {
+      checkUuid(p.ownerId, 'owner_id');
+      checkUuid(p.flightId, 'flight_id');
+      if (!Number.isSafeInteger(p.ttlMs) || p.ttlMs < 1) {
+        throw new DomainError('VALIDATION_FAILED', 'ttlMs must be a positive whole number of milliseconds');
+      }
+      if (p.maxPerFlight !== undefined && (!Number.isSafeInteger(p.maxPerFlight) || p.maxPerFlight < 0)) {
+        throw new DomainError('VALIDATION_FAILED', 'maxPerFlight must be a whole number of seats');
+      }
+      if (typeof p.seatNumber !== 'string' || !SEAT.test(p.seatNumber)) return { ok: false, reason: 'UNKNOWN_SEAT' };
+      const key = seatLockKey(p.flightId, p.seatNumber);
+      if ((await redis.altisSeatLock(key, p.ownerId, p.ttlMs)) === 0) return { ok: false, reason: 'TAKEN' };
+      let outcome: Awaited<ReturnType<typeof assign>>;
+      try {
+        outcome = await assign(p);
+      } catch (err) {
+        await redis.altisSeatUnlock(key, p.ownerId).catch(() => 0);
+        throw err;
+      }
+      if (outcome !== 'NEW' && outcome !== 'MINE') {
+        await redis.altisSeatUnlock(key, p.ownerId);
+        return { ok: false, reason: outcome };
+      }
+      const mine = ownerLocksKey(p.ownerId);
+      await redis
+        .multi()
+        .sadd(mine, `${p.flightId}|${p.seatNumber}`)
+        .pexpire(mine, Math.max(p.ttlMs, 86_400_000))
+        .exec();
+      if (outcome === 'NEW') await publishSeatEvents(redis, 'seat.held', [p]);
+      return { ok: true };
+    },
+
+    /** Releases the owner's seat lock and HELD seat assignment; anyone else's is left alone. Returns whether it did. */
+    async unlockSeat(p: Seat & { ownerId: string }): Promise<boolean> {
+      checkUuid(p.ownerId, 'owner_id');
+      checkUuid(p.flightId, 'flight_id');
+      const unlocked = await redis.altisSeatUnlock(seatLockKey(p.flightId, p.seatNumber), p.ownerId);
+      await redis.srem(ownerLocksKey(p.ownerId), `${p.flightId}|${p.seatNumber}`);
+      const deleted = await db.transaction(async (tx) => {
+        const rows = await tx
+          .delete(seatAssignments)
+          .where(
+            and(
+              eq(seatAssignments.flightId, p.flightId),
+              eq(seatAssignments.seatNumber, p.seatNumber),
+              eq(seatAssignments.orderId, p.ownerId),
+              eq(seatAssignments.status, 'HELD'),
+            ),
+          )
+          .returning({ seatNumber: seatAssignments.seatNumber });
+        if (rows.length > 0) await appendEvents(tx, [seatEvent('SeatReleased', p.ownerId, p, 'UNLOCKED')]);
+        return rows;
+      });
+      if (deleted.length > 0) await publishSeatEvents(redis, 'seat.released', [p]);
+      return unlocked === 1 || deleted.length > 0;
+    },
+
+    /** Deletes the owner's Redis seat locks (compare-and-delete, so another owner's lock is never touched). */
+    async dropOwnerLocks(ownerId: string): Promise<void> {
+      const members = await redis.smembers(ownerLocksKey(ownerId));
+      await Promise.all(
+        members.map((m) => {
+          const [flightId, seat] = m.split('|') as [string, string];
+          return redis.altisSeatUnlock(seatLockKey(flightId, seat), ownerId);
+        }),
+      );
+      await redis.del(ownerLocksKey(ownerId));
+    },
+
+    /** The seats among these with a live Redis lock (a lock may come before its seat assignment is written). */
+    async lockedSeats(flightId: string, seatNumbers: readonly string[]): Promise<Set<string>> {
+      if (seatNumbers.length === 0) return new Set();
+      const owners = await redis.mget(seatNumbers.map((s) => seatLockKey(flightId, s)));
+      return new Set(seatNumbers.filter((_, n) => owners[n]));
+    },
+  };
+}
