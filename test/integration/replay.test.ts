@@ -10,7 +10,7 @@ const histories = recordedHistories();
 const files = histories.map((h) => h.file);
 
 describe('replay of recorded order histories', () => {
-  it('has recorded histories for the main paths', () => {
+  it('has recorded histories of every path, of the v1 workflow (still draining) and of v2', () => {
     expect(files.sort()).toEqual(
       expect.arrayContaining(
         [
@@ -23,7 +23,7 @@ describe('replay of recorded order histories', () => {
           'payment-timeout',
           'trip-commit',
           'trip-expired',
-        ].map((name) => `orderWorkflow/${name}.json`),
+        ].flatMap((name) => [`orderWorkflow/${name}.json`, `orderWorkflowV2/${name}.json`]),
       ),
     );
   });
