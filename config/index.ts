@@ -85,6 +85,10 @@ export const configSchema = z.strictObject({
     task_queue: z.string().min(1),
     web_ui_url: z.string(),
   }),
+  worker: z.strictObject({
+    /** Workflow cache size of the order worker (Worker.create maxCachedWorkflows); 0 disables the cache. */
+    max_cached_workflows: z.number().int().min(0),
+  }),
   auth: z.strictObject({
     jwt_secret: z.string().min(32, 'must be at least 32 characters'),
     jwt_issuer: z.string(),

@@ -48,6 +48,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue ?? config.temporal.task_queue,
     workflowBundle: opts.workflowBundle ?? (await bundleWorkflows({ tracing: Boolean(opts.tracing) })),
     activities: createActivities(opts.deps),
+    maxCachedWorkflows: config.worker.max_cached_workflows,
     interceptors: {
       activity: activityInterceptors({ logger: opts.deps.logger, metrics: opts.metrics, tracing: opts.tracing }),
     },
