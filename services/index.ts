@@ -18,6 +18,7 @@ import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
+import { createTripReads } from './trip-reads';
 
 export interface ServiceDeps {
   config: AppConfig;
@@ -56,6 +57,7 @@ export function createServices(deps: ServiceDeps) {
     adminFlights,
     analytics,
     paymentEvents,
+    tripReads: createTripReads(db),
   };
 }
 

@@ -16,6 +16,15 @@ export const PAYMENT_TOKEN_RETENTION_MS = 24 * 3600_000;
 
 export const isPaymentRef = (value: string) => value.startsWith(PAYMENT_REF_PREFIX);
 
+/** Deletes vaulted tokens older than the retention (worker housekeeping). Returns how many. */
+export async function purgePaymentTokens(db: Database, now = new Date()): Promise<number> {
+  const rows = await db
+    .delete(paymentTokens)
+    .where(lt(paymentTokens.createdAt, new Date(now.getTime() - PAYMENT_TOKEN_RETENTION_MS)))
+    .returning({ ref: paymentTokens.ref });
+  return rows.length;
+}
+
 export function createPaymentVault(deps: { db: Database; pii: PiiCipher }) {
   const { db, pii } = deps;
   return {
@@ -35,15 +44,6 @@ export function createPaymentVault(deps: { db: Database; pii: PiiCipher }) {
       const [row] = await db.select().from(paymentTokens).where(eq(paymentTokens.ref, refOrToken));
       if (!row) throw new DomainError('VALIDATION_FAILED', 'the payment token has expired: pay again');
       return pii.decrypt(row.token);
-    },
-
-    /** Deletes references older than the retention (housekeeping). Returns how many. */
-    async purge(now = new Date()): Promise<number> {
-      const rows = await db
-        .delete(paymentTokens)
-        .where(lt(paymentTokens.createdAt, new Date(now.getTime() - PAYMENT_TOKEN_RETENTION_MS)))
-        .returning({ ref: paymentTokens.ref });
-      return rows.length;
     },
   };
 }

@@ -4,17 +4,19 @@ import type { Database } from '../db/client';
 import { outbox, processedEvents } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { purgeIdempotencyKeys } from '../services/idempotency-store';
+import { purgePaymentTokens } from '../services/payment-vault';
 
 export interface HousekeepingResult {
   idempotencyKeys: number;
   processedEvents: number;
   publishedOutboxRows: number;
+  paymentTokens: number;
 }
 
 /**
  * Deletes what has served its purpose, so no table grows without bound: idempotency keys past their retention,
- * consumers' processed-event marks older than any redelivery can be, and outbox rows published long ago.
- * Never an unpublished outbox row.
+ * consumers' processed-event marks older than any redelivery can be, outbox rows published long ago, and vaulted
+ * card tokens past their day (services/payment-vault.ts). Never an unpublished outbox row.
  */
 export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeeping'>, now = Date.now()) {
   const h = config.housekeeping;
@@ -29,7 +31,8 @@ export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeep
       and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, new Date(now - h.published_outbox_days * 86_400_000))),
     )
     .returning({ seq: outbox.seq });
-  return { idempotencyKeys, processedEvents: processed.length, publishedOutboxRows: published.length };
+  const paymentTokens = await purgePaymentTokens(db, new Date(now));
+  return { idempotencyKeys, processedEvents: processed.length, publishedOutboxRows: published.length, paymentTokens };
 }
 
 /** Runs housekeeping at start and then every `interval_seconds`; stop() ends it. */
@@ -37,7 +40,7 @@ export function startHousekeeping(db: Database, config: Pick<AppConfig, 'houseke
   const run = async () => {
     try {
       const result = await housekeep(db, config);
-      if (result.idempotencyKeys + result.processedEvents + result.publishedOutboxRows > 0) {
+      if (Object.values(result).some((n) => n > 0)) {
         logger.info(result, 'housekeeping removed expired rows');
       }
     } catch (err) {

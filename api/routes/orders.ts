@@ -1,6 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { count, eq } from 'drizzle-orm';
-import { travelers } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { validateTravelers } from '../../domain/travelers';
 import { loadOffer, setOfferStatus } from '../../services/offer-store';
@@ -281,14 +279,13 @@ export const orders = router
     return c.json(await orderResource(readDeps(c), row), created ? 201 : 200);
   })
   .openapi(payRoute, async (c) => {
-    const { temporal, db, services } = c.get('deps');
+    const { temporal, services } = c.get('deps');
     const { id } = c.req.valid('param');
     const { payment_token } = c.req.valid('json');
     const row = await ownedOrder(c, id);
     if (row.source === 'TRIP') {
       // A trip gets its party from its passengers or at commit: paid without any, it could never be ticketed.
-      const [party] = await db.select({ n: count() }).from(travelers).where(eq(travelers.orderId, row.id));
-      if (!party?.n) {
+      if ((await services.tripReads.travelerCount(row.id)) === 0) {
         throw new DomainError('INVALID_STATE', 'this trip has no passengers yet: add them, or commit it with them');
       }
     }

@@ -5,8 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, eq, inArray } from 'drizzle-orm';
-import { flightInventory, flightSeats, travelers as travelersTable } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
 import { priceSegments } from '../../domain/offer-builder';
@@ -199,10 +197,7 @@ export const trips = router
     }
     const now = new Date();
     const flightViews = await Promise.all(flight_ids.map((id) => deps.services.catalog.getFlight(id, { now })));
-    const inventory = await deps.db
-      .select()
-      .from(flightInventory)
-      .where(and(inArray(flightInventory.flightId, flight_ids), eq(flightInventory.cabin, cabin)));
+    const inventory = await deps.services.tripReads.cabinFares(flight_ids, cabin);
     const segments = flightViews.map((f) => {
       const inv = inventory.find((i) => i.flightId === f.id);
       const live = f.cabins.find((x) => x.cabin === cabin);
@@ -346,30 +341,23 @@ export const trips = router
         seats: p.seats.map((s) => ({ flightId: s.flight_id, seatNumber: s.seat_number })),
       }));
     } else {
-      const added = await deps.db.select().from(travelersTable).where(eq(travelersTable.orderId, trip.id));
+      const added = await deps.services.tripReads.travelersOf(trip.id);
       if (added.length === 0)
         throw new DomainError('VALIDATION_FAILED', 'add passengers to the trip or list them here');
-      party = added
-        .sort((a, b) => a.position - b.position)
-        .map((t) => ({
-          ptc: t.ptc,
-          firstName: t.firstName,
-          lastName: t.lastName,
-          dateOfBirth: t.dateOfBirth,
-          gender: t.gender,
-          seats: [],
-        }));
+      party = added.map((t) => ({
+        ptc: t.ptc,
+        firstName: t.firstName,
+        lastName: t.lastName,
+        dateOfBirth: t.dateOfBirth,
+        gender: t.gender,
+        seats: [],
+      }));
     }
 
     // Priced at the fares the trip was created with; chosen seats at their seat-map price.
     const withRefs = assignRefs(party);
     const chosen = withRefs.flatMap((t) => t.seats);
-    const seatPrices = chosen.length
-      ? await deps.db
-          .select({ flightId: flightSeats.flightId, seat: flightSeats.seatNumber, price: flightSeats.price })
-          .from(flightSeats)
-          .where(inArray(flightSeats.flightId, [...new Set(chosen.map((s) => s.flightId))]))
-      : [];
+    const seatPrices = await deps.services.tripReads.seatPrices([...new Set(chosen.map((s) => s.flightId))]);
     const items: OrderItemInput[] = withRefs.flatMap((t) => [
       ...fares.map((f) => ({
         productType: 'Flight',

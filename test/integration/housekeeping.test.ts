@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKeys, outbox, processedEvents } from '../../db/schema';
+import { idempotencyKeys, outbox, paymentTokens, processedEvents } from '../../db/schema';
 import { createDb, type DbHandle } from '../../db/client';
 import { housekeep } from '../../worker/housekeeping';
 import { testConfig } from '../support/services';
@@ -68,7 +68,19 @@ describe('housekeeping', () => {
       },
     ]);
 
+    const tokens = { old: `pvr_${randomUUID()}`, fresh: `pvr_${randomUUID()}` };
+    await pg.db.insert(paymentTokens).values([
+      { ref: tokens.old, orderId: randomUUID(), token: 'sealed', createdAt: new Date(Date.now() - 25 * 3600_000) },
+      { ref: tokens.fresh, orderId: randomUUID(), token: 'sealed' },
+    ]);
+
     const result = await housekeep(pg.db, config);
+    expect(result.paymentTokens).toBeGreaterThanOrEqual(1);
+    const tokensLeft = await pg.db
+      .select({ ref: paymentTokens.ref })
+      .from(paymentTokens)
+      .where(inArray(paymentTokens.ref, Object.values(tokens)));
+    expect(tokensLeft.map((t) => t.ref)).toEqual([tokens.fresh]);
     expect(result.idempotencyKeys).toBeGreaterThanOrEqual(1);
     expect(result.processedEvents).toBeGreaterThanOrEqual(1);
     expect(result.publishedOutboxRows).toBeGreaterThanOrEqual(1);
