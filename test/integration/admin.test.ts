@@ -6,7 +6,7 @@ import type { AppConfig } from '../../config';
 import { seedCommercialSettings } from '../../services/commercial-settings';
 import { bundles, flights, pricingRules, products } from '../../db/schema';
 import type { Services } from '../../lib/services';
-import { ensureTestRoute, testRoute } from '../support/flights';
+import { ensureTestAircraft, ensureTestRoute, testRoute } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
 
@@ -21,6 +21,8 @@ let agent: string;
 // The file's own route, so that nothing of other files shows up (or is changed by this file's rules).
 const route = testRoute('admin');
 const { origin: ORIGIN, destination: DESTINATION } = route;
+/** An economy-only aircraft of 120 seats (test/support/flights.ts). */
+const AIRCRAFT = 'TC120';
 const RUN = randomUUID().slice(0, 6).toUpperCase().replace(/-/g, '');
 const createdFlights: string[] = [];
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
   config = stack.config;
   api = apiClient(stack.apiUrl);
   await ensureTestRoute(services, route);
+  await ensureTestAircraft(services, 120);
   // The config's defaults in the tables (as the seed leaves them), so this file's writes never drop them.
   await seedCommercialSettings(services.db, config);
   admin = (await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;
@@ -57,7 +60,7 @@ const flightBody = (date: string, extra: Record<string, unknown> = {}) => ({
   destination: DESTINATION,
   departure_at: `${date}T10:00:00Z`,
   arrival_at: `${date}T12:30:00Z`,
-  aircraft_type: 'TST1',
+  aircraft_type: AIRCRAFT,
   base_fares: { ECONOMY: 20_000 },
   ...extra,
 });
@@ -114,7 +117,7 @@ describe('/v1/admin/flights', () => {
     expect(body).toMatchObject({
       origin: ORIGIN,
       destination: DESTINATION,
-      aircraft_type: 'TST1',
+      aircraft_type: AIRCRAFT,
       status: 'SCHEDULED',
       departure_at: `${date}T10:00:00.000Z`,
       arrival_at: `${date}T12:30:00.000Z`,
@@ -167,7 +170,7 @@ describe('/v1/admin/flights', () => {
       { ...flightBody(date), origin: 'ZZZ' }, // unknown airport
       { ...flightBody(date), arrival_at: `${date}T09:00:00Z` }, // lands before it leaves
       { ...flightBody(date), aircraft_type: 'NOPE' },
-      { ...flightBody(date), base_fares: { BUSINESS: 1000 } }, // TST1 has no business cabin, no economy fare
+      { ...flightBody(date), base_fares: { BUSINESS: 1000 } }, // the test aircraft has no business cabin, no economy fare
       { ...flightBody(date), departure_at: 'tomorrow' },
       { ...flightBody(date), surprise: true },
       { ...flightBody('2020-01-01') }, // the past

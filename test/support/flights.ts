@@ -151,6 +151,13 @@ export async function ensureTestRoute(services: FixtureServices, route: TestRout
     INSERT INTO products ${sql(PRODUCTS.map((p) => ({ ...p, currency: 'USD' })))} ON CONFLICT DO NOTHING`;
 }
 
+/** An economy-only test aircraft of exactly `capacity` seats (`TC<capacity>`), for tests that create flights by API. */
+export async function ensureTestAircraft(services: FixtureServices, capacity: number): Promise<string> {
+  const code = `TC${capacity}`;
+  await ensureAircraft(services.sql, code, economyOf(capacity));
+  return code;
+}
+
 async function ensureAircraft(sql: Sql, code: string, layout: CabinLayout[]): Promise<void> {
   await sql`
     INSERT INTO aircraft_types (code, name, layout) VALUES (${code}, ${`Test aircraft ${code}`}, ${JSON.stringify(layout)}::jsonb)
