@@ -4,20 +4,12 @@
  */
 import type { Sql } from '../db/client';
 import type { CabinLayout } from '../db/schema';
+import type { SeedRoute } from '../db/seed/data';
 
 type Cabin = CabinLayout['cabin'];
 
-/** A scheduled service: one flight a day at `departureMinutes` past UTC midnight. */
-export interface ScheduledRoute {
-  carrier: string;
-  flightNumber: string;
-  origin: string;
-  destination: string;
-  aircraftType: string;
-  departureMinutes: number;
-  durationMinutes: number;
-  fares: Partial<Record<Cabin, number>>;
-}
+/** A scheduled service: one flight a day at `departureMinutes` past UTC midnight (a seed route, or an admin's). */
+export type ScheduledRoute = Omit<SeedRoute, 'distanceKm'>;
 
 export interface SeatTemplate {
   seatNumber: string;

@@ -165,10 +165,7 @@ export function createRedisIndex(deps: RedisIndexDeps) {
       [...byFlight(items)].map(async ([flightId, legs]) => {
         const cabins = legs.map((l) => l.cabin);
         const keys = [availKey(flightId), holdsKey(flightId), settlesKey(flightId)] as const;
-        const done =
-          mode === 'release'
-            ? await redis.altisInvRelease(...keys, ownerId, ...cabins)
-            : await redis.altisInvSell(...keys, ownerId, ...cabins);
+        const done = await redis.altisInvSettle(...keys, ownerId, mode, ...cabins);
         if (done.length < cabins.length) missing.push(flightId);
       }),
     );

@@ -10,8 +10,7 @@ const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.m
 
 const SCRIPTS = {
   altisInvHold: { numberOfKeys: 2, lua: lua('hold') },
-  altisInvRelease: { numberOfKeys: 3, lua: lua('release') },
-  altisInvSell: { numberOfKeys: 3, lua: lua('sell') },
+  altisInvSettle: { numberOfKeys: 3, lua: lua('settle') },
   altisInvRebuild: { numberOfKeys: 3, lua: lua('rebuild') },
   altisSeatLock: { numberOfKeys: 1, lua: lua('seat-lock') },
   altisSeatUnlock: { numberOfKeys: 1, lua: lua('seat-unlock') },
@@ -21,8 +20,14 @@ export type Arg = string | number;
 
 export interface ScriptCommands {
   altisInvHold(avail: string, holds: string, owner: string, ...cabinsAndQuantities: Arg[]): Promise<string[]>;
-  altisInvRelease(avail: string, holds: string, settles: string, owner: string, ...cabins: string[]): Promise<string[]>;
-  altisInvSell(avail: string, holds: string, settles: string, owner: string, ...cabins: string[]): Promise<string[]>;
+  altisInvSettle(
+    avail: string,
+    holds: string,
+    settles: string,
+    owner: string,
+    mode: 'release' | 'sell',
+    ...cabins: string[]
+  ): Promise<string[]>;
   altisSeatLock(key: string, owner: string, ttlMs: number): Promise<number>;
   altisSeatUnlock(key: string, owner: string): Promise<number>;
 }
