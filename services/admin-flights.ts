@@ -25,8 +25,8 @@ export interface AdminFlightCabin {
   currency: string;
 }
 
-export interface AdminFlight {
-  id: string;
+/** A flight as an admin writes it (the schedule fields). */
+interface FlightFields {
   carrier: string;
   flight_number: string;
   origin: string;
@@ -34,18 +34,15 @@ export interface AdminFlight {
   departure_at: string;
   arrival_at: string;
   aircraft_type: string;
+}
+
+export interface AdminFlight extends FlightFields {
+  id: string;
   status: FlightStatus;
   cabins: AdminFlightCabin[];
 }
 
-export interface NewFlight {
-  carrier: string;
-  flight_number: string;
-  origin: string;
-  destination: string;
-  departure_at: string;
-  arrival_at: string;
-  aircraft_type: string;
+export interface NewFlight extends FlightFields {
   /** Adult one-way base fare per cabin of the aircraft, minor units. */
   base_fares: Partial<Record<Cabin, number>>;
   /** Default: the pricing currency. */
