@@ -7,7 +7,9 @@ import type { Redis } from 'ioredis';
 import type { AppConfig, PricingRuleConfig } from '../config';
 import type { Sql } from '../db/client';
 import type { CommercialSettings } from './commercial-settings';
+import { cabinRank } from '../domain/cabins';
 import { DomainError } from '../domain/errors';
+import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';
 import { seatLockKey, type Cabin, type CabinAvailability, type Inventory } from './inventory';
@@ -97,8 +99,6 @@ export function isIsoDate(value: string): boolean {
 
 export const utcToday = (now: Date) => now.toISOString().slice(0, 10);
 
-const CABIN_ORDER: Record<Cabin, number> = { ECONOMY: 0, PREMIUM_ECONOMY: 1, BUSINESS: 2, FIRST: 3 };
-
 /** A tiny TTL cache: flight rows change rarely (a schedule change), availability is never cached here. */
 class TtlCache<V> {
   private readonly map = new Map<string, { value: V; expires: number }>();
@@ -128,8 +128,6 @@ const FLIGHT_COLUMNS = (sql: Sql) => sql`
   (SELECT json_agg(json_build_object('cabin', i.cabin, 'capacity', i.capacity, 'base_fare', i.base_fare,
                                      'currency', i.currency))
      FROM flight_inventory i WHERE i.flight_id = f.id) AS cabins`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createCatalog(deps: CatalogDeps) {
   const { sql, redis, inventory } = deps;
@@ -166,7 +164,7 @@ export function createCatalog(deps: CatalogDeps) {
   ): CabinOffer[] {
     const live = new Map(avail.map((a) => [a.cabin, a]));
     return [...row.cabins]
-      .sort((a, b) => CABIN_ORDER[a.cabin] - CABIN_ORDER[b.cabin])
+      .sort((a, b) => cabinRank(a.cabin) - cabinRank(b.cabin))
       .map((c) => {
         // The index may briefly lag Postgres; pricing needs a figure within 0..capacity.
         const available = Math.min(c.capacity, Math.max(0, live.get(c.cabin)?.available ?? 0));
@@ -273,7 +271,7 @@ export function createCatalog(deps: CatalogDeps) {
 
   /** One flight with its cabins priced for one passenger; NOT_FOUND when unknown. */
   async function getFlight(id: string, opts: { now?: Date } = {}): Promise<FlightView> {
-    if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
+    if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
     const row = await flightRow(id.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
     const [avail, rules] = await Promise.all([inventory.availabilityMany([row.id]), pricingRules()]);
@@ -285,7 +283,7 @@ export function createCatalog(deps: CatalogDeps) {
    * held seat assignment or a live seat lock), else AVAILABLE.
    */
   async function seatMap(flightId: string): Promise<SeatMap> {
-    if (!UUID.test(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
+    if (!isUuid(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
     const row = await flightRow(flightId.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${flightId} was not found`);
     const currency = row.cabins[0]?.currency ?? pricing.currency;

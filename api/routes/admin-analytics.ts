@@ -3,13 +3,8 @@ import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import { analyticsDaily } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorSchema } from '../openapi';
+import { bearerAuth, errorSchema, json, moneySchema } from '../openapi';
 import { createRouter } from '../router';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const isoDay = z
   .string()
@@ -18,7 +13,6 @@ const isoDay = z
     const t = Date.parse(`${d}T00:00:00Z`);
     return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
   }, 'is not a calendar date');
-const moneySchema = z.object({ amount: z.number().int(), currency: z.string() });
 const counts = {
   offers_accepted: z.number().int(),
   offers_expired: z.number().int(),

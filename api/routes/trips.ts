@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, eq, inArray } from 'drizzle-orm';
 import { flightInventory, flightSeats, travelers as travelersTable } from '../../db/schema';
+import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
 import { priceLeg, type PassengerType } from '../../domain/pricing';
@@ -28,16 +29,11 @@ import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { startOrder, updateRejection } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
-import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
+import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
 import { createRouter } from '../router';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
-const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+const cabinSchema = z.enum(CABINS);
 
 const createTrip = createRoute({
   method: 'post',
