@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { count, eq } from 'drizzle-orm';
 import { travelers } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
-import { validateTravelers } from '../../domain/travelers';
+import { PASSENGER_TYPES } from '../../domain/pricing';
+import { GENDERS, validateTravelers } from '../../domain/travelers';
 import { loadOffer, setOfferStatus } from '../../services/offer-store';
 import { cancelOrder, orderWorkflowId, startPayment } from '../../workflows/messages';
 import { ownerIds } from '../auth';
@@ -11,43 +12,20 @@ import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateRejection, workflowInputFromOffer } from '../order-commands';
-import { findOwnedOrder, fulfillmentOf, listOrders, orderResource } from '../order-reads';
-import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
+import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
+import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { orderSchema } from '../order-schema';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
-
-const moneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) }).openapi('Money');
-const orderSchema = z
-  .object({
-    id: z.string().uuid(),
-    status: z.string(),
-    source: z.string(),
-    offer_id: z.string().nullable(),
-    customer_id: z.string().uuid(),
-    total: moneySchema,
-    expires_at: z.string(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    segments: z.array(z.record(z.string(), z.unknown())),
-    travelers: z.array(z.record(z.string(), z.unknown())),
-    items: z.array(z.record(z.string(), z.unknown())),
-    payments: z.array(z.record(z.string(), z.unknown())),
-    live: z.unknown().nullable(),
-  })
-  .openapi('Order');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const name = z.string().min(1).max(35);
 const travelerSchema = z
   .object({
-    ptc: z.enum(['ADT', 'CHD', 'INF']),
+    ptc: z.enum(PASSENGER_TYPES),
     first_name: name,
     last_name: name,
     date_of_birth: z.iso.date().optional(),
-    gender: z.enum(['M', 'F', 'X']).optional(),
+    gender: z.enum(GENDERS).optional(),
   })
   .openapi('Traveler');
 const acceptBody = z
@@ -86,7 +64,7 @@ const acceptRoute = createRoute({
   request: {
     params: idParam('id'),
     headers: idempotencyKeyHeader,
-    body: { content: { 'application/json': { schema: acceptBody } }, required: true },
+    body: body(acceptBody),
   },
   responses: {
     201: json(orderSchema, 'the order, PROPOSED, seats held'),
@@ -342,7 +320,7 @@ export const orders = router
     const { limit, cursor } = c.req.valid('query');
     const owners = await ownerIds(c.get('deps'), c.get('customer'));
     const { page, next } = await listOrders(c.get('deps').db, owners, limit, cursor);
-    const data = await Promise.all(page.map((row) => orderResource(readDeps(c), row, { live: false })));
+    const data = await orderResources(readDeps(c), page, { live: false });
     return c.json({ data, next_cursor: next }, 200);
   })
   .openapi(fulfillmentRoute, async (c) => {
