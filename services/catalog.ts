@@ -12,6 +12,7 @@ import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';
+import { LRUCache, ttlCache } from '../lib/cache';
 import { seatLockKey, type Cabin, type CabinAvailability, type Inventory } from './inventory';
 
 export interface CatalogDeps {
@@ -99,28 +100,6 @@ export function isIsoDate(value: string): boolean {
 
 export const utcToday = (now: Date) => now.toISOString().slice(0, 10);
 
-/** A tiny TTL cache: flight rows change rarely (a schedule change), availability is never cached here. */
-class TtlCache<V> {
-  private readonly map = new Map<string, { value: V; expires: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 20_000,
-  ) {}
-  get(key: string): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    if (hit.expires < Date.now()) {
-      this.map.delete(key);
-      return undefined;
-    }
-    return hit.value;
-  }
-  set(key: string, value: V): void {
-    if (this.map.size >= this.maxEntries) this.map.clear();
-    this.map.set(key, { value, expires: Date.now() + this.ttlMs });
-  }
-}
-
 const FLIGHT_COLUMNS = (sql: Sql) => sql`
   f.id, f.carrier, f.flight_number, f.origin, f.destination, f.aircraft_type, f.status,
   (extract(epoch FROM f.departure_at) * 1000)::float8 AS departure_ms,
@@ -133,15 +112,20 @@ export function createCatalog(deps: CatalogDeps) {
   const { sql, redis, inventory } = deps;
   const pricing = deps.config.pricing;
   const ttl = deps.cacheTtlMs ?? 30_000;
-  const legCache = new TtlCache<FlightRow[]>(ttl);
-  const flightCache = new TtlCache<FlightRow>(ttl);
-  let airports: { codes: Set<string>; loaded: number } | null = null;
+  // Flight rows change rarely (a schedule change); availability is never cached here.
+  const legCache = ttlCache<string, FlightRow[]>(ttl, 20_000);
+  const flightCache = ttlCache<string, FlightRow>(ttl, 20_000);
+  const airports = new LRUCache<'codes', Set<string>>({
+    max: 1,
+    ttl,
+    fetchMethod: async () => new Set((await sql<{ code: string }[]>`SELECT code FROM airports`).map((r) => r.code)),
+  });
 
+  /** The known airport codes, read again when older than `maxAgeMs` (at most the cache's TTL). */
   async function airportCodes(maxAgeMs: number): Promise<Set<string>> {
-    if (airports && Date.now() - airports.loaded < maxAgeMs) return airports.codes;
-    const rows = await sql<{ code: string }[]>`SELECT code FROM airports`;
-    airports = { codes: new Set(rows.map((r) => r.code)), loaded: Date.now() };
-    return airports.codes;
+    const age = ttl - airports.getRemainingTTL('codes');
+    const codes = await airports.fetch('codes', { forceRefresh: age >= maxAgeMs });
+    return codes ?? new Set();
   }
 
   /**
