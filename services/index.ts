@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
+import { createAdminCommercial } from './admin-commercial';
 import { createCatalog } from './catalog';
 import { createCommercialSettings } from './commercial-settings';
 import { createInventory } from './inventory';
@@ -31,7 +32,8 @@ export function createServices(deps: ServiceDeps) {
     catalog,
     logger: deps.logger.child({ component: 'offers' }),
   });
-  return { inventory, commercial, catalog, offers };
+  const admin = createAdminCommercial({ db, config });
+  return { inventory, commercial, catalog, offers, admin };
 }
 
 export type AppServices = ReturnType<typeof createServices>;
