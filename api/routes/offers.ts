@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import { isIsoDate } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import type { OfferPassengers } from '../../domain/offer';
+import { PASSENGER_TYPES } from '../../domain/pricing';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
@@ -71,7 +72,7 @@ const offerSchema = z
         product_code: z.string(),
         flight_id: z.string().nullable(),
         passenger_ref: z.string(),
-        ptc: z.enum(['ADT', 'CHD', 'INF']),
+        ptc: z.enum(PASSENGER_TYPES),
         price: moneySchema,
       }),
     ),

@@ -11,7 +11,7 @@ import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
 import { priceLeg, type PassengerType } from '../../domain/pricing';
-import { assertTravelers, assignRefs } from '../../domain/travelers';
+import { assertTravelers, assignRefs, GENDERS } from '../../domain/travelers';
 import {
   addTraveler,
   holdSeat,
@@ -29,7 +29,15 @@ import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { startOrder, updateRejection } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
-import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import {
+  bearerAuth,
+  body,
+  errorResponses as errors,
+  errorSchema,
+  idempotencyKeyHeader,
+  json,
+  moneySchema,
+} from '../openapi';
 import { createRouter } from '../router';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
@@ -65,7 +73,7 @@ const passengerSchema = z.object({
   last_name: z.string().min(1).max(35),
   passenger_type: z.enum(['ADULT', 'CHILD', 'INFANT']).default('ADULT'),
   date_of_birth: z.iso.date().optional(),
-  gender: z.enum(['M', 'F', 'X']).optional(),
+  gender: z.enum(GENDERS).optional(),
 });
 
 const addPassenger = createRoute({
@@ -152,7 +160,7 @@ const commit = createRoute({
       z.object({
         booking_id: z.string().uuid(),
         status: z.literal('CONFIRMED'),
-        total: z.object({ amount: z.number().int(), currency: z.string() }),
+        total: moneySchema,
         tickets: z.array(z.unknown()),
         boarding_passes: z.array(z.unknown()),
       }),
