@@ -14,7 +14,8 @@ import { importX, createNodeResolver } from 'eslint-plugin-import-x';
  *   api/        domain/, services/, lib/, config/, api/, workflows/messages.ts; other workflows/ files and db/
  *               as `import type` only; never activities/, worker/, consumers/, scripts/.
  *   consumers/  domain/, services/, db/, lib/, config/, consumers/.
- *   db/         db/ only.    lib/  lib/, config/, db/client.ts.    config/  config/ only.
+ *   db/         db/, domain/ (its pure constants and types: one home for the enums' values).
+ *   lib/        lib/, config/, db/client.ts.    config/  config/ only.
  *   worker/     anything but api/, consumers/, scripts/.
  *   payments-sandbox/  anything but api/, activities/.    test/, bench/, scripts/: unrestricted.
  * import-x/no-restricted-paths resolves every import (type imports too) to its file and holds the folder rules. It
@@ -62,7 +63,7 @@ const roomZones = [
   mayImportOnly('services', ['domain', 'db', 'lib', 'config', 'workflows']),
   mayImportOnly('api', ['domain', 'services', 'lib', 'config', 'workflows', 'db']),
   mayImportOnly('consumers', ['domain', 'services', 'db', 'lib', 'config']),
-  mayImportOnly('db', []),
+  mayImportOnly('db', ['domain']),
   mayImportOnly('config', []),
   mayImportOnly('lib', ['config', 'db']),
   {

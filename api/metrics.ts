@@ -8,7 +8,8 @@
  */
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import { ORDER_STATUSES } from '../domain/order';
-import { cachedFor, createRegistry } from '../lib/metrics';
+import { cachedValue } from '../lib/cache';
+import { createRegistry } from '../lib/metrics';
 import type { ApiDeps } from './deps';
 
 export interface ApiMetrics {
@@ -34,7 +35,8 @@ export function createApiMetrics(deps: Pick<ApiDeps, 'sql' | 'config' | 'logger'
     registers: [registry],
   });
 
-  const read = cachedFor(deps.config.metrics.db_cache_ms, async (): Promise<OrderCounts> => {
+  // One query per interval however often it is scraped; a burst of concurrent scrapes shares it.
+  const read = cachedValue(deps.config.metrics.db_cache_ms, async (): Promise<OrderCounts> => {
     const [statuses, holds] = await Promise.all([
       deps.sql<{ status: string; n: number }[]>`SELECT status, count(*)::int AS n FROM orders GROUP BY status`,
       deps.sql<{ held_seats: number; active_holds: number }[]>`

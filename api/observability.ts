@@ -7,6 +7,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes, routePath } from 'hono/route';
+import { isUuid } from '../domain/ids';
 import type { PiiCipher } from '../lib/pii';
 import { apiTracer } from '../lib/tracing';
 import type { ApiDeps, AppEnv } from './deps';
@@ -68,8 +69,6 @@ async function timed(c: Context<AppEnv>, next: () => Promise<void>, metrics: Api
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Adds `order_id` to the request logger on routes that name an order: /v1/orders/:id..., a trip
  * (/v1/holds/trip/:trip_id..., the trip id is the order id), and an offer's accept (the order id is derived from
@@ -84,7 +83,7 @@ export const orderLogContext = createMiddleware<AppEnv>(async (c, next) => {
     orderId = params.id ?? params.trip_id;
   }
   // Only a well-formed id goes into the log: the path is whatever the client sent.
-  if (orderId && UUID.test(orderId)) c.set('logger', c.get('logger').child({ order_id: orderId }));
+  if (isUuid(orderId)) c.set('logger', c.get('logger').child({ order_id: orderId }));
   await next();
 });
 

@@ -20,6 +20,29 @@ export const errorSchema = z
   })
   .openapi('Error');
 
+/** A JSON response of a route's `responses`: `200: json(orderSchema, 'the order')`. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A route's JSON request body, required unless told otherwise: `request: { body: body(createSchema) }`. */
+export const body = <T extends z.ZodType>(schema: T, { required = true }: { required?: boolean } = {}) => ({
+  content: { 'application/json': { schema } },
+  required,
+});
+
+/** Money as the API writes it (domain/money.ts): integer minor units and an ISO 4217 code. */
+export const moneySchema = z
+  .object({
+    amount: z.number().int().openapi({ description: 'minor units', example: 12550 }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+      .openapi({ example: 'USD' }),
+  })
+  .openapi('Money');
+
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
 export const errorResponses = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(

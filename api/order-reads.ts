@@ -1,33 +1,25 @@
-import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import type { Database } from '../db/client';
-import { boardingPasses, orderItems, orders, payments, tickets, travelers } from '../db/schema';
-import { DomainError } from '../domain/errors';
+import type { Cabin } from '../domain/cabins';
+import type { ProductType } from '../domain/offer';
 import type { PiiCipher } from '../lib/pii';
-import { getOrderState, orderWorkflowId, type OrderSegment, type OrderView } from '../workflows/messages';
+import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
 import type { Customer } from './deps';
+import type { OrderResource } from './order-schema';
 
-type OrderRow = typeof orders.$inferSelect;
+export type { OrderResource } from './order-schema';
+
+import type { OrderReads, OrderRow } from '../services/order-reads';
 
 /** Reads for the order routes: Postgres is the record, the workflow query adds the live view. */
 export interface OrderReadDeps {
-  db: Database;
+  reads: OrderReads;
   temporal: Client;
   pii: PiiCipher;
 }
 
 /** The order if the caller may see it; another customer's order is reported as not found (no existence leak). */
-export async function findOwnedOrder(
-  db: Database,
-  id: string,
-  customer: Customer,
-  owners: string[],
-): Promise<OrderRow> {
-  const [row] = await db.select().from(orders).where(eq(orders.id, id));
-  const visible = row && (customer.role !== 'customer' || owners.includes(row.customerId));
-  if (!visible) throw new DomainError('NOT_FOUND', `order ${id} was not found`);
-  return row;
-}
+export const findOwnedOrder = (reads: OrderReads, id: string, customer: Customer, owners: string[]) =>
+  reads.owned(id, customer, owners);
 
 async function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
   try {
@@ -38,112 +30,111 @@ async function liveView(temporal: Client, orderId: string): Promise<OrderView | 
 }
 
 const money = (amount: number, currency: string) => ({ amount, currency });
+// The workflow's input types (workflows/messages.ts) keep cabins and product types as strings; offers and trips
+// write only the domain's values, which the Order contract (api/order-schema.ts) names.
+const asCabin = (cabin: string) => cabin as Cabin;
 
-export async function orderResource(deps: OrderReadDeps, row: OrderRow, opts: { live?: boolean } = {}) {
-  const [pax, items, pays, live] = await Promise.all([
-    deps.db.select().from(travelers).where(eq(travelers.orderId, row.id)).orderBy(asc(travelers.position)),
-    deps.db.select().from(orderItems).where(eq(orderItems.orderId, row.id)),
-    deps.db.select().from(payments).where(eq(payments.orderId, row.id)).orderBy(asc(payments.attempt)),
-    opts.live === false ? Promise.resolve(null) : liveView(deps.temporal, row.id),
+/** One order as the API answers it; reads its travelers, items and payments (and the live view unless told not to). */
+export async function orderResource(
+  deps: OrderReadDeps,
+  row: OrderRow,
+  opts: { live?: boolean } = {},
+): Promise<OrderResource> {
+  const [resource] = await orderResources(deps, [row], opts);
+  return resource!;
+}
+
+/**
+ * Orders as the API answers them, in the order given: three queries for the whole batch (travelers, items,
+ * payments by order id), whatever its size, plus one workflow query per order for the live view unless
+ * `live: false` (a page of the list answers without it).
+ */
+export async function orderResources(
+  deps: OrderReadDeps,
+  rows: OrderRow[],
+  opts: { live?: boolean } = {},
+): Promise<OrderResource[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [{ travelers: pax, items, payments: pays }, lives] = await Promise.all([
+    deps.reads.parties(ids),
+    opts.live === false
+      ? Promise.resolve(ids.map(() => null))
+      : Promise.all(ids.map((id) => liveView(deps.temporal, id))),
   ]);
-  const segments = ((row.offer as { segments?: OrderSegment[] } | null)?.segments ?? []).map((s) => ({
-    flight_id: s.flightId,
-    carrier: s.carrier,
-    flight_number: s.flightNumber,
-    origin: s.origin,
-    destination: s.destination,
-    departure_at: s.departureAt,
-    arrival_at: s.arrivalAt,
-    cabin: s.cabin,
-  }));
-  return {
-    id: row.id,
-    status: row.status,
-    source: row.source,
-    offer_id: row.offerId,
-    customer_id: row.customerId,
-    total: money(row.totalAmount, row.currency),
-    expires_at: row.expiresAt.toISOString(),
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
-    segments,
-    travelers: pax.map((t) => ({
-      id: t.id,
-      ptc: t.ptc,
-      first_name: deps.pii.decrypt(t.firstName),
-      last_name: deps.pii.decrypt(t.lastName),
-      date_of_birth: t.dateOfBirth ? deps.pii.decrypt(t.dateOfBirth) : null,
-      gender: t.gender,
-    })),
-    items: items.map((i) => ({
-      id: i.id,
-      product_type: i.productType,
-      product_code: i.productCode,
-      flight_id: i.flightId,
-      traveler_id: i.travelerId,
-      cabin: i.cabin,
-      seat_number: i.seatNumber,
-      price: money(i.amount, i.currency),
-    })),
-    payments: pays.map((p) => ({
-      attempt: p.attempt,
-      status: p.status,
-      charge_id: p.chargeId,
-      decline_code: p.declineCode,
-      amount: money(p.amount, p.currency),
-    })),
-    live: live
-      ? { status: live.status, expires_at: live.expiresAt, payment: live.payment, history: live.history }
-      : null,
-  };
+  const paxOf = groupBy(pax, (t) => t.orderId);
+  const itemsOf = groupBy(items, (i) => i.orderId);
+  const paysOf = groupBy(pays, (p) => p.orderId);
+  return rows.map((row, n) => {
+    const live = lives[n] ?? null;
+    return {
+      id: row.id,
+      status: row.status,
+      source: row.source,
+      offer_id: row.offerId,
+      customer_id: row.customerId,
+      total: money(row.totalAmount, row.currency),
+      expires_at: row.expiresAt.toISOString(),
+      created_at: row.createdAt.toISOString(),
+      updated_at: row.updatedAt.toISOString(),
+      segments: (row.offer?.segments ?? []).map((s) => ({
+        flight_id: s.flightId,
+        carrier: s.carrier,
+        flight_number: s.flightNumber,
+        origin: s.origin,
+        destination: s.destination,
+        departure_at: s.departureAt,
+        arrival_at: s.arrivalAt,
+        cabin: asCabin(s.cabin),
+      })),
+      travelers: (paxOf.get(row.id) ?? []).map((t) => ({
+        id: t.id,
+        ptc: t.ptc,
+        first_name: deps.pii.decrypt(t.firstName),
+        last_name: deps.pii.decrypt(t.lastName),
+        date_of_birth: t.dateOfBirth ? deps.pii.decrypt(t.dateOfBirth) : null,
+        gender: t.gender,
+      })),
+      items: (itemsOf.get(row.id) ?? []).map((i) => ({
+        id: i.id,
+        product_type: i.productType as ProductType,
+        product_code: i.productCode,
+        flight_id: i.flightId,
+        traveler_id: i.travelerId,
+        cabin: i.cabin === null ? null : asCabin(i.cabin),
+        seat_number: i.seatNumber,
+        price: money(i.amount, i.currency),
+      })),
+      payments: (paysOf.get(row.id) ?? []).map((p) => ({
+        attempt: p.attempt,
+        status: p.status,
+        charge_id: p.chargeId,
+        decline_code: p.declineCode,
+        amount: money(p.amount, p.currency),
+      })),
+      live: live
+        ? { status: live.status, expires_at: live.expiresAt, payment: live.payment, history: live.history }
+        : null,
+    };
+  });
 }
 
-export type OrderResource = Awaited<ReturnType<typeof orderResource>>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Opaque cursor over (created_at, id), newest first. */
-export const encodeCursor = (row: { createdAt: Date; id: string }) =>
-  Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
-
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const createdAt = new Date(typeof at === 'string' ? at : Number.NaN);
-    // Both go into the query: a non-UUID id or a year Postgres cannot hold would fail there, as a 500.
-    const year = createdAt.getUTCFullYear();
-    if (Number.isNaN(year) || year < 1 || year > 9999 || typeof id !== 'string' || !UUID.test(id)) {
-      throw new Error('bad cursor');
-    }
-    return { createdAt, id };
-  } catch {
-    throw new DomainError('VALIDATION_FAILED', 'the cursor is not valid', {
-      issues: [{ path: 'cursor', message: 'not a cursor' }],
-    });
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
   }
+  return groups;
 }
 
-export async function listOrders(db: Database, owners: string[], limit: number, cursor?: string) {
-  const conditions: (SQL | undefined)[] = [inArray(orders.customerId, owners)];
-  if (cursor) {
-    const c = decodeCursor(cursor);
-    conditions.push(or(lt(orders.createdAt, c.createdAt), and(eq(orders.createdAt, c.createdAt), lt(orders.id, c.id))));
-  }
-  const rows = await db
-    .select()
-    .from(orders)
-    .where(and(...conditions))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return { page, next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
-}
+export const listOrders = (reads: OrderReads, owners: string[], limit: number, cursor?: string) =>
+  reads.page(owners, limit, cursor);
 
 export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
-  const [docs, passes] = await Promise.all([
-    deps.db.select().from(tickets).where(eq(tickets.orderId, row.id)).orderBy(asc(tickets.number)),
-    deps.db.select().from(boardingPasses).where(eq(boardingPasses.orderId, row.id)),
-  ]);
+  const { docs, passes } = await deps.reads.documents(row.id);
   return {
     order_id: row.id,
     status: row.status,

@@ -10,12 +10,13 @@ import { asc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { AppConfig } from '../config';
 import type { Tx } from '../db/client';
-import { orders, travelers } from '../db/schema';
+import { orders, travelers, type OrderOfferRecord } from '../db/schema';
 import { formatMoney, type Money } from '../domain/money';
 import { recordLocator } from '../domain/record-locator';
 import type { Logger } from '../lib/logger';
 import type { EventEnvelope } from '../lib/order-events';
 import { maskEmail, type PiiCipher } from '../lib/pii';
+import type { OrderSegment } from '../domain/order';
 import type { EventHandler } from './runner';
 
 export interface OutgoingMail {
@@ -60,21 +61,13 @@ export interface NotificationDeps {
   name?: string;
 }
 
-interface OrderSegmentRow {
-  carrier?: string;
-  flightNumber?: string;
-  origin?: string;
-  destination?: string;
-  departureAt?: string;
-}
-
 interface FulfilledPayload {
   tickets?: { number: string; traveler_id: string; flight_ids: string[] }[];
   emds?: string[];
 }
 
 /** "AL123" whether the segment keeps the number with or without its carrier. */
-const flightOf = (s: OrderSegmentRow) => {
+const flightOf = (s: Pick<OrderSegment, 'carrier' | 'flightNumber'>) => {
   const number = s.flightNumber ?? '';
   return s.carrier && !number.startsWith(s.carrier) ? `${s.carrier}${number}` : number;
 };
@@ -89,10 +82,10 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
   async function compose(
     event: EventEnvelope,
     tx: Tx,
-    order: { currency: string; totalAmount: number; offer: unknown },
+    order: { currency: string; totalAmount: number; offer: OrderOfferRecord | null },
   ) {
     const pnr = recordLocator(event.order_id);
-    const segments = ((order.offer as { segments?: OrderSegmentRow[] } | null)?.segments ?? []).map(
+    const segments = (order.offer?.segments ?? []).map(
       (s) => `  ${flightOf(s)}  ${s.origin ?? '?'} → ${s.destination ?? '?'}  departs ${s.departureAt ?? '?'}`,
     );
     const footer = ['', `Booking reference: ${pnr}`, `Order: ${event.order_id}`, '', 'Altis'];

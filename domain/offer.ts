@@ -6,6 +6,19 @@ import type { PassengerType } from './pricing';
  * it into an order at exactly this price. This type is the contract between the offer engine and the order
  * workflow.
  */
+/** What an offer or order item sells (table `products`, enum `product_type`). */
+export const PRODUCT_TYPES = [
+  'Flight',
+  'Seat',
+  'Bag',
+  'Meal',
+  'Lounge',
+  'CarbonOffset',
+  'Insurance',
+  'FastTrack',
+] as const;
+export type ProductType = (typeof PRODUCT_TYPES)[number];
+
 export type OfferStatus = 'ACTIVE' | 'ACCEPTED' | 'CANCELLED';
 
 export interface OfferSegment {
@@ -29,7 +42,7 @@ export interface OfferPassengers {
 /** One priced thing in the offer: the flight for one passenger on one segment, or one ancillary. */
 export interface OfferItem {
   id: string;
-  product_type: 'Flight' | 'Seat' | 'Bag' | 'Meal' | 'Lounge' | 'CarbonOffset' | 'Insurance' | 'FastTrack';
+  product_type: ProductType;
   product_code: string;
   flight_id: string | null; // null for per-order products (insurance)
   passenger_ref: string; // "ADT1", "CHD1", "INF1": matched to travelers at acceptance, in order

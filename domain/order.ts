@@ -22,6 +22,14 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   CANCELLED: [],
 };
 
+/** Where an order came from: an accepted offer, or a trip hold (seeds/altis-readme.md). */
+export const ORDER_SOURCES = ['OFFER', 'TRIP'] as const;
+export type OrderSource = (typeof ORDER_SOURCES)[number];
+
+/** A payment attempt as recorded (table `payments`); the live view adds CHARGING while the gateway is asked. */
+export const PAYMENT_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'VOIDED', 'REFUNDED'] as const;
+export const LIVE_PAYMENT_STATUSES = ['CHARGING', ...PAYMENT_STATUSES] as const;
+
 export const isTerminal = (s: OrderStatus) => TRANSITIONS[s].length === 0;
 export const canTransition = (from: OrderStatus, to: OrderStatus) => TRANSITIONS[from].includes(to);
 
@@ -48,3 +56,23 @@ export function holdExpired(o: { status: OrderStatus; expiresAt: number; expirin
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 export const orderIdFromWorkflowId = (workflowId: string): string | null =>
   workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : null;
+
+/** A flight of an order, as the order records it. */
+export interface OrderSegment {
+  flightId: string;
+  cabin: string;
+  carrier: string;
+  flightNumber: string;
+  origin: string;
+  destination: string;
+  departureAt: string; // ISO 8601 UTC
+  arrivalAt: string;
+}
+
+/** Trips: the fare per passenger type per segment, priced when the trip was created and honoured at commit. */
+export interface TripFare {
+  flightId: string;
+  ADT: number;
+  CHD: number;
+  INF: number;
+}

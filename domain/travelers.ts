@@ -3,12 +3,15 @@ import { DomainError } from './errors';
 import type { OfferPassengers } from './offer';
 import type { PassengerType } from './pricing';
 
+export const GENDERS = ['M', 'F', 'X'] as const;
+export type Gender = (typeof GENDERS)[number];
+
 export interface TravelerInput {
   ptc: PassengerType;
   first_name: string;
   last_name: string;
   date_of_birth?: string | null; // YYYY-MM-DD
-  gender?: 'M' | 'F' | 'X' | null;
+  gender?: Gender | null;
 }
 
 export interface TravelerIssue {

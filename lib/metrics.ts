@@ -19,26 +19,6 @@ export function createRegistry(service: string, registry: Registry = new Registr
   return registry;
 }
 
-/**
- * Memoises an async read for `ms`: a gauge read from Postgres at scrape time costs one query per interval however
- * often it is scraped (and a burst of concurrent scrapes shares one query).
- */
-export function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
-  let cached: { at: number; value: Promise<T> } | null = null;
-  return () => {
-    const now = Date.now();
-    if (!cached || now - cached.at >= ms) {
-      const value = read();
-      cached = { at: now, value };
-      // A failed read is not cached: the next scrape tries again.
-      value.catch(() => {
-        if (cached?.value === value) cached = null;
-      });
-    }
-    return cached.value;
-  };
-}
-
 /** Serves `registry` at GET /metrics on host:port (port 0 picks a free one). Resolves with the listening server. */
 export async function serveMetrics(
   registry: Registry,

@@ -68,6 +68,28 @@ export function createPiiCipher(config: AppConfig['pii']): PiiCipher {
   };
 }
 
+/** A traveler's names and date of birth as the API takes them (snake_case, in clear). */
+export interface TravelerNamesInput {
+  first_name: string;
+  last_name: string;
+  date_of_birth?: string | null;
+}
+
+/**
+ * The encrypted `{ firstName, lastName, dateOfBirth }` of a traveler, as the order workflow and the travelers
+ * table keep them: names trimmed, no date of birth as null. The one place API input becomes PII at rest.
+ */
+export function encryptTravelerNames(
+  pii: Pick<PiiCipher, 'encrypt'>,
+  t: TravelerNamesInput,
+): { firstName: string; lastName: string; dateOfBirth: string | null } {
+  return {
+    firstName: pii.encrypt(t.first_name.trim()),
+    lastName: pii.encrypt(t.last_name.trim()),
+    dateOfBirth: t.date_of_birth ? pii.encrypt(t.date_of_birth) : null,
+  };
+}
+
 /** `jane.doe@example.com` → `j***@example.com`: enough to recognise, not to contact. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');

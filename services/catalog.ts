@@ -8,9 +8,12 @@ import type { AppConfig } from '../config';
 import type { Sql } from '../db/client';
 import type { CommercialSettings } from './commercial-settings';
 import type { PricingRuleConfig } from '../domain/commercial';
+import { cabinRank } from '../domain/cabins';
 import { DomainError } from '../domain/errors';
+import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import { priceLeg, type LegPrice } from '../domain/pricing';
+import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
 export interface CatalogDeps {
@@ -98,30 +101,6 @@ export function isIsoDate(value: string): boolean {
 
 export const utcToday = (now: Date) => now.toISOString().slice(0, 10);
 
-const CABIN_ORDER: Record<Cabin, number> = { ECONOMY: 0, PREMIUM_ECONOMY: 1, BUSINESS: 2, FIRST: 3 };
-
-/** A tiny TTL cache: flight rows change rarely (a schedule change), availability is never cached here. */
-class TtlCache<V> {
-  private readonly map = new Map<string, { value: V; expires: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 20_000,
-  ) {}
-  get(key: string): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    if (hit.expires < Date.now()) {
-      this.map.delete(key);
-      return undefined;
-    }
-    return hit.value;
-  }
-  set(key: string, value: V): void {
-    if (this.map.size >= this.maxEntries) this.map.clear();
-    this.map.set(key, { value, expires: Date.now() + this.ttlMs });
-  }
-}
-
 const FLIGHT_COLUMNS = (sql: Sql) => sql`
   f.id, f.carrier, f.flight_number, f.origin, f.destination, f.aircraft_type, f.status,
   (extract(epoch FROM f.departure_at) * 1000)::float8 AS departure_ms,
@@ -130,21 +109,24 @@ const FLIGHT_COLUMNS = (sql: Sql) => sql`
                                      'currency', i.currency))
      FROM flight_inventory i WHERE i.flight_id = f.id) AS cabins`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createCatalog(deps: CatalogDeps) {
   const { sql, inventory } = deps;
   const pricing = deps.config.pricing;
   const ttl = deps.cacheTtlMs ?? 30_000;
-  const legCache = new TtlCache<FlightRow[]>(ttl);
-  const flightCache = new TtlCache<FlightRow>(ttl);
-  let airports: { codes: Set<string>; loaded: number } | null = null;
+  // Flight rows change rarely (a schedule change); availability is never cached here.
+  const legCache = ttlCache<string, FlightRow[]>(ttl, 20_000);
+  const flightCache = ttlCache<string, FlightRow>(ttl, 20_000);
+  const airports = new LRUCache<'codes', Set<string>>({
+    max: 1,
+    ttl,
+    fetchMethod: async () => new Set((await sql<{ code: string }[]>`SELECT code FROM airports`).map((r) => r.code)),
+  });
 
+  /** The known airport codes, read again when older than `maxAgeMs` (at most the cache's TTL). */
   async function airportCodes(maxAgeMs: number): Promise<Set<string>> {
-    if (airports && Date.now() - airports.loaded < maxAgeMs) return airports.codes;
-    const rows = await sql<{ code: string }[]>`SELECT code FROM airports`;
-    airports = { codes: new Set(rows.map((r) => r.code)), loaded: Date.now() };
-    return airports.codes;
+    const age = ttl - airports.getRemainingTTL('codes');
+    const codes = await airports.fetch('codes', { forceRefresh: age >= maxAgeMs });
+    return codes ?? new Set();
   }
 
   /**
@@ -167,7 +149,7 @@ export function createCatalog(deps: CatalogDeps) {
   ): CabinOffer[] {
     const live = new Map(avail.map((a) => [a.cabin, a]));
     return [...row.cabins]
-      .sort((a, b) => CABIN_ORDER[a.cabin] - CABIN_ORDER[b.cabin])
+      .sort((a, b) => cabinRank(a.cabin) - cabinRank(b.cabin))
       .map((c) => {
         // The index may briefly lag Postgres; pricing needs a figure within 0..capacity.
         const available = Math.min(c.capacity, Math.max(0, live.get(c.cabin)?.available ?? 0));
@@ -274,7 +256,7 @@ export function createCatalog(deps: CatalogDeps) {
 
   /** One flight with its cabins priced for one passenger; NOT_FOUND when unknown. */
   async function getFlight(id: string, opts: { now?: Date } = {}): Promise<FlightView> {
-    if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
+    if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
     const row = await flightRow(id.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
     const [avail, rules] = await Promise.all([inventory.availabilityMany([row.id]), pricingRules()]);
@@ -286,7 +268,7 @@ export function createCatalog(deps: CatalogDeps) {
    * held seat assignment or a live seat lock), else AVAILABLE.
    */
   async function seatMap(flightId: string): Promise<SeatMap> {
-    if (!UUID.test(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
+    if (!isUuid(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
     const row = await flightRow(flightId.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${flightId} was not found`);
     const currency = row.cabins[0]?.currency ?? pricing.currency;

@@ -9,6 +9,7 @@ import { asc, sql as raw } from 'drizzle-orm';
 import type { AppConfig, BundleConfig, PricingRuleConfig } from '../config';
 import type { Database } from '../db/client';
 import { bundles as bundlesTable, pricingRules as rulesTable } from '../db/schema';
+import { LRUCache } from '../lib/cache';
 
 export const COMMERCIAL_CACHE_MS = 5_000;
 
@@ -115,23 +116,14 @@ export function createCommercialSettings(deps: {
   const { db, config } = deps;
   const cacheMs = deps.cacheMs ?? COMMERCIAL_CACHE_MS;
 
-  function cachedRead<T>(load: () => Promise<T>): () => Promise<T> {
-    let value: { data: T; expires: number; generation: number } | null = null;
-    let pending: { promise: Promise<T>; generation: number } | null = null;
+  // Keyed by the generation: after an invalidation a read misses, and a load begun before it can only land
+  // under its old key, which nobody reads again (two entries: the current one and at most one such late load).
+  function cachedRead<T extends NonNullable<unknown>>(load: () => Promise<T>): () => Promise<T> {
+    const cache = new LRUCache<number, T>({ max: 2, ttl: cacheMs, fetchMethod: () => load() });
     return async () => {
-      if (value && value.generation === generation && value.expires > Date.now()) return value.data;
-      if (pending && pending.generation === generation) return pending.promise;
-      const gen = generation;
-      const promise = load()
-        .then((data) => {
-          if (gen === generation) value = { data, expires: Date.now() + cacheMs, generation: gen };
-          return data;
-        })
-        .finally(() => {
-          if (pending?.promise === promise) pending = null;
-        });
-      pending = { promise, generation: gen };
-      return promise;
+      const value = await cache.fetch(generation);
+      if (value === undefined) throw new Error('commercial settings: the load gave no value');
+      return value;
     };
   }
 

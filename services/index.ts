@@ -8,6 +8,7 @@ import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
+import { createAdminCommercial } from './admin-commercial';
 import { createCatalog } from './catalog';
 import { createAdminFlights } from './admin-flights';
 import { createAnalyticsReads } from './analytics';
@@ -16,6 +17,7 @@ import { createCustomers } from './customers';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
+import { createOrderReads } from './order-reads';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
 import { createTripReads } from './trip-reads';
@@ -40,24 +42,20 @@ export function createServices(deps: ServiceDeps) {
     catalog,
     logger: deps.logger.child({ component: 'offers' }),
   });
-  const vault = createPaymentVault({ db, pii: createPiiCipher(config.pii) });
-  const idempotencyKeys = createIdempotencyStore(db);
-  const customers = createCustomers({ db, redis });
-  const adminFlights = createAdminFlights({ db, sql, inventory, currency: config.pricing.currency });
-  const analytics = createAnalyticsReads(db);
-  const paymentEvents = createPaymentEvents(db);
   return {
     inventory,
     commercial,
     catalog,
     offers,
-    vault,
-    idempotencyKeys,
-    customers,
-    adminFlights,
-    analytics,
-    paymentEvents,
+    vault: createPaymentVault({ db, pii: createPiiCipher(config.pii) }),
+    idempotencyKeys: createIdempotencyStore(db),
+    customers: createCustomers({ db, redis }),
+    adminFlights: createAdminFlights({ db, sql, inventory, currency: config.pricing.currency }),
+    analytics: createAnalyticsReads(db),
+    paymentEvents: createPaymentEvents(db),
     tripReads: createTripReads(db),
+    orderReads: createOrderReads(db),
+    admin: createAdminCommercial({ db, config }),
   };
 }
 

@@ -33,6 +33,7 @@ import {
   type Random,
   type RankedBundle,
 } from '../domain/ranker';
+import { cachedValue, ttlCache } from '../lib/cache';
 import type { Logger } from '../lib/logger';
 import { createCatalog, isIsoDate, utcToday, type Catalog, type FlightView } from './catalog';
 import { createInventory, type Cabin, type Inventory } from './inventory';
@@ -89,24 +90,6 @@ const invalid = (issues: Issue[]) =>
     issues,
   });
 
-/** A value with a deadline, refreshed by `load` when stale; concurrent callers share one load. */
-function cached<T>(ttlMs: number, load: () => Promise<T>) {
-  let value: { data: T; expires: number } | null = null;
-  let pending: Promise<T> | null = null;
-  return async (): Promise<T> => {
-    if (value && value.expires > Date.now()) return value.data;
-    pending ??= load()
-      .then((data) => {
-        value = { data, expires: Date.now() + ttlMs };
-        return data;
-      })
-      .finally(() => {
-        pending = null;
-      });
-    return pending;
-  };
-}
-
 export function createOfferEngine(deps: OfferEngineDeps) {
   const { config, db, sql, redis } = deps;
   const ttlMs = deps.cacheTtlMs ?? 30_000;
@@ -123,7 +106,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     );
   }
 
-  const products = cached(ttlMs, async () => {
+  const products = cachedValue(ttlMs, async () => {
     const rows = await sql<
       { code: string; type: ProductType; name: string; price: number; currency: string; per: 'SEGMENT' | 'ORDER' }[]
     >`
@@ -137,22 +120,20 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   });
 
   // Capacity per flight and cabin changes only with an aircraft swap: cached, read from the index on a miss.
-  const capacities = new Map<string, { byCabin: Map<string, number>; expires: number }>();
+  const capacities = ttlCache<string, Map<string, number>>(ttlMs, 50_000);
   async function capacityOf(flightIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
-    const now = Date.now();
     const out = new Map<string, Map<string, number>>();
     const missing: string[] = [];
     for (const id of flightIds) {
       const hit = capacities.get(id);
-      if (hit && hit.expires > now) out.set(id, hit.byCabin);
+      if (hit) out.set(id, hit);
       else missing.push(id);
     }
     if (missing.length > 0) {
       const avail = await inventory.availabilityMany(missing);
-      if (capacities.size > 50_000) capacities.clear();
       for (const id of missing) {
         const byCabin = new Map((avail.get(id) ?? []).map((a) => [a.cabin as string, a.capacity]));
-        capacities.set(id, { byCabin, expires: now + ttlMs });
+        capacities.set(id, byCabin);
         out.set(id, byCabin);
       }
     }

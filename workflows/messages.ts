@@ -4,24 +4,15 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OrderStatus } from '../domain/order';
+import type { OrderSegment, OrderStatus, TripFare } from '../domain/order';
+
+export type { OrderSegment, TripFare };
 import type { PassengerType } from '../domain/pricing';
 
 export { orderIdFromWorkflowId, orderWorkflowId } from '../domain/order';
 
 /** The workflow type new orders start (workflows/order.ts); v1 orders in flight keep `orderWorkflow`. */
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
-
-export interface OrderSegment {
-  flightId: string;
-  cabin: string;
-  carrier: string;
-  flightNumber: string;
-  origin: string;
-  destination: string;
-  departureAt: string; // ISO 8601 UTC
-  arrivalAt: string;
-}
 
 /** Names and dates of birth arrive encrypted (lib/pii.ts): no passenger data in clear in workflow history. */
 export interface OrderTraveler {
@@ -41,13 +32,6 @@ export interface OrderItemInput {
   seatNumber?: string;
   amount: number;
   currency: string;
-}
-
-export interface TripFare {
-  flightId: string;
-  ADT: number;
-  CHD: number;
-  INF: number;
 }
 
 export interface OrderWorkflowInput {

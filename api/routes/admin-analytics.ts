@@ -1,13 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorSchema } from '../openapi';
+import { bearerAuth, errorSchema, json, moneySchema } from '../openapi';
 import { createRouter } from '../router';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const isoDay = z
   .string()
@@ -16,7 +11,6 @@ const isoDay = z
     const t = Date.parse(`${d}T00:00:00Z`);
     return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
   }, 'is not a calendar date');
-const moneySchema = z.object({ amount: z.number().int(), currency: z.string() });
 const counts = {
   offers_accepted: z.number().int(),
   offers_expired: z.number().int(),

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireAuth } from '../middleware/auth';
-import { bearerAuth, errorSchema } from '../openapi';
+import { bearerAuth, errorSchema, json } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
 
-const errorJson = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+const errorJson = (description: string) => json(errorSchema, description);
 
 const route = createRoute({
   method: 'get',

@@ -1,22 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isIsoDate } from '../../services/catalog';
+import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
-import { errorSchema } from '../openapi';
+import { body, errorSchema, json, moneySchema } from '../openapi';
 import { createRouter } from '../router';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const airportCode = z
   .string()
   .regex(/^[A-Za-z]{3}$/, 'must be a three-letter IATA airport code')
   .openapi({ example: 'JFK' });
-const cabin = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
-const moneySchema = z
-  .object({ amount: z.number().int().openapi({ description: 'minor units' }), currency: z.string() })
-  .openapi('Money');
+const cabin = z.enum(CABINS);
 
 const searchLeg = z.object({
   origin_airport_code: airportCode,
@@ -109,7 +102,7 @@ const searchRoute = createRoute({
   path: '/search',
   tags: ['flights'],
   summary: 'Flights for each leg on its day, with live availability and price per passenger (public)',
-  request: { body: { content: { 'application/json': { schema: searchRequest } }, required: true } },
+  request: { body: body(searchRequest) },
   responses: {
     200: json(searchResponse, 'the flights of each leg, in departure order'),
     400: json(errorSchema, 'malformed request, unknown airport or a date in the past'),

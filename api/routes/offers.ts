@@ -1,11 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { isIsoDate } from '../../services/catalog';
+import { CABINS } from '../../domain/cabins';
 import type { OfferPassengers } from '../../domain/offer';
+import { PASSENGER_TYPES } from '../../domain/pricing';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { errorResponses as errors, optionalBearerAuth } from '../openapi';
+import { body, errorResponses as errors, json, moneySchema, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
 
 /**
@@ -13,11 +15,6 @@ import { createRouter } from '../router';
  * offer is POST /v1/offers/:id/accept in routes/orders.ts: this router is mounted before that one and matches
  * none of its paths. Auth is optional: a bearer token, when sent, binds the offers to its customer.
  */
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const airportCode = z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter IATA airport code');
 const date = z
@@ -40,11 +37,10 @@ const searchRequest = z
         description: 'adults ≥ 1, adults + children ≤ 9, infants (on a lap, no seat) ≤ adults',
         example: { adults: 2, children: 1, infants: 1 },
       }),
-    cabin: z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']).default('ECONOMY'),
+    cabin: z.enum(CABINS).default('ECONOMY'),
   })
   .openapi('OfferSearchRequest');
 
-const moneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) }).openapi('Money');
 const offerSchema = z
   .object({
     id: z.string().openapi({ example: 'off_6b1f…' }),
@@ -76,7 +72,7 @@ const offerSchema = z
         product_code: z.string(),
         flight_id: z.string().nullable(),
         passenger_ref: z.string(),
-        ptc: z.enum(['ADT', 'CHD', 'INF']),
+        ptc: z.enum(PASSENGER_TYPES),
         price: moneySchema,
       }),
     ),
@@ -109,7 +105,7 @@ const searchRoute = createRoute({
   tags: ['offers'],
   security: optionalBearerAuth,
   summary: 'Offers for each itinerary: flight only and bundles, priced, ranked, valid for 15 minutes',
-  request: { body: { content: { 'application/json': { schema: searchRequest } }, required: true } },
+  request: { body: body(searchRequest) },
   responses: {
     200: json(searchResponse, 'the offers, in the ranker’s order (none when no flight has seats)'),
     ...errors(400, 401, 429),

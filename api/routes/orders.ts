@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
-import { validateTravelers } from '../../domain/travelers';
+import { PASSENGER_TYPES } from '../../domain/pricing';
+import { GENDERS, validateTravelers } from '../../domain/travelers';
 import { loadOffer, setOfferStatus } from '../../services/offer-store';
 import { cancelOrder, startPayment } from '../../workflows/messages';
 import { ownerIds } from '../auth';
@@ -9,43 +10,20 @@ import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
-import { findOwnedOrder, fulfillmentOf, listOrders, orderResource } from '../order-reads';
-import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
+import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
+import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { orderSchema } from '../order-schema';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
-
-const moneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) }).openapi('Money');
-const orderSchema = z
-  .object({
-    id: z.string().uuid(),
-    status: z.string(),
-    source: z.string(),
-    offer_id: z.string().nullable(),
-    customer_id: z.string().uuid(),
-    total: moneySchema,
-    expires_at: z.string(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    segments: z.array(z.record(z.string(), z.unknown())),
-    travelers: z.array(z.record(z.string(), z.unknown())),
-    items: z.array(z.record(z.string(), z.unknown())),
-    payments: z.array(z.record(z.string(), z.unknown())),
-    live: z.unknown().nullable(),
-  })
-  .openapi('Order');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const name = z.string().min(1).max(35);
 const travelerSchema = z
   .object({
-    ptc: z.enum(['ADT', 'CHD', 'INF']),
+    ptc: z.enum(PASSENGER_TYPES),
     first_name: name,
     last_name: name,
     date_of_birth: z.iso.date().optional(),
-    gender: z.enum(['M', 'F', 'X']).optional(),
+    gender: z.enum(GENDERS).optional(),
   })
   .openapi('Traveler');
 const acceptBody = z
@@ -84,7 +62,7 @@ const acceptRoute = createRoute({
   request: {
     params: idParam('id'),
     headers: idempotencyKeyHeader,
-    body: { content: { 'application/json': { schema: acceptBody } }, required: true },
+    body: body(acceptBody),
   },
   responses: {
     201: json(orderSchema, 'the order, PROPOSED, seats held'),
@@ -208,11 +186,11 @@ async function ownedOrder(c: Context<AppEnv>, id: string) {
   const deps = c.get('deps');
   const customer = c.get('customer');
   const owners = await ownerIds(deps, customer);
-  return findOwnedOrder(deps.db, id, customer, owners);
+  return findOwnedOrder(deps.services.orderReads, id, customer, owners);
 }
 
 const readDeps = (c: Context<AppEnv>) => ({
-  db: c.get('deps').db,
+  reads: c.get('deps').services.orderReads,
   temporal: c.get('deps').temporal,
   pii: c.get('pii'),
 });
@@ -227,7 +205,7 @@ router.use('/orders/:id/cancel', idempotency());
 
 export const orders = router
   .openapi(acceptRoute, async (c) => {
-    const { config, redis, temporal, db } = c.get('deps');
+    const { config, redis, temporal, services } = c.get('deps');
     const customer = c.get('customer');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
@@ -237,7 +215,7 @@ export const orders = router
     const lookup = await loadOffer(redis, id);
     if (lookup.state !== 'live') {
       // An offer accepted in its life stays accepted: answer with the order even after the offer is gone.
-      const existing = await findOwnedOrder(db, orderId, customer, [owner]).catch(() => null);
+      const existing = await findOwnedOrder(services.orderReads, orderId, customer, [owner]).catch(() => null);
       if (existing) return c.json(await orderResource(readDeps(c), existing), 200);
       if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
@@ -269,7 +247,7 @@ export const orders = router
     if (result.outcome === 'FAILED') {
       throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the order could not be created; nothing was held, try again');
     }
-    const row = await findOwnedOrder(db, orderId, customer, [owner]).catch(() => null);
+    const row = await findOwnedOrder(services.orderReads, orderId, customer, [owner]).catch(() => null);
     if (!row) {
       // Another customer accepted this offer first (or it was sold out before): it is no longer available.
       throw new DomainError('CONFLICT', `offer ${id} has already been accepted`);
@@ -331,8 +309,8 @@ export const orders = router
   .openapi(listRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const owners = await ownerIds(c.get('deps'), c.get('customer'));
-    const { page, next } = await listOrders(c.get('deps').db, owners, limit, cursor);
-    const data = await Promise.all(page.map((row) => orderResource(readDeps(c), row, { live: false })));
+    const { page, next } = await listOrders(c.get('deps').services.orderReads, owners, limit, cursor);
+    const data = await orderResources(readDeps(c), page, { live: false });
     return c.json({ data, next_cursor: next }, 200);
   })
   .openapi(fulfillmentRoute, async (c) => {

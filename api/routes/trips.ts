@@ -5,11 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
 import { priceSegments } from '../../domain/offer-builder';
 import type { PassengerType } from '../../domain/pricing';
-import { assertTravelers, assignRefs } from '../../domain/travelers';
+import { assertTravelers, assignRefs, GENDERS } from '../../domain/travelers';
 import {
   addTraveler,
   commitTrip,
@@ -29,16 +30,19 @@ import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { commitV1Trip } from '../legacy/trip-commit-v1';
 import { startOrder, updateOrder } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
-import { bearerAuth, errorResponses as errors, errorSchema, idempotencyKeyHeader } from '../openapi';
+import {
+  bearerAuth,
+  body,
+  errorResponses as errors,
+  errorSchema,
+  idempotencyKeyHeader,
+  json,
+  moneySchema,
+} from '../openapi';
 import { createRouter } from '../router';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
-const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+const cabinSchema = z.enum(CABINS);
 
 const createTrip = createRoute({
   method: 'post',
@@ -70,7 +74,7 @@ const passengerSchema = z.object({
   last_name: z.string().min(1).max(35),
   passenger_type: z.enum(['ADULT', 'CHILD', 'INFANT']).default('ADULT'),
   date_of_birth: z.iso.date().optional(),
-  gender: z.enum(['M', 'F', 'X']).optional(),
+  gender: z.enum(GENDERS).optional(),
 });
 
 const addPassenger = createRoute({
@@ -157,7 +161,7 @@ const commit = createRoute({
       z.object({
         booking_id: z.string().uuid(),
         status: z.literal('CONFIRMED'),
-        total: z.object({ amount: z.number().int(), currency: z.string() }),
+        total: moneySchema,
         tickets: z.array(z.unknown()),
         boarding_passes: z.array(z.unknown()),
       }),
@@ -179,7 +183,9 @@ const unix = (iso: string | Date) => Math.floor(new Date(iso).getTime() / 1000);
 async function ownedTrip(c: Context<AppEnv>, tripId: string) {
   const deps = c.get('deps');
   const customer = c.get('customer');
-  const row = await findOwnedOrder(deps.db, tripId, customer, await ownerIds(deps, customer)).catch(() => null);
+  const row = await findOwnedOrder(deps.services.orderReads, tripId, customer, await ownerIds(deps, customer)).catch(
+    () => null,
+  );
   if (!row || row.source !== 'TRIP') throw new DomainError('NOT_FOUND', `trip ${tripId} was not found`);
   return row;
 }
@@ -399,7 +405,10 @@ export const trips = router
       });
     }
     if (paid.status === 'PAYMENT_PENDING') return c.json({ booking_id: trip.id, status: 'PENDING' as const }, 202);
-    const docs = await fulfillmentOf({ db: deps.db, temporal: deps.temporal, pii }, await ownedTrip(c, trip.id));
+    const docs = await fulfillmentOf(
+      { reads: deps.services.orderReads, temporal: deps.temporal, pii },
+      await ownedTrip(c, trip.id),
+    );
     return c.json(
       {
         booking_id: trip.id,

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError } from '../../domain/errors';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../domain/webhook-signature';
 import { orderWorkflowId, paymentNotification } from '../../workflows/messages';
-import { errorSchema, webhookSignatureAuth } from '../openapi';
+import { errorSchema, json, webhookSignatureAuth } from '../openapi';
 import { createRouter } from '../router';
 
 // The event is kept as jsonb and its ids as text, neither of which can hold a NUL: such an event is malformed.
@@ -42,15 +42,12 @@ const route = createRoute({
     },
   },
   responses: {
-    200: {
-      description: 'accepted (also for a duplicate delivery, which changes nothing)',
-      content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } },
-    },
-    400: { description: 'malformed event', content: { 'application/json': { schema: errorSchema } } },
-    401: {
-      description: 'missing, forged or stale signature',
-      content: { 'application/json': { schema: errorSchema } },
-    },
+    200: json(
+      z.object({ received: z.boolean(), duplicate: z.boolean() }),
+      'accepted (also for a duplicate delivery, which changes nothing)',
+    ),
+    400: json(errorSchema, 'malformed event'),
+    401: json(errorSchema, 'missing, forged or stale signature'),
   },
 });
 

@@ -14,19 +14,12 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { CABINS } from '../../domain/cabins';
+import { PRODUCT_TYPES } from '../../domain/offer';
 
-export const productType = pgEnum('product_type', [
-  'Flight',
-  'Seat',
-  'Bag',
-  'Meal',
-  'Lounge',
-  'CarbonOffset',
-  'Insurance',
-  'FastTrack',
-]);
+export const productType = pgEnum('product_type', PRODUCT_TYPES);
 
-export const cabinClass = pgEnum('cabin_class', ['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
+export const cabinClass = pgEnum('cabin_class', CABINS);
 
 export const airports = pgTable('airports', {
   code: char({ length: 3 }).primaryKey(),

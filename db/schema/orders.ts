@@ -11,18 +11,19 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../../domain/order';
+import { PASSENGER_TYPES } from '../../domain/pricing';
+import { GENDERS } from '../../domain/travelers';
+import type { OrderSegment, TripFare } from '../../domain/order';
 import { flights } from './catalog';
 
-// domain/order.ts's ORDER_STATUSES, in its order (db/ imports only db/; test/unit/order-state.test.ts checks they agree).
-export const orderStatus = pgEnum('order_status', [
-  'PROPOSED',
-  'PAYMENT_PENDING',
-  'PAID',
-  'FULFILLED',
-  'ARCHIVED',
-  'EXPIRED',
-  'CANCELLED',
-]);
+/** `orders.offer`: the order's segments and, for a trip, the fares per passenger type priced when it was held. */
+export interface OrderOfferRecord {
+  segments: OrderSegment[];
+  fares?: TripFare[] | null; // null or absent for an offer's order
+}
+
+export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
 
 export const customerRole = pgEnum('customer_role', ['customer', 'agent', 'admin']);
 
@@ -47,13 +48,13 @@ export const orders = pgTable(
     id: uuid().primaryKey(),
     offerId: text().unique(), // one order per offer; null for trips
     customerId: uuid().notNull(),
-    source: text({ enum: ['OFFER', 'TRIP'] }).notNull(),
+    source: text({ enum: ORDER_SOURCES }).notNull(),
     status: orderStatus().notNull(),
     currency: char({ length: 3 }).notNull(),
     totalAmount: integer().notNull(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     contact: text(), // encrypted JSON (email, phone)
-    offer: jsonb(), // the accepted offer as priced, honoured for the order's life
+    offer: jsonb().$type<OrderOfferRecord>(), // the accepted offer as priced, honoured for the order's life
     // The workflow type that runs the order: orders started before the v2 workflow keep running the v1 code.
     workflowType: text().notNull().default('orderWorkflow'),
     version: integer().notNull().default(1),
@@ -71,11 +72,11 @@ export const travelers = pgTable(
       .notNull()
       .references(() => orders.id, { onDelete: 'cascade' }),
     position: integer().notNull(),
-    ptc: text({ enum: ['ADT', 'CHD', 'INF'] }).notNull(),
+    ptc: text({ enum: PASSENGER_TYPES }).notNull(),
     firstName: text().notNull(), // encrypted
     lastName: text().notNull(), // encrypted
     dateOfBirth: text(), // encrypted
-    gender: text({ enum: ['M', 'F', 'X'] }),
+    gender: text({ enum: GENDERS }),
     infantOfId: uuid(), // an infant travels on an adult's lap
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -111,7 +112,7 @@ export const payments = pgTable(
       .references(() => orders.id, { onDelete: 'cascade' }),
     attempt: integer().notNull(),
     chargeId: text(),
-    status: text({ enum: ['PENDING', 'SUCCEEDED', 'FAILED', 'VOIDED', 'REFUNDED'] }).notNull(),
+    status: text({ enum: PAYMENT_STATUSES }).notNull(),
     amount: integer().notNull(),
     currency: char({ length: 3 }).notNull(),
     declineCode: text(),

@@ -35,6 +35,7 @@ const ROUTES = {
   'offers-api': ['QPA', 'QPB'],
   admin: ['QDA', 'QDB'],
   bench: ['QBA', 'QBB'],
+  'order-contract': ['QKA', 'QKB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

@@ -33,7 +33,7 @@ const forbidden: [room: string, file: string, code: string][] = [
   ['api', 'api/probe.ts', "import { orders } from '../db/schema';"],
   ['api', 'api/probe.ts', "import { createWorker } from '../worker/worker';"],
   ['consumers', 'consumers/probe.ts', "import { recordLocator } from '../activities/orders';"],
-  ['db', 'db/schema/probe.ts', "import { ORDER_STATUSES } from '../../domain/order';"],
+  ['db', 'db/schema/probe.ts', "import { createServices } from '../../services';"],
   ['lib', 'lib/probe.ts', "import { orders } from '../db/schema';"],
   ['lib', 'lib/probe.ts', "import { createServices } from '../services';"],
   ['config', 'config/probe.ts', "import { createLogger } from '../lib/logger';"],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/logger';
-import { createPiiCipher, maskEmail, maskName, PiiDecryptError } from '../../lib/pii';
+import { createPiiCipher, encryptTravelerNames, maskEmail, maskName, PiiDecryptError } from '../../lib/pii';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');
@@ -55,6 +55,21 @@ describe('PII field encryption', () => {
 
   it('refuses a configuration whose active key is missing', () => {
     expect(() => createPiiCipher({ active_key_id: 'z', keys: { a: keyA } })).toThrow(/active_key_id/);
+  });
+});
+
+describe('encryptTravelerNames', () => {
+  const cipher = createPiiCipher({ active_key_id: 'a', keys: { a: keyA } });
+
+  it('encrypts trimmed names and the date of birth; no date of birth is null', () => {
+    const t = encryptTravelerNames(cipher, { first_name: ' Jane ', last_name: 'Doe  ', date_of_birth: '1990-04-01' });
+    expect([t.firstName, t.lastName, t.dateOfBirth].map((v) => cipher.decrypt(v!))).toEqual([
+      'Jane',
+      'Doe',
+      '1990-04-01',
+    ]);
+    expect(t.firstName).not.toContain('Jane');
+    expect(encryptTravelerNames(cipher, { first_name: 'A', last_name: 'B' }).dateOfBirth).toBeNull();
   });
 });
 

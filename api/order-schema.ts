@@ -1,0 +1,93 @@
+/**
+ * The Order resource's contract (GET /v1/orders/:id and every order answer), built by api/order-reads.ts
+ * `orderResource`: the typed client and the OpenAPI document see every field of it.
+ */
+import { z } from '@hono/zod-openapi';
+import { CABINS } from '../domain/cabins';
+import { PRODUCT_TYPES } from '../domain/offer';
+import { LIVE_PAYMENT_STATUSES, ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../domain/order';
+import { PASSENGER_TYPES } from '../domain/pricing';
+import { GENDERS } from '../domain/travelers';
+import { moneySchema } from './openapi';
+
+const isoTime = z.iso.datetime().openapi({ example: '2026-03-01T09:30:00.000Z' });
+const cabin = z.enum(CABINS);
+const orderSegmentSchema = z
+  .object({
+    flight_id: z.uuid(),
+    carrier: z.string().openapi({ example: 'AL' }),
+    flight_number: z.string().openapi({ example: '101' }),
+    origin: z.string().openapi({ example: 'JFK' }),
+    destination: z.string().openapi({ example: 'LHR' }),
+    departure_at: isoTime,
+    arrival_at: isoTime,
+    cabin,
+  })
+  .openapi('OrderSegment');
+const orderTravelerSchema = z
+  .object({
+    id: z.uuid(),
+    ptc: z.enum(PASSENGER_TYPES),
+    first_name: z.string(),
+    last_name: z.string(),
+    date_of_birth: z.iso.date().nullable(),
+    gender: z.enum(GENDERS).nullable(),
+  })
+  .openapi('OrderTraveler');
+const orderItemSchema = z
+  .object({
+    id: z.uuid(),
+    product_type: z.enum(PRODUCT_TYPES),
+    product_code: z.string().nullable(),
+    flight_id: z.uuid().nullable().openapi({ description: 'null for a per-order product' }),
+    traveler_id: z.uuid().nullable(),
+    cabin: cabin.nullable(),
+    seat_number: z.string().nullable().openapi({ example: '12C' }),
+    price: moneySchema,
+  })
+  .openapi('OrderItem');
+const orderPaymentSchema = z
+  .object({
+    attempt: z.number().int().min(1),
+    status: z.enum(PAYMENT_STATUSES),
+    charge_id: z.string().nullable(),
+    decline_code: z.string().nullable(),
+    amount: moneySchema,
+  })
+  .openapi('OrderPayment');
+const liveOrderSchema = z
+  .object({
+    status: z.enum(ORDER_STATUSES),
+    expires_at: isoTime,
+    // camelCase inside the snake_case resource: the workflow query's own shape (workflows/messages.ts PaymentView).
+    payment: z
+      .object({
+        attempt: z.number().int(),
+        status: z.enum(LIVE_PAYMENT_STATUSES),
+        chargeId: z.string().nullable(),
+        declineCode: z.string().nullable(),
+      })
+      .nullable(),
+    history: z.array(z.object({ status: z.enum(ORDER_STATUSES), at: isoTime })),
+  })
+  .openapi('LiveOrder', { description: "the workflow's own view, read by a query; null when it is not running" });
+export const orderSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(ORDER_STATUSES),
+    source: z.enum(ORDER_SOURCES),
+    offer_id: z.string().nullable().openapi({ description: 'null for a trip' }),
+    customer_id: z.uuid(),
+    total: moneySchema,
+    expires_at: isoTime,
+    created_at: isoTime,
+    updated_at: isoTime,
+    segments: z.array(orderSegmentSchema),
+    travelers: z.array(orderTravelerSchema),
+    items: z.array(orderItemSchema),
+    payments: z.array(orderPaymentSchema),
+    live: liveOrderSchema.nullable(),
+  })
+  .openapi('Order');
+
+export type OrderResource = z.infer<typeof orderSchema>;

@@ -1,0 +1,92 @@
+/**
+ * The order reads behind the order routes, in a constant number of queries per call: an order, the travelers,
+ * items and payments of a batch of orders, a cursor page of a customer's orders, an order's documents.
+ */
+import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { boardingPasses, orderItems, orders, payments, tickets, travelers } from '../db/schema';
+import { DomainError } from '../domain/errors';
+import { isUuid } from '../domain/ids';
+
+export type OrderRow = typeof orders.$inferSelect;
+
+/** Opaque cursor over (created_at, id), newest first. */
+export const encodeCursor = (row: { createdAt: Date; id: string }) =>
+  Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const createdAt = new Date(typeof at === 'string' ? at : Number.NaN);
+    // Both go into the query: a non-UUID id or a year Postgres cannot hold would fail there, as a 500.
+    const year = createdAt.getUTCFullYear();
+    if (Number.isNaN(year) || year < 1 || year > 9999 || typeof id !== 'string' || !isUuid(id)) {
+      throw new Error('bad cursor');
+    }
+    return { createdAt, id };
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'the cursor is not valid', {
+      issues: [{ path: 'cursor', message: 'not a cursor' }],
+    });
+  }
+}
+
+export function createOrderReads(db: Database) {
+  return {
+    /** The order if the caller may see it; another customer's order is not found (no existence leak). */
+    async owned(id: string, customer: { role: string }, owners: string[]): Promise<OrderRow> {
+      const [row] = await db.select().from(orders).where(eq(orders.id, id));
+      const visible = row && (customer.role !== 'customer' || owners.includes(row.customerId));
+      if (!visible) throw new DomainError('NOT_FOUND', `order ${id} was not found`);
+      return row;
+    },
+
+    /** The travelers, items and payments of these orders: three queries whatever their number. */
+    async parties(ids: string[]) {
+      const [pax, items, pays] = await Promise.all([
+        db
+          .select()
+          .from(travelers)
+          .where(inArray(travelers.orderId, ids))
+          .orderBy(asc(travelers.orderId), asc(travelers.position)),
+        db.select().from(orderItems).where(inArray(orderItems.orderId, ids)), // in the order they were written
+        db
+          .select()
+          .from(payments)
+          .where(inArray(payments.orderId, ids))
+          .orderBy(asc(payments.orderId), asc(payments.attempt)),
+      ]);
+      return { travelers: pax, items, payments: pays };
+    },
+
+    /** A page of the customers' orders, newest first, and the cursor of the next page. */
+    async page(owners: string[], limit: number, cursor?: string) {
+      const conditions: (SQL | undefined)[] = [inArray(orders.customerId, owners)];
+      if (cursor) {
+        const c = decodeCursor(cursor);
+        conditions.push(
+          or(lt(orders.createdAt, c.createdAt), and(eq(orders.createdAt, c.createdAt), lt(orders.id, c.id))),
+        );
+      }
+      const rows = await db
+        .select()
+        .from(orders)
+        .where(and(...conditions))
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      return { page, next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+
+    /** An order's tickets and EMDs (by number) and boarding passes. */
+    async documents(orderId: string) {
+      const [docs, passes] = await Promise.all([
+        db.select().from(tickets).where(eq(tickets.orderId, orderId)).orderBy(asc(tickets.number)),
+        db.select().from(boardingPasses).where(eq(boardingPasses.orderId, orderId)),
+      ]);
+      return { docs, passes };
+    },
+  };
+}
+
+export type OrderReads = ReturnType<typeof createOrderReads>;
