@@ -29,6 +29,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { AppConfig } from '../config';
 import { logContext, type Logger } from '../lib/logger';
 import { closeMetricsServer, serveMetrics } from '../lib/metrics';
+
+/** The activities that charge a card: v2's chargeOrder, and chargePayment of v1 orders still draining. */
+const CHARGES = new Set(['chargeOrder', 'chargePayment']);
 import type { Tracing } from '../lib/tracing';
 
 /** The OpenTelemetry workflow interceptors, bundled with the workflow code when tracing is on (worker/worker.ts). */
@@ -45,7 +48,7 @@ export interface WorkerMetrics {
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const paymentOutcomes = new Counter({
     name: 'altis_payment_outcomes_total',
-    help: 'Results of the chargePayment activity by outcome (error = the attempt threw and is retried)',
+    help: 'Results of the charge activity (chargeOrder; chargePayment of v1 orders) by outcome (error = the attempt threw and is retried)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -81,14 +84,14 @@ class ActivityObservability implements ActivityInboundCallsInterceptor {
       const started = performance.now();
       try {
         const result = await next(input);
-        if (info.activityType === 'chargePayment') {
+        if (CHARGES.has(info.activityType)) {
           const status = (result as { status?: unknown } | null)?.status;
           this.metrics?.paymentOutcomes.inc({ outcome: typeof status === 'string' ? status : 'unknown' });
         }
         this.logger.debug({ ms: Math.round(performance.now() - started) }, 'activity completed');
         return result;
       } catch (err) {
-        if (info.activityType === 'chargePayment') this.metrics?.paymentOutcomes.inc({ outcome: 'error' });
+        if (CHARGES.has(info.activityType)) this.metrics?.paymentOutcomes.inc({ outcome: 'error' });
         this.metrics?.activityFailures.inc({ activity: info.activityType });
         this.logger.warn(
           { ms: Math.round(performance.now() - started), err: (err as Error).message, error_type: (err as Error).name },
