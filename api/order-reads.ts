@@ -34,12 +34,19 @@ const money = (amount: number, currency: string) => ({ amount, currency });
 // write only the domain's values, which the Order contract (api/order-schema.ts) names.
 const asCabin = (cabin: string) => cabin as Cabin;
 
-/** One order as the API answers it; reads its travelers, items and payments (and the live view unless told not to). */
+/**
+ * One order as the API answers it; reads its travelers, items and payments, and the live view unless told not to
+ * — or takes the view an update just answered with (`view`), which saves a query to the workflow.
+ */
 export async function orderResource(
   deps: OrderReadDeps,
   row: OrderRow,
-  opts: { live?: boolean } = {},
+  opts: { live?: boolean; view?: OrderView } = {},
 ): Promise<OrderResource> {
+  if (opts.view) {
+    const [resource] = await orderResources(deps, [row], { live: false });
+    return { ...resource!, live: liveOf(opts.view) };
+  }
   const [resource] = await orderResources(deps, [row], opts);
   return resource!;
 }
@@ -112,12 +119,18 @@ export async function orderResources(
         decline_code: p.declineCode,
         amount: money(p.amount, p.currency),
       })),
-      live: live
-        ? { status: live.status, expires_at: live.expiresAt, payment: live.payment, history: live.history }
-        : null,
+      live: live ? liveOf(live) : null,
     };
   });
 }
+
+/** The workflow's view of an order, as the resource shows it. */
+const liveOf = (live: OrderView) => ({
+  status: live.status,
+  expires_at: live.expiresAt,
+  payment: live.payment,
+  history: live.history,
+});
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

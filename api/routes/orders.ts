@@ -254,7 +254,8 @@ export const orders = router
     }
     await setOfferStatus(redis, id, 'ACCEPTED');
     const created = result.outcome === 'PROPOSED' && result.created;
-    return c.json(await orderResource(readDeps(c), row), created ? 201 : 200);
+    const view = result.outcome === 'PROPOSED' ? result.order : undefined;
+    return c.json(await orderResource(readDeps(c), row, { view }), created ? 201 : 200);
   })
   .openapi(payRoute, async (c) => {
     const { temporal, services } = c.get('deps');
@@ -276,7 +277,7 @@ export const orders = router
       'paid',
       (handle) => handle.executeUpdate(startPayment, { args: [{ paymentToken }] }),
     );
-    const order = await orderResource(readDeps(c), await ownedOrder(c, id));
+    const order = await orderResource(readDeps(c), await ownedOrder(c, id), { view: result.order });
     if (result.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
         decline_code: result.declineCode,
