@@ -91,3 +91,34 @@ export const orderSchema = z
   .openapi('Order');
 
 export type OrderResource = z.infer<typeof orderSchema>;
+
+/** The documents of an order: 13-digit e-tickets, EMDs, IATA BCBP boarding passes. */
+export const ticketSchema = z
+  .object({
+    number: z.string().regex(/^\d{13}$/),
+    traveler_id: z.string().uuid(),
+    flight_ids: z.array(z.string().uuid()),
+    issued_at: z.string(),
+  })
+  .openapi('Ticket');
+export const emdSchema = z
+  .object({
+    number: z.string().regex(/^\d{13}$/),
+    traveler_id: z.string().uuid(),
+    order_item_id: z.string().uuid().nullable(),
+    flight_ids: z.array(z.string().uuid()),
+  })
+  .openapi('Emd');
+export const boardingPassSchema = z
+  .object({ traveler_id: z.string().uuid(), flight_id: z.string().uuid(), bcbp: z.string() })
+  .openapi('BoardingPass');
+
+export const fulfillmentSchema = z
+  .object({
+    order_id: z.string().uuid(),
+    status: z.enum(ORDER_STATUSES),
+    tickets: z.array(ticketSchema),
+    emds: z.array(emdSchema),
+    boarding_passes: z.array(boardingPassSchema),
+  })
+  .openapi('Fulfillment');

@@ -12,7 +12,7 @@ import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
 import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
-import { orderSchema } from '../order-schema';
+import { fulfillmentSchema, orderSchema } from '../order-schema';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
 
@@ -149,25 +149,6 @@ const listRoute = createRoute({
     ...errors(400, 401),
   },
 });
-
-const fulfillmentSchema = z
-  .object({
-    order_id: z.string().uuid(),
-    status: z.string(),
-    tickets: z.array(
-      z.object({ number: z.string(), traveler_id: z.string(), flight_ids: z.array(z.string()), issued_at: z.string() }),
-    ),
-    emds: z.array(
-      z.object({
-        number: z.string(),
-        traveler_id: z.string(),
-        order_item_id: z.string().nullable(),
-        flight_ids: z.array(z.string()),
-      }),
-    ),
-    boarding_passes: z.array(z.object({ traveler_id: z.string(), flight_id: z.string(), bcbp: z.string() })),
-  })
-  .openapi('Fulfillment');
 
 const fulfillmentRoute = createRoute({
   method: 'get',

@@ -39,6 +39,7 @@ import {
   json,
   moneySchema,
 } from '../openapi';
+import { boardingPassSchema, ticketSchema } from '../order-schema';
 import { createRouter } from '../router';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
@@ -162,8 +163,8 @@ const commit = createRoute({
         booking_id: z.string().uuid(),
         status: z.literal('CONFIRMED'),
         total: moneySchema,
-        tickets: z.array(z.unknown()),
-        boarding_passes: z.array(z.unknown()),
+        tickets: z.array(ticketSchema),
+        boarding_passes: z.array(boardingPassSchema),
       }),
       'booked and ticketed',
     ),
