@@ -140,9 +140,46 @@ interface FixtureServices {
   redis?: Redis;
 }
 
-/** The route's airports and the seed's products (what the offer engine needs), idempotently. */
+/**
+ * Flights an earlier run of the suite left on a route (the test database outlives a run), deleted with everything
+ * that points at them, so that a file's searches see only the flights of this run. Once per route per test process.
+ */
+const cleared = new Map<string, Promise<void>>();
+function clearEarlierRuns(services: FixtureServices, route: TestRoute): Promise<void> {
+  const key = `${route.origin}-${route.destination}`;
+  let done = cleared.get(key);
+  if (!done) {
+    done = (async () => {
+      const { sql } = services;
+      const codes = [route.origin, route.destination];
+      const ids = (
+        await sql<{ id: string }[]>`
+          SELECT id FROM flights WHERE origin = ANY(${codes}) AND destination = ANY(${codes})`
+      ).map((r) => r.id);
+      if (ids.length === 0) return;
+      await sql.begin(async (tx) => {
+        await tx`DELETE FROM order_items WHERE flight_id = ANY(${ids}::uuid[])`;
+        await tx`DELETE FROM boarding_passes WHERE flight_id = ANY(${ids}::uuid[])`;
+        await tx`DELETE FROM seat_assignments WHERE flight_id = ANY(${ids}::uuid[])`;
+        await tx`DELETE FROM inventory_holds WHERE flight_id = ANY(${ids}::uuid[])`;
+        await tx`DELETE FROM flights WHERE id = ANY(${ids}::uuid[])`;
+      });
+      if (services.redis && services.db) {
+        await createInventory({ db: services.db, sql, redis: services.redis }).dropIndex(ids);
+      }
+    })();
+    cleared.set(key, done);
+  }
+  return done;
+}
+
+/**
+ * The route's airports and the seed's products (what the offer engine needs), idempotently; the first call of a
+ * test process also clears what earlier runs left on the route.
+ */
 export async function ensureTestRoute(services: FixtureServices, route: TestRoute): Promise<void> {
   const { sql } = services;
+  await clearEarlierRuns(services, route);
   await sql`
     INSERT INTO airports (code, name, city, country, time_zone) VALUES
       (${route.origin}, ${`Test ${route.origin}`}, ${`${route.origin} City`}, 'ZZ', 'UTC'),
