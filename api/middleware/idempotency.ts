@@ -11,8 +11,10 @@ import type { AppEnv, Customer } from '../deps';
  * `Idempotency-Key` for creating POSTs. The first request with a key claims it (an INSERT that wins the
  * unique (customer_id, key)), runs the handler and stores the answer; a repeat with the same body gets the
  * stored answer back with `Idempotent-Replayed: true`, one with another body 422. A repeat that arrives while
- * the first is still running waits for its answer, then gives up with 409. 5xx answers are not stored: the key
- * is released so that the client can retry. Stored answers are JSON (or empty) bodies. The keys live in
+ * the first is still running waits for its answer, then gives up with 409. Neither 5xx answers nor refusals that
+ * did nothing (bad input, auth, not found, too large, rate limited: REFUSED below) are stored: the key is
+ * released, so that the client can retry, or send the corrected request with the same key (as Stripe does).
+ * Stored answers are JSON (or empty) bodies. The keys live in
  * Postgres through services/idempotency-store.ts.
  */
 
@@ -37,6 +39,9 @@ async function requestHash(c: Context<AppEnv>): Promise<string> {
   }
   return createHash('sha256').update(`${c.req.method}\n${c.req.path}\n${body}`).digest('hex');
 }
+
+/** Answers given before the request did anything: they never hold a key. */
+const REFUSED = new Set([400, 401, 403, 404, 413, 415, 422, 429]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -91,7 +96,7 @@ async function run(c: Context<AppEnv>, next: () => Promise<void>, store: Idempot
     await store.release(claim);
     throw err;
   }
-  if (c.res.status >= 500) {
+  if (c.res.status >= 500 || REFUSED.has(c.res.status)) {
     await store.release(claim);
     return;
   }

@@ -39,6 +39,7 @@ beforeAll(async () => {
       throw new Error('the database went away');
     }
     if (body.invalid) return c.json({ error: { code: 'VALIDATION_FAILED', message: 'invalid thing' } }, 400);
+    if (body.conflict) return c.json({ error: { code: 'SOLD_OUT', message: 'no seats left' } }, 409);
     return c.json({ id: randomUUID(), call: calls, received: body }, 201);
   });
   app.route('/test/things', things);
@@ -160,16 +161,28 @@ describe('Idempotency-Key', () => {
     expect(calls).toBe(2);
   });
 
-  it('stores and replays a 4xx answer', async () => {
+  it('stores and replays a 4xx answer of a request that ran (409)', async () => {
     const { token } = await newCustomer();
     const key = randomUUID();
-    const first = await create(token, { invalid: true }, key);
-    expect(first.status).toBe(400);
-    const replay = await create(token, { invalid: true }, key);
-    expect(replay.status).toBe(400);
+    const first = await create(token, { conflict: true }, key);
+    expect(first.status).toBe(409);
+    const replay = await create(token, { conflict: true }, key);
+    expect(replay.status).toBe(409);
     expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
     expect(await replay.json()).toEqual(await first.json());
     expect(calls).toBe(1);
+  });
+
+  it('keeps no key for a request refused as bad input: the corrected request with the same key runs', async () => {
+    const { token } = await newCustomer();
+    const key = randomUUID();
+    expect((await create(token, { invalid: true }, key)).status).toBe(400);
+    const corrected = await create(token, { n: 1 }, key);
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers.get('Idempotent-Replayed')).toBeNull();
+    const replay = await create(token, { n: 1 }, key);
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(calls).toBe(2);
   });
 
   it('scopes keys by customer, and runs every request without a key', async () => {
