@@ -23,6 +23,29 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+type Fetch = App['fetch'] | SandboxApp['app']['fetch'];
+
+/**
+ * A server on a port the OS picked, answering with the handler given later to `use`: the port is known before the
+ * apps that need it are built, with no window between picking a port and binding it in which a test file running
+ * in parallel could take it (freePort + listen had one: EADDRINUSE).
+ */
+async function openServer(): Promise<{ server: ServerType; port: number; use: (fetch: Fetch) => void }> {
+  let handler: Fetch | null = null;
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve(
+      {
+        fetch: (req: Request) => (handler ? handler(req) : new Response('starting', { status: 503 })),
+        port: 0,
+        hostname: '127.0.0.1',
+      },
+      () => resolve(s),
+    );
+  });
+  const port = (server.address() as { port: number }).port;
+  return { server, port, use: (fetch) => (handler = fetch) };
+}
+
 export function listen(fetch: App['fetch'] | SandboxApp['app']['fetch'], port: number): Promise<ServerType> {
   return new Promise((resolve) => {
     const server = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(server));
@@ -65,7 +88,8 @@ export async function startOrderStack(
   env: Record<string, string> = {},
   opts: OrderStackOptions = {},
 ): Promise<OrderStack> {
-  const [apiPort, sandboxPort] = [await freePort(), await freePort()];
+  const [apiServer, sandboxServer] = [await openServer(), await openServer()];
+  const [apiPort, sandboxPort] = [apiServer.port, sandboxServer.port];
   const taskQueue = uniqueTaskQueue('orders');
   const config = testConfig({
     APP_TEMPORAL__TASK_QUEUE: taskQueue,
@@ -79,9 +103,9 @@ export async function startOrderStack(
     asyncDelayMs: opts.asyncDelayMs ?? 1000,
     webhookRetryBaseMs: 200,
   });
-  const sandboxServer = await listen(sandbox.app.fetch, sandboxPort);
+  sandboxServer.use(sandbox.app.fetch);
   const app = createApp({ config, logger: opts.apiLogger ?? silentLogger(), ...services });
-  const apiServer = await listen(app.fetch, apiPort);
+  apiServer.use(app.fetch);
   const workerLogger = opts.workerLogger ?? silentLogger();
   const { worker, connection } = await createWorker({
     deps: { config, logger: workerLogger, db: services.db, sql: services.sql, redis: services.redis },
@@ -104,9 +128,9 @@ export async function startOrderStack(
         await running;
       }
       await connection.close();
-      await closeServer(apiServer);
+      await closeServer(apiServer.server);
       await sandbox.close();
-      await closeServer(sandboxServer);
+      await closeServer(sandboxServer.server);
     },
   };
 }
