@@ -17,7 +17,6 @@ import {
 type OnTrip = <T>(run: (handle: WorkflowHandle) => Promise<T>) => Promise<T>;
 
 export async function commitV1Trip(
-  _tripId: string,
   update: TravelersUpdate,
   seats: SeatRequest[],
   paymentToken: string,

@@ -398,7 +398,7 @@ export const trips = router
         ? await onTrip(c, trip.id, (handle) =>
             handle.executeUpdate(commitTrip, { args: [{ seats: chosen, party: update, paymentToken }] }),
           )
-        : await commitV1Trip(trip.id, update, chosen, paymentToken, (run) => onTrip(c, trip.id, run));
+        : await commitV1Trip(update, chosen, paymentToken, (run) => onTrip(c, trip.id, run));
     if (paid.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
         decline_code: paid.declineCode,
