@@ -103,6 +103,7 @@ export const configSchema = z.strictObject({
     airline_designator: z.string().regex(/^[A-Z0-9]{2}$/),
     airline_ticket_prefix: z.string().regex(/^\d{3}$/),
     max_travelers: z.number().int().min(1).max(9),
+    sales_close_minutes: z.number().int().min(0),
   }),
   offers: z.strictObject({
     ttl_seconds: z.number().positive(),
@@ -146,6 +147,7 @@ export const configSchema = z.strictObject({
     idempotency_key_hours: z.number().positive(),
     processed_event_days: z.number().positive(),
     published_outbox_days: z.number().positive(),
+    flight_status_interval_seconds: z.number().int().positive(),
   }),
   smtp: z.strictObject({ host: z.string(), port, from: z.string() }),
   outbox: z.strictObject({
