@@ -2,18 +2,20 @@
  * Schedule management for admins (api/routes/admin-flights.ts): flights with their inventory per cabin, created
  * exactly as the seed makes them (services/schedule.ts `insertSchedule`: cabin inventory and seats from the
  * aircraft's layout), changed, and deleted only while nothing was ever held or sold on them. Every change
- * reindexes the flight's availability in Redis through the inventory facade.
+ * reindexes the flight's availability in Redis through the inventory facade and tells this process's catalog
+ * (`onChange`). A flight's status is read as domain/flight-status.ts judges it now; a cancel stops its sales at
+ * once, since every sale checks Postgres (services/schedule.ts `createSellability`).
  */
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client';
 import { aircraftTypes, airports, flightInventory, flights, type CabinLayout } from '../db/schema';
 import { DomainError } from '../domain/errors';
+import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
 import type { Inventory } from './inventory';
 import { isUniqueViolation } from './postgres-errors';
-import { insertSchedule, utcDay } from './schedule';
+import { insertSchedule, moveFlightStatuses, utcDay } from './schedule';
 
 type Cabin = CabinLayout['cabin'];
-type FlightStatus = (typeof flights.$inferSelect)['status'];
 
 export interface AdminFlightCabin {
   cabin: Cabin;
@@ -69,12 +71,17 @@ export interface AdminFlightsDeps {
   inventory: Pick<Inventory, 'rebuildIndex' | 'dropIndex'>;
   /** The currency of a new flight's fares when the request names none. */
   currency: string;
+  /** orders.sales_close_minutes: when a flight's sales close (its status CLOSED). */
+  salesCloseMinutes: number;
+  /** Called after a flight was created, changed or deleted (the catalog drops its cached rows). */
+  onChange?: () => void;
 }
 
 const CABIN_ORDER = ['FIRST', 'BUSINESS', 'PREMIUM_ECONOMY', 'ECONOMY'];
 
 export function createAdminFlights(deps: AdminFlightsDeps) {
   const { db, sql, inventory } = deps;
+  const changed = () => deps.onChange?.();
 
   async function load(where: ReturnType<typeof and>, limit = 1, offset = 0): Promise<AdminFlight[]> {
     const rows = await db
@@ -103,7 +110,11 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       departure_at: f.departureAt.toISOString(),
       arrival_at: f.arrivalAt.toISOString(),
       aircraft_type: f.aircraftType,
-      status: f.status,
+      status: flightStatusAt(
+        { status: f.status, departureMs: f.departureAt.getTime(), arrivalMs: f.arrivalAt.getTime() },
+        Date.now(),
+        deps.salesCloseMinutes,
+      ),
       cabins: inv
         .filter((i) => i.flightId === f.id)
         .sort((a, b) => CABIN_ORDER.indexOf(a.cabin) - CABIN_ORDER.indexOf(b.cabin))
@@ -126,8 +137,12 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
     return flight;
   }
 
-  /** Flights by route, day and status, in departure order. */
-  function list(filter: FlightFilter, limit: number, offset: number): Promise<AdminFlight[]> {
+  /**
+   * Flights by route, day and status, in departure order. A status filter first records the status moves that
+   * are due (the worker's job, done here too so that the filter and the statuses shown agree).
+   */
+  async function list(filter: FlightFilter, limit: number, offset: number): Promise<AdminFlight[]> {
+    if (filter.status) await moveFlightStatuses(sql, deps.salesCloseMinutes);
     const day = filter.date ? new Date(`${filter.date}T00:00:00Z`) : undefined;
     const where = and(
       filter.origin ? eq(flights.origin, filter.origin) : undefined,
@@ -200,10 +215,14 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       );
     }
     await inventory.rebuildIndex([id]);
+    changed();
     return get(id);
   }
 
-  /** Changes the status or the times; INVALID_STATE once departed, CONFLICT when the new time is taken. */
+  /**
+   * Changes the status (cancel, or reinstate a cancelled flight) or the times; INVALID_STATE once departed,
+   * CONFLICT when the new time is taken. A reinstated flight sells again only if its sales have not closed.
+   */
   async function update(id: string, b: FlightChange): Promise<AdminFlight> {
     const current = await get(id);
     const dep = new Date(b.departure_at ?? current.departure_at);
@@ -213,7 +232,9 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
         issues: [{ path: 'arrival_at', message: 'must be after departure_at' }],
       });
     }
-    if (current.status === 'DEPARTED') throw new DomainError('INVALID_STATE', 'the flight has departed');
+    if (current.status === 'DEPARTED' || current.status === 'ARRIVED') {
+      throw new DomainError('INVALID_STATE', 'the flight has departed');
+    }
     try {
       await db
         .update(flights)
@@ -226,6 +247,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       throw err;
     }
     await inventory.rebuildIndex([id]);
+    changed();
     return get(id);
   }
 
@@ -244,6 +266,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       await tx`DELETE FROM flights WHERE id = ${id}`;
     });
     await inventory.dropIndex([id]);
+    changed();
   }
 
   return { get, list, create, update, remove };

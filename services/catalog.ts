@@ -1,7 +1,12 @@
 /**
- * Catalog reads: flight search priced per passenger, one flight, a seat map. The hot path (search) reads the
- * availability index in Redis and flight rows from a short in-process cache: at most one indexed Postgres query
- * per leg, none while the cache is warm. The offers engine reuses searchFlights.
+ * Catalog reads: flight search priced per passenger type and for the party, one flight, a seat map. The hot path
+ * (search) reads the availability index in Redis and flight rows from a short in-process cache: at most one
+ * indexed Postgres query per leg, none while the cache is warm. The offers engine reuses searchFlights.
+ *
+ * A flight's status is judged from its times at the request (domain/flight-status.ts): search lists only flights
+ * that sell (SCHEDULED), so one whose sales closed drops out on the minute. A cancel reaches this process's cache
+ * at once (`forget`) and other processes' within the cache's TTL; what decides a sale is the check on Postgres at
+ * accept, trip hold, commit and pay (services/schedule.ts `createSellability`).
  */
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
@@ -10,16 +15,18 @@ import type { CommercialSettings } from './commercial-settings';
 import type { PricingRuleConfig } from '../domain/commercial';
 import { cabinRank } from '../domain/cabins';
 import { DomainError } from '../domain/errors';
+import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
 import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
-import { priceLeg, type LegPrice } from '../domain/pricing';
+import type { OfferPassengers } from '../domain/offer';
+import { priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
 import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
 export interface CatalogDeps {
   sql: Sql;
   redis: Redis;
-  config: Pick<AppConfig, 'pricing'>;
+  config: Pick<AppConfig, 'pricing' | 'orders'>;
   inventory: Inventory;
   /** Where the pricing rules come from (the admin-managed tables); without it, `config.pricing.rules`. */
   commercial?: CommercialSettings;
@@ -27,11 +34,23 @@ export interface CatalogDeps {
   cacheTtlMs?: number;
 }
 
+/** One passenger type of the party in a cabin: how many, the price of each, and theirs together. */
+export interface PartyPrice {
+  passenger_type: PassengerType;
+  count: number;
+  price_per_passenger: Money;
+  total: Money;
+}
+
 export interface CabinOffer {
   cabin: Cabin;
   available: number;
+  /** One adult's price (the breakdown's total). */
   price_per_passenger: Money;
   breakdown: LegPrice;
+  /** Per passenger type of the party (adults, children, infants on a lap), and the party's total. */
+  party: PartyPrice[];
+  total_price: Money;
 }
 
 export interface FlightView {
@@ -45,7 +64,8 @@ export interface FlightView {
   arrival_at: string;
   aircraft: string;
   duration_minutes: number;
-  status: 'SCHEDULED' | 'CANCELLED' | 'DEPARTED';
+  /** At the request: SCHEDULED (sells), CLOSED (sales closed before departure), DEPARTED, ARRIVED or CANCELLED. */
+  status: FlightStatus;
   cabins: CabinOffer[];
 }
 
@@ -70,7 +90,10 @@ export interface SearchQuery {
   destination: string;
   /** UTC calendar day, YYYY-MM-DD. */
   date: string;
+  /** Seats the party needs (adults and children; an infant sits on a lap): cabins with fewer are not listed. */
   passengers: number;
+  /** The party by type, for its prices; default `passengers` adults. */
+  party?: OfferPassengers;
   /** The request time: prices and "already departed" are judged at it. */
   now?: Date;
 }
@@ -85,7 +108,8 @@ interface FlightRow {
   departure_ms: number;
   arrival_ms: number;
   aircraft_type: string;
-  status: FlightView['status'];
+  /** As recorded (flights.status); the view's status is judged from it and the times. */
+  status: FlightStatus;
   cabins: { cabin: Cabin; capacity: number; base_fare: number; currency: string }[];
 }
 
@@ -112,6 +136,12 @@ const FLIGHT_COLUMNS = (sql: Sql) => sql`
 export function createCatalog(deps: CatalogDeps) {
   const { sql, inventory } = deps;
   const pricing = deps.config.pricing;
+  const statusAt = (row: FlightRow, now: Date) =>
+    flightStatusAt(
+      { status: row.status, departureMs: row.departure_ms, arrivalMs: row.arrival_ms },
+      now.getTime(),
+      deps.config.orders.sales_close_minutes,
+    );
   const ttl = deps.cacheTtlMs ?? 30_000;
   // Flight rows change rarely (a schedule change); availability is never cached here.
   const legCache = ttlCache<string, FlightRow[]>(ttl, 20_000);
@@ -138,39 +168,76 @@ export function createCatalog(deps: CatalogDeps) {
     return (await airportCodes(1_000)).has(code);
   }
 
-  /** Every cabin of the flight, priced for one adult at the live availability (a search's party all pay this). */
   const pricingRules = async () => (deps.commercial ? deps.commercial.pricingRules() : pricing.rules);
 
+  /**
+   * The cabins of the flight with seats for the party, each priced per passenger type at the live availability
+   * (the breakdown is one adult's) and for the whole party. `seats`: what the party sits in (no infants).
+   */
   function priceCabins(
     row: FlightRow,
     avail: CabinAvailability[],
     now: Date,
     rules: readonly PricingRuleConfig[],
+    party: OfferPassengers,
+    seats: number,
   ): CabinOffer[] {
     const live = new Map(avail.map((a) => [a.cabin, a]));
+    const counts: [PassengerType, number][] = [
+      ['ADT', party.adults],
+      ['CHD', party.children],
+      ['INF', party.infants],
+    ];
     return [...row.cabins]
       .sort((a, b) => cabinRank(a.cabin) - cabinRank(b.cabin))
-      .map((c) => {
+      .flatMap((c) => {
         // The index may briefly lag Postgres; pricing needs a figure within 0..capacity.
         const available = Math.min(c.capacity, Math.max(0, live.get(c.cabin)?.available ?? 0));
-        const breakdown = priceLeg({
-          baseFare: money(c.base_fare, c.currency),
-          available,
-          capacity: c.capacity,
-          passengerType: 'ADT',
-          route: `${row.origin}-${row.destination}`,
-          cabin: c.cabin,
-          now,
-          rules,
-          taxes: pricing.taxes,
-          childFarePercent: pricing.child_fare_percent,
-          infantFarePercent: pricing.infant_fare_percent,
-        });
-        return { cabin: c.cabin, available, price_per_passenger: breakdown.total, breakdown };
+        if (available < seats) return [];
+        const price = (passengerType: PassengerType) =>
+          priceLeg({
+            baseFare: money(c.base_fare, c.currency),
+            available,
+            capacity: c.capacity,
+            passengerType,
+            route: `${row.origin}-${row.destination}`,
+            cabin: c.cabin,
+            now,
+            rules,
+            taxes: pricing.taxes,
+            childFarePercent: pricing.child_fare_percent,
+            infantFarePercent: pricing.infant_fare_percent,
+          });
+        const breakdown = price('ADT');
+        const partyPrices = counts
+          .filter(([, n]) => n > 0)
+          .map(([type, count]): PartyPrice => {
+            const each = type === 'ADT' ? breakdown.total : price(type).total;
+            return {
+              passenger_type: type,
+              count,
+              price_per_passenger: each,
+              total: money(each.amount * count, each.currency),
+            };
+          });
+        const total = money(
+          partyPrices.reduce((sum, p) => sum + p.total.amount, 0),
+          breakdown.total.currency,
+        );
+        return [
+          {
+            cabin: c.cabin,
+            available,
+            price_per_passenger: breakdown.total,
+            breakdown,
+            party: partyPrices,
+            total_price: total,
+          },
+        ];
       });
   }
 
-  function view(row: FlightRow, cabins: CabinOffer[]): FlightView {
+  function view(row: FlightRow, cabins: CabinOffer[], now: Date): FlightView {
     return {
       id: row.id,
       carrier: row.carrier,
@@ -181,7 +248,7 @@ export function createCatalog(deps: CatalogDeps) {
       arrival_at: new Date(row.arrival_ms).toISOString(),
       aircraft: row.aircraft_type,
       duration_minutes: Math.round((row.arrival_ms - row.departure_ms) / 60_000),
-      status: row.status,
+      status: statusAt(row, now),
       cabins,
     };
   }
@@ -235,8 +302,9 @@ export function createCatalog(deps: CatalogDeps) {
   }
 
   /**
-   * The flights of one leg on a UTC day that have not departed yet, each cabin priced for one (adult) passenger
-   * with the live availability. Unknown airports, a past or malformed date: VALIDATION_FAILED.
+   * The flights of one leg on a UTC day that still sell (not cancelled, sales not closed), each with the cabins
+   * that have seats for the party, priced per passenger type and for the party at the live availability. Flights
+   * with no such cabin are left out. Unknown airports, a past or malformed date: VALIDATION_FAILED.
    */
   async function searchFlights(q: SearchQuery): Promise<FlightView[]> {
     const now = q.now ?? new Date();
@@ -247,20 +315,31 @@ export function createCatalog(deps: CatalogDeps) {
       issues.push({ path: 'passenger_count', message: 'at least one passenger' });
     }
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', issues[0]!.message, { issues });
+    const party = q.party ?? { adults: q.passengers, children: 0, infants: 0 };
 
-    const rows = (await legRows(origin, destination, q.date)).filter((r) => r.departure_ms > now.getTime());
+    const rows = (await legRows(origin, destination, q.date)).filter((r) => statusAt(r, now) === 'SCHEDULED');
     if (rows.length === 0) return [];
     const [avail, rules] = await Promise.all([inventory.availabilityMany(rows.map((r) => r.id)), pricingRules()]);
-    return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules)));
+    return rows
+      .map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules, party, q.passengers), now))
+      .filter((f) => f.cabins.length > 0);
   }
 
-  /** One flight with its cabins priced for one passenger; NOT_FOUND when unknown. */
+  /** One flight (any status) with every cabin priced for one adult; NOT_FOUND when unknown. */
   async function getFlight(id: string, opts: { now?: Date } = {}): Promise<FlightView> {
     if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
     const row = await flightRow(id.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
+    const now = opts.now ?? new Date();
     const [avail, rules] = await Promise.all([inventory.availabilityMany([row.id]), pricingRules()]);
-    return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date(), rules));
+    const one = { adults: 1, children: 0, infants: 0 };
+    return view(row, priceCabins(row, avail.get(row.id) ?? [], now, rules, one, 0), now);
+  }
+
+  /** Drops the cached flight rows (a schedule change in this process: its searches see it at once). */
+  function forget(): void {
+    legCache.clear();
+    flightCache.clear();
   }
 
   /**
@@ -311,7 +390,7 @@ export function createCatalog(deps: CatalogDeps) {
     return { flight_id: row.id, aircraft: row.aircraft_type, seats: list };
   }
 
-  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport };
+  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, forget };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;

@@ -20,6 +20,7 @@ import { createOfferEngine } from './offers';
 import { createOrderReads } from './order-reads';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
+import { createSellability } from './schedule';
 import { createTripReads } from './trip-reads';
 
 export interface ServiceDeps {
@@ -50,7 +51,15 @@ export function createServices(deps: ServiceDeps) {
     vault: createPaymentVault({ db, pii: createPiiCipher(config.pii) }),
     idempotencyKeys: createIdempotencyStore(db),
     customers: createCustomers({ db, redis }),
-    adminFlights: createAdminFlights({ db, sql, inventory, currency: config.pricing.currency }),
+    adminFlights: createAdminFlights({
+      db,
+      sql,
+      inventory,
+      currency: config.pricing.currency,
+      salesCloseMinutes: config.orders.sales_close_minutes,
+      onChange: () => catalog.forget(),
+    }),
+    sellability: createSellability({ sql, config }),
     analytics: createAnalyticsReads(db),
     paymentEvents: createPaymentEvents(db),
     tripReads: createTripReads(db),

@@ -251,7 +251,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     const empty: OfferSearchResult = { search_id: searchId, expires_at: expiresAt.toISOString(), offers: [] };
 
     const leg = (origin: string, destination: string, date: string) =>
-      catalog.searchFlights({ origin, destination, date, passengers: seated, now });
+      catalog.searchFlights({ origin, destination, date, passengers: seated, party: passengers, now });
     const [arms, outboundAll, inboundAll, catalogProducts] = await Promise.all([
       ranker.armStates(context),
       leg(request.origin, request.destination, request.departure_date),

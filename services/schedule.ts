@@ -1,10 +1,15 @@
 /**
- * The flight schedule writer: flights with their cabin inventory and seat maps made from the aircraft layout,
- * set-based and idempotent. Used by the seed and by the admin API.
+ * The flight schedule: the writer of flights with their cabin inventory and seat maps made from the aircraft
+ * layout (set-based and idempotent, used by the seed and by the admin API), and the flights' status from the
+ * schedule (domain/flight-status.ts) read from Postgres, the authority: the sellability check that every way of
+ * selling calls before it holds or charges, and the status moves the worker records.
  */
+import type { AppConfig } from '../config';
 import type { Sql } from '../db/client';
 import type { CabinLayout } from '../db/schema';
 import type { SeedRoute } from '../db/seed/data';
+import { DomainError } from '../domain/errors';
+import { assertSellable, flightStatusAt, type FlightStatus } from '../domain/flight-status';
 
 type Cabin = CabinLayout['cabin'];
 
@@ -169,4 +174,92 @@ export async function insertSchedule(
 
 export function utcDay(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
+
+interface ScheduleRow {
+  id: string;
+  carrier: string;
+  flight_number: string;
+  status: FlightStatus;
+  departure_ms: number;
+  arrival_ms: number;
+}
+
+async function scheduleRows(sql: Sql, flightIds: readonly string[]): Promise<ScheduleRow[]> {
+  return sql<ScheduleRow[]>`
+    SELECT id, carrier, flight_number, status,
+           (extract(epoch FROM departure_at) * 1000)::float8 AS departure_ms,
+           (extract(epoch FROM arrival_at) * 1000)::float8 AS arrival_ms
+    FROM flights WHERE id = ANY(${[...flightIds]}::uuid[])`;
+}
+
+/**
+ * Whether flights can be sold now, read from Postgres (never from a cache: an admin's cancel in another process
+ * must stop the next accept). Used by accept, trip hold, trip commit and pay before anything is held or charged.
+ */
+export function createSellability(deps: { sql: Sql; config: Pick<AppConfig, 'orders'> }) {
+  const closeMinutes = () => deps.config.orders.sales_close_minutes;
+  return {
+    /** NOT_FOUND for an unknown flight; FLIGHT_CANCELLED / FLIGHT_CLOSED (409) or FLIGHT_DEPARTED (410). */
+    async assertSellable(flightIds: readonly string[], now = new Date()): Promise<void> {
+      const ids = [...new Set(flightIds.map((id) => id.toLowerCase()))];
+      const rows = await scheduleRows(deps.sql, ids);
+      const missing = ids.find((id) => !rows.some((r) => r.id === id));
+      if (missing) throw new DomainError('NOT_FOUND', `flight ${missing} was not found`);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      assertSellable(
+        ids.map((id) => {
+          const r = byId.get(id)!;
+          const f = { status: r.status, departureMs: r.departure_ms, arrivalMs: r.arrival_ms };
+          return { id, label: `${r.carrier}${r.flight_number}`, ...f };
+        }),
+        now.getTime(),
+        closeMinutes(),
+      );
+    },
+  };
+}
+
+export type Sellability = ReturnType<typeof createSellability>;
+
+/**
+ * Records the status moves that are due (SCHEDULED → CLOSED → DEPARTED → ARRIVED, by the rule of
+ * domain/flight-status.ts) on flights whose sales have closed; CANCELLED and ARRIVED flights are never touched, and
+ * a cancel that lands meanwhile wins. Returns the number of flights moved per new status.
+ */
+export async function moveFlightStatuses(
+  sql: Sql,
+  salesCloseMinutes: number,
+  now = new Date(),
+): Promise<Partial<Record<FlightStatus, number>>> {
+  const due = await sql<ScheduleRow[]>`
+    SELECT id, carrier, flight_number, status,
+           (extract(epoch FROM departure_at) * 1000)::float8 AS departure_ms,
+           (extract(epoch FROM arrival_at) * 1000)::float8 AS arrival_ms
+    FROM flights
+    WHERE status IN ('SCHEDULED', 'CLOSED', 'DEPARTED')
+      AND departure_at <= ${new Date(now.getTime() + salesCloseMinutes * 60_000).toISOString()}::timestamptz`;
+  const moves = new Map<FlightStatus, { from: FlightStatus; ids: string[] }[]>();
+  for (const r of due) {
+    const to = flightStatusAt(
+      { status: r.status, departureMs: r.departure_ms, arrivalMs: r.arrival_ms },
+      now.getTime(),
+      salesCloseMinutes,
+    );
+    if (to === r.status) continue;
+    const list = moves.get(to) ?? [];
+    const group = list.find((g) => g.from === r.status);
+    if (group) group.ids.push(r.id);
+    else list.push({ from: r.status, ids: [r.id] });
+    moves.set(to, list);
+  }
+  const moved: Partial<Record<FlightStatus, number>> = {};
+  for (const [to, groups] of moves) {
+    for (const g of groups) {
+      const res = await sql`
+        UPDATE flights SET status = ${to} WHERE id = ANY(${g.ids}::uuid[]) AND status = ${g.from}`;
+      moved[to] = (moved[to] ?? 0) + res.count;
+    }
+  }
+  return moved;
 }

@@ -1,10 +1,11 @@
 import { and, isNotNull, lt } from 'drizzle-orm';
 import type { AppConfig } from '../config';
-import type { Database } from '../db/client';
+import type { Database, Sql } from '../db/client';
 import { outbox, processedEvents } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { purgeIdempotencyKeys } from '../services/idempotency-store';
 import { purgePaymentTokens } from '../services/payment-vault';
+import { moveFlightStatuses } from '../services/schedule';
 
 export interface HousekeepingResult {
   idempotencyKeys: number;
@@ -33,6 +34,25 @@ export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeep
     .returning({ seq: outbox.seq });
   const paymentTokens = await purgePaymentTokens(db, new Date(now));
   return { idempotencyKeys, processedEvents: processed.length, publishedOutboxRows: published.length, paymentTokens };
+}
+
+/**
+ * Records the flights' status moves from the schedule (SCHEDULED → CLOSED → DEPARTED → ARRIVED) at start and then
+ * every `flight_status_interval_seconds`; stop() ends it. Sales never wait for it: they judge the times themselves.
+ */
+export function startFlightStatusMoves(sql: Sql, config: Pick<AppConfig, 'housekeeping' | 'orders'>, logger: Logger) {
+  const run = async () => {
+    try {
+      const moved = await moveFlightStatuses(sql, config.orders.sales_close_minutes);
+      if (Object.keys(moved).length > 0) logger.info({ moved }, 'flight statuses moved');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'flight status moves failed; they run again at the next interval');
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), config.housekeeping.flight_status_interval_seconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Runs housekeeping at start and then every `interval_seconds`; stop() ends it. */

@@ -7,7 +7,7 @@ import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/metrics';
 import { startTracing } from '../lib/tracing';
 import { createWorkerMetrics, installTemporalRuntime, serveWorkerMetrics } from './observability';
-import { startHousekeeping } from './housekeeping';
+import { startFlightStatusMoves, startHousekeeping } from './housekeeping';
 import { createOutboxRelay, registerOutboxMetrics } from './outbox-relay';
 import { createWorker } from './worker';
 
@@ -36,12 +36,14 @@ async function run() {
   registerOutboxMetrics(relay, registry);
   await relay.start();
   const housekeeping = startHousekeeping(pg.db, config, logger.child({ component: 'housekeeping' }));
+  const statusMoves = startFlightStatusMoves(pg.sql, config, logger.child({ component: 'flight-status' }));
   logger.info({ taskQueue: config.temporal.task_queue }, 'Altis worker polling');
   // The Temporal runtime turns SIGTERM/SIGINT into a graceful worker shutdown; run() resolves after it.
   try {
     await worker.run();
   } finally {
     housekeeping.stop();
+    statusMoves.stop();
     await relay.stop();
     await Promise.allSettled([
       connection.close(),

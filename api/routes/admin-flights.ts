@@ -5,6 +5,7 @@
  * held or sold on it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { bearerAuth, errorResponses } from '../openapi';
 import { createRouter } from '../router';
@@ -42,7 +43,9 @@ const adminFlight = z
     departure_at: z.string(),
     arrival_at: z.string(),
     aircraft_type: z.string(),
-    status: z.enum(['SCHEDULED', 'CANCELLED', 'DEPARTED']),
+    status: z.enum(FLIGHT_STATUSES).openapi({
+      description: 'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed), DEPARTED, ARRIVED, CANCELLED',
+    }),
     cabins: z.array(cabinView),
   })
   .openapi('AdminFlight');
@@ -68,7 +71,10 @@ const createBody = z
 
 const patchBody = z
   .strictObject({
-    status: z.enum(['SCHEDULED', 'CANCELLED']).optional(),
+    status: z
+      .enum(['SCHEDULED', 'CANCELLED'])
+      .optional()
+      .openapi({ description: 'CANCELLED stops its sales at once; SCHEDULED reinstates a cancelled flight' }),
     departure_at: z.iso.datetime({ offset: true }).optional(),
     arrival_at: z.iso.datetime({ offset: true }).optional(),
   })
@@ -79,7 +85,7 @@ const listQuery = z.object({
   origin: airport.optional(),
   destination: airport.optional(),
   date: isoDay.optional().openapi({ description: 'UTC day of departure' }),
-  status: z.enum(['SCHEDULED', 'CANCELLED', 'DEPARTED']).optional(),
+  status: z.enum(FLIGHT_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

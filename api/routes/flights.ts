@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { isIsoDate } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
+import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { body, errorSchema, json, moneySchema } from '../openapi';
 import { createRouter } from '../router';
 
@@ -20,10 +21,37 @@ const searchLeg = z.object({
     .refine(isIsoDate, 'is not a calendar date')
     .openapi({ description: 'departure day (UTC), today or later', example: '2026-06-01' }),
 });
+const count = z.number().int().min(0).max(9);
 const searchRequest = z
   .object({
     legs: z.array(searchLeg).min(1).max(6),
-    passenger_count: z.number().int().min(1).max(9),
+    passenger_count: z
+      .number()
+      .int()
+      .min(1)
+      .max(9)
+      .openapi({ description: 'everyone travelling, infants included; all adults unless `passengers` says' }),
+    passengers: z
+      .strictObject({ adults: count.min(1), children: count.default(0), infants: count.default(0) })
+      .optional()
+      .openapi({
+        description: 'the party by type, adding up to passenger_count; an infant sits on an adult’s lap (no seat)',
+        example: { adults: 2, children: 1, infants: 1 },
+      }),
+  })
+  .superRefine((b, ctx) => {
+    const p = b.passengers;
+    if (!p) return;
+    if (p.adults + p.children + p.infants !== b.passenger_count) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passengers'],
+        message: `adults + children + infants (${p.adults + p.children + p.infants}) must equal passenger_count (${b.passenger_count})`,
+      });
+    }
+    if (p.infants > p.adults) {
+      ctx.addIssue({ code: 'custom', path: ['passengers', 'infants'], message: 'at most one infant per adult' });
+    }
   })
   .openapi('FlightSearchRequest');
 
@@ -59,13 +87,27 @@ const flight = z
     arrival_at: z.iso.datetime(),
     aircraft: z.string(),
     duration_minutes: z.number().int(),
-    status: z.enum(['SCHEDULED', 'CANCELLED', 'DEPARTED']),
+    status: z.enum(FLIGHT_STATUSES).openapi({
+      description:
+        'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed before departure), DEPARTED, ARRIVED, CANCELLED',
+    }),
     cabins: z.array(
       z.object({
         cabin,
         available: z.number().int(),
-        price_per_passenger: moneySchema,
+        price_per_passenger: moneySchema.openapi({ description: 'one adult' }),
         breakdown: legPrice,
+        party: z
+          .array(
+            z.object({
+              passenger_type: z.enum(['ADT', 'CHD', 'INF']),
+              count: z.number().int(),
+              price_per_passenger: moneySchema,
+              total: moneySchema,
+            }),
+          )
+          .openapi({ description: 'the party per passenger type: how many, each one’s price, and theirs together' }),
+        total_price: moneySchema.openapi({ description: 'the whole party on this flight in this cabin' }),
       }),
     ),
   })
@@ -101,7 +143,8 @@ const searchRoute = createRoute({
   method: 'post',
   path: '/search',
   tags: ['flights'],
-  summary: 'Flights for each leg on its day, with live availability and price per passenger (public)',
+  summary:
+    'Flights that still sell for each leg on its day: the cabins with seats for the party, priced per passenger and for the party (public)',
   request: { body: body(searchRequest) },
   responses: {
     200: json(searchResponse, 'the flights of each leg, in departure order'),
@@ -113,7 +156,7 @@ const flightRoute = createRoute({
   method: 'get',
   path: '/{id}',
   tags: ['flights'],
-  summary: 'One flight with its cabins priced for one passenger',
+  summary: 'One flight (any status) with its cabins priced for one adult',
   request: { params: flightParams },
   responses: {
     200: json(flight, 'the flight'),
@@ -148,9 +191,9 @@ export const flights = createRouter()
     // Every leg is checked before any is searched, so one answer names every problem.
     const issues = (await Promise.all(legs.map((l, n) => catalog.checkLeg({ ...l, now }, `legs.${n}.`)))).flat();
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', 'the request is not valid', { issues });
-    const results = await Promise.all(
-      legs.map((l) => catalog.searchFlights({ ...l, passengers: body.passenger_count, now })),
-    );
+    const party = body.passengers ?? { adults: body.passenger_count, children: 0, infants: 0 };
+    const seats = party.adults + party.children; // an infant sits on a lap
+    const results = await Promise.all(legs.map((l) => catalog.searchFlights({ ...l, passengers: seats, party, now })));
     return c.json({ legs: legs.map((l, n) => ({ ...l, flights: results[n]! })) }, 200);
   })
   .openapi(flightRoute, async (c) => {

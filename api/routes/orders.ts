@@ -213,6 +213,8 @@ export const orders = router
       new Date(offer.segments[0]!.departure_at),
       config.orders.max_travelers,
     );
+    // Postgres decides, not the search's cache: a flight cancelled or closed since the offer was made is refused.
+    await services.sellability.assertSellable(offer.segments.map((s) => s.flight_id));
 
     const input = workflowInputFromOffer(config, c.get('pii'), {
       orderId,
@@ -243,6 +245,10 @@ export const orders = router
     const { id } = c.req.valid('param');
     const { payment_token } = c.req.valid('json');
     const row = await ownedOrder(c, id);
+    // Before the lock-in: a flight cancelled, closed or departed since the order was made is not paid for.
+    if (row.status === 'PROPOSED') {
+      await services.sellability.assertSellable((row.offer?.segments ?? []).map((s) => s.flightId));
+    }
     if (row.source === 'TRIP') {
       // A trip gets its party from its passengers or at commit: paid without any, it could never be ticketed.
       if ((await services.tripReads.travelerCount(row.id)) === 0) {

@@ -66,7 +66,7 @@ const createTrip = createRoute({
       z.object({ trip_id: z.string().uuid(), expires_at: z.number().int(), passenger_count: z.number().int() }),
       'the trip, seats held',
     ),
-    ...errors(400, 401, 404, 409, 422),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
 });
 
@@ -204,14 +204,13 @@ export const trips = router
     }
     const now = new Date();
     const flightViews = await Promise.all(flight_ids.map((id) => deps.services.catalog.getFlight(id, { now })));
+    // Cancelled, closed for sale or departed: read from Postgres, whatever the catalog's cache says.
+    await deps.services.sellability.assertSellable(flight_ids, now);
     const inventory = await deps.services.tripReads.cabinFares(flight_ids, cabin);
     const segments = flightViews.map((f) => {
       const inv = inventory.find((i) => i.flightId === f.id);
       const live = f.cabins.find((x) => x.cabin === cabin);
       if (!inv || !live) throw new DomainError('VALIDATION_FAILED', `flight ${f.id} has no ${cabin} cabin`);
-      if (f.status !== 'SCHEDULED' || Date.parse(f.departure_at) <= now.getTime()) {
-        throw new DomainError('VALIDATION_FAILED', `flight ${f.id} can no longer be booked`);
-      }
       return { flight: f, inv, available: Math.min(inv.capacity, Math.max(0, live.available)) };
     });
     // Priced by the offers' own code (domain/offer-builder.ts): one fare per passenger type per flight,
@@ -323,6 +322,8 @@ export const trips = router
     const trip = await ownedTrip(c, req.trip_id);
     const { segments, fares } = trip.offer as { segments: OrderWorkflowInput['segments']; fares: TripFare[] };
     const firstDeparture = new Date(segments[0]!.departureAt);
+    // Before anything is charged: a flight cancelled, closed or departed since the trip was held is refused.
+    if (trip.status === 'PROPOSED') await deps.services.sellability.assertSellable(segments.map((s) => s.flightId));
 
     // The party: as given at commit, or the passengers added to the trip before.
     let party: {

@@ -15,6 +15,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { CABINS } from '../../domain/cabins';
+import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { PRODUCT_TYPES } from '../../domain/offer';
 
 export const productType = pgEnum('product_type', PRODUCT_TYPES);
@@ -65,9 +66,8 @@ export const flights = pgTable(
     aircraftType: text()
       .notNull()
       .references(() => aircraftTypes.code),
-    status: text({ enum: ['SCHEDULED', 'CANCELLED', 'DEPARTED'] })
-      .notNull()
-      .default('SCHEDULED'),
+    // Recorded by an admin (CANCELLED) or the worker's status moves; domain/flight-status.ts reads it with the times.
+    status: text({ enum: FLIGHT_STATUSES }).notNull().default('SCHEDULED'),
   },
   (t) => [
     uniqueIndex('flights_carrier_number_departure').on(t.carrier, t.flightNumber, t.departureAt),

@@ -36,6 +36,9 @@ const ROUTES = {
   admin: ['QDA', 'QDB'],
   bench: ['QBA', 'QBB'],
   'order-contract': ['QKA', 'QKB'],
+  sellability: ['QEA', 'QEB'],
+  'search-party': ['QEC', 'QED'],
+  'offer-analytics': ['QEE', 'QEF'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
