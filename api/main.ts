@@ -4,6 +4,7 @@ import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
 import { onShutdown } from '../lib/shutdown';
 import { startTracing } from '../lib/tracing';
+import { createServices } from '../services';
 import { createApp } from './app';
 
 async function run() {
@@ -11,13 +12,15 @@ async function run() {
   const logger = createLogger(config, 'api');
   const tracing = startTracing(config, 'altis-api'); // before the Temporal client: its interceptor traces through it
   const services = await openServices(config, logger, 'api');
-  const app = createApp({ config, logger, ...services });
+  const appServices = createServices({ config, logger, ...services });
+  const app = createApp({ config, logger, ...services, services: appServices });
   const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) =>
     logger.info({ port: info.port }, `Altis API listening on http://localhost:${info.port}`),
   );
   onShutdown(logger, [
     async () => tracing?.shutdown(),
     () => services.close(),
+    () => appServices.offers.flushCounts(), // before the connections close (closers run in reverse)
     () => new Promise<void>((resolve) => server.close(() => resolve())),
   ]);
 }

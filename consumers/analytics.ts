@@ -2,6 +2,9 @@
  * Analytics: counts and money per day, route and currency in `analytics_daily`, incremented in the same
  * transaction that records the event as processed, so each event counts exactly once.
  *
+ * Offers shown, rejected and expired have no events (offers live in Redis): the offer engine counts those into
+ * the same rows (services/analytics.ts `createOfferCounts`).
+ *
  * An event names only its order; the route, currency and total come from the order row, which was written in
  * the same transaction as the order's first event and so always exists by the time the event is read.
  */
@@ -13,7 +16,6 @@ import type { EventHandler } from './runner';
 
 type Counter =
   | 'offersAccepted'
-  | 'offersExpired'
   | 'ordersProposed'
   | 'ordersPaid'
   | 'ordersExpired'
@@ -23,7 +25,6 @@ type Counter =
 
 const COLUMN: Record<Counter, string> = {
   offersAccepted: 'offers_accepted',
-  offersExpired: 'offers_expired',
   ordersProposed: 'orders_proposed',
   ordersPaid: 'orders_paid',
   ordersExpired: 'orders_expired',
@@ -60,7 +61,8 @@ function increments(
     case 'OrderPaid':
       return { ordersPaid: 1, revenueAmount: order.totalAmount };
     case 'OrderExpired':
-      return order.offerId ? { ordersExpired: 1, offersExpired: 1 } : { ordersExpired: 1 };
+      // An accepted offer stays accepted; offers that lapse unaccepted are counted by the offer engine.
+      return { ordersExpired: 1 };
     case 'OrderCancelled':
       return { ordersCancelled: 1 };
     case 'RefundIssued': {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
+import { createOfferCounts, type OfferCounts } from './analytics';
 import { createCommercialSettings, type CommercialSettings } from './commercial-settings';
 import { loadOffer, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
@@ -78,6 +79,8 @@ export interface OfferEngineDeps {
   sweep?: false | { everyMs?: number; graceMs?: number };
   /** How long product prices and cabin capacities stay cached in process (ms). */
   cacheTtlMs?: number;
+  /** The analytics' offer counts (shown, rejected, expired); built from db when absent. */
+  counts?: OfferCounts;
 }
 
 interface Issue {
@@ -98,6 +101,14 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, commercial, cacheTtlMs: ttlMs });
   const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
   const random = deps.random ?? Math.random;
+  const counts =
+    deps.counts ??
+    createOfferCounts({
+      db,
+      onError: (err) => deps.logger?.warn({ err: (err as Error).message }, 'offer counts not written; kept for later'),
+    });
+  /** The route as the analytics name it: the context's ("JFK-LHR", "JFK-LHR-JFK"). */
+  const routeOf = (context: string) => context.split('|')[0]!;
   const settings = rankerSettings(config);
   if (config.bundles.length < config.offers.min_offers) {
     // A configuration mistake, not a bad request: every search would offer too few bundles.
@@ -345,10 +356,13 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       ranker.rememberSearch({
         searchId,
         context,
+        currency,
+        day: utcToday(now),
         expiresAt,
         offers: offers.map((o) => ({ id: o.id, bundle: o.bundle.code, weight })),
       }),
     ]);
+    counts.add({ day: utcToday(now), route: routeOf(context), currency }, 'shown', offers.length);
     maybeSweep();
     return { ...empty, offers };
   }
@@ -377,7 +391,21 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     if (offer.status === 'ACTIVE' && !(await setOfferStatus(redis, id, 'CANCELLED'))) {
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired`);
     }
-    await ranker.recordOutcome(offer, 'rejected');
+    // Counted once per offer, as the ranker counts it (an offer already counted as not chosen stays so).
+    if ((await ranker.recordOutcome(offer, 'rejected')) && offer.ranking) {
+      const day = offer.created_at.slice(0, 10);
+      counts.add({ day, route: routeOf(offer.ranking.context), currency: offer.price.currency }, 'rejected');
+    }
+  }
+
+  /**
+   * The sweep of searches whose offers' life ended (services/ranker-store.ts): the ranker's outcomes, and the
+   * analytics' expired offers (neither accepted nor rejected).
+   */
+  async function sweep(opts: { now?: Date; graceMs?: number } = {}) {
+    const done = await ranker.sweepExpiredSearches(opts);
+    for (const l of done.lapsed) counts.add({ day: l.day, route: l.route, currency: l.currency }, 'expired', l.count);
+    return done;
   }
 
   // The background sweep: at most one at a time and one per `everyMs` per process, never on a request's path.
@@ -389,15 +417,14 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     if (sweeping || Date.now() - lastSweep < everyMs) return;
     sweeping = true;
     lastSweep = Date.now();
-    ranker
-      .sweepExpiredSearches({ graceMs: deps.sweep?.graceMs ?? 60_000 })
+    sweep({ graceMs: deps.sweep?.graceMs ?? 60_000 })
       .catch((err: unknown) => deps.logger?.warn({ err: (err as Error).message }, 'offer sweep failed'))
       .finally(() => {
         sweeping = false;
       });
   }
 
-  return { search, getOffer, rejectOffer, ranker, catalog };
+  return { search, getOffer, rejectOffer, sweep, flushCounts: () => counts.flush(), ranker, catalog };
 }
 
 export type OfferEngine = ReturnType<typeof createOfferEngine>;

@@ -16,7 +16,8 @@
  *
  * Expiry — how offers that were never accepted become failures. Offers expire silently in Redis (a TTL, no
  * event), so each search leaves a record of its offers:
- *   offer-search:{<search id>}  hash  <offer id> → "<bundle>|<weight>", _ctx → context   (TTL: offer life + 1 day)
+ *   offer-search:{<search id>}  hash  <offer id> → "<bundle>|<weight>", _ctx → context, _cur → currency,
+ *                                     _day → the search's UTC day                    (TTL: offer life + 1 day)
  *   offer-searches:due          zset  <search id> scored by its expiry (ms)
  * and two things turn it into outcomes:
  *   1. When an offer is accepted, its siblings in the search count as expired at once: a shopper accepts one
@@ -26,7 +27,8 @@
  *      reach Postgres), claims each with ZREM (so several API processes never count one twice), asks Postgres
  *      which of its offers became orders (orders.offer_id is unique and indexed), and records those as accepted
  *      and the rest as expired. So nothing is lost when no consumer runs, and a search nobody accepted still
- *      teaches the ranker. The API runs the sweep now and then after a search (at most every few seconds per
+ *      teaches the ranker. It also answers, per search, how many of its offers lapsed (neither accepted nor
+ *      rejected: what the analytics count as expired). The API runs the sweep now and then after a search (at most every few seconds per
  *      process, off the request's path); a worker or cron may call `sweepExpiredSearches` too.
  * Why not Redis keyspace notifications: they are fire-and-forget (a restart loses them) and need server config.
  */
@@ -48,6 +50,8 @@ const OUTCOME_TTL_SECONDS = 3 * 24 * 3600;
 const SEARCH_GRACE_SECONDS = 24 * 3600;
 const LOADED = '_loaded';
 const CONTEXT_FIELD = '_ctx';
+const CURRENCY_FIELD = '_cur';
+const DAY_FIELD = '_day';
 
 // Writes the Postgres copy of a context only if Redis has none (a concurrent load or a copy already there wins).
 const LOAD_SCRIPT = `
@@ -109,8 +113,19 @@ export interface OutcomeEntry {
 export interface SearchRecord {
   searchId: string;
   context: string;
+  /** The offers' currency and the search's UTC day, for the analytics of what lapsed. */
+  currency?: string;
+  day?: string;
   expiresAt: Date;
   offers: { id: string; bundle: string; weight: number }[];
+}
+
+/** Offers of swept searches whose life ended neither accepted nor rejected, per search day, route and currency. */
+export interface LapsedOffers {
+  day: string;
+  route: string;
+  currency: string;
+  count: number;
 }
 
 export interface RankerStoreDeps {
@@ -246,6 +261,8 @@ export function createRankerStore(deps: RankerStoreDeps) {
     if (record.offers.length === 0) return;
     const ttl = Math.ceil(Math.max(0, record.expiresAt.getTime() - Date.now()) / 1000) + SEARCH_GRACE_SECONDS;
     const fields: string[] = [CONTEXT_FIELD, record.context];
+    if (record.currency) fields.push(CURRENCY_FIELD, record.currency);
+    if (record.day) fields.push(DAY_FIELD, record.day);
     for (const o of record.offers) fields.push(o.id, `${o.bundle}|${o.weight}`);
     // A pipeline, not a transaction: a record without its queue entry (or the reverse) is merely not swept.
     const results = await redis
@@ -267,7 +284,7 @@ export function createRankerStore(deps: RankerStoreDeps) {
     const context = hash[CONTEXT_FIELD];
     if (!context) return null;
     return Object.entries(hash)
-      .filter(([k]) => k !== CONTEXT_FIELD)
+      .filter(([k]) => !k.startsWith('_')) // offer ids start with off_; the record's own fields with _
       .map(([offerId, v]) => {
         const [bundle = '', weight = '1'] = v.split('|');
         return { offerId, context, bundle, weight: Number(weight), outcome: 'expired' as const };
@@ -304,13 +321,14 @@ export function createRankerStore(deps: RankerStoreDeps) {
   async function sweepExpiredSearches(
     opts: { now?: Date; graceMs?: number; limit?: number; maxBatches?: number } = {},
   ) {
-    const total = { searches: 0, accepted: 0, expired: 0 };
+    const total = { searches: 0, accepted: 0, expired: 0, lapsed: [] as LapsedOffers[] };
     const limit = opts.limit ?? 500;
     for (let batch = 0; batch < (opts.maxBatches ?? 20); batch++) {
       const { due, ...done } = await sweepBatch(opts.now ?? new Date(), opts.graceMs ?? 60_000, limit);
       total.searches += done.searches;
       total.accepted += done.accepted;
       total.expired += done.expired;
+      total.lapsed.push(...done.lapsed);
       if (due < limit) break;
     }
     return total;
@@ -318,11 +336,12 @@ export function createRankerStore(deps: RankerStoreDeps) {
 
   async function sweepBatch(now: Date, graceMs: number, limit: number) {
     const due = await redis.zrangebyscore(DUE_SEARCHES_KEY, '-inf', now.getTime() - graceMs, 'LIMIT', 0, limit);
-    if (due.length === 0) return { due: 0, searches: 0, accepted: 0, expired: 0 };
+    if (due.length === 0) return { due: 0, searches: 0, accepted: 0, expired: 0, lapsed: [] };
     const claimed = await pipelined(due.map((id) => ['zrem', DUE_SEARCHES_KEY, id]));
     const mine = due.filter((_, n) => claimed[n] === 1);
     const hashes = (await pipelined(mine.map((id) => ['hgetall', searchKey(id)]))) as Record<string, string>[];
     const entries = hashes.flatMap((h) => entriesOf(h) ?? []);
+    const lapsed: LapsedOffers[] = [];
     if (entries.length > 0) {
       const ids = entries.map((e) => e.offerId);
       const accepted = new Set(
@@ -331,6 +350,19 @@ export function createRankerStore(deps: RankerStoreDeps) {
         ),
       );
       for (const e of entries) if (accepted.has(e.offerId)) e.outcome = 'accepted';
+      // Before this sweep claims them: an offer the shopper rejected (or that was accepted) did not lapse.
+      const earlier = (await pipelined(ids.map((id) => ['get', outcomeKey(id)]))) as (string | null)[];
+      const ended = new Map(ids.map((id, n) => [id, earlier[n]]));
+      for (const h of hashes) {
+        const own = entriesOf(h) ?? [];
+        const count = own.filter(
+          (e) => !accepted.has(e.offerId) && ended.get(e.offerId) !== 'rejected' && ended.get(e.offerId) !== 'accepted',
+        ).length;
+        const route = h[CONTEXT_FIELD]?.split('|')[0];
+        if (count > 0 && route && h[CURRENCY_FIELD] && h[DAY_FIELD]) {
+          lapsed.push({ day: h[DAY_FIELD], route, currency: h[CURRENCY_FIELD], count });
+        }
+      }
       await applyOutcomes(entries);
     }
     if (mine.length > 0) await redis.del(...mine.map(searchKey));
@@ -339,6 +371,7 @@ export function createRankerStore(deps: RankerStoreDeps) {
       searches: mine.length,
       accepted: entries.filter((e) => e.outcome === 'accepted').length,
       expired: entries.filter((e) => e.outcome === 'expired').length,
+      lapsed,
     };
   }
 

@@ -12,8 +12,12 @@ const isoDay = z
     return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
   }, 'is not a calendar date');
 const counts = {
+  offers_shown: z.number().int().openapi({ description: 'offers returned by searches' }),
   offers_accepted: z.number().int(),
-  offers_expired: z.number().int(),
+  offers_rejected: z.number().int().openapi({ description: 'offers the shopper rejected (DELETE /v1/offers/:id)' }),
+  offers_expired: z.number().int().openapi({
+    description: 'offers whose life ended neither accepted nor rejected (counted when their search is swept)',
+  }),
   orders_proposed: z.number().int(),
   orders_paid: z.number().int(),
   orders_expired: z.number().int(),
@@ -26,7 +30,7 @@ const routeFigures = z.object({
   currency: z.string(),
   ...counts,
   acceptance_rate: z.number().nullable().openapi({
-    description: 'accepted offers whose order did not lapse: 1 − offers_expired / offers_accepted',
+    description: 'offers_accepted / offers_shown (null when none was shown)',
   }),
   conversion_rate: z.number().nullable().openapi({ description: 'orders_paid / orders_proposed' }),
 });
@@ -44,7 +48,7 @@ const route = createRoute({
   path: '/',
   tags: ['admin'],
   security: bearerAuth,
-  summary: 'Offer acceptance, conversion and revenue per route and day (from the analytics consumer)',
+  summary: 'Offers shown, accepted, rejected and expired, conversion and revenue per route and day',
   request: {
     query: z.object({
       from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
@@ -79,7 +83,9 @@ export const adminAnalytics = router.openapi(route, async (c) => {
 
   const figures = (r: {
     currency: string;
+    offersShown: number;
     offersAccepted: number;
+    offersRejected: number;
     offersExpired: number;
     ordersProposed: number;
     ordersPaid: number;
@@ -88,7 +94,9 @@ export const adminAnalytics = router.openapi(route, async (c) => {
     revenueAmount: number | string;
     refundedAmount: number | string;
   }) => ({
+    offers_shown: r.offersShown,
     offers_accepted: r.offersAccepted,
+    offers_rejected: r.offersRejected,
     offers_expired: r.offersExpired,
     orders_proposed: r.ordersProposed,
     orders_paid: r.ordersPaid,
@@ -106,7 +114,7 @@ export const adminAnalytics = router.openapi(route, async (c) => {
         route: t.route,
         currency: t.currency,
         ...figures(t),
-        acceptance_rate: ratio(t.offersAccepted - t.offersExpired, t.offersAccepted),
+        acceptance_rate: ratio(t.offersAccepted, t.offersShown),
         conversion_rate: ratio(t.ordersPaid, t.ordersProposed),
       })),
       days: rows.map((r) => ({ day: r.day, route: r.route, currency: r.currency, ...figures(r) })),

@@ -11,8 +11,12 @@ export const analyticsDaily = pgTable(
     day: date({ mode: 'string' }).notNull(),
     route: text().notNull(),
     currency: char({ length: 3 }).notNull(),
+    // Offers: shown by a search (each offer of it), accepted (OfferAccepted), rejected by the shopper, and expired
+    // (their life ended neither accepted nor rejected). Once a day's searches are swept, shown = the other three.
+    offersShown: integer().notNull().default(0),
     offersAccepted: integer().notNull().default(0),
-    offersExpired: integer().notNull().default(0), // accepted offers whose order then expired unpaid
+    offersRejected: integer().notNull().default(0),
+    offersExpired: integer().notNull().default(0),
     ordersProposed: integer().notNull().default(0),
     ordersPaid: integer().notNull().default(0),
     ordersExpired: integer().notNull().default(0),

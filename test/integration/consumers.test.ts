@@ -141,9 +141,12 @@ describe('the event consumers', () => {
     expect(smtp.mails.find((m) => m.orderId === cancelled.id && m.raw.includes('Refund'))!.raw).toContain('200.00 USD');
 
     // Analytics: exact totals for the route.
+    // (Offers shown, rejected and expired are the offer engine's counts: these orders came from no search.)
     expect(await analyticsFor(services.db, route.join('-'))).toEqual({
+      offersShown: 0,
       offersAccepted: 6,
-      offersExpired: 2,
+      offersRejected: 0,
+      offersExpired: 0,
       ordersProposed: 6,
       ordersPaid: 4,
       ordersExpired: 2,
@@ -335,15 +338,17 @@ describe('the event consumers', () => {
       {
         route: route.join('-'),
         currency: 'USD',
+        offers_shown: 0,
         offers_accepted: 6,
-        offers_expired: 2,
+        offers_rejected: 0,
+        offers_expired: 0,
         orders_proposed: 6,
         orders_paid: 4,
         orders_expired: 2,
         orders_cancelled: 1,
         revenue: { amount: 114_500, currency: 'USD' },
         refunded: { amount: 20_000, currency: 'USD' },
-        acceptance_rate: 0.6667,
+        acceptance_rate: null, // accepted / shown, and no offer was shown
         conversion_rate: 0.6667,
       },
     ]);

@@ -332,7 +332,9 @@ export async function analyticsFor(db: Database, route: string) {
   const rows = await db.select().from(analyticsDaily).where(eq(analyticsDaily.route, route));
   const sum = (k: keyof (typeof rows)[number]) => rows.reduce((n, r) => n + Number(r[k]), 0);
   return {
+    offersShown: sum('offersShown'),
     offersAccepted: sum('offersAccepted'),
+    offersRejected: sum('offersRejected'),
     offersExpired: sum('offersExpired'),
     ordersProposed: sum('ordersProposed'),
     ordersPaid: sum('ordersPaid'),
