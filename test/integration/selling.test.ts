@@ -8,9 +8,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBcbp } from '../../domain/bcbp';
 import type { Services } from '../../lib/services';
+import { orderWorkflowId } from '../../workflows/messages';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { expectInventoryConsistent } from '../support/inventory-invariants';
-import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
+import { apiClient, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
 
 const route = testRoute('selling');
@@ -344,6 +345,7 @@ describe('seats for offer orders: per traveler and flight while PROPOSED', () =>
     expect(late.status).toBe(409);
     expect(await seatStatus(f.id, '6C')).toBe('OCCUPIED');
     expect((await cancel(other)).status).toBe(200);
+    await recordHistory(services.temporal, orderWorkflowId(accepted.id), 'seat-choice');
   });
 
   it('a cancelled order lets its chosen seat go', async () => {
