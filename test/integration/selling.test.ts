@@ -6,13 +6,14 @@
  * After every test the flights' counts, holds, seat assignments, index and seat map agree.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
 import { decodeBcbp } from '../../domain/bcbp';
 import type { Services } from '../../lib/services';
 import { orderWorkflowId } from '../../workflows/messages';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { expectInventoryConsistent } from '../support/inventory-invariants';
-import { apiClient, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
-import { openTestServices } from '../support/services';
+import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
+import { openTestServices, silentLogger, testConfig } from '../support/services';
 
 const route = testRoute('selling');
 
@@ -346,6 +347,47 @@ describe('seats for offer orders: per traveler and flight while PROPOSED', () =>
     expect(await seatStatus(f.id, '6C')).toBe('OCCUPIED');
     expect((await cancel(other)).status).toBe(200);
     await recordHistory(services.temporal, orderWorkflowId(accepted.id), 'seat-choice');
+  });
+
+  it('an order that expires lets its chosen seat go (the seat lock and the assignment)', async () => {
+    const f = await flight();
+    const [offer] = await offersFor(f, { adults: 1 });
+    // An API like the stack's, with an eight-second hold, on the stack's worker.
+    const app = createApp({
+      ...services,
+      logger: silentLogger(),
+      config: testConfig({
+        APP_TEMPORAL__TASK_QUEUE: stack.taskQueue,
+        APP_PAYMENTS__GATEWAY_URL: stack.sandboxUrl,
+        APP_ORDERS__HOLD_SECONDS: '8',
+      }),
+    });
+    const call = async (path: string, body: unknown) => {
+      const res = await app.request(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const accepted = await call(`/v1/offers/${offer!.id}/accept`, { travelers: [adult], contact });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
+    const id = accepted.body.id as string;
+    const chosen = await chooseSeat(id, accepted.body.travelers[0].id, f.id, '10A');
+    expect(chosen.status, JSON.stringify(chosen.body)).toBe(200);
+    expect(await seatStatus(f.id, '10A')).toBe('HELD');
+    expect(
+      (
+        await eventually(
+          () => order(id),
+          (o) => o.status === 'EXPIRED',
+          20_000,
+        )
+      ).status,
+    ).toBe('EXPIRED');
+    expect(await seatStatus(f.id, '10A')).toBe('AVAILABLE');
+    const late = await chooseSeat(id, accepted.body.travelers[0].id, f.id, '10B');
+    expect(late.status).toBe(410);
   });
 
   it('a cancelled order lets its chosen seat go', async () => {
