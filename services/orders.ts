@@ -13,6 +13,7 @@ import {
   orderItems,
   orders,
   payments,
+  products,
   seatAssignments,
   tickets,
   travelers,
@@ -21,6 +22,7 @@ import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import { canTransition, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
+import { chosenSeatCharge } from '../domain/seat-pricing';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
@@ -520,9 +522,9 @@ export function createOrderService(deps: OrderServiceDeps) {
 
   /**
    * Seats one traveler of the order on one flight (the seat rule of holdSeat), letting the traveler's previous
-   * seat there go in the same transaction. An offer's order pays for it: a Seat product it bought for that traveler
-   * and flight (a bundle's) covers it, else a SEAT_SELECTED item at the seat-map price; the order's total stays the
-   * sum of its items. A trip's seats are priced at commit. Idempotent. Returns the order's total.
+   * seat there go in the same transaction. An offer's order pays for it (domain/seat-pricing.ts): a Seat product it
+   * bought for that traveler and flight (a bundle's) covers it up to the product's list price, the rest — or the
+   * seat-map price without one — is a SEAT_SELECTED item; the order's total stays the sum of its items. A trip's seats are priced at commit. Idempotent. Returns the order's total.
    */
   async function chooseSeat(p: {
     orderId: string;
@@ -581,10 +583,22 @@ export function createOrderService(deps: OrderServiceDeps) {
       );
       const existing = await tx.select().from(orderItems).where(seatItems);
       const bundled = existing.find((i) => i.productCode !== SEAT_SELECTED);
+      // A bundle's seat covers seats up to its product's list price (the whole seat when it is not in the catalog
+      // in this currency); what is left, or the seat-map price without one, is a SEAT_SELECTED item.
+      let coveredUpTo: number | null = null;
       if (bundled) {
         await tx.update(orderItems).set({ seatNumber }).where(eq(orderItems.id, bundled.id));
-      } else {
-        await tx.delete(orderItems).where(seatItems);
+        const [product] = bundled.productCode
+          ? await tx
+              .select({ price: products.price, currency: products.currency })
+              .from(products)
+              .where(eq(products.code, bundled.productCode))
+          : [];
+        coveredUpTo = product && product.currency === order.currency ? product.price : Number.MAX_SAFE_INTEGER;
+      }
+      await tx.delete(orderItems).where(and(seatItems, eq(orderItems.productCode, SEAT_SELECTED)));
+      const charge = chosenSeatCharge(mapSeat?.price ?? 0, coveredUpTo);
+      if (!bundled || charge > 0) {
         const [segment] = await tx.select({ offer: orders.offer }).from(orders).where(eq(orders.id, orderId));
         await tx.insert(orderItems).values({
           orderId,
@@ -594,9 +608,9 @@ export function createOrderService(deps: OrderServiceDeps) {
           travelerId,
           cabin: segment?.offer?.segments.find((s) => s.flightId === flightId)?.cabin ?? null,
           seatNumber,
-          amount: mapSeat?.price ?? 0,
+          amount: charge,
           currency: order.currency,
-          details: { chosen_after_acceptance: true },
+          details: bundled ? { upgrade_from: bundled.productCode } : { chosen_after_acceptance: true },
         });
       }
       const [sum] = await tx

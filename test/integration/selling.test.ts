@@ -280,6 +280,13 @@ describe('seats for offer orders: per traveler and flight while PROPOSED', () =>
       expect(res.body.total.amount).toBe(accepted.total.amount);
     }
     expect(await seatStatus(f.id, '5A')).toBe('HELD');
+    // The bundle's standard seat covers 1500 of an extra-legroom seat's 4500: the difference is charged, once.
+    const legroom = await chooseSeat(accepted.id, tim!.id, f.id, '4D');
+    expect(legroom.status, JSON.stringify(legroom.body)).toBe(200);
+    expect(legroom.body.total.amount).toBe(accepted.total.amount + 3000);
+    const back = await chooseSeat(accepted.id, tim!.id, f.id, '5B');
+    expect(back.body.total.amount).toBe(accepted.total.amount);
+    expect(await seatStatus(f.id, '4D')).toBe('AVAILABLE');
     const seatItems = ((await order(accepted.id)).items as Item[]).filter((i) => i.product_type === 'Seat');
     expect(seatItems.map((i) => [i.traveler_id, i.seat_number]).sort()).toEqual(
       [
