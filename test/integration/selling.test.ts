@@ -241,26 +241,36 @@ describe('party pricing: every payment path charges the sum of the items per pas
     expect(res.body.total.amount).toBe(charged.total);
   });
 
-  it('trip → passengers → POST /v1/orders/:id/pay charges the items, infant fare included, and the held seat', async () => {
+  it('trip → passengers → POST /v1/orders/:id/pay charges the items, infant fare included, and the seats', async () => {
     const f = await flight();
     const tripId = await trip(f.id, { passenger_count: 2 });
+    const added: string[] = [];
     for (const p of [
       { first_name: 'Jane', last_name: 'Doe', passenger_type: 'ADULT' },
       { first_name: 'Tim', last_name: 'Doe', passenger_type: 'CHILD', date_of_birth: '2018-05-01' },
       { first_name: 'Mia', last_name: 'Doe', passenger_type: 'INFANT', date_of_birth: '2026-01-01' },
     ]) {
-      expect((await api('POST', `/v1/holds/trip/${tripId}/passengers`, { token, body: p })).status).toBe(201);
+      const res = await api('POST', `/v1/holds/trip/${tripId}/passengers`, { token, body: p });
+      expect(res.status).toBe(201);
+      added.push(res.body.passenger_id);
     }
+    // Tim's seat chosen for him; the seat held for nobody goes to Jane, the first seated passenger without one.
+    expect((await chooseSeat(tripId, added[1]!, f.id, '6B')).status).toBe(200);
     expect((await holdSeat(tripId, f.id, '4A')).status).toBe(200);
     const paid = await api('POST', `/v1/orders/${tripId}/pay`, { token, body: { payment_token: 'tok_visa' } });
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     const charged = await expectItemisedCharge(tripId);
     const o = await order(tripId);
-    const seat = (o.items as Item[]).find((i) => i.product_type === 'Seat')!;
-    const jane = (o.travelers as { id: string; ptc: string }[]).find((t) => t.ptc === 'ADT')!;
-    expect(seat).toMatchObject({ seat_number: '4A', traveler_id: jane.id, price: { amount: 4500 } });
-    expect(charged.total).toBe(charged.adt + charged.chd + charged.inf + 4500);
+    const seatOf = (ptc: string) => {
+      const t = (o.travelers as { id: string; ptc: string }[]).find((x) => x.ptc === ptc)!;
+      return (o.items as Item[]).filter((i) => i.product_type === 'Seat' && i.traveler_id === t.id);
+    };
+    expect(seatOf('ADT')).toMatchObject([{ seat_number: '4A', price: { amount: 4500 } }]);
+    expect(seatOf('CHD')).toMatchObject([{ seat_number: '6B', price: { amount: 1500 } }]);
+    expect(seatOf('INF')).toEqual([]);
+    expect(charged.total).toBe(charged.adt + charged.chd + charged.inf + 4500 + 1500);
     expect(await seatStatus(f.id, '4A')).toBe('OCCUPIED');
+    expect(await seatStatus(f.id, '6B')).toBe('OCCUPIED');
   });
 });
 
