@@ -51,6 +51,7 @@ export function orderActivities(orders: OrderService) {
     archiveOrder: orders.archive,
     addTraveler: orders.addTraveler,
     holdSeat: orders.holdSeat,
+    chooseSeat: orders.chooseSeat,
     replaceTravelers: orders.replaceTravelers,
 
     // v1 only: the steps the v2 activities merge.

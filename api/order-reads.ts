@@ -147,7 +147,9 @@ export const listOrders = (reads: OrderReads, owners: string[], limit: number, c
   reads.page(owners, limit, cursor);
 
 export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
-  const { docs, passes } = await deps.reads.documents(row.id);
+  const { docs, passes, seats } = await deps.reads.documents(row.id);
+  const seatOf = (travelerId: string, flightId: string) =>
+    seats.find((s) => s.travelerId === travelerId && s.flightId === flightId)?.seatNumber ?? null;
   return {
     order_id: row.id,
     status: row.status,
@@ -157,6 +159,8 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         number: d.number,
         traveler_id: d.travelerId,
         flight_ids: d.flightIds,
+        // One coupon per flight, with the seat the traveler sits in (the boarding pass carries the same).
+        coupons: d.flightIds.map((f) => ({ flight_id: f, seat_number: seatOf(d.travelerId, f) })),
         issued_at: d.issuedAt.toISOString(),
       })),
     emds: docs

@@ -98,6 +98,12 @@ export const ticketSchema = z
     number: z.string().regex(/^\d{13}$/),
     traveler_id: z.string().uuid(),
     flight_ids: z.array(z.string().uuid()),
+    coupons: z.array(
+      z.object({
+        flight_id: z.string().uuid(),
+        seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
+      }),
+    ),
     issued_at: z.string(),
   })
   .openapi('Ticket');

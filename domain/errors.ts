@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   SOLD_OUT: 409,
   SEAT_UNAVAILABLE: 409,
+  /** A seat in another cabin than the one the order or trip was priced for. */
+  CABIN_MISMATCH: 409,
   INVALID_STATE: 409,
   FLIGHT_CANCELLED: 409,
   FLIGHT_CLOSED: 409,

@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { boardingPasses, orderItems, orders, payments, tickets, travelers } from '../db/schema';
+import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 
@@ -80,11 +80,19 @@ export function createOrderReads(db: Database) {
 
     /** An order's tickets and EMDs (by number) and boarding passes. */
     async documents(orderId: string) {
-      const [docs, passes] = await Promise.all([
+      const [docs, passes, seats] = await Promise.all([
         db.select().from(tickets).where(eq(tickets.orderId, orderId)).orderBy(asc(tickets.number)),
         db.select().from(boardingPasses).where(eq(boardingPasses.orderId, orderId)),
+        db
+          .select({
+            flightId: seatAssignments.flightId,
+            seatNumber: seatAssignments.seatNumber,
+            travelerId: seatAssignments.travelerId,
+          })
+          .from(seatAssignments)
+          .where(eq(seatAssignments.orderId, orderId)),
       ]);
-      return { docs, passes };
+      return { docs, passes, seats };
     },
   };
 }

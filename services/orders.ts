@@ -7,11 +7,22 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database, DbOrTx } from '../db/client';
-import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
+import {
+  boardingPasses,
+  flightSeats,
+  orderItems,
+  orders,
+  payments,
+  products,
+  seatAssignments,
+  tickets,
+  travelers,
+} from '../db/schema';
 import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import { canTransition, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
+import { chosenSeatCharge } from '../domain/seat-pricing';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
@@ -57,6 +68,9 @@ export function holdItems(input: Pick<OrderWorkflowInput, 'segments' | 'traveler
   const seated = input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length;
   return input.segments.map((s) => ({ flightId: s.flightId, cabin: s.cabin as Cabin, quantity: seated }));
 }
+
+/** The product code of a seat chosen and paid for on its own (not a bundle's). */
+export const SEAT_SELECTED = 'SEAT_SELECTED';
 
 const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM_ECONOMY: 'W', ECONOMY: 'Y' };
 
@@ -458,29 +472,160 @@ export function createOrderService(deps: OrderServiceDeps) {
     return { travelerId: existing!.id };
   }
 
-  /** Locks one seat for the order, at most `maxSeats` per flight (the seats the trip holds). */
+  /** The cabin the order was priced for on a flight: its segment's, as recorded with the order. */
+  async function pricedCabin(orderId: string, flightId: string): Promise<Cabin> {
+    const [row] = await db.select({ offer: orders.offer }).from(orders).where(eq(orders.id, orderId));
+    if (!row) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
+    const segment = row.offer?.segments.find((s) => s.flightId === flightId);
+    if (!segment) throw new DomainError('VALIDATION_FAILED', `flight ${flightId} is not part of this order`);
+    return segment.cabin as Cabin;
+  }
+
+  /**
+   * The seat rule, one home for trips and offer orders: locks one seat for the order, only in the cabin the order
+   * was priced for on that flight and while it holds that cabin, at most `maxSeats` per flight, one owner per seat.
+   */
   async function holdSeat(p: { orderId: string; seat: SeatRequest; ttlMs: number; maxSeats: number }) {
+    const cabin = await pricedCabin(p.orderId, p.seat.flightId);
+    const { seatNumber, flightId } = p.seat;
     const result = await inventory.lockSeat({
       ownerId: p.orderId,
-      flightId: p.seat.flightId,
-      seatNumber: p.seat.seatNumber,
+      flightId,
+      seatNumber,
       ttlMs: p.ttlMs,
       maxPerFlight: p.maxSeats,
+      cabin,
     });
     if (result.ok) return;
     switch (result.reason) {
       case 'TAKEN':
-        throw new DomainError('SEAT_UNAVAILABLE', `seat ${p.seat.seatNumber} is not available`);
+        throw new DomainError('SEAT_UNAVAILABLE', `seat ${seatNumber} is not available`);
       case 'BLOCKED':
-        throw new DomainError('VALIDATION_FAILED', `seat ${p.seat.seatNumber} cannot be sold`);
+        throw new DomainError('VALIDATION_FAILED', `seat ${seatNumber} cannot be sold`);
       case 'LIMIT':
         throw new DomainError(
           'VALIDATION_FAILED',
-          `this trip holds ${p.maxSeats} seat(s) on the flight; release one first`,
+          `this order holds ${p.maxSeats} seat(s) on the flight; release one first`,
         );
+      case 'CABIN_MISMATCH':
+        throw new DomainError(
+          'CABIN_MISMATCH',
+          `seat ${seatNumber} is in ${result.seatCabin}; this order was priced for ${cabin} on flight ${flightId}`,
+          { flight_id: flightId, seat_number: seatNumber, seat_cabin: result.seatCabin, order_cabin: cabin },
+        );
+      case 'NOT_HELD':
+        throw new DomainError('INVALID_STATE', `this order no longer holds ${cabin} seats on flight ${flightId}`);
       default:
-        throw new DomainError('NOT_FOUND', `flight ${p.seat.flightId} has no seat ${p.seat.seatNumber}`);
+        throw new DomainError('NOT_FOUND', `flight ${flightId} has no seat ${seatNumber}`);
     }
+  }
+
+  /**
+   * Seats one traveler of the order on one flight (the seat rule of holdSeat), letting the traveler's previous
+   * seat there go in the same transaction. An offer's order pays for it (domain/seat-pricing.ts): a Seat product it
+   * bought for that traveler and flight (a bundle's) covers it up to the product's list price, the rest — or the
+   * seat-map price without one — is a SEAT_SELECTED item; the order's total stays the sum of its items. A trip's seats are priced at commit. Idempotent. Returns the order's total.
+   */
+  async function chooseSeat(p: {
+    orderId: string;
+    travelerId: string;
+    seat: SeatRequest;
+    ttlMs: number;
+    maxSeats: number;
+  }): Promise<{ totalAmount: number }> {
+    const { orderId, travelerId } = p;
+    const { flightId, seatNumber } = p.seat;
+    const [order] = await db
+      .select({ source: orders.source, totalAmount: orders.totalAmount, currency: orders.currency })
+      .from(orders)
+      .where(eq(orders.id, orderId));
+    if (!order) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
+    const [traveler] = await db
+      .select({ ptc: travelers.ptc })
+      .from(travelers)
+      .where(and(eq(travelers.orderId, orderId), eq(travelers.id, travelerId)));
+    if (!traveler) throw new DomainError('NOT_FOUND', `traveler ${travelerId} is not on this order`);
+    if (traveler.ptc === 'INF') {
+      throw new DomainError('VALIDATION_FAILED', 'an infant travels on an adult’s lap and has no seat of its own');
+    }
+    const ofTraveler = and(
+      eq(seatAssignments.orderId, orderId),
+      eq(seatAssignments.flightId, flightId),
+      eq(seatAssignments.travelerId, travelerId),
+    );
+    const [current] = await db.select({ seat: seatAssignments.seatNumber }).from(seatAssignments).where(ofTraveler);
+    if (current?.seat === seatNumber) return { totalAmount: order.totalAmount };
+    // A change holds the new seat before letting the old one go: one more than the party's seats for a moment.
+    await holdSeat({ orderId, seat: p.seat, ttlMs: p.ttlMs, maxSeats: p.maxSeats + (current ? 1 : 0) });
+    const [mapSeat] = await db
+      .select({ price: flightSeats.price })
+      .from(flightSeats)
+      .where(and(eq(flightSeats.flightId, flightId), eq(flightSeats.seatNumber, seatNumber)));
+
+    let totalAmount = order.totalAmount;
+    const seatIt = async (tx: DbOrTx) => {
+      await tx
+        .update(seatAssignments)
+        .set({ travelerId })
+        .where(
+          and(
+            eq(seatAssignments.orderId, orderId),
+            eq(seatAssignments.flightId, flightId),
+            eq(seatAssignments.seatNumber, seatNumber),
+          ),
+        );
+      if (order.source !== 'OFFER') return;
+      const seatItems = and(
+        eq(orderItems.orderId, orderId),
+        eq(orderItems.travelerId, travelerId),
+        eq(orderItems.flightId, flightId),
+        eq(orderItems.productType, 'Seat'),
+      );
+      const existing = await tx.select().from(orderItems).where(seatItems);
+      const bundled = existing.find((i) => i.productCode !== SEAT_SELECTED);
+      // A bundle's seat covers seats up to its product's list price (the whole seat when it is not in the catalog
+      // in this currency); what is left, or the seat-map price without one, is a SEAT_SELECTED item.
+      let coveredUpTo: number | null = null;
+      if (bundled) {
+        await tx.update(orderItems).set({ seatNumber }).where(eq(orderItems.id, bundled.id));
+        const [product] = bundled.productCode
+          ? await tx
+              .select({ price: products.price, currency: products.currency })
+              .from(products)
+              .where(eq(products.code, bundled.productCode))
+          : [];
+        coveredUpTo = product && product.currency === order.currency ? product.price : Number.MAX_SAFE_INTEGER;
+      }
+      await tx.delete(orderItems).where(and(seatItems, eq(orderItems.productCode, SEAT_SELECTED)));
+      const charge = chosenSeatCharge(mapSeat?.price ?? 0, coveredUpTo);
+      if (!bundled || charge > 0) {
+        const [segment] = await tx.select({ offer: orders.offer }).from(orders).where(eq(orders.id, orderId));
+        await tx.insert(orderItems).values({
+          orderId,
+          productType: 'Seat',
+          productCode: SEAT_SELECTED,
+          flightId,
+          travelerId,
+          cabin: segment?.offer?.segments.find((s) => s.flightId === flightId)?.cabin ?? null,
+          seatNumber,
+          amount: charge,
+          currency: order.currency,
+          details: bundled ? { upgrade_from: bundled.productCode } : { chosen_after_acceptance: true },
+        });
+      }
+      const [sum] = await tx
+        .select({ total: sql<number>`coalesce(sum(${orderItems.amount}), 0)::int` })
+        .from(orderItems)
+        .where(eq(orderItems.orderId, orderId));
+      totalAmount = sum?.total ?? 0;
+      await tx
+        .update(orders)
+        .set({ totalAmount, updatedAt: new Date(), version: sql`${orders.version} + 1` })
+        .where(eq(orders.id, orderId));
+    };
+    if (current) await inventory.unlockSeat({ ownerId: orderId, flightId, seatNumber: current.seat }, seatIt);
+    else await db.transaction(seatIt);
+    return { totalAmount };
   }
 
   /**
@@ -545,6 +690,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     fulfil,
     addTraveler,
     holdSeat,
+    chooseSeat,
     replaceTravelers,
   };
 }

@@ -1,7 +1,10 @@
-/** What the trip routes read from Postgres: cabin fares for pricing a trip, seat prices, a trip's travelers. */
+/**
+ * What the trip routes read from Postgres: cabin fares for pricing a trip, seat prices, a trip's travelers and the
+ * seats it holds.
+ */
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { flightInventory, flightSeats, travelers } from '../db/schema';
+import { flightInventory, flightSeats, seatAssignments, travelers } from '../db/schema';
 import type { Cabin } from './inventory';
 
 export function createTripReads(db: Database) {
@@ -27,6 +30,18 @@ export function createTripReads(db: Database) {
       const rows = await db.select().from(travelers).where(eq(travelers.orderId, orderId));
       return rows.sort((a, b) => a.position - b.position);
     },
+
+    /** The seats an order holds, with the traveler sitting in each (null: not assigned yet). */
+    seatsOf: (orderId: string) =>
+      db
+        .select({
+          flightId: seatAssignments.flightId,
+          seatNumber: seatAssignments.seatNumber,
+          travelerId: seatAssignments.travelerId,
+        })
+        .from(seatAssignments)
+        .where(eq(seatAssignments.orderId, orderId))
+        .orderBy(seatAssignments.createdAt, seatAssignments.seatNumber),
 
     async travelerCount(orderId: string): Promise<number> {
       const [row] = await db.select({ n: count() }).from(travelers).where(eq(travelers.orderId, orderId));

@@ -103,6 +103,17 @@ export interface SeatHeld {
   expiresAt: string;
 }
 
+/** A seat chosen for one traveler (an order's traveler id) on one flight, while the order is PROPOSED. */
+export interface SeatChoice extends SeatRequest {
+  travelerId: string;
+}
+
+export interface SeatChosen extends SeatHeld {
+  travelerId: string;
+  /** The order's total once the seat is priced (unchanged when a bundle's seat covers it). */
+  totalAmount: number;
+}
+
 /** Trips: the final party at commit, with the items and total priced for it, and seats per traveler. */
 export interface TravelersUpdate {
   travelers: (OrderTraveler & { seats: SeatRequest[] })[];
@@ -141,6 +152,8 @@ export const startPayment = defineUpdate<PaymentResult, [PaymentRequest]>('start
 export const cancelOrder = defineUpdate<OrderView, [CancelRequest]>('cancelOrder');
 export const addTraveler = defineUpdate<{ travelerId: string; ref: string }, [TravelerToAdd]>('addTraveler');
 export const holdSeat = defineUpdate<SeatHeld, [SeatRequest]>('holdSeat');
+/** Any v2 order: seats one traveler on one flight (the seat rule of holdSeat), priced; replaces their seat there. */
+export const chooseSeat = defineUpdate<SeatChosen, [SeatChoice]>('chooseSeat');
 export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTravelers');
 /** v2: a trip's commit (seats, party, payment) in one update that answers once the payment has an outcome. */
 export const commitTrip = defineUpdate<PaymentResult, [TripCommit]>('commitTrip');

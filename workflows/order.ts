@@ -16,6 +16,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -31,6 +32,7 @@ import { workflowNow, workflowNowIso } from './clock';
 import {
   addTraveler,
   cancelOrder,
+  chooseSeat,
   commitTrip,
   confirmProposal,
   getOrderState,
@@ -44,6 +46,7 @@ import {
   type OrderWorkflowInput,
   type PaymentResult,
   type ProposalResult,
+  type SeatChoice,
   type SeatRequest,
   type TravelerToAdd,
   type TravelersUpdate,
@@ -91,6 +94,7 @@ const { cancelOrder: releaseAndCancel } = local('release and cancel');
 const { archiveOrder } = local('archive');
 const { addTraveler: recordTraveler } = local('add a traveler');
 const { holdSeat: lockSeat } = local('hold a seat');
+const { chooseSeat: seatTraveler } = local('seat a traveler');
 const { replaceTravelers, prepareTripCommit } = local('set the party');
 
 // ---------------------------------------------------------------------------------------------- state
@@ -126,6 +130,8 @@ interface State {
   seenEvents: Set<string>;
   proposal: ProposalResult | null;
   proposalsServed: number;
+  /** A seat choice is being written: the next one waits (a traveler's change must see their current seat). */
+  seating: boolean;
   history: { status: OrderStatus; at: string }[];
 }
 
@@ -151,6 +157,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     seenEvents: new Set(),
     proposal: null,
     proposalsServed: 0,
+    seating: false,
     history: [],
   };
   registerHandlers(input, s);
@@ -219,6 +226,38 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       return { ...seat, expiresAt: new Date(s.expiresAt).toISOString() };
     },
     { validator: (seat: SeatRequest) => assertSeatOfOrder(input, s, seat) },
+  );
+
+  setHandler(
+    chooseSeat,
+    async (choice: SeatChoice) => {
+      // Marks the histories of orders that chose seats this way (a message v2 orders did not take before).
+      patched('seat-choice');
+      await condition(() => !s.seating);
+      s.seating = true;
+      try {
+        assertSeatOfOrder(input, s, choice); // again: the order may have moved on while this choice waited
+        const { totalAmount } = await seatTraveler({
+          orderId: input.orderId,
+          travelerId: choice.travelerId,
+          seat: { flightId: choice.flightId, seatNumber: choice.seatNumber },
+          ttlMs: seatLockTtl(s),
+          maxSeats: s.seats,
+        });
+        s.totalAmount = totalAmount;
+        return { ...choice, totalAmount, expiresAt: new Date(s.expiresAt).toISOString() };
+      } finally {
+        s.seating = false;
+      }
+    },
+    {
+      validator: (choice: SeatChoice) => {
+        if (typeof choice.travelerId !== 'string' || choice.travelerId.length === 0) {
+          throw reject('VALIDATION_FAILED', 'a traveler id is required');
+        }
+        assertSeatOfOrder(input, s, choice);
+      },
+    },
   );
 
   setHandler(
@@ -310,6 +349,7 @@ function assertPayable(input: OrderWorkflowInput, s: State, opts: { partyComing?
   if (s.travelers === 0 && !opts.partyComing) {
     throw reject('INVALID_STATE', 'add the travelers before paying: nothing could be ticketed');
   }
+  if (s.seating) throw reject('INVALID_STATE', 'a seat is being chosen; pay once it has an answer');
 }
 
 /** Changes to the party or seats: only while PROPOSED and the hold runs; party changes only on trips. */

@@ -3,7 +3,13 @@ import { DomainError } from '../../domain/errors';
 import { PASSENGER_TYPES } from '../../domain/pricing';
 import { GENDERS, validateTravelers } from '../../domain/travelers';
 import { loadOffer, setOfferStatus } from '../../services/offer-store';
-import { cancelOrder, startPayment } from '../../workflows/messages';
+import {
+  cancelOrder,
+  chooseSeat,
+  ORDER_WORKFLOW_TYPE,
+  startPayment,
+  type PaymentResult,
+} from '../../workflows/messages';
 import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
 import { requireAuth } from '../middleware/auth';
@@ -14,7 +20,9 @@ import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResource
 import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
 import { fulfillmentSchema, orderSchema } from '../order-schema';
 import { createRouter } from '../router';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Context } from 'hono';
+import { commitTripParty } from '../trip-commit';
 
 const name = z.string().min(1).max(35);
 const travelerSchema = z
@@ -120,6 +128,30 @@ const cancelRoute = createRoute({
     },
   },
   responses: { 200: json(orderSchema, 'cancelled'), ...errors(400, 401, 404, 409, 422) },
+});
+
+const seatsRoute = createRoute({
+  method: 'post',
+  path: '/orders/{id}/seats',
+  tags: ['orders'],
+  security: bearerAuth,
+  summary: 'Choose a seat for one traveler on one flight while PROPOSED (seat-map price unless the bundle has a seat)',
+  request: {
+    params: orderIdParam,
+    body: body(
+      z
+        .object({
+          traveler_id: z.uuid(),
+          flight_id: z.uuid(),
+          seat_number: z.string().regex(/^\d{1,3}[A-K]$/, 'a seat such as 12C'),
+        })
+        .openapi('SeatChoice'),
+    ),
+  },
+  responses: {
+    200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
+    ...errors(400, 401, 404, 409, 410),
+  },
 });
 
 const getRoute = createRoute({
@@ -249,21 +281,24 @@ export const orders = router
     if (row.status === 'PROPOSED') {
       await services.sellability.assertSellable((row.offer?.segments ?? []).map((s) => s.flightId));
     }
+    const onOrder = <T>(run: (handle: WorkflowHandle) => Promise<T>) =>
+      updateOrder(temporal, row.id, () => ownedOrder(c, id), 'paid', run);
+    let result: PaymentResult;
     if (row.source === 'TRIP') {
       // A trip gets its party from its passengers or at commit: paid without any, it could never be ticketed.
       if ((await services.tripReads.travelerCount(row.id)) === 0) {
         throw new DomainError('INVALID_STATE', 'this trip has no passengers yet: add them, or commit it with them');
       }
+      // Paid like a commit with the passengers added: each priced at its passenger type's fare, seats included.
+      const committed = await commitTripParty({ services, pii: c.get('pii'), onTrip: onOrder }, row, {
+        paymentToken: payment_token,
+      });
+      result = committed.paid;
+    } else {
+      // The workflow carries a reference to the token (services/payment-vault.ts), never the token itself.
+      const paymentToken = await services.vault.put(row.id, payment_token);
+      result = await onOrder((handle) => handle.executeUpdate(startPayment, { args: [{ paymentToken }] }));
     }
-    // The workflow carries a reference to the token (services/payment-vault.ts), never the token itself.
-    const paymentToken = await services.vault.put(row.id, payment_token);
-    const result = await updateOrder(
-      temporal,
-      row.id,
-      () => ownedOrder(c, id),
-      'paid',
-      (handle) => handle.executeUpdate(startPayment, { args: [{ paymentToken }] }),
-    );
     const order = await orderResource(readDeps(c), await ownedOrder(c, id), { view: result.order });
     if (result.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
@@ -287,6 +322,26 @@ export const orders = router
       () => ownedOrder(c, id),
       'cancelled',
       (handle) => handle.executeUpdate(cancelOrder, { args: [{ reason }] }),
+    );
+    return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
+  })
+  .openapi(seatsRoute, async (c) => {
+    const { temporal } = c.get('deps');
+    const { id } = c.req.valid('param');
+    const { traveler_id, flight_id, seat_number } = c.req.valid('json');
+    const row = await ownedOrder(c, id);
+    if (row.workflowType !== ORDER_WORKFLOW_TYPE) {
+      throw new DomainError('INVALID_STATE', 'this order was created before seats could be chosen this way');
+    }
+    await updateOrder(
+      temporal,
+      row.id,
+      () => ownedOrder(c, id),
+      'changed',
+      (handle) =>
+        handle.executeUpdate(chooseSeat, {
+          args: [{ travelerId: traveler_id, flightId: flight_id, seatNumber: seat_number }],
+        }),
     );
     return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
   })

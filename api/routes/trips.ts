@@ -10,25 +10,15 @@ import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
 import { priceSegments } from '../../domain/offer-builder';
 import type { PassengerType } from '../../domain/pricing';
-import { assertTravelers, assignRefs, GENDERS } from '../../domain/travelers';
-import {
-  addTraveler,
-  commitTrip,
-  holdSeat,
-  ORDER_WORKFLOW_TYPE,
-  type OrderItemInput,
-  type OrderWorkflowInput,
-  type SeatRequest,
-  type TravelersUpdate,
-  type TripFare,
-} from '../../workflows/messages';
+import { assertTravelers, GENDERS } from '../../domain/travelers';
+import { addTraveler, holdSeat, type OrderWorkflowInput, type TripFare } from '../../workflows/messages';
 import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
 import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { commitV1Trip } from '../legacy/trip-commit-v1';
 import { startOrder, updateOrder } from '../order-commands';
+import { commitTripParty } from '../trip-commit';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
 import {
   bearerAuth,
@@ -320,86 +310,20 @@ export const trips = router
     const pii = c.get('pii');
     const req = c.req.valid('json');
     const trip = await ownedTrip(c, req.trip_id);
-    const { segments, fares } = trip.offer as { segments: OrderWorkflowInput['segments']; fares: TripFare[] };
-    const firstDeparture = new Date(segments[0]!.departureAt);
     // Before anything is charged: a flight cancelled, closed or departed since the trip was held is refused.
-    if (trip.status === 'PROPOSED') await deps.services.sellability.assertSellable(segments.map((s) => s.flightId));
-
-    // The party: as given at commit, or the passengers added to the trip before.
-    let party: {
-      ptc: PassengerType;
-      firstName: string;
-      lastName: string;
-      dateOfBirth: string | null;
-      gender: 'M' | 'F' | 'X' | null;
-      seats: SeatRequest[];
-    }[];
-    if (req.passengers) {
-      const list = req.passengers.map((p) => ({ ...p, ptc: PTC[p.passenger_type] }));
-      assertTravelers(list, firstDeparture, 'passengers');
-      const flightIds = new Set(segments.map((s) => s.flightId));
-      const badSeat = list.flatMap((p) => p.seats).find((s) => !flightIds.has(s.flight_id));
-      if (badSeat) throw new DomainError('VALIDATION_FAILED', `flight ${badSeat.flight_id} is not part of this trip`);
-      party = list.map((p) => ({
-        ptc: p.ptc,
-        firstName: pii.encrypt(p.first_name.trim()),
-        lastName: pii.encrypt(p.last_name.trim()),
-        dateOfBirth: p.date_of_birth ? pii.encrypt(p.date_of_birth) : null,
-        gender: p.gender ?? null,
-        seats: p.seats.map((s) => ({ flightId: s.flight_id, seatNumber: s.seat_number })),
-      }));
-    } else {
-      const added = await deps.services.tripReads.travelersOf(trip.id);
-      if (added.length === 0)
-        throw new DomainError('VALIDATION_FAILED', 'add passengers to the trip or list them here');
-      party = added.map((t) => ({
-        ptc: t.ptc,
-        firstName: t.firstName,
-        lastName: t.lastName,
-        dateOfBirth: t.dateOfBirth,
-        gender: t.gender,
-        seats: [],
-      }));
+    if (trip.status === 'PROPOSED') {
+      const { segments } = trip.offer as { segments: OrderWorkflowInput['segments'] };
+      await deps.services.sellability.assertSellable(segments.map((s) => s.flightId));
     }
-
-    // Priced at the fares the trip was created with; chosen seats at their seat-map price.
-    const withRefs = assignRefs(party);
-    const chosen = withRefs.flatMap((t) => t.seats);
-    const seatPrices = await deps.services.tripReads.seatPrices([...new Set(chosen.map((s) => s.flightId))]);
-    const items: OrderItemInput[] = withRefs.flatMap((t) => [
-      ...fares.map((f) => ({
-        productType: 'Flight',
-        productCode: 'FLIGHT',
-        flightId: f.flightId,
-        passengerRef: t.ref,
-        amount: f[t.ptc],
-        currency: trip.currency,
-      })),
-      ...t.seats.map((s) => ({
-        productType: 'Seat',
-        productCode: 'SEAT_SELECTED',
-        flightId: s.flightId,
-        passengerRef: t.ref,
-        seatNumber: s.seatNumber,
-        amount: seatPrices.find((x) => x.flightId === s.flightId && x.seat === s.seatNumber)?.price ?? 0,
-        currency: trip.currency,
-      })),
-    ]);
-    const totalAmount = items.reduce((sum, i) => sum + i.amount, 0);
-    const update: TravelersUpdate = {
-      travelers: withRefs,
-      items,
-      totalAmount,
-      contact: pii.encrypt(JSON.stringify({ email: req.user_email })),
-    };
-    const paymentToken = await deps.services.vault.put(trip.id, req.payment_token);
-    // One update: the workflow holds the seats named here, sets the party, charges and tickets, then answers.
-    const paid =
-      trip.workflowType === ORDER_WORKFLOW_TYPE
-        ? await onTrip(c, trip.id, (handle) =>
-            handle.executeUpdate(commitTrip, { args: [{ seats: chosen, party: update, paymentToken }] }),
-          )
-        : await commitV1Trip(update, chosen, paymentToken, (run) => onTrip(c, trip.id, run));
+    const { paid, totalAmount } = await commitTripParty(
+      { services: deps.services, pii, onTrip: (run) => onTrip(c, trip.id, run) },
+      trip,
+      {
+        ...(req.passengers ? { passengers: req.passengers.map((p) => ({ ...p, ptc: PTC[p.passenger_type] })) } : {}),
+        userEmail: req.user_email,
+        paymentToken: req.payment_token,
+      },
+    );
     if (paid.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
         decline_code: paid.declineCode,

@@ -133,12 +133,18 @@ export function createInventory(deps: InventoryDeps) {
     /**
      * Locks a seat for the owner (Redis SET NX PX as the fast gate, the seat assignment's primary key decides);
      * with `maxPerFlight`, the owner never holds more seats than that on the flight, even under concurrent calls
-     * ({ ok: false, reason: 'LIMIT' }). Re-locking an owned seat refreshes its TTL. Publishes seat.held.
+     * ({ ok: false, reason: 'LIMIT' }). With `cabin` (the cabin the owner was priced for), a seat of another cabin
+     * is refused (CABIN_MISMATCH) and so is any seat once the owner no longer holds that cabin (NOT_HELD): seat
+     * assignments and cabin counts agree. Re-locking an owned seat refreshes its TTL. Publishes seat.held.
      */
     lockSeat: (p: SeatLockRequest) => seatLocks.lockSeat(p),
 
-    /** Releases the owner's seat lock and HELD assignment (seat.released when it freed one). Returns whether it did. */
-    unlockSeat: (p: { ownerId: string; flightId: string; seatNumber: string }) => seatLocks.unlockSeat(p),
+    /**
+     * Releases the owner's seat lock and HELD assignment (seat.released when it freed one), with `inTx` in the same
+     * Postgres transaction (a seat change: the new seat's records). Returns whether it released one.
+     */
+    unlockSeat: (p: { ownerId: string; flightId: string; seatNumber: string }, inTx?: InTx) =>
+      seatLocks.unlockSeat(p, inTx),
 
     /** The seats among these with a live seat lock in Redis (a lock may come before its assignment is written). */
     lockedSeats: (flightId: string, seatNumbers: readonly string[]) => seatLocks.lockedSeats(flightId, seatNumbers),

@@ -18,7 +18,11 @@ export interface CabinAvailability {
   available: number;
 }
 
-export type SeatLockResult = { ok: true } | { ok: false; reason: 'TAKEN' | 'BLOCKED' | 'UNKNOWN_SEAT' | 'LIMIT' };
+export type SeatLockResult =
+  | { ok: true }
+  | { ok: false; reason: 'TAKEN' | 'BLOCKED' | 'UNKNOWN_SEAT' | 'LIMIT' | 'NOT_HELD' }
+  /** The seat is in `seatCabin`, not in the cabin the lock asked for (the cabin its owner holds). */
+  | { ok: false; reason: 'CABIN_MISMATCH'; seatCabin: Cabin };
 
 export interface Seat {
   flightId: string;

@@ -4,12 +4,12 @@
  * flight's seat channel after the Postgres change has committed.
  */
 import { and, eq, sql as dsql } from 'drizzle-orm';
-import type { Database } from '../../db/client';
-import { flightSeats, seatAssignments } from '../../db/schema';
+import type { Database, DbOrTx } from '../../db/client';
+import { flightSeats, inventoryHolds, seatAssignments } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
 import { appendEvents } from '../outbox';
 import { publishSeatEvents } from '../seat-events';
-import { checkUuid, SEAT, type Seat, type SeatLockResult } from './items';
+import { checkUuid, SEAT, type Cabin, type Seat, type SeatLockResult } from './items';
 import { ownerLocksKey, seatLockKey } from './keys';
 import { seatEvent } from './postgres-holds';
 import type { ScriptedRedis } from './scripts';
@@ -21,9 +21,14 @@ export interface SeatLockRequest {
   ttlMs: number;
   /** At most this many seats per owner on the flight, enforced in Postgres (so also under concurrent calls). */
   maxPerFlight?: number;
+  /**
+   * The cabin the owner was priced for on the flight: a seat of another cabin is refused (CABIN_MISMATCH), and so
+   * is any seat while the owner holds no seats in this cabin there (NOT_HELD).
+   */
+  cabin?: Cabin;
 }
 
-type Refusal = Exclude<SeatLockResult, { ok: true }>['reason'];
+type Refusal = Exclude<SeatLockResult, { ok: true }>;
 
 export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
   const { db, redis } = deps;
@@ -38,14 +43,34 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
           .select({ seatNumber: seatAssignments.seatNumber })
           .from(seatAssignments)
           .where(and(eq(seatAssignments.orderId, p.ownerId), eq(seatAssignments.flightId, p.flightId)));
-        if (!mine.some((m) => m.seatNumber === p.seatNumber) && mine.length >= p.maxPerFlight) return 'LIMIT';
+        if (!mine.some((m) => m.seatNumber === p.seatNumber) && mine.length >= p.maxPerFlight) {
+          return { ok: false, reason: 'LIMIT' };
+        }
       }
       const [seat] = await tx
-        .select({ blocked: flightSeats.blocked })
+        .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
         .from(flightSeats)
         .where(and(eq(flightSeats.flightId, p.flightId), eq(flightSeats.seatNumber, p.seatNumber)));
-      if (!seat) return 'UNKNOWN_SEAT';
-      if (seat.blocked) return 'BLOCKED';
+      if (!seat) return { ok: false, reason: 'UNKNOWN_SEAT' };
+      if (seat.blocked) return { ok: false, reason: 'BLOCKED' };
+      if (p.cabin !== undefined) {
+        // Seats and cabin counts must agree: an owner holding economy never sits in business.
+        if (seat.cabin !== p.cabin) return { ok: false, reason: 'CABIN_MISMATCH', seatCabin: seat.cabin };
+        // ...and only while it holds that cabin: a release (expiry, cancel) locks the hold row first, so a seat
+        // locked concurrently is either released with it or refused here.
+        const [hold] = await tx
+          .select({ status: inventoryHolds.status })
+          .from(inventoryHolds)
+          .where(
+            and(
+              eq(inventoryHolds.orderId, p.ownerId),
+              eq(inventoryHolds.flightId, p.flightId),
+              eq(inventoryHolds.cabin, p.cabin),
+            ),
+          )
+          .for('share');
+        if (hold?.status !== 'HELD') return { ok: false, reason: 'NOT_HELD' };
+      }
       const inserted = await tx
         .insert(seatAssignments)
         .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
@@ -60,7 +85,7 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
         .from(seatAssignments)
         .where(and(eq(seatAssignments.flightId, p.flightId), eq(seatAssignments.seatNumber, p.seatNumber)));
       // No row now: its owner let go between our insert and this read; the caller may simply try again.
-      return owner?.orderId === p.ownerId ? 'MINE' : 'TAKEN';
+      return owner?.orderId === p.ownerId ? 'MINE' : { ok: false, reason: 'TAKEN' };
     });
   }
 
@@ -91,7 +116,7 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
       }
       if (outcome !== 'NEW' && outcome !== 'MINE') {
         await redis.altisSeatUnlock(key, p.ownerId);
-        return { ok: false, reason: outcome };
+        return outcome;
       }
       const mine = ownerLocksKey(p.ownerId);
       await redis
@@ -104,7 +129,7 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
     },
 
     /** Releases the owner's seat lock and HELD seat assignment; anyone else's is left alone. Returns whether it did. */
-    async unlockSeat(p: Seat & { ownerId: string }): Promise<boolean> {
+    async unlockSeat(p: Seat & { ownerId: string }, inTx?: (tx: DbOrTx) => Promise<void>): Promise<boolean> {
       checkUuid(p.ownerId, 'owner_id');
       checkUuid(p.flightId, 'flight_id');
       const unlocked = await redis.altisSeatUnlock(seatLockKey(p.flightId, p.seatNumber), p.ownerId);
@@ -122,6 +147,7 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
           )
           .returning({ seatNumber: seatAssignments.seatNumber });
         if (rows.length > 0) await appendEvents(tx, [seatEvent('SeatReleased', p.ownerId, p, 'UNLOCKED')]);
+        if (inTx) await inTx(tx);
         return rows;
       });
       if (deleted.length > 0) await publishSeatEvents(redis, 'seat.released', [p]);

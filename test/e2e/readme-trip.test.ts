@@ -6,10 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { createApp } from '../../api/app';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../lib/services';
 import { orderWorkflowId } from '../../workflows/messages';
 import { apiClient, eventually, freePort, recordHistory } from '../support/harness';
+import { expectInventoryConsistent } from '../support/inventory-invariants';
 import { openTestServices, silentLogger, testConfig, uniqueTaskQueue } from '../support/services';
 
 let services: Services;
@@ -59,6 +60,16 @@ beforeAll(async () => {
   api = apiClient(apiUrl);
 }, 120_000);
 
+/** The seeded flights a test used: their counts, holds, seats, index and seat map must agree after it. */
+const flightsUsed = new Set<string>();
+afterEach(async () => {
+  const token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
+  await expectInventoryConsistent(services, [...flightsUsed], async (id) => {
+    return (await api('GET', `/v1/flights/${id}/seats`, { token })).body.seats;
+  });
+  flightsUsed.clear();
+});
+
 afterAll(async () => {
   for (const child of processes) {
     if (child.exitCode === null) {
@@ -89,13 +100,15 @@ async function jfkLhrFlight(token: string): Promise<{ id: string }> {
   expect(res.status).toBe(200);
   const flight = res.body.legs[0].flights[0];
   expect(flight).toBeDefined();
+  flightsUsed.add(flight.id);
   return flight;
 }
 
-async function availableSeat(flightId: string, token: string): Promise<string> {
+/** The README's jq filter: the first AVAILABLE seat of the trip's cabin (ECONOMY unless told). */
+async function availableSeat(flightId: string, token: string, cabin = 'ECONOMY'): Promise<string> {
   const map = await api('GET', `/v1/flights/${flightId}/seats`, { token });
   const seat = (map.body.seats as { seat_number: string; status: string; cabin: string }[]).find(
-    (s) => s.status === 'AVAILABLE' && s.cabin === 'ECONOMY',
+    (s) => s.status === 'AVAILABLE' && s.cabin === cabin,
   );
   return seat!.seat_number;
 }
@@ -161,6 +174,18 @@ describe('the Altis README guide, as written', () => {
     });
     expect(pax.status, JSON.stringify(pax.body)).toBe(201);
     expect(pax.body.passenger_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The seed README's seat 1A is a business seat: an economy trip cannot have it (nor any other business seat).
+    const business = await api('POST', '/v1/holds/seat', {
+      token,
+      body: {
+        trip_id: trip.body.trip_id,
+        flight_id: flight.id,
+        seat_number: await availableSeat(flight.id, token, 'BUSINESS'),
+      },
+    });
+    expect(business.status).toBe(409);
+    expect(business.body.error.code).toBe('CABIN_MISMATCH');
 
     const seatNumber = await availableSeat(flight.id, token);
     const seat = await api('POST', '/v1/holds/seat', {

@@ -490,6 +490,25 @@ describe('the availability index', () => {
 });
 
 describe('seat locks', () => {
+  it('with a cabin, locks only a seat of that cabin and only while the owner holds it there', async () => {
+    const flightId = await newFlight('T2C'); // business rows 1–2, economy rows 3–12
+    const owner = randomUUID();
+    await inventory.hold(owner, [{ flightId, cabin: 'ECONOMY', quantity: 1 }]);
+    const lock = (seatNumber: string) =>
+      inventory.lockSeat({ ownerId: owner, flightId, seatNumber, ttlMs: 60_000, cabin: 'ECONOMY' });
+    expect(await lock('1A')).toEqual({ ok: false, reason: 'CABIN_MISMATCH', seatCabin: 'BUSINESS' });
+    expect(await services.redis.get(seatLockKey(flightId, '1A'))).toBeNull();
+    expect(await lock('3A')).toEqual({ ok: true });
+    // A business lock for an owner that holds no business seats there: refused, the seat stays free.
+    expect(
+      await inventory.lockSeat({ ownerId: owner, flightId, seatNumber: '1C', ttlMs: 60_000, cabin: 'BUSINESS' }),
+    ).toEqual({ ok: false, reason: 'NOT_HELD' });
+    await inventory.release(owner);
+    expect(await lock('3B')).toEqual({ ok: false, reason: 'NOT_HELD' });
+    const seats = await services.sql`SELECT seat_number FROM seat_assignments WHERE flight_id = ${flightId}`;
+    expect(seats).toHaveLength(0);
+  });
+
   it('never lets one owner hold more than maxPerFlight seats, however its calls race', async () => {
     const flightIds = [await newFlight(), await newFlight()];
     const free = await services.sql<{ flight_id: string; seat_number: string }[]>`

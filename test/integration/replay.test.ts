@@ -23,7 +23,10 @@ describe('replay of recorded order histories', () => {
           'payment-timeout',
           'trip-commit',
           'trip-expired',
-        ].flatMap((name) => [`orderWorkflow/${name}.json`, `orderWorkflowV2/${name}.json`]),
+        ]
+          .flatMap((name) => [`orderWorkflow/${name}.json`, `orderWorkflowV2/${name}.json`])
+          // v2 only: a traveler's seat chosen on an offer's order (the chooseSeat update).
+          .concat(['orderWorkflowV2/seat-choice.json']),
       ),
     );
   });

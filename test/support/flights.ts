@@ -39,6 +39,7 @@ const ROUTES = {
   sellability: ['QEA', 'QEB'],
   'search-party': ['QEC', 'QED'],
   'offer-analytics': ['QEE', 'QEF'],
+  selling: ['QHA', 'QHB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
