@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Sql } from '../db/client';
-import type { CommercialSettings } from './commercial-settings';
+import { exchangeRates, type CommercialSettings } from './commercial-settings';
 import type { PricingRuleConfig } from '../domain/commercial';
 import { cabinRank } from '../domain/cabins';
 import { DomainError } from '../domain/errors';
@@ -112,21 +112,34 @@ const FLIGHT_COLUMNS = (sql: Sql) => sql`
 export function createCatalog(deps: CatalogDeps) {
   const { sql, inventory } = deps;
   const pricing = deps.config.pricing;
+  const fx = exchangeRates(pricing);
   const ttl = deps.cacheTtlMs ?? 30_000;
   // Flight rows change rarely (a schedule change); availability is never cached here.
   const legCache = ttlCache<string, FlightRow[]>(ttl, 20_000);
   const flightCache = ttlCache<string, FlightRow>(ttl, 20_000);
-  const airports = new LRUCache<'codes', Set<string>>({
+  const airports = new LRUCache<'codes', Map<string, string>>({
     max: 1,
     ttl,
-    fetchMethod: async () => new Set((await sql<{ code: string }[]>`SELECT code FROM airports`).map((r) => r.code)),
+    fetchMethod: async () =>
+      new Map(
+        (await sql<{ code: string; country: string }[]>`SELECT code, country FROM airports`).map((r) => [
+          r.code,
+          r.country,
+        ]),
+      ),
   });
 
-  /** The known airport codes, read again when older than `maxAgeMs` (at most the cache's TTL). */
-  async function airportCodes(maxAgeMs: number): Promise<Set<string>> {
+  /** The known airports (code → ISO country), read again when older than `maxAgeMs` (at most the cache's TTL). */
+  async function airportCodes(maxAgeMs: number): Promise<Map<string, string>> {
     const age = ttl - airports.getRemainingTTL('codes');
     const codes = await airports.fetch('codes', { forceRefresh: age >= maxAgeMs });
-    return codes ?? new Set();
+    return codes ?? new Map();
+  }
+
+  /** Airport code → ISO 3166 country: the jurisdictions taxes are levied in (domain/commercial.ts `taxApplies`). */
+  async function airportCountries(codes: readonly string[] = []): Promise<ReadonlyMap<string, string>> {
+    const known = await airportCodes(ttl);
+    return codes.every((c) => known.has(c)) ? known : airportCodes(1_000);
   }
 
   /**
@@ -146,6 +159,7 @@ export function createCatalog(deps: CatalogDeps) {
     avail: CabinAvailability[],
     now: Date,
     rules: readonly PricingRuleConfig[],
+    countries: ReadonlyMap<string, string>,
   ): CabinOffer[] {
     const live = new Map(avail.map((a) => [a.cabin, a]));
     return [...row.cabins]
@@ -165,6 +179,9 @@ export function createCatalog(deps: CatalogDeps) {
           taxes: pricing.taxes,
           childFarePercent: pricing.child_fare_percent,
           infantFarePercent: pricing.infant_fare_percent,
+          originCountry: countries.get(row.origin),
+          destinationCountry: countries.get(row.destination),
+          fx,
         });
         return { cabin: c.cabin, available, price_per_passenger: breakdown.total, breakdown };
       });
@@ -250,8 +267,12 @@ export function createCatalog(deps: CatalogDeps) {
 
     const rows = (await legRows(origin, destination, q.date)).filter((r) => r.departure_ms > now.getTime());
     if (rows.length === 0) return [];
-    const [avail, rules] = await Promise.all([inventory.availabilityMany(rows.map((r) => r.id)), pricingRules()]);
-    return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules)));
+    const [avail, rules, countries] = await Promise.all([
+      inventory.availabilityMany(rows.map((r) => r.id)),
+      pricingRules(),
+      airportCountries([origin, destination]),
+    ]);
+    return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules, countries)));
   }
 
   /** One flight with its cabins priced for one passenger; NOT_FOUND when unknown. */
@@ -259,8 +280,12 @@ export function createCatalog(deps: CatalogDeps) {
     if (!isUuid(id)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { id });
     const row = await flightRow(id.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
-    const [avail, rules] = await Promise.all([inventory.availabilityMany([row.id]), pricingRules()]);
-    return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date(), rules));
+    const [avail, rules, countries] = await Promise.all([
+      inventory.availabilityMany([row.id]),
+      pricingRules(),
+      airportCountries([row.origin, row.destination]),
+    ]);
+    return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date(), rules, countries));
   }
 
   /**
@@ -311,7 +336,7 @@ export function createCatalog(deps: CatalogDeps) {
     return { flight_id: row.id, aircraft: row.aircraft_type, seats: list };
   }
 
-  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport };
+  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;
