@@ -1,3 +1,4 @@
+import { conditionsIn } from '../../domain/commercial';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config';
 import { money } from '../../domain/money';
@@ -51,7 +52,13 @@ const products: CatalogProduct[] = [
   { code: 'BAG_23KG', type: 'Bag', name: 'Bag', price: usd(3_333), per: 'SEGMENT' },
   { code: 'INSURANCE', type: 'Insurance', name: 'Insurance', price: usd(2_501), per: 'ORDER' },
 ];
-const bundle: ResolvedBundle = { code: 'TEST', name: 'Test', discount_percent: 15, products };
+const bundle: ResolvedBundle = {
+  code: 'TEST',
+  name: 'Test',
+  discount_percent: 15,
+  products,
+  conditions: conditionsIn(undefined, 'USD', undefined),
+};
 
 let n = 0;
 function build(passengers: OfferPassengers, b: ResolvedBundle = bundle) {
