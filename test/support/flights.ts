@@ -36,6 +36,8 @@ const ROUTES = {
   admin: ['QDA', 'QDB'],
   bench: ['QBA', 'QBB'],
   'order-contract': ['QKA', 'QKB'],
+  'commercial-jpy': ['QJA', 'QJB'],
+  'commercial-kwd': ['QUA', 'QUB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
