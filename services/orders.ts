@@ -340,7 +340,8 @@ export function createOrderService(deps: OrderServiceDeps) {
           ).id
         : null;
     const events = [event('OrderCancelled', p.orderId, at, { reason: p.reason })];
-    if (p.refund && due) {
+    // Nothing due (a non-refundable fare, every coupon flown): the cancellation only, no refund to announce.
+    if (p.refund && due && due.amount > 0) {
       events.push(
         event('RefundIssued', p.orderId, at, {
           refund_id: refundId,
