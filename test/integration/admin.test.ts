@@ -360,6 +360,31 @@ describe('/v1/admin/bundles', () => {
       expect(offers.body.offers.map((o: { bundle: { code: string } }) => o.bundle.code)).toContain(code);
 
       expectError(await api('DELETE', '/v1/admin/products/FAST_TRACK', { token: admin }), 409, 'CONFLICT');
+      // Fare conditions through the admin API: shown on the next offers of the bundle; a bad one changes nothing.
+      const conditions = {
+        refund_before_departure: { allowed: true, amount: 2_000 },
+        change_before_departure: { allowed: false },
+        no_show: { allowed: false },
+      };
+      expectError(
+        await api('PATCH', `/v1/admin/bundles/${code}`, {
+          token: admin,
+          body: { conditions: { refund_before_departure: { allowed: 'yes' } } },
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      const withConditions = await api('PATCH', `/v1/admin/bundles/${code}`, { token: admin, body: { conditions } });
+      expect(withConditions.status).toBe(200);
+      expect(withConditions.body.conditions).toEqual(conditions);
+      const shown = (await offerSearch(date)).body.offers.find(
+        (o: { bundle: { code: string } }) => o.bundle.code === code,
+      );
+      expect(shown.conditions.refund_before_departure).toEqual({
+        allowed: true,
+        penalty_amount: 2_000,
+        penalty_currency: 'USD',
+      });
       const patched = await api('PATCH', `/v1/admin/bundles/${code}`, { token: admin, body: { active: false } });
       expect(patched.body).toMatchObject({ code, active: false });
       const after = await offerSearch(date);
