@@ -43,6 +43,31 @@ export const moneySchema = z
   })
   .openapi('Money');
 
+const fareConditionSchema = z
+  .object({
+    allowed: z.boolean(),
+    penalty_amount: z.number().int().nullable().openapi({
+      description: 'per passenger, minor units of penalty_currency; null when not allowed',
+      example: 10000,
+    }),
+    penalty_currency: z.string().nullable().openapi({ example: 'USD' }),
+  })
+  .openapi('FareCondition');
+
+/** The fare conditions of an offer, kept by the order it becomes (domain/commercial.ts `FareConditions`). */
+export const fareConditionsSchema = z
+  .object({
+    refund_before_departure: fareConditionSchema,
+    change_before_departure: fareConditionSchema,
+    no_show: fareConditionSchema.openapi({
+      description: 'once a flight of the order has departed (flown or not shown): whether the unflown rest refunds',
+    }),
+  })
+  .openapi('FareConditions', {
+    description:
+      'the fare family’s conditions (like Duffel’s): cancelling a paid order refunds per these; flown coupons never',
+  });
+
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
 export const errorResponses = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(

@@ -71,6 +71,7 @@ export function workflowInputFromOffer(
       currency: i.price.currency,
     })),
     contact: p.contact ? pii.encrypt(JSON.stringify(p.contact)) : null,
+    ...(offer.conditions ? { conditions: offer.conditions } : {}),
     holdSeconds: config.orders.hold_seconds,
     paymentTimeoutSeconds: config.orders.payment_timeout_seconds,
     archiveGraceSeconds: config.orders.archive_grace_seconds,

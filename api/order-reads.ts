@@ -118,7 +118,9 @@ export async function orderResources(
         charge_id: p.chargeId,
         decline_code: p.declineCode,
         amount: money(p.amount, p.currency),
+        refunded: p.refundedAmount === null ? null : money(p.refundedAmount, p.currency),
       })),
+      conditions: row.offer?.conditions ?? null,
       live: live ? liveOf(live) : null,
     };
   });

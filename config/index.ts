@@ -4,6 +4,19 @@ import { z } from 'zod';
 
 const PASSENGER_TYPES = ['ADT', 'CHD', 'INF'] as const;
 
+const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code');
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+/** Where a tax is levied (absent = everywhere). */
+const jurisdiction = {
+  departure_countries: z.array(country).optional(),
+  arrival_countries: z.array(country).optional(),
+};
+/** A fixed amount in minor units: per currency in `amounts`, else `amount` in pricing.currency at the rate table. */
+const fixedAmount = {
+  amount: z.number().int().min(0).optional(),
+  amounts: z.record(currencyCode, z.number().int().min(0)).optional(),
+};
+
 const taxSchema = z.discriminatedUnion('kind', [
   z.object({
     code: z.string().min(2),
@@ -11,15 +24,27 @@ const taxSchema = z.discriminatedUnion('kind', [
     kind: z.literal('percent'),
     basis_points: z.number().int().min(0).max(10_000),
     applies_to: z.array(z.enum(PASSENGER_TYPES)),
+    ...jurisdiction,
   }),
-  z.object({
-    code: z.string().min(2),
-    name: z.string(),
-    kind: z.literal('fixed'),
-    amount: z.number().int().min(0),
-    applies_to: z.array(z.enum(PASSENGER_TYPES)),
-  }),
+  z
+    .object({
+      code: z.string().min(2),
+      name: z.string(),
+      kind: z.literal('fixed'),
+      applies_to: z.array(z.enum(PASSENGER_TYPES)),
+      ...fixedAmount,
+      ...jurisdiction,
+    })
+    .refine((t) => t.amount !== undefined || t.amounts !== undefined, 'a fixed tax needs amount or amounts'),
 ]);
+
+const conditionSchema = z.object({ allowed: z.boolean(), ...fixedAmount });
+/** A fare family's conditions; penalties per passenger. */
+export const conditionsSchema = z.object({
+  refund_before_departure: conditionSchema,
+  change_before_departure: conditionSchema,
+  no_show: conditionSchema,
+});
 
 export const ruleSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -53,6 +78,7 @@ export const bundleSchema = z.object({
   name: z.string(),
   products: z.array(z.string()),
   discount_percent: z.number().min(0).max(100),
+  conditions: conditionsSchema.optional(),
 });
 
 const port = z.number().int().min(1).max(65535);
@@ -121,6 +147,10 @@ export const configSchema = z.strictObject({
     currency: z.string().regex(/^[A-Z]{3}$/),
     child_fare_percent: z.number().min(0).max(100),
     infant_fare_percent: z.number().min(0).max(100),
+    /** Units of each currency one unit of `currency` buys: amounts configured in `currency` reach others by it. */
+    exchange_rates: z.record(currencyCode, z.number().positive()),
+    /** The bundle whose fare conditions trips (the README's API) are sold under. */
+    trip_bundle: z.string(),
     taxes: z.array(taxSchema),
     rules: z.array(ruleSchema),
   }),

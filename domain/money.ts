@@ -172,3 +172,50 @@ export function fromMajor(value: string, currency: string): Money {
   }
   return money(Number(minor), currency);
 }
+
+/**
+ * A stated rate table: how many units of each currency one unit of `base` buys (JPY = 150 means 1 USD = 150 JPY).
+ * Amounts configured in the base currency reach other currencies through it (config `pricing.exchange_rates`).
+ */
+export interface ExchangeRates {
+  base: string;
+  rates: Readonly<Record<string, number>>;
+}
+
+function rateOf(fx: ExchangeRates, currency: string): { num: bigint; den: bigint } | null {
+  if (currency === fx.base) return { num: 1n, den: 1n };
+  const rate = fx.rates[currency];
+  if (rate === undefined) return null;
+  if (!(rate > 0)) throw new DomainError('VALIDATION_FAILED', `exchange rate of ${currency} must be positive`);
+  return toRational(rate, `exchange rate of ${currency}`);
+}
+
+/** Whether `convert` can take an amount from `from` to `to` with this table. */
+export function canConvert(from: string, to: string, fx: ExchangeRates | undefined): boolean {
+  if (from === to) return true;
+  return fx !== undefined && rateOf(fx, from) !== null && rateOf(fx, to) !== null;
+}
+
+/**
+ * `m` in `to` at the table's rates (through the base currency), rounded half away from zero, once, to `to`'s
+ * minor unit: 4.50 USD at 150 JPY → 675 JPY; at 0.307 KWD → 1.3815 → 1.382 KWD. VALIDATION_FAILED when the
+ * table has no rate for either currency.
+ */
+export function convert(m: Money, to: string, fx: ExchangeRates | undefined): Money {
+  if (m.currency === to) return m;
+  const from = fx ? rateOf(fx, m.currency) : null;
+  const dest = fx ? rateOf(fx, to) : null;
+  if (!from || !dest) {
+    throw new DomainError('VALIDATION_FAILED', `no exchange rate from ${m.currency} to ${to}`, {
+      from: m.currency,
+      to,
+    });
+  }
+  const shift = minorUnitDigits(to) - minorUnitDigits(m.currency);
+  // amount × (dest / from) × 10^shift, as one fraction.
+  let num = BigInt(m.amount) * dest.num * from.den;
+  let den = dest.den * from.num;
+  if (shift >= 0) num *= 10n ** BigInt(shift);
+  else den *= 10n ** BigInt(-shift);
+  return money(Number(divRoundHalfAwayFromZero(num, den)), to);
+}

@@ -8,9 +8,27 @@
  * products, carried by the first adult with no flight). The offer's total is the sum of its items, and the
  * breakdown's lines sum to it (checked before an offer leaves this module).
  */
-import type { BundleConfig, PricingRuleConfig, TaxConfig } from './commercial';
+import {
+  conditionsIn,
+  type BundleConfig,
+  type FareConditions,
+  type PricingRuleConfig,
+  type TaxConfig,
+} from './commercial';
 import { DomainError } from './errors';
-import { add, applyPercent, money, negate, subtract, sum, zero, type Money } from './money';
+import {
+  add,
+  applyPercent,
+  canConvert,
+  convert,
+  money,
+  negate,
+  subtract,
+  sum,
+  zero,
+  type ExchangeRates,
+  type Money,
+} from './money';
 import type { Offer, OfferItem, OfferPassengers, OfferRanking, OfferSegment } from './offer';
 import { priceLeg, type LegPrice, type PassengerType } from './pricing';
 
@@ -30,7 +48,10 @@ export interface ResolvedBundle {
   code: string;
   name: string;
   discount_percent: number;
+  /** In the offer's currency. */
   products: CatalogProduct[];
+  /** The fare family's conditions, penalties in the offer's currency. */
+  conditions: FareConditions;
 }
 
 /** A segment of an itinerary with what its price depends on. */
@@ -55,6 +76,10 @@ export interface PricingInput {
   taxes: readonly TaxConfig[];
   childFarePercent: number;
   infantFarePercent: number;
+  /** The stated rate table for amounts configured in the pricing currency (fixed taxes, surcharges, products). */
+  fx?: ExchangeRates | undefined;
+  /** Airport code → ISO country: the jurisdictions of each leg's taxes. */
+  countries?: ReadonlyMap<string, string> | undefined;
 }
 
 /** Fare lines: base + demand + rules = fare, fare + taxes = total. */
@@ -161,25 +186,39 @@ export function priceSegments(
         taxes: pricing.taxes,
         childFarePercent: pricing.childFarePercent,
         infantFarePercent: pricing.infantFarePercent,
+        originCountry: pricing.countries?.get(s.segment.origin),
+        destinationCountry: pricing.countries?.get(s.segment.destination),
+        fx: pricing.fx,
       });
     }
     return { segment: s.segment, available: s.available, capacity: s.capacity, byType };
   });
 }
 
-/** A bundle's products looked up in the catalog; null when one is missing or priced in another currency. */
+/**
+ * A bundle's products looked up in the catalog and priced in the flight's `currency` (a list price in another
+ * currency goes through the rate table, rounded to `currency`'s minor unit), with its fare conditions in that
+ * currency. Null when a product is missing or the table cannot reach `currency`.
+ */
 export function resolveBundle(
   bundle: BundleConfig,
   catalog: ReadonlyMap<string, CatalogProduct>,
   currency: string,
+  fx?: ExchangeRates,
 ): ResolvedBundle | null {
   const products: CatalogProduct[] = [];
   for (const code of bundle.products) {
     const product = catalog.get(code);
-    if (!product || product.price.currency !== currency) return null;
-    products.push(product);
+    if (!product || !canConvert(product.price.currency, currency, fx)) return null;
+    products.push({ ...product, price: convert(product.price, currency, fx) });
   }
-  return { code: bundle.code, name: bundle.name, discount_percent: bundle.discount_percent, products };
+  let conditions: FareConditions;
+  try {
+    conditions = conditionsIn(bundle.conditions, currency, fx);
+  } catch {
+    return null; // a penalty the rate table cannot reach
+  }
+  return { code: bundle.code, name: bundle.name, discount_percent: bundle.discount_percent, products, conditions };
 }
 
 /** One unit of a product at the bundle's discount (rounded half away from zero, once per unit). */
@@ -386,6 +425,7 @@ export function buildOffer(input: BuildOfferInput): Offer & { price: { breakdown
     segments: prices.map((p) => p.segment),
     items,
     price: { currency, total, breakdown },
+    conditions: bundle.conditions,
     ...(input.searchId === undefined ? {} : { search_id: input.searchId }),
     ...(input.customerId === undefined ? {} : { customer_id: input.customerId }),
     ...(input.ranking === undefined ? {} : { ranking: input.ranking }),

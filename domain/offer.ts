@@ -1,3 +1,4 @@
+import type { FareConditions } from './commercial';
 import type { Money } from './money';
 import type { PassengerType } from './pricing';
 
@@ -83,6 +84,8 @@ export interface Offer {
     /** Per passenger type: fare breakdown per segment and the ancillaries. */
     breakdown: unknown;
   };
+  /** The fare family's conditions (the bundle's), kept by the order it becomes. Absent on offers stored before them. */
+  conditions?: FareConditions;
   /** The search that produced the offer (its sibling offers share it). Absent on offers built by hand. */
   search_id?: string;
   /** The customer of the bearer token the search carried, if any. */

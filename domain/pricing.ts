@@ -2,9 +2,21 @@
  * Continuous pricing for one passenger on one leg: base fare by passenger type, demand multiplier, pricing
  * rules in configured order, then taxes. Pure: the clock comes in as `now`, the rules and taxes as arguments (domain/commercial.ts).
  */
-import type { PricingRuleConfig, TaxConfig } from './commercial';
+import { fixedAmountIn, taxApplies, type PricingRuleConfig, type TaxConfig } from './commercial';
 import { DomainError } from './errors';
-import { add, applyBasisPoints, applyPercent, money, negate, subtract, sum, zero, type Money } from './money';
+import {
+  add,
+  applyBasisPoints,
+  applyPercent,
+  convert,
+  money,
+  negate,
+  subtract,
+  sum,
+  zero,
+  type ExchangeRates,
+  type Money,
+} from './money';
 
 export const PASSENGER_TYPES = ['ADT', 'CHD', 'INF'] as const;
 export type PassengerType = (typeof PASSENGER_TYPES)[number];
@@ -54,6 +66,11 @@ export interface PriceLegInput {
   taxes: readonly TaxConfig[];
   childFarePercent: number;
   infantFarePercent: number;
+  /** ISO country codes of the leg's airports: the jurisdictions its taxes are levied in. */
+  originCountry?: string | undefined;
+  destinationCountry?: string | undefined;
+  /** The stated rate table that takes amounts configured in the pricing currency to the fare's. */
+  fx?: ExchangeRates | undefined;
 }
 
 const invalid = (message: string, details?: unknown) => new DomainError('VALIDATION_FAILED', message, details);
@@ -130,7 +147,9 @@ function ruleAmount(rule: PricingRuleConfig, fare: Money, input: PriceLegInput):
     case 'discount':
       return matchesFilter(rule, input.route, input.cabin) ? negate(applyPercent(fare, rule.percent)) : null;
     case 'surcharge':
-      return matchesFilter(rule, input.route, input.cabin) ? money(rule.amount, fare.currency) : null;
+      return matchesFilter(rule, input.route, input.cabin)
+        ? convert(money(rule.amount, input.fx?.base ?? fare.currency), fare.currency, input.fx)
+        : null;
   }
 }
 
@@ -148,13 +167,21 @@ function applyRules(start: Money, input: PriceLegInput): { fare: Money; adjustme
   return { fare, adjustments };
 }
 
-function taxLines(fare: Money, passengerType: PassengerType, taxes: readonly TaxConfig[]): TaxLine[] {
-  return taxes
-    .filter((tax) => tax.applies_to.includes(passengerType))
+/**
+ * The taxes and fees of the leg's jurisdictions for this passenger type: a percentage of the fare, or a fixed
+ * amount in the fare's currency (its own figure, else the pricing-currency amount at the rate table).
+ */
+function taxLines(fare: Money, input: PriceLegInput): TaxLine[] {
+  return input.taxes
+    .filter((tax) => tax.applies_to.includes(input.passengerType))
+    .filter((tax) => taxApplies(tax, input.originCountry, input.destinationCountry))
     .map((tax) => ({
       code: tax.code,
       name: tax.name,
-      amount: tax.kind === 'percent' ? applyBasisPoints(fare, tax.basis_points) : money(tax.amount, fare.currency),
+      amount:
+        tax.kind === 'percent'
+          ? applyBasisPoints(fare, tax.basis_points)
+          : fixedAmountIn(tax, fare.currency, input.fx, `tax ${tax.code}`),
     }));
 }
 
@@ -168,7 +195,7 @@ export function priceLeg(input: PriceLegInput): LegPrice {
   const hundredths = demandMultiplierHundredths(input.available, input.capacity);
   const fareAfterDemand = applyPercent(baseFare, hundredths);
   const { fare, adjustments } = applyRules(fareAfterDemand, input);
-  const taxes = taxLines(fare, input.passengerType, input.taxes);
+  const taxes = taxLines(fare, input);
 
   return {
     passenger_type: input.passengerType,

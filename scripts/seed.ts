@@ -9,7 +9,8 @@ import { loadConfig, type BundleConfig, type PricingRuleConfig } from '../config
 import { createDb, type Database, type Sql } from '../db/client';
 import { AIRCRAFT_TYPES, AIRPORTS, PRODUCTS, ROUTES } from '../db/seed/data';
 import { createRedis } from '../lib/redis';
-import { seedCommercialSettings } from '../services/commercial-settings';
+import { exchangeRates, seedCommercialSettings } from '../services/commercial-settings';
+import type { ExchangeRates } from '../domain/money';
 import { createInventory } from '../services/inventory';
 import { insertSchedule, utcDay } from '../services/schedule';
 
@@ -37,7 +38,9 @@ export async function seed(
     days?: number;
     redis?: Redis;
     currency?: string;
-    /** The config's bundles and pricing rules: copied into their tables while those are empty. */
+    /** The rate table that prices a local-currency route's seats (config pricing.exchange_rates). */
+    fx?: ExchangeRates;
+    /** The config's bundles and pricing rules: upserted (the config's rows; an admin's are left alone). */
     commercial?: { bundles: readonly BundleConfig[]; pricing: { rules: readonly PricingRuleConfig[] } };
   },
 ): Promise<SeedResult> {
@@ -67,6 +70,7 @@ export async function seed(
     from: opts.today,
     days,
     currency,
+    ...(opts.fx ? { fx: opts.fx } : {}),
   });
   const ms = Math.round(performance.now() - started);
 
@@ -100,6 +104,7 @@ async function run() {
       days: 60,
       redis,
       currency: config.pricing.currency,
+      fx: exchangeRates(config.pricing),
       commercial: config,
     });
     console.log(

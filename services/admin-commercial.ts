@@ -2,15 +2,23 @@
  * The admin side of the commercial catalog (api/routes/admin-commercial.ts): products, bundles and pricing rules
  * read and written in their tables, with the contracts derived from those tables (drizzle-zod). Bundles and rules
  * speak the config's shapes (config/index.ts `bundleSchema`, `ruleSchema`) plus their placement columns; the first
- * write to an empty bundles or rules table copies the config's defaults in first (`seedCommercialSettings`), so
- * that adding one rule never silently drops the configured ones. Every write invalidates the commercial cache.
+ * write to an empty bundles or rules table copies the config's defaults in first (`seedCommercialDefaults`), so
+ * that adding one rule never silently drops the configured ones. A row an admin creates or changes is the admin's
+ * (source 'admin'): the seed never overwrites it. Every write invalidates the commercial cache.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 // zod as @hono/zod-openapi extends it: schemas built before that extension would lack `.openapi()`, which the
 // routes name them with.
 import { z } from '@hono/zod-openapi';
-import { bundleSchema, ruleSchema, type AppConfig, type BundleConfig, type PricingRuleConfig } from '../config';
+import {
+  bundleSchema,
+  conditionsSchema,
+  ruleSchema,
+  type AppConfig,
+  type BundleConfig,
+  type PricingRuleConfig,
+} from '../config';
 import type { Database } from '../db/client';
 import { bundles, pricingRules, products } from '../db/schema';
 import { DomainError } from '../domain/errors';
@@ -21,7 +29,7 @@ import {
   invalidateCommercialSettings,
   ruleFromRow,
   ruleToRow,
-  seedCommercialSettings,
+  seedCommercialDefaults,
   type BundleRow,
   type PricingRuleRow,
 } from './commercial-settings';
@@ -64,6 +72,7 @@ export const adminSchemas = {
       name: bundleSchema.shape.name.optional(),
       products: bundleSchema.shape.products.optional(),
       discount_percent: bundleSchema.shape.discount_percent.optional(),
+      conditions: conditionsSchema.nullable().optional(),
       ...placementShape,
     })
     .refine(nonEmpty, 'nothing to change'),
@@ -142,7 +151,7 @@ function checkRule(r: PricingRuleConfig) {
 export function createAdminCommercial(deps: { db: Database; config: AppConfig }) {
   const { db, config } = deps;
   /** Copies the config's defaults into empty tables before an admin write or read (idempotent). */
-  const ensureSeeded = () => seedCommercialSettings(db, config);
+  const ensureSeeded = () => seedCommercialDefaults(db, config);
   const nextPosition = async (table: typeof bundles | typeof pricingRules) => {
     const rows = await db.select({ position: table.position }).from(table);
     return rows.reduce((max, r) => Math.max(max, r.position + 1), 0);
@@ -242,6 +251,8 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
           ...(b.discount_percent !== undefined ? { discountPercent: b.discount_percent } : {}),
           ...(b.position !== undefined ? { position: b.position } : {}),
           ...(b.active !== undefined ? { active: b.active } : {}),
+          ...(b.conditions !== undefined ? { conditions: b.conditions } : {}),
+          source: 'admin', // an admin's change: the seed leaves it alone from now on
         })
         .where(eq(bundles.code, code))
         .returning();
@@ -291,7 +302,7 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
         });
       }
       checkRule(parsed.data);
-      const row = ruleToRow(parsed.data, position ?? current!.position, active ?? current!.active);
+      const row = ruleToRow(parsed.data, position ?? current!.position, active ?? current!.active, 'admin');
       const [updated] = await db.update(pricingRules).set(row).where(eq(pricingRules.id, id)).returning();
       invalidateCommercialSettings();
       return ruleView(updated!);

@@ -11,7 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Sql } from '../db/client';
-import type { CommercialSettings } from './commercial-settings';
+import { exchangeRates, type CommercialSettings } from './commercial-settings';
 import type { PricingRuleConfig } from '../domain/commercial';
 import { cabinRank } from '../domain/cabins';
 import { DomainError } from '../domain/errors';
@@ -142,21 +142,34 @@ export function createCatalog(deps: CatalogDeps) {
       now.getTime(),
       deps.config.orders.sales_close_minutes,
     );
+  const fx = exchangeRates(pricing);
   const ttl = deps.cacheTtlMs ?? 30_000;
   // Flight rows change rarely (a schedule change); availability is never cached here.
   const legCache = ttlCache<string, FlightRow[]>(ttl, 20_000);
   const flightCache = ttlCache<string, FlightRow>(ttl, 20_000);
-  const airports = new LRUCache<'codes', Set<string>>({
+  const airports = new LRUCache<'codes', Map<string, string>>({
     max: 1,
     ttl,
-    fetchMethod: async () => new Set((await sql<{ code: string }[]>`SELECT code FROM airports`).map((r) => r.code)),
+    fetchMethod: async () =>
+      new Map(
+        (await sql<{ code: string; country: string }[]>`SELECT code, country FROM airports`).map((r) => [
+          r.code,
+          r.country,
+        ]),
+      ),
   });
 
-  /** The known airport codes, read again when older than `maxAgeMs` (at most the cache's TTL). */
-  async function airportCodes(maxAgeMs: number): Promise<Set<string>> {
+  /** The known airports (code → ISO country), read again when older than `maxAgeMs` (at most the cache's TTL). */
+  async function airportCodes(maxAgeMs: number): Promise<Map<string, string>> {
     const age = ttl - airports.getRemainingTTL('codes');
     const codes = await airports.fetch('codes', { forceRefresh: age >= maxAgeMs });
-    return codes ?? new Set();
+    return codes ?? new Map();
+  }
+
+  /** Airport code → ISO 3166 country: the jurisdictions taxes are levied in (domain/commercial.ts `taxApplies`). */
+  async function airportCountries(codes: readonly string[] = []): Promise<ReadonlyMap<string, string>> {
+    const known = await airportCodes(ttl);
+    return codes.every((c) => known.has(c)) ? known : airportCodes(1_000);
   }
 
   /**
@@ -181,6 +194,7 @@ export function createCatalog(deps: CatalogDeps) {
     rules: readonly PricingRuleConfig[],
     party: OfferPassengers,
     seats: number,
+    countries: ReadonlyMap<string, string>,
   ): CabinOffer[] {
     const live = new Map(avail.map((a) => [a.cabin, a]));
     const counts: [PassengerType, number][] = [
@@ -207,6 +221,9 @@ export function createCatalog(deps: CatalogDeps) {
             taxes: pricing.taxes,
             childFarePercent: pricing.child_fare_percent,
             infantFarePercent: pricing.infant_fare_percent,
+            originCountry: countries.get(row.origin),
+            destinationCountry: countries.get(row.destination),
+            fx,
           });
         const breakdown = price('ADT');
         const partyPrices = counts
@@ -319,9 +336,13 @@ export function createCatalog(deps: CatalogDeps) {
 
     const rows = (await legRows(origin, destination, q.date)).filter((r) => statusAt(r, now) === 'SCHEDULED');
     if (rows.length === 0) return [];
-    const [avail, rules] = await Promise.all([inventory.availabilityMany(rows.map((r) => r.id)), pricingRules()]);
+    const [avail, rules, countries] = await Promise.all([
+      inventory.availabilityMany(rows.map((r) => r.id)),
+      pricingRules(),
+      airportCountries([origin, destination]),
+    ]);
     return rows
-      .map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules, party, q.passengers), now))
+      .map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules, party, q.passengers, countries), now))
       .filter((f) => f.cabins.length > 0);
   }
 
@@ -331,9 +352,13 @@ export function createCatalog(deps: CatalogDeps) {
     const row = await flightRow(id.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${id} was not found`);
     const now = opts.now ?? new Date();
-    const [avail, rules] = await Promise.all([inventory.availabilityMany([row.id]), pricingRules()]);
+    const [avail, rules, countries] = await Promise.all([
+      inventory.availabilityMany([row.id]),
+      pricingRules(),
+      airportCountries([row.origin, row.destination]),
+    ]);
     const one = { adults: 1, children: 0, infants: 0 };
-    return view(row, priceCabins(row, avail.get(row.id) ?? [], now, rules, one, 0), now);
+    return view(row, priceCabins(row, avail.get(row.id) ?? [], now, rules, one, 0, countries), now);
   }
 
   /** Drops the cached flight rows (a schedule change in this process: its searches see it at once). */
@@ -390,7 +415,7 @@ export function createCatalog(deps: CatalogDeps) {
     return { flight_id: row.id, aircraft: row.aircraft_type, seats: list };
   }
 
-  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, forget };
+  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries, forget };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;

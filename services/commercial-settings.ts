@@ -5,13 +5,20 @@
  * the configuration says. Cached in process for a few seconds; an admin write in this process invalidates every
  * reader of the process at once (`invalidateCommercialSettings`).
  */
-import { asc, sql as raw } from 'drizzle-orm';
+import { and, asc, eq, inArray, not, sql as raw } from 'drizzle-orm';
 import type { AppConfig, BundleConfig, PricingRuleConfig } from '../config';
 import type { Database } from '../db/client';
 import { bundles as bundlesTable, pricingRules as rulesTable } from '../db/schema';
 import { LRUCache } from '../lib/cache';
+import { conditionsIn, type FareConditions } from '../domain/commercial';
+import type { ExchangeRates } from '../domain/money';
 
 export const COMMERCIAL_CACHE_MS = 5_000;
+
+/** The stated rate table of the configuration: amounts in pricing.currency to every currency it lists. */
+export function exchangeRates(pricing: Pick<AppConfig['pricing'], 'currency' | 'exchange_rates'>): ExchangeRates {
+  return { base: pricing.currency, rates: pricing.exchange_rates };
+}
 
 let generation = 0;
 /** Drops every cached read of this process (call after a write to `bundles` or `pricing_rules`). */
@@ -23,7 +30,13 @@ export type BundleRow = typeof bundlesTable.$inferSelect;
 export type PricingRuleRow = typeof rulesTable.$inferSelect;
 
 export function bundleFromRow(r: BundleRow): BundleConfig {
-  return { code: r.code, name: r.name, products: [...r.products], discount_percent: r.discountPercent };
+  return {
+    code: r.code,
+    name: r.name,
+    products: [...r.products],
+    discount_percent: r.discountPercent,
+    ...(r.conditions ? { conditions: r.conditions } : {}),
+  };
 }
 
 export function ruleFromRow(r: PricingRuleRow): PricingRuleConfig {
@@ -46,8 +59,14 @@ export function ruleFromRow(r: PricingRuleRow): PricingRuleConfig {
 }
 
 /** The columns of a rule in its config shape (the inverse of `ruleFromRow`). */
-export function ruleToRow(rule: PricingRuleConfig, position: number, active = true): PricingRuleRow {
+export function ruleToRow(
+  rule: PricingRuleConfig,
+  position: number,
+  active = true,
+  source: PricingRuleRow['source'] = 'admin',
+): PricingRuleRow {
   return {
+    source,
     id: rule.id,
     kind: rule.kind,
     name: rule.name,
@@ -62,25 +81,31 @@ export function ruleToRow(rule: PricingRuleConfig, position: number, active = tr
   };
 }
 
-export function bundleToRow(bundle: BundleConfig, position: number, active = true): BundleRow {
+export function bundleToRow(
+  bundle: BundleConfig,
+  position: number,
+  active = true,
+  source: BundleRow['source'] = 'admin',
+): BundleRow {
   return {
     code: bundle.code,
     name: bundle.name,
     products: bundle.products,
     discountPercent: bundle.discount_percent,
+    conditions: bundle.conditions ?? null,
+    source,
     position,
     active,
   };
 }
 
+type CommercialConfig = { bundles: readonly BundleConfig[]; pricing: { rules: readonly PricingRuleConfig[] } };
+
 /**
- * Copies the config's bundles and rules into their tables when a table is empty (the seed; idempotent: a table
- * that has rows is left alone, so admin changes survive a reseed). Returns how many rows were inserted.
+ * The admin API's first write: copies the config's bundles and rules into a table that is still empty, so that
+ * adding one rule never silently drops the configured ones (idempotent; a table with rows is left alone).
  */
-export async function seedCommercialSettings(
-  db: Database,
-  config: { bundles: readonly BundleConfig[]; pricing: { rules: readonly PricingRuleConfig[] } },
-): Promise<{ bundles: number; rules: number }> {
+export async function seedCommercialDefaults(db: Database, config: CommercialConfig) {
   return db.transaction(async (tx) => {
     // One seeder at a time: two concurrent seeds must not both see an empty table.
     await tx.execute(raw`SELECT pg_advisory_xact_lock(hashtext('altis.commercial-seed'))`);
@@ -88,16 +113,94 @@ export async function seedCommercialSettings(
     let r = 0;
     const [hasBundle] = await tx.select({ code: bundlesTable.code }).from(bundlesTable).limit(1);
     if (!hasBundle && config.bundles.length > 0) {
-      const rows = config.bundles.map((x, i) => bundleToRow(x, i));
+      const rows = config.bundles.map((x, i) => bundleToRow(x, i, true, 'config'));
       b = (await tx.insert(bundlesTable).values(rows).onConflictDoNothing().returning()).length;
     }
     const [hasRule] = await tx.select({ id: rulesTable.id }).from(rulesTable).limit(1);
     if (!hasRule && config.pricing.rules.length > 0) {
-      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, i));
+      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, i, true, 'config'));
       r = (await tx.insert(rulesTable).values(rows).onConflictDoNothing().returning()).length;
     }
     if (b + r > 0) invalidateCommercialSettings();
     return { bundles: b, rules: r };
+  });
+}
+
+/**
+ * The seed: makes the tables say what the config says, for the rows the config owns. Every bundle and rule the
+ * config defines is inserted or brought up to date (source 'config'); a config row the config no longer defines
+ * is deleted; a row an admin created or changed (source 'admin') is never touched, even when the config defines
+ * the same code. Idempotent. Returns how many rows were written and deleted.
+ */
+export async function seedCommercialSettings(
+  db: Database,
+  config: CommercialConfig,
+): Promise<{ bundles: number; rules: number; removed: number }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(raw`SELECT pg_advisory_xact_lock(hashtext('altis.commercial-seed'))`);
+    let b = 0;
+    let r = 0;
+    let removed = 0;
+    if (config.bundles.length > 0) {
+      const rows = config.bundles.map((x, i) => bundleToRow(x, i, true, 'config'));
+      const written = await tx
+        .insert(bundlesTable)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: bundlesTable.code,
+          set: {
+            name: raw`excluded.name`,
+            products: raw`excluded.products`,
+            discountPercent: raw`excluded.discount_percent`,
+            conditions: raw`excluded.conditions`,
+            position: raw`excluded.position`,
+            active: raw`excluded.active`,
+          },
+          setWhere: raw`${bundlesTable.source} = 'config'`,
+        })
+        .returning();
+      b = written.length;
+    }
+    const bundleCodes = config.bundles.map((x) => x.code);
+    removed += (
+      await tx
+        .delete(bundlesTable)
+        .where(and(eq(bundlesTable.source, 'config'), not(inArray(bundlesTable.code, ['', ...bundleCodes]))))
+        .returning()
+    ).length;
+    if (config.pricing.rules.length > 0) {
+      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, i, true, 'config'));
+      const written = await tx
+        .insert(rulesTable)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: rulesTable.id,
+          set: {
+            kind: raw`excluded.kind`,
+            name: raw`excluded.name`,
+            percent: raw`excluded.percent`,
+            amount: raw`excluded.amount`,
+            routes: raw`excluded.routes`,
+            cabins: raw`excluded.cabins`,
+            startsAt: raw`excluded.starts_at`,
+            endsAt: raw`excluded.ends_at`,
+            position: raw`excluded.position`,
+            active: raw`excluded.active`,
+          },
+          setWhere: raw`${rulesTable.source} = 'config'`,
+        })
+        .returning();
+      r = written.length;
+    }
+    const ruleIds = config.pricing.rules.map((x) => x.id);
+    removed += (
+      await tx
+        .delete(rulesTable)
+        .where(and(eq(rulesTable.source, 'config'), not(inArray(rulesTable.id, ['', ...ruleIds]))))
+        .returning()
+    ).length;
+    invalidateCommercialSettings();
+    return { bundles: b, rules: r, removed };
   });
 }
 
@@ -138,6 +241,19 @@ export function createCommercialSettings(deps: {
     return rows.filter((r) => r.active).map(ruleFromRow);
   });
   return { bundles, pricingRules };
+}
+
+/**
+ * The fare conditions trips are sold under: those of the bundle `pricing.trip_bundle` names (non-refundable,
+ * unchangeable when it is not an active bundle), in the trip's currency.
+ */
+export async function tripConditions(
+  commercial: CommercialSettings,
+  config: Pick<AppConfig, 'pricing'>,
+  currency: string,
+): Promise<FareConditions> {
+  const bundle = (await commercial.bundles()).find((b) => b.code === config.pricing.trip_bundle);
+  return conditionsIn(bundle?.conditions, currency, exchangeRates(config.pricing));
 }
 
 /** Whether a bundle names the product (for the admin API's 409 on deleting a product in use). */

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import { createOfferCounts, type OfferCounts } from './analytics';
-import { createCommercialSettings, type CommercialSettings } from './commercial-settings';
+import { createCommercialSettings, exchangeRates, type CommercialSettings } from './commercial-settings';
 import { loadOffer, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
@@ -110,6 +110,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   /** The route as the analytics name it: the context's ("JFK-LHR", "JFK-LHR-JFK"). */
   const routeOf = (context: string) => context.split('|')[0]!;
   const settings = rankerSettings(config);
+  const fx = exchangeRates(config.pricing);
   if (config.bundles.length < config.offers.min_offers) {
     // A configuration mistake, not a bad request: every search would offer too few bundles.
     throw new Error(
@@ -293,11 +294,20 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     // One Thompson draw per search ranks the bundles for every itinerary of it.
     const currency = itineraries[0]![0]!.baseFare.currency;
     const bundles = new Map<string, ResolvedBundle>();
-    const [bundleConfigs, rules] = await Promise.all([commercial.bundles(), commercial.pricingRules()]);
+    const [bundleConfigs, rules, countries] = await Promise.all([
+      commercial.bundles(),
+      commercial.pricingRules(),
+      catalog.airportCountries([request.origin, request.destination]),
+    ]);
     for (const b of bundleConfigs) {
-      const resolved = resolveBundle(b, catalogProducts, currency);
+      const resolved = resolveBundle(b, catalogProducts, currency, fx);
       if (resolved) bundles.set(b.code, resolved);
-      else deps.logger?.warn({ bundle: b.code, currency }, 'bundle not offered: a product is missing or inactive');
+      else {
+        deps.logger?.warn(
+          { bundle: b.code, currency },
+          'bundle not offered: a product is missing or inactive, or the rate table lacks the currency',
+        );
+      }
     }
     const margins = normaliseMargins(new Map([...bundles].map(([code, b]) => [code, bundleMargin(b)])));
     const ranked: RankedBundle[] = rankBundles(
@@ -323,6 +333,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       taxes: config.pricing.taxes,
       childFarePercent: config.pricing.child_fare_percent,
       infantFarePercent: config.pricing.infant_fare_percent,
+      fx,
+      countries,
     };
     const weight = 1 / itineraries.length;
     const offers: Offer[] = [];

@@ -23,6 +23,7 @@ import { DomainError } from '../domain/errors';
 import { canTransition, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
 import { chosenSeatCharge } from '../domain/seat-pricing';
+import { refundQuote, type RefundQuote } from '../domain/refund';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
@@ -149,7 +150,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         totalAmount: input.totalAmount,
         expiresAt: new Date(p.expiresAt),
         contact: input.contact,
-        offer: { segments: input.segments, fares: input.fares ?? null },
+        offer: { segments: input.segments, fares: input.fares ?? null, conditions: input.conditions ?? null },
         workflowType: p.workflowType,
         createdAt: at,
         updatedAt: at,
@@ -306,7 +307,34 @@ export function createOrderService(deps: OrderServiceDeps) {
     });
   }
 
-  /** Cancels: before payment releases; after payment refunds first (the compensation), then releases. */
+  /**
+   * What cancelling at `at` refunds of the charge: the order's items under the fare conditions it was sold with
+   * (domain/refund.ts: flown coupons never; the rest per refund_before_departure or no_show). An order without
+   * items (recorded before every payment path wrote them) counts its charge as one order-level item.
+   */
+  async function refundDue(orderId: string, charged: number, at: Date): Promise<RefundQuote> {
+    const [row] = await db.select({ offer: orders.offer }).from(orders).where(eq(orders.id, orderId));
+    const list = await db
+      .select({ travelerId: orderItems.travelerId, flightId: orderItems.flightId, amount: orderItems.amount })
+      .from(orderItems)
+      .where(eq(orderItems.orderId, orderId));
+    const segments = row?.offer?.segments ?? [];
+    const departed = new Set(
+      segments.filter((seg) => Date.parse(seg.departureAt) <= at.getTime()).map((seg) => seg.flightId),
+    );
+    return refundQuote({
+      conditions: row?.offer?.conditions ?? null,
+      items: list.length > 0 ? list : [{ travelerId: null, flightId: null, amount: charged }],
+      departedFlightIds: departed,
+      charged,
+    });
+  }
+
+  /**
+   * Cancels: before payment releases; after payment refunds first (the compensation), then releases. The refund
+   * is what the fare conditions give back (`refundDue`), computed here so the workflow's code need not change:
+   * `refund.amount` from the workflow is the charge, the ceiling. Nothing due: no refund is asked of the gateway.
+   */
   async function cancel(p: {
     orderId: string;
     at: string;
@@ -314,25 +342,40 @@ export function createOrderService(deps: OrderServiceDeps) {
     refund: { chargeId: string; amount: number; currency: string } | null;
   }): Promise<{ refundId: string | null }> {
     const at = new Date(p.at);
-    const refundId = p.refund
-      ? (await gateway.refund({ chargeId: p.refund.chargeId, idempotencyKey: `refund-${p.orderId}` })).id
-      : null;
+    const due = p.refund ? await refundDue(p.orderId, p.refund.amount, at) : null;
+    const refundId =
+      p.refund && due && due.amount > 0
+        ? (
+            await gateway.refund({
+              chargeId: p.refund.chargeId,
+              amount: due.amount,
+              idempotencyKey: `refund-${p.orderId}`,
+            })
+          ).id
+        : null;
     const events = [event('OrderCancelled', p.orderId, at, { reason: p.reason })];
-    if (p.refund) {
+    // Nothing due (a non-refundable fare, every coupon flown): the cancellation only, no refund to announce.
+    if (p.refund && due && due.amount > 0) {
       events.push(
         event('RefundIssued', p.orderId, at, {
           refund_id: refundId,
           charge_id: p.refund.chargeId,
-          amount: { amount: p.refund.amount, currency: p.refund.currency },
+          amount: { amount: due.amount, currency: p.refund.currency },
+          charged: { amount: p.refund.amount, currency: p.refund.currency },
+          rule: due.rule,
         }),
       );
     }
     await inventory.release(p.orderId, async (tx) => {
       await move(tx, p.orderId, 'CANCELLED', at, events, async (t) => {
-        if (p.refund) {
+        if (p.refund && due) {
           await t
             .update(payments)
-            .set({ status: 'REFUNDED', refundId, updatedAt: at })
+            .set({
+              ...(due.amount > 0 ? { status: 'REFUNDED' as const, refundId } : {}),
+              refundedAmount: due.amount,
+              updatedAt: at,
+            })
             .where(and(eq(payments.orderId, p.orderId), eq(payments.chargeId, p.refund.chargeId)));
         }
       });

@@ -10,6 +10,7 @@ import type { CabinLayout } from '../db/schema';
 import type { SeedRoute } from '../db/seed/data';
 import { DomainError } from '../domain/errors';
 import { assertSellable, flightStatusAt, type FlightStatus } from '../domain/flight-status';
+import { canConvert, convert, money, type ExchangeRates } from '../domain/money';
 
 type Cabin = CabinLayout['cabin'];
 
@@ -65,17 +66,28 @@ export function capacityByCabin(layout: CabinLayout[]): Partial<Record<Cabin, nu
   return out;
 }
 
-/** Seat templates of every aircraft type as one JSON document, for set-based inserts. */
-function seatTemplateJson(types: { code: string; layout: CabinLayout[] }[]) {
-  return types.flatMap((t) =>
-    seatsForLayout(t.layout).map((s) => ({
-      aircraft_type: t.code,
-      seat_number: s.seatNumber,
-      cabin: s.cabin,
-      characteristics: s.characteristics.join(','),
-      blocked: s.blocked,
-      price: s.price,
-    })),
+/**
+ * Seat templates of every aircraft type in every currency flown, as one JSON document for set-based inserts. The
+ * layouts price seats in the pricing currency; another currency's seats go through the rate table.
+ */
+function seatTemplateJson(
+  types: { code: string; layout: CabinLayout[] }[],
+  currencies: string[],
+  base: string,
+  fx: ExchangeRates | undefined,
+) {
+  return currencies.flatMap((currency) =>
+    types.flatMap((t) =>
+      seatsForLayout(t.layout).map((s) => ({
+        aircraft_type: t.code,
+        currency,
+        seat_number: s.seatNumber,
+        cabin: s.cabin,
+        characteristics: s.characteristics.join(','),
+        blocked: s.blocked,
+        price: canConvert(base, currency, fx) ? convert(money(s.price, base), currency, fx).amount : s.price,
+      })),
+    ),
   );
 }
 
@@ -97,7 +109,10 @@ export async function insertSchedule(
     aircraft: { code: string; layout: CabinLayout[] }[];
     from: Date;
     days: number;
+    /** The pricing currency: of routes that name none, and of the layouts' seat prices. */
     currency?: string;
+    /** Takes seat prices to a route's own currency. */
+    fx?: ExchangeRates;
   },
 ): Promise<{ flights: number; inventory: number; seats: number; flightIds: string[]; scheduleIds: string[] }> {
   const routes = opts.routes.map((r) => ({
@@ -109,11 +124,13 @@ export async function insertSchedule(
     departure_minutes: r.departureMinutes,
     duration_minutes: r.durationMinutes,
     fares: r.fares,
+    currency: r.currency ?? opts.currency ?? 'USD',
   }));
   // ISO strings, not Dates: drizzle makes this client's timestamp and JSON serializers pass values through.
   const start = utcDay(opts.from).toISOString();
   const end = new Date(Date.parse(start) + opts.days * 86_400_000).toISOString();
   const currency = opts.currency ?? 'USD';
+  const currencies = [...new Set(routes.map((r) => r.currency))];
 
   return sql.begin(async (tx) => {
     await tx`SET LOCAL synchronous_commit = off`;
@@ -132,15 +149,16 @@ export async function insertSchedule(
     // The schedule's flights in the window, whether created now or by an earlier (possibly interrupted) run.
     await tx`
       CREATE TEMP TABLE seed_flights ON COMMIT DROP AS
-      SELECT f.id, f.aircraft_type, r.fares
+      SELECT f.id, f.aircraft_type, r.fares, r.currency
       FROM flights f
-      JOIN jsonb_to_recordset(${JSON.stringify(routes)}::jsonb) AS r(carrier text, flight_number text, fares jsonb)
+      JOIN jsonb_to_recordset(${JSON.stringify(routes)}::jsonb)
+           AS r(carrier text, flight_number text, fares jsonb, currency text)
         ON r.carrier = f.carrier AND r.flight_number = f.flight_number
       WHERE f.departure_at >= ${start} AND f.departure_at < ${end}`;
 
     const inventory = await tx`
       INSERT INTO flight_inventory (flight_id, cabin, capacity, base_fare, currency)
-      SELECT f.id, c.cabin::cabin_class, c.capacity, (f.fares ->> c.cabin)::int, ${currency}
+      SELECT f.id, c.cabin::cabin_class, c.capacity, (f.fares ->> c.cabin)::int, f.currency
       FROM seed_flights f
       JOIN jsonb_to_recordset(${JSON.stringify(cabinTemplateJson(opts.aircraft))}::jsonb)
            AS c(aircraft_type text, cabin text, capacity int) ON c.aircraft_type = f.aircraft_type
@@ -151,14 +169,15 @@ export async function insertSchedule(
     // joining every flight to the seat template before discarding the rows.
     const seats = await tx`
       WITH todo AS MATERIALIZED (
-        SELECT f.id, f.aircraft_type FROM seed_flights f
+        SELECT f.id, f.aircraft_type, f.currency FROM seed_flights f
         WHERE NOT EXISTS (SELECT 1 FROM flight_seats s WHERE s.flight_id = f.id))
       INSERT INTO flight_seats (flight_id, seat_number, cabin, characteristics, blocked, price)
       SELECT f.id, t.seat_number, t.cabin::cabin_class, string_to_array(t.characteristics, ','), t.blocked, t.price
       FROM todo f
-      JOIN jsonb_to_recordset(${JSON.stringify(seatTemplateJson(opts.aircraft))}::jsonb)
-           AS t(aircraft_type text, seat_number text, cabin text, characteristics text, blocked boolean, price int)
-        ON t.aircraft_type = f.aircraft_type
+      JOIN jsonb_to_recordset(${JSON.stringify(seatTemplateJson(opts.aircraft, currencies, currency, opts.fx))}::jsonb)
+           AS t(aircraft_type text, currency text, seat_number text, cabin text, characteristics text, blocked boolean,
+                price int)
+        ON t.aircraft_type = f.aircraft_type AND t.currency = f.currency
       ON CONFLICT DO NOTHING`;
 
     const schedule = await tx<{ id: string }[]>`SELECT id FROM seed_flights`;

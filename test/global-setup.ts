@@ -5,6 +5,7 @@ import { createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { createRedis } from '../lib/redis';
 import { seed } from '../scripts/seed';
+import { exchangeRates } from '../services/commercial-settings';
 import { bundleWorkflows } from '../worker/worker';
 import { TEST_ENV } from './env';
 
@@ -34,7 +35,7 @@ export default async function setup(project: TestProject) {
   const pg = createDb(config.database.url, { max: 2 });
   const redis = createRedis(config.redis.url, { name: 'test-setup' });
   try {
-    await seed(pg.db, pg.sql, { today: new Date(), days: 3, redis });
+    await seed(pg.db, pg.sql, { today: new Date(), days: 3, redis, fx: exchangeRates(config.pricing) });
   } finally {
     redis.disconnect();
     await pg.close();

@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OrderSegment, OrderStatus, TripFare } from '../domain/order';
+import type { FareConditions } from '../domain/commercial';
 
 export type { OrderSegment, TripFare };
 import type { PassengerType } from '../domain/pricing';
@@ -50,6 +51,8 @@ export interface OrderWorkflowInput {
   seatCount?: number;
   /** Trips: the fare per passenger type per segment, priced when the trip was created and honoured at commit. */
   fares?: TripFare[];
+  /** The fare conditions the order is sold under (the offer's, or the trip bundle's); absent on older orders. */
+  conditions?: FareConditions;
   paymentTimeoutSeconds: number;
   archiveGraceSeconds: number;
 }

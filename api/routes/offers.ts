@@ -7,7 +7,14 @@ import { PASSENGER_TYPES } from '../../domain/pricing';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { body, errorResponses as errors, json, moneySchema, optionalBearerAuth } from '../openapi';
+import {
+  body,
+  errorResponses as errors,
+  fareConditionsSchema,
+  json,
+  moneySchema,
+  optionalBearerAuth,
+} from '../openapi';
 import { createRouter } from '../router';
 
 /**
@@ -84,6 +91,7 @@ const offerSchema = z
           'base fare, demand multiplier, rule adjustments, taxes and ancillaries, per passenger type and in total',
       }),
     }),
+    conditions: fareConditionsSchema.optional().openapi({ description: 'absent only on offers stored before them' }),
     ranking: z.object({ context: z.string(), weight: z.number(), score: z.number() }).optional(),
   })
   .openapi('Offer');

@@ -31,6 +31,7 @@ import {
 } from '../openapi';
 import { boardingPassSchema, ticketSchema } from '../order-schema';
 import { createRouter } from '../router';
+import { exchangeRates, tripConditions } from '../../services/commercial-settings';
 
 const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
 const cabinSchema = z.enum(CABINS);
@@ -228,6 +229,8 @@ export const trips = router
         taxes: deps.config.pricing.taxes,
         childFarePercent: deps.config.pricing.child_fare_percent,
         infantFarePercent: deps.config.pricing.infant_fare_percent,
+        fx: exchangeRates(deps.config.pricing),
+        countries: await deps.services.catalog.airportCountries(),
       },
       now,
     );
@@ -263,6 +266,8 @@ export const trips = router
       holdSeconds: deps.config.orders.trip_hold_seconds,
       seatCount: passenger_count,
       fares,
+      // A trip sells the flight only: under the trip bundle's conditions, kept by the order for its life.
+      conditions: await tripConditions(deps.services.commercial, deps.config, currency),
       paymentTimeoutSeconds: deps.config.orders.payment_timeout_seconds,
       archiveGraceSeconds: deps.config.orders.archive_grace_seconds,
     };

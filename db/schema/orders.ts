@@ -14,6 +14,7 @@ import {
 import { ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../../domain/order';
 import { PASSENGER_TYPES } from '../../domain/pricing';
 import { GENDERS } from '../../domain/travelers';
+import type { FareConditions } from '../../domain/commercial';
 import type { OrderSegment, TripFare } from '../../domain/order';
 import { flights } from './catalog';
 
@@ -21,6 +22,8 @@ import { flights } from './catalog';
 export interface OrderOfferRecord {
   segments: OrderSegment[];
   fares?: TripFare[] | null; // null or absent for an offer's order
+  /** The fare conditions sold with the order (never rewritten); absent on orders sold before conditions existed. */
+  conditions?: FareConditions | null;
 }
 
 export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
@@ -117,6 +120,7 @@ export const payments = pgTable(
     currency: char({ length: 3 }).notNull(),
     declineCode: text(),
     refundId: text(),
+    refundedAmount: integer(), // what the cancellation refunded (fare conditions); null when nothing was
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

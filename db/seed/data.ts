@@ -40,6 +40,8 @@ export const AIRPORTS: SeedAirport[] = [
   ['HKG', 'Hong Kong International Airport', 'Hong Kong', 'HK', 'Asia/Hong_Kong', 22.308, 113.9185],
   ['ICN', 'Incheon International Airport', 'Seoul', 'KR', 'Asia/Seoul', 37.4602, 126.4407],
   ['NRT', 'Narita International Airport', 'Tokyo', 'JP', 'Asia/Tokyo', 35.772, 140.3929],
+  ['KIX', 'Kansai International Airport', 'Osaka', 'JP', 'Asia/Tokyo', 34.4347, 135.244],
+  ['KWI', 'Kuwait International Airport', 'Kuwait City', 'KW', 'Asia/Kuwait', 29.2266, 47.9689],
   ['SYD', 'Sydney Kingsford Smith Airport', 'Sydney', 'AU', 'Australia/Sydney', -33.9399, 151.1753],
 ].map(([code, name, city, country, timeZone, lat, lon]) => ({
   code: code as string,
@@ -200,8 +202,10 @@ export interface SeedRoute {
   departureMinutes: number;
   durationMinutes: number;
   distanceKm: number;
-  /** Adult one-way base fare per cabin the aircraft has, USD minor units. */
+  /** Adult one-way base fare per cabin the aircraft has, in minor units of `currency`. */
   fares: Partial<Record<Cabin, number>>;
+  /** The currency the route is sold in; absent = the pricing currency (config pricing.currency). */
+  currency?: string;
 }
 
 function distanceKm(a: SeedAirport, b: SeedAirport): number {
@@ -247,6 +251,39 @@ export const ROUTES: SeedRoute[] = ROUTE_PAIRS.flatMap(([from, to, aircraft, out
   });
   return [leg(from, to, outNo, outDep), leg(to, from, retNo, retDep)];
 });
+
+/**
+ * Routes sold in their local currency, with fares set in it (whole yen; fils, 1/1000 KWD): a JPY route and a KWD
+ * route, so that currencies with 0 and 3 decimals are priced, taxed and refunded end to end.
+ * [origin, destination, outbound number, UTC departure, return number, UTC departure, currency, economy, business]
+ */
+const LOCAL_CURRENCY_PAIRS: [string, string, number, string, number, string, string, number, number][] = [
+  ['NRT', 'KIX', 330, '06:00', 331, '10:00', 'JPY', 12_000, 36_000],
+  ['KWI', 'DXB', 610, '05:00', 611, '09:00', 'KWD', 38_500, 115_500],
+];
+
+ROUTES.push(
+  ...LOCAL_CURRENCY_PAIRS.flatMap(([from, to, outNo, outDep, retNo, retDep, currency, economy, business]) => {
+    const km = distanceKm(
+      AIRPORTS.find((x) => x.code === from)!,
+      AIRPORTS.find((x) => x.code === to)!,
+    );
+    const duration = Math.round((km / 800) * 12 + 6) * 5;
+    const leg = (o: string, d: string, no: number, dep: string): SeedRoute => ({
+      carrier: CARRIER,
+      flightNumber: String(no),
+      origin: o,
+      destination: d,
+      aircraftType: 'A320',
+      departureMinutes: minutes(dep),
+      durationMinutes: duration,
+      distanceKm: km,
+      fares: { ECONOMY: economy, BUSINESS: business },
+      currency,
+    });
+    return [leg(from, to, outNo, outDep), leg(to, from, retNo, retDep)];
+  }),
+);
 
 type ProductType = 'Flight' | 'Seat' | 'Bag' | 'Meal' | 'Lounge' | 'CarbonOffset' | 'Insurance' | 'FastTrack';
 

@@ -8,7 +8,7 @@ import { bundles, flights, pricingRules, products } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { ensureTestAircraft, ensureTestRoute, testRoute } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
-import { openTestServices } from '../support/services';
+import { openTestServices, testConfig } from '../support/services';
 
 let services: Services;
 let stack: OrderStack;
@@ -360,6 +360,31 @@ describe('/v1/admin/bundles', () => {
       expect(offers.body.offers.map((o: { bundle: { code: string } }) => o.bundle.code)).toContain(code);
 
       expectError(await api('DELETE', '/v1/admin/products/FAST_TRACK', { token: admin }), 409, 'CONFLICT');
+      // Fare conditions through the admin API: shown on the next offers of the bundle; a bad one changes nothing.
+      const conditions = {
+        refund_before_departure: { allowed: true, amount: 2_000 },
+        change_before_departure: { allowed: false },
+        no_show: { allowed: false },
+      };
+      expectError(
+        await api('PATCH', `/v1/admin/bundles/${code}`, {
+          token: admin,
+          body: { conditions: { refund_before_departure: { allowed: 'yes' } } },
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      const withConditions = await api('PATCH', `/v1/admin/bundles/${code}`, { token: admin, body: { conditions } });
+      expect(withConditions.status).toBe(200);
+      expect(withConditions.body.conditions).toEqual(conditions);
+      const shown = (await offerSearch(date)).body.offers.find(
+        (o: { bundle: { code: string } }) => o.bundle.code === code,
+      );
+      expect(shown.conditions.refund_before_departure).toEqual({
+        allowed: true,
+        penalty_amount: 2_000,
+        penalty_currency: 'USD',
+      });
       const patched = await api('PATCH', `/v1/admin/bundles/${code}`, { token: admin, body: { active: false } });
       expect(patched.body).toMatchObject({ code, active: false });
       const after = await offerSearch(date);
@@ -371,5 +396,100 @@ describe('/v1/admin/bundles', () => {
       expect((await api('DELETE', `/v1/admin/bundles/${code}`, { token: admin })).status).toBe(204);
     }
     expectError(await api('GET', `/v1/admin/bundles/${code}`, { token: admin }), 404, 'NOT_FOUND');
+  });
+});
+
+describe('config and database: which source wins (README "Commercial settings")', () => {
+  const ruleId = `env-half-price-${RUN}`.toLowerCase();
+  const adminRuleId = `admin-owned-${RUN}`.toLowerCase();
+  afterAll(async () => {
+    // Leave the tables as the default configuration says.
+    await services?.db.delete(pricingRules).where(eq(pricingRules.id, adminRuleId));
+    if (config) await seedCommercialSettings(services.db, config);
+  });
+
+  it('a rule set by env var reaches a seeded database on re-seed; an admin’s row is left alone', async () => {
+    const { id: flightId, date } = await createFlight();
+    const price = async () => {
+      const found = await flightSearch(date);
+      const f = found.body.legs[0].flights.find((x: { id: string }) => x.id === flightId);
+      return f.cabins[0].price_per_passenger.amount as number;
+    };
+    const before = await price();
+
+    // An admin's rule whose id the configuration will also define: the admin's row wins.
+    const mine = await api('POST', '/v1/admin/pricing-rules', {
+      token: admin,
+      body: { id: adminRuleId, kind: 'surcharge', name: 'Admin fee', amount: 0, routes: [`${ORIGIN}-${DESTINATION}`] },
+    });
+    expect(mine.status).toBe(201);
+
+    const envRules = [
+      ...config.pricing.rules,
+      { id: ruleId, kind: 'discount', name: 'Env half price', percent: 50, routes: [`${ORIGIN}-${DESTINATION}`] },
+      { id: adminRuleId, kind: 'surcharge', name: 'Config fee', amount: 99_999 },
+    ];
+    const fromEnv = testConfig({ APP_PRICING__RULES: JSON.stringify(envRules) });
+    expect(fromEnv.pricing.rules.map((r) => r.id)).toContain(ruleId);
+    await seedCommercialSettings(services.db, fromEnv);
+
+    const during = await price();
+    // Half the fare off: the total drops by well over a third.
+    expect(during).toBeLessThan(before * 0.66);
+    const [adminRow] = await services.db.select().from(pricingRules).where(eq(pricingRules.id, adminRuleId));
+    expect(adminRow).toMatchObject({ name: 'Admin fee', amount: 0, source: 'admin' });
+    const [envRow] = await services.db.select().from(pricingRules).where(eq(pricingRules.id, ruleId));
+    expect(envRow).toMatchObject({ percent: 50, source: 'config' });
+
+    // The env var gone, a re-seed removes the config's rule it defined; the admin's stays.
+    await seedCommercialSettings(services.db, config);
+    expect(await price()).toBe(before);
+    expect(await services.db.select().from(pricingRules).where(eq(pricingRules.id, ruleId))).toEqual([]);
+    expect(await services.db.select().from(pricingRules).where(eq(pricingRules.id, adminRuleId))).toHaveLength(1);
+  });
+
+  it('fare conditions changed in config reach new offers, never an order sold before', async () => {
+    const { date } = await createFlight();
+    const comfortOf = async () => {
+      const res = await offerSearch(date);
+      expect(res.status).toBe(200);
+      return res.body.offers.find((o: { bundle: { code: string } }) => o.bundle.code === 'COMFORT');
+    };
+    const offer = await comfortOf();
+    expect(offer.conditions.refund_before_departure).toEqual({
+      allowed: true,
+      penalty_amount: 10_000,
+      penalty_currency: 'USD',
+    });
+    const guest = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
+    const accepted = await api('POST', `/v1/offers/${offer.id}/accept`, {
+      token: guest,
+      body: { travelers: [adult], contact },
+    });
+    expect(accepted.status).toBe(201);
+    const orderId = accepted.body.id as string;
+
+    const stricter = config.bundles.map((b) =>
+      b.code === 'COMFORT'
+        ? { ...b, conditions: { ...b.conditions!, refund_before_departure: { allowed: false } } }
+        : b,
+    );
+    await seedCommercialSettings(services.db, testConfig({ APP_BUNDLES: JSON.stringify(stricter) }));
+    const after = await comfortOf();
+    expect(after.conditions.refund_before_departure).toEqual({
+      allowed: false,
+      penalty_amount: null,
+      penalty_currency: null,
+    });
+    const [row] = await services.db.select().from(bundles).where(eq(bundles.code, 'COMFORT'));
+    expect(row?.conditions?.refund_before_departure).toEqual({ allowed: false });
+
+    // The order keeps what it was sold under.
+    const order = await services.sql<{ conditions: unknown }[]>`
+      SELECT offer -> 'conditions' AS conditions FROM orders WHERE id = ${orderId}`;
+    expect(order[0]!.conditions).toEqual(offer.conditions);
+    const read = await api('GET', `/v1/orders/${orderId}`, { token: guest });
+    expect(read.body.conditions).toEqual(offer.conditions);
+    expect((await api('POST', `/v1/orders/${orderId}/cancel`, { token: guest })).status).toBe(200);
   });
 });

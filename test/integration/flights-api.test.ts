@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlightView, SeatMap } from '../../services/catalog';
 import { createInventory, type Inventory } from '../../services/inventory';
+import { exchangeRates } from '../../services/commercial-settings';
 // Internal key layout, only to stage a Redis-only seat lock (no facade call writes one without its assignment).
 import { seatLockKey } from '../../services/inventory/keys';
 import { createApp, type App } from '../../api/app';
@@ -63,11 +64,14 @@ const leg = (origin: string, destination: string, date = tomorrow()) => ({
 
 /** The price a cabin of a search result must have: priceLeg on the flight's fare and its live availability. */
 async function expectPricedByPriceLeg(flight: FlightView, now: Date) {
-  const [fares, index] = await Promise.all([
+  const [fares, index, airports] = await Promise.all([
     services.sql<{ cabin: string; base_fare: number; currency: string; capacity: number }[]>`
       SELECT cabin, base_fare, currency, capacity FROM flight_inventory WHERE flight_id = ${flight.id}`,
     inventory.availability(flight.id),
+    services.sql<{ code: string; country: string }[]>`
+      SELECT code, country FROM airports WHERE code IN (${flight.origin}, ${flight.destination})`,
   ]);
+  const country = (code: string) => airports.find((a) => a.code === code)?.country;
   expect(flight.cabins.map((c) => c.cabin).sort()).toEqual(fares.map((f) => f.cabin).sort());
   for (const cabin of flight.cabins) {
     const fare = fares.find((f) => f.cabin === cabin.cabin)!;
@@ -85,6 +89,9 @@ async function expectPricedByPriceLeg(flight: FlightView, now: Date) {
       taxes: config.pricing.taxes,
       childFarePercent: config.pricing.child_fare_percent,
       infantFarePercent: config.pricing.infant_fare_percent,
+      originCountry: country(flight.origin),
+      destinationCountry: country(flight.destination),
+      fx: exchangeRates(config.pricing),
     });
     expect(cabin.breakdown).toEqual(expected);
     expect(cabin.price_per_passenger).toEqual(expected.total);
@@ -117,6 +124,8 @@ describe('POST /v1/flights/search', () => {
       'premium-cabin-surcharge',
     ]);
     expect(business.price_per_passenger.currency).toBe('USD');
+    // JFK departs the US: the US Transportation Tax is levied (and not on the way back, see domain tests).
+    expect(business.breakdown.taxes.map((t) => t.code)).toEqual(['US', 'YQ', 'XF']);
   });
 
   it('searches several legs at once, accepts lower-case codes, and prices with the live demand', async () => {

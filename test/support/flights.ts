@@ -40,6 +40,8 @@ const ROUTES = {
   'search-party': ['QEC', 'QED'],
   'offer-analytics': ['QEE', 'QEF'],
   selling: ['QHA', 'QHB'],
+  'commercial-jpy': ['QJA', 'QJB'],
+  'commercial-kwd': ['QUA', 'QUB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

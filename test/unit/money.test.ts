@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/errors';
 import {
+  canConvert,
+  convert,
   add,
   applyBasisPoints,
   applyPercent,
@@ -217,5 +219,31 @@ describe('fromMajor', () => {
     ['1.00', 'XYZ'],
   ])('rejects "%s" %s', (text, currency) => {
     expectValidationError(() => fromMajor(text, currency));
+  });
+});
+
+describe('convert (a stated rate table)', () => {
+  const fx = { base: 'USD', rates: { JPY: 150, KWD: 0.307, EUR: 0.92 } };
+
+  it('rounds to the target currency’s exponent, half away from zero', () => {
+    expect(convert(money(450, 'USD'), 'JPY', fx)).toEqual(money(675, 'JPY'));
+    expect(convert(money(1, 'USD'), 'JPY', fx)).toEqual(money(2, 'JPY')); // 1.5 → 2
+    expect(convert(money(450, 'USD'), 'KWD', fx)).toEqual(money(1382, 'KWD')); // 1.3815 → 1.382
+    expect(convert(money(-450, 'USD'), 'KWD', fx)).toEqual(money(-1382, 'KWD'));
+    expect(convert(money(1500, 'USD'), 'KWD', fx)).toEqual(money(4605, 'KWD'));
+  });
+
+  it('goes between two listed currencies through the base, and back to the base', () => {
+    expect(convert(money(150, 'JPY'), 'USD', fx)).toEqual(money(100, 'USD'));
+    // 307 KWD fils = 0.307 KWD = 1 USD = 150 JPY
+    expect(convert(money(307, 'KWD'), 'JPY', fx)).toEqual(money(150, 'JPY'));
+    expect(convert(money(100, 'USD'), 'USD', fx)).toEqual(money(100, 'USD'));
+  });
+
+  it('refuses a currency the table does not list', () => {
+    expect(canConvert('USD', 'GBP', fx)).toBe(false);
+    expect(canConvert('USD', 'USD', undefined)).toBe(true);
+    expect(() => convert(money(100, 'USD'), 'GBP', fx)).toThrow(/no exchange rate from USD to GBP/);
+    expect(() => convert(money(100, 'USD'), 'JPY', undefined)).toThrow(DomainError);
   });
 });

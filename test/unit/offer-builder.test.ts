@@ -1,3 +1,4 @@
+import { conditionsIn } from '../../domain/commercial';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config';
 import { money } from '../../domain/money';
@@ -51,7 +52,13 @@ const products: CatalogProduct[] = [
   { code: 'BAG_23KG', type: 'Bag', name: 'Bag', price: usd(3_333), per: 'SEGMENT' },
   { code: 'INSURANCE', type: 'Insurance', name: 'Insurance', price: usd(2_501), per: 'ORDER' },
 ];
-const bundle: ResolvedBundle = { code: 'TEST', name: 'Test', discount_percent: 15, products };
+const bundle: ResolvedBundle = {
+  code: 'TEST',
+  name: 'Test',
+  discount_percent: 15,
+  products,
+  conditions: conditionsIn(undefined, 'USD', undefined),
+};
 
 let n = 0;
 function build(passengers: OfferPassengers, b: ResolvedBundle = bundle) {
@@ -144,6 +151,36 @@ describe('buildOffer', () => {
     expect(bundleMargin(resolveBundle(b, catalog, 'USD')!)).toBe(
       discountedUnitPrice(products[1]!, 10).amount + discountedUnitPrice(products[0]!, 10).amount,
     );
+  });
+
+  it('prices a bundle in the flight’s currency through the rate table, with its conditions in that currency', () => {
+    const catalog = new Map(products.map((p) => [p.code, p]));
+    const fx = { base: 'USD', rates: { JPY: 150, KWD: 0.307 } };
+    const b = {
+      code: 'X',
+      name: 'X',
+      products: ['BAG_23KG', 'SEAT_STANDARD'],
+      discount_percent: 10,
+      conditions: {
+        refund_before_departure: { allowed: true, amount: 10_000, amounts: { KWD: 30_000 } },
+        change_before_departure: { allowed: false },
+        no_show: { allowed: false },
+      },
+    };
+    // 33.33 USD × 150 = 4999.5 → 5000 JPY; 14.99 × 150 = 2248.5 → 2249 JPY.
+    const jpy = resolveBundle(b, catalog, 'JPY', fx)!;
+    expect(jpy.products.map((p) => p.price)).toEqual([money(5000, 'JPY'), money(2249, 'JPY')]);
+    expect(jpy.conditions.refund_before_departure).toEqual({
+      allowed: true,
+      penalty_amount: 15_000,
+      penalty_currency: 'JPY',
+    });
+    // 33.33 × 0.307 = 10.23231 → 10.232 KWD; the penalty's own KWD figure wins over the table.
+    const kwd = resolveBundle(b, catalog, 'KWD', fx)!;
+    expect(kwd.products[0]!.price).toEqual(money(10_232, 'KWD'));
+    expect(kwd.conditions.refund_before_departure.penalty_amount).toBe(30_000);
+    // Without a rate the bundle cannot be sold in that currency.
+    expect(resolveBundle(b, catalog, 'GBP', fx)).toBeNull();
   });
 
   it('numbers passengers as acceptance matches travelers', () => {

@@ -346,6 +346,9 @@ describe('with the default configuration', () => {
         taxes: pricing.taxes,
         childFarePercent: pricing.child_fare_percent,
         infantFarePercent: pricing.infant_fare_percent,
+        originCountry: 'US',
+        destinationCountry: 'GB',
+        fx: { base: pricing.currency, rates: pricing.exchange_rates },
         ...over,
       }),
     );
@@ -408,6 +411,75 @@ describe('with the default configuration', () => {
       }
     }
     expect(checked).toBe(3 * 8 * 5 * 4 * 2);
+  });
+});
+
+describe('taxes per jurisdiction and currency (the default configuration)', () => {
+  const { pricing } = loadConfig({});
+  const fx = { base: pricing.currency, rates: pricing.exchange_rates };
+  const leg = (over: Partial<PriceLegInput>) =>
+    priceLeg(
+      input({
+        taxes: pricing.taxes,
+        childFarePercent: pricing.child_fare_percent,
+        infantFarePercent: pricing.infant_fare_percent,
+        fx,
+        ...over,
+      }),
+    );
+  const lines = (p: LegPrice) => p.taxes.map((t) => [t.code, t.amount.amount, t.amount.currency]);
+
+  it('levies the US Transportation Tax on legs departing the US only', () => {
+    const out = leg({ originCountry: 'US', destinationCountry: 'GB' });
+    const back = leg({ route: 'LHR-JFK', originCountry: 'GB', destinationCountry: 'US' });
+    const asia = leg({ route: 'SIN-KUL', originCountry: 'SG', destinationCountry: 'MY' });
+    expect(lines(out)).toEqual([
+      ['US', 1500, 'USD'],
+      ['YQ', 2500, 'USD'],
+      ['XF', 450, 'USD'],
+    ]);
+    expect(lines(back).map((l) => l[0])).toEqual(['YQ', 'XF']);
+    expect(lines(asia).map((l) => l[0])).toEqual(['YQ', 'XF']);
+    // A leg whose airports' countries are unknown is taxed only by the taxes of every jurisdiction.
+    expect(lines(leg({})).map((l) => l[0])).toEqual(['YQ', 'XF']);
+  });
+
+  it('takes a fixed fee in the currency it is given in, else converts it by the stated rate table', () => {
+    // NRT-KIX in yen: YQ has its own JPY figure (3800), XF 4.50 USD × 150 = 675 JPY, the Japanese facility
+    // charge its JPY figure (2130); no US tax.
+    const jpy = leg({ baseFare: money(12000, 'JPY'), route: 'NRT-KIX', originCountry: 'JP', destinationCountry: 'JP' });
+    expect(lines(jpy)).toEqual([
+      ['YQ', 3800, 'JPY'],
+      ['XF', 675, 'JPY'],
+      ['SW', 2130, 'JPY'],
+    ]);
+    expect(jpy.total).toEqual(money(12000 + 3800 + 675 + 2130, 'JPY'));
+    // KWI-DXB in KWD (3 decimals): YQ 0.770, XF 4.50 × 0.307 = 1.3815 → 1.382 (half away from zero), KW 3.000.
+    const kwd = leg({ baseFare: money(38500, 'KWD'), route: 'KWI-DXB', originCountry: 'KW', destinationCountry: 'AE' });
+    expect(lines(kwd)).toEqual([
+      ['YQ', 770, 'KWD'],
+      ['XF', 1382, 'KWD'],
+      ['KW', 3000, 'KWD'],
+    ]);
+    expect(formatMoney(kwd.total)).toBe('43.652 KWD');
+    // The return DXB-KWI departs the UAE: no Kuwaiti departure fee.
+    const ret = leg({ baseFare: money(38500, 'KWD'), route: 'DXB-KWI', originCountry: 'AE', destinationCountry: 'KW' });
+    expect(lines(ret).map((l) => l[0])).toEqual(['YQ', 'XF']);
+  });
+
+  it('converts a fixed surcharge rule to the fare currency', () => {
+    const rules: PricingRuleConfig[] = [{ id: 's', kind: 'surcharge', name: 'S', amount: 1500 }];
+    const jpy = leg({ baseFare: money(12000, 'JPY'), taxes: [], rules });
+    expect(jpy.adjustments.map((a) => a.amount)).toEqual([money(2250, 'JPY')]);
+    const kwd = leg({ baseFare: money(38500, 'KWD'), taxes: [], rules });
+    expect(kwd.adjustments.map((a) => a.amount)).toEqual([money(4605, 'KWD')]);
+  });
+
+  it('refuses a fixed amount in a currency neither given nor in the rate table', () => {
+    expectValidationError(() => leg({ baseFare: money(10000, 'EUR') }));
+    const taxes: TaxConfig[] = [{ code: 'ZZ', name: 'Z', kind: 'fixed', amounts: { JPY: 100 }, applies_to: ['ADT'] }];
+    expectValidationError(() => leg({ taxes }));
+    expect(lines(leg({ baseFare: money(1000, 'JPY'), taxes }))).toEqual([['ZZ', 100, 'JPY']]);
   });
 });
 
