@@ -1,10 +1,10 @@
-import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
 import { onShutdown } from '../lib/shutdown';
 import { startTracing } from '../lib/tracing';
 import { createApp } from './app';
+import { createHttpServer } from './server';
 
 async function run() {
   const config = loadConfig();
@@ -12,8 +12,9 @@ async function run() {
   const tracing = startTracing(config, 'altis-api'); // before the Temporal client: its interceptor traces through it
   const services = await openServices(config, logger, 'api');
   const app = createApp({ config, logger, ...services });
-  const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) =>
-    logger.info({ port: info.port }, `Altis API listening on http://localhost:${info.port}`),
+  const server = createHttpServer(app.fetch, config.server);
+  server.listen(config.server.port, config.server.host, () =>
+    logger.info({ port: config.server.port }, `Altis API listening on http://localhost:${config.server.port}`),
   );
   onShutdown(logger, [
     async () => tracing?.shutdown(),

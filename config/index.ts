@@ -64,6 +64,10 @@ export const configSchema = z.strictObject({
     host: z.string(),
     body_limit_bytes: z.number().int().positive(),
     sse_heartbeat_ms: z.number().int().min(100),
+    headers_timeout_ms: z.number().int().min(100),
+    request_timeout_ms: z.number().int().min(100),
+    keep_alive_timeout_ms: z.number().int().min(100),
+    max_connections: z.number().int().positive(),
   }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

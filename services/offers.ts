@@ -353,12 +353,19 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     return { ...empty, offers };
   }
 
-  /** A live offer (any status); NOT_FOUND when it never existed, OFFER_EXPIRED when its life is over. */
-  async function getOffer(id: string): Promise<Offer> {
+  /**
+   * A live offer (any status) as `customerId` may see it; NOT_FOUND when it never existed or is bound to another
+   * customer (an offer searched with a token is that customer's: its party and price are nobody else's business),
+   * OFFER_EXPIRED when its life is over.
+   */
+  async function getOffer(id: string, customerId: string | null): Promise<Offer> {
     const lookup = await loadOffer(redis, id);
     if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
     if (lookup.state === 'expired') {
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
+    }
+    if (lookup.offer.customer_id && lookup.offer.customer_id !== customerId) {
+      throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
     }
     return lookup.offer;
   }
@@ -368,11 +375,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
    * rejection. Idempotent. An offer bound to a customer may only be rejected by that customer (others: 404, as
    * if it did not exist); an accepted one cannot be (409).
    */
-  async function rejectOffer(id: string, customerId?: string | null): Promise<void> {
-    const offer = await getOffer(id);
-    if (offer.customer_id && offer.customer_id !== customerId) {
-      throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
-    }
+  async function rejectOffer(id: string, customerId: string | null): Promise<void> {
+    const offer = await getOffer(id, customerId);
     if (offer.status === 'ACCEPTED') throw new DomainError('INVALID_STATE', `offer ${id} has been accepted`);
     if (offer.status === 'ACTIVE' && !(await setOfferStatus(redis, id, 'CANCELLED'))) {
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired`);

@@ -349,9 +349,14 @@ describe('POST /v1/offers/search', () => {
     expect(bad.status).toBe(401);
     expect(bad.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
 
-    // Someone else cannot reject it (404, as if it did not exist); its customer can.
+    // Someone else cannot see it or reject it (404, as if it did not exist); its customer can.
     const otherToken = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
     const offer = res.body.offers[0]!;
+    expect((await api('GET', `/v1/offers/${offer.id}`, { token: otherToken })).status).toBe(404);
+    const anonymous = await api('GET', `/v1/offers/${offer.id}`);
+    expect(anonymous.status).toBe(404);
+    expect(JSON.stringify(anonymous.body)).not.toContain(id);
+    expect((await api<ApiOffer>('GET', `/v1/offers/${offer.id}`, { token })).body.id).toBe(offer.id);
     expect((await api('DELETE', `/v1/offers/${offer.id}`, { token: otherToken })).status).toBe(404);
     expect((await api('DELETE', `/v1/offers/${offer.id}`)).status).toBe(404);
     expect((await api('DELETE', `/v1/offers/${offer.id}`, { token })).status).toBe(204);
