@@ -31,6 +31,8 @@ export function errorResponse(
 /** The one place where thrown errors become HTTP answers. */
 export function handleError(err: Error, c: Context<AppEnv>) {
   if (err instanceof DomainError) {
+    const retryAfter = (err.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+    if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
     return errorResponse(c, err.code, err.message, err.details, err.status as ContentfulStatusCode);
   }
   if (err instanceof HTTPException) {

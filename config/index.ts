@@ -117,6 +117,8 @@ export const configSchema = z.strictObject({
     gateway_url: z.string().url(),
     gateway_api_key: z.string().min(8),
     gateway_timeout_ms: z.number().int().positive(),
+    circuit_failures: z.number().int().min(1),
+    circuit_open_ms: z.number().int().min(100),
     webhook_secret: z.string().min(16),
     webhook_tolerance_seconds: z.number().int().positive(),
   }),

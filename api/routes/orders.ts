@@ -89,6 +89,7 @@ const payRoute = createRoute({
     200: json(orderSchema, 'paid'),
     202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
     402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
+    503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After'),
     ...errors(400, 401, 404, 409, 410, 422),
   },
 });
@@ -249,6 +250,7 @@ export const orders = router
         throw new DomainError('INVALID_STATE', 'this trip has no passengers yet: add them, or commit it with them');
       }
     }
+    await services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
     // The workflow carries a reference to the token (services/payment-vault.ts), never the token itself.
     const paymentToken = await services.vault.put(row.id, payment_token);
     const result = await updateOrder(

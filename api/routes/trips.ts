@@ -170,6 +170,7 @@ const commit = createRoute({
     ),
     202: json(z.object({ booking_id: z.string().uuid(), status: z.literal('PENDING') }), 'payment pending (webhook)'),
     402: json(errorSchema, 'payment declined; the trip stays held while its time lasts'),
+    503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After'),
     ...errors(400, 401, 404, 409, 410, 422),
   },
 });
@@ -391,6 +392,7 @@ export const trips = router
       totalAmount,
       contact: pii.encrypt(JSON.stringify({ email: req.user_email })),
     };
+    await deps.services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
     const paymentToken = await deps.services.vault.put(trip.id, req.payment_token);
     // One update: the workflow holds the seats named here, sets the party, charges and tickets, then answers.
     const paid =

@@ -37,6 +37,7 @@ const ROUTES = {
   bench: ['QBA', 'QBB'],
   'order-contract': ['QKA', 'QKB'],
   hardening: ['QHA', 'QHB'],
+  'payment-circuit': ['QGA', 'QGB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
