@@ -89,7 +89,10 @@ const payRoute = createRoute({
     200: json(orderSchema, 'paid'),
     202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
     402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
-    503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After'),
+    503: json(
+      errorSchema,
+      'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
+    ),
     ...errors(400, 401, 404, 409, 410, 422),
   },
 });

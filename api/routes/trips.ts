@@ -170,7 +170,10 @@ const commit = createRoute({
     ),
     202: json(z.object({ booking_id: z.string().uuid(), status: z.literal('PENDING') }), 'payment pending (webhook)'),
     402: json(errorSchema, 'payment declined; the trip stays held while its time lasts'),
-    503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After'),
+    503: json(
+      errorSchema,
+      'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
+    ),
     ...errors(400, 401, 404, 409, 410, 422),
   },
 });
