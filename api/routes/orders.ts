@@ -225,7 +225,7 @@ export const orders = router
       travelers: body.travelers,
       contact: body.contact,
     });
-    const result = await startOrder(temporal, config, input);
+    const result = await startOrder(c.get('deps'), input);
     if (result.outcome === 'SOLD_OUT') {
       throw new DomainError('SOLD_OUT', 'not enough seats are left for this offer; nothing was held', result.details);
     }

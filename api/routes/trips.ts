@@ -281,7 +281,7 @@ export const trips = router
       paymentTimeoutSeconds: deps.config.orders.payment_timeout_seconds,
       archiveGraceSeconds: deps.config.orders.archive_grace_seconds,
     };
-    const result = await startOrder(deps.temporal, deps.config, input);
+    const result = await startOrder(deps, input);
     if (result.outcome === 'SOLD_OUT') {
       throw new DomainError('SOLD_OUT', 'not enough seats are left on these flights; nothing was held', result.details);
     }

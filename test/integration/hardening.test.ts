@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueToken } from '../../api/auth';
+import { orderIdForOffer } from '../../api/order-commands';
+import { orderWorkflowId } from '../../workflows/messages';
+import { createTestOffer } from '../support/fixtures';
+import { createTestFlight, pgInventory, testRoute } from '../support/flights';
 import type { Services } from '../../lib/services';
 import { startOrderStack, type OrderStack } from '../support/harness';
 import { ABUSE_STACK_ENV, errorShapeProblem, probeClient, testIp, type Send } from '../support/probe';
@@ -17,6 +22,8 @@ let stack: OrderStack;
 let send: Send;
 let admin: string;
 let port: number;
+let guest: string;
+const route = testRoute('hardening');
 
 beforeAll(async () => {
   services = await openTestServices();
@@ -29,6 +36,7 @@ beforeAll(async () => {
   port = Number(new URL(stack.apiUrl).port);
   send = probeClient(stack.apiUrl, testIp());
   admin = (await issueToken(stack.config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;
+  guest = ((await send('POST', '/v1/auth/guest')).json as { token: string }).token;
 });
 
 afterAll(async () => {
@@ -166,5 +174,39 @@ describe('slow and reused connections', () => {
     );
     expect(reset).toBe(false);
     expect(answers.map((a) => a.status)).toEqual([413, 401, 404, 200]);
+  });
+});
+
+describe('a sold-out storm', () => {
+  it('is refused before Temporal: no workflow is started for an accept the index already shows sold out', async () => {
+    const flight = await createTestFlight(services, { route, capacity: 2 });
+    const traveler = { ptc: 'ADT', first_name: 'Ada', last_name: 'Byron', date_of_birth: '1985-12-10', gender: 'F' };
+    const accept = async () => {
+      const offer = await createTestOffer(services.redis, [flight]);
+      const res = await send('POST', `/v1/offers/${offer.id}/accept`, {
+        token: guest,
+        body: { travelers: [traveler], contact: { email: 'ada@example.com' } },
+      });
+      return { offer, res };
+    };
+    const winners = await Promise.all([accept(), accept()]);
+    expect(winners.map((w) => w.res.status)).toEqual([201, 201]);
+
+    const storm = await Promise.all(Array.from({ length: 30 }, accept));
+    expect(storm.map((s) => s.res.status)).toEqual(Array(30).fill(409));
+    for (const { offer, res } of storm) {
+      expect(errorShapeProblem(res)).toBeNull();
+      expect((res.json as { error: { code: string } }).error.code).toBe('SOLD_OUT');
+      const handle = services.temporal.workflow.getHandle(orderWorkflowId(orderIdForOffer(offer.id)));
+      await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    }
+    // A repeated accept of a winning offer still answers with its order (its own seats are among the gone).
+    const again = await send('POST', `/v1/offers/${winners[0]!.offer.id}/accept`, {
+      token: guest,
+      body: { travelers: [traveler], contact: { email: 'ada@example.com' } },
+    });
+    expect(again.status).toBe(200);
+    const inventory = await pgInventory(services.sql, flight.id);
+    expect({ held: inventory.held, available: inventory.available }).toEqual({ held: 2, available: 0 });
   });
 });
