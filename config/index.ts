@@ -112,6 +112,7 @@ export const configSchema = z.strictObject({
     ttl_seconds: z.number().positive(),
     min_offers: z.number().int().min(1),
     max_offers: z.number().int().min(1),
+    id_secret: z.string().min(16),
   }),
   payments: z.strictObject({
     gateway_url: z.string().url(),
@@ -190,6 +191,7 @@ export class ConfigError extends Error {
 const DEV_SECRETS: [string, (c: AppConfig) => string][] = [
   ['auth.jwt_secret', (c) => c.auth.jwt_secret],
   ['payments.webhook_secret', (c) => c.payments.webhook_secret],
+  ['offers.id_secret', (c) => c.offers.id_secret],
 ];
 
 type Tree = Record<string, unknown>;

@@ -6,7 +6,7 @@
  * the context (one HGETALL), then one Redis transaction that stores every offer and the search record. Postgres
  * is touched only on a cold cache.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
@@ -15,6 +15,7 @@ import { loadOffer, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
 import type { Offer, OfferPassengers, OfferSegment } from '../domain/offer';
+import { offerIdExpiry, signOfferId } from '../domain/offer-id';
 import {
   buildOffer,
   bundleMargin,
@@ -323,7 +324,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
         let item = 0;
         offers.push(
           buildOffer({
-            id: `off_${randomUUID()}`,
+            id: signOfferId(config.offers.id_secret, randomBytes(16), expiresAt),
             createdAt: now,
             expiresAt,
             bundle: bundles.get(r.bundle)!,
@@ -358,9 +359,22 @@ export function createOfferEngine(deps: OfferEngineDeps) {
    * customer (an offer searched with a token is that customer's: its party and price are nobody else's business),
    * OFFER_EXPIRED when its life is over.
    */
+  /**
+   * Why an offer id finds nothing in Redis: OFFER_LOST (410) for an id this engine issued that should still live
+   * (Redis lost it: search again), OFFER_EXPIRED for one past its time, NOT_FOUND for an id never issued.
+   */
+  function missing(id: string): DomainError {
+    const expiry = offerIdExpiry(config.offers.id_secret, id);
+    if (!expiry) return new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    if (expiry.getTime() <= Date.now()) {
+      return new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
+    }
+    return new DomainError('OFFER_LOST', `offer ${id} is no longer available (the offer store lost it); search again`);
+  }
+
   async function getOffer(id: string, customerId: string | null): Promise<Offer> {
     const lookup = await loadOffer(redis, id);
-    if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    if (lookup.state === 'unknown') throw missing(id);
     if (lookup.state === 'expired') {
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
     }
@@ -401,7 +415,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       });
   }
 
-  return { search, getOffer, rejectOffer, ranker, catalog };
+  return { search, getOffer, rejectOffer, missing, ranker, catalog };
 }
 
 export type OfferEngine = ReturnType<typeof createOfferEngine>;

@@ -190,7 +190,7 @@ router.use('/orders/:id/cancel', idempotency());
 
 export const orders = router
   .openapi(acceptRoute, async (c) => {
-    const { config, redis, temporal, services } = c.get('deps');
+    const { config, redis, services } = c.get('deps');
     const customer = c.get('customer');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
@@ -202,7 +202,7 @@ export const orders = router
       // An offer accepted in its life stays accepted: answer with the order even after the offer is gone.
       const existing = await findOwnedOrder(services.orderReads, orderId, customer, [owner]).catch(() => null);
       if (existing) return c.json(await orderResource(readDeps(c), existing), 200);
-      if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+      if (lookup.state === 'unknown') throw services.offers.missing(id);
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
     }
     const offer = lookup.offer;

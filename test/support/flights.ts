@@ -36,7 +36,7 @@ const ROUTES = {
   admin: ['QDA', 'QDB'],
   bench: ['QBA', 'QBB'],
   'order-contract': ['QKA', 'QKB'],
-  hardening: ['QHA', 'QHB'],
+  hardening: ['QJA', 'QJB'],
   'payment-circuit': ['QGA', 'QGB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
