@@ -36,7 +36,7 @@ const ROUTES = {
   admin: ['QDA', 'QDB'],
   bench: ['QBA', 'QBB'],
   'order-contract': ['QKA', 'QKB'],
-  hardening: ['QJA', 'QJB'],
+  hardening: ['QNA', 'QNB'],
   'payment-circuit': ['QGA', 'QGB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
