@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from '../services/inventory';
 import { createOrderService } from '../services/orders';
+import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
 import { createPaymentVault } from '../services/payment-vault';
 import { withDomainFailures } from './failures';
@@ -24,13 +25,15 @@ export interface ActivityDeps {
 /** Every activity the order workflows may call, bound to the services they run on. */
 export function createActivities(deps: ActivityDeps) {
   const { config, db } = deps;
-  const gateway =
+  const gateway = withCircuitBreaker(
     deps.gateway ??
-    createHttpPaymentGateway({
-      baseUrl: config.payments.gateway_url,
-      apiKey: config.payments.gateway_api_key,
-      timeoutMs: config.payments.gateway_timeout_ms,
-    });
+      createHttpPaymentGateway({
+        baseUrl: config.payments.gateway_url,
+        apiKey: config.payments.gateway_api_key,
+        timeoutMs: config.payments.gateway_timeout_ms,
+      }),
+    { redis: deps.redis, config: config.payments, logger: deps.logger },
+  );
   const pii = createPiiCipher(config.pii);
   const orders = createOrderService({
     config,

@@ -1,13 +1,15 @@
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { createPiiCipher } from '../lib/pii';
 import { createServices } from '../services';
-import type { ApiDeps } from './deps';
-import { errorBody, handleError } from './errors';
+import type { ApiDeps, AppEnv } from './deps';
+import { errorResponse, handleError } from './errors';
 import { createApiMetrics } from './metrics';
 import { metricsEndpoint, observeRequests, orderLogContext } from './observability';
 import { mountApiDocs } from './openapi';
 import { rateLimitByIp } from './middleware/rate-limit';
+import { refuseControlCharacters } from './middleware/request-guard';
 import { createRouter } from './router';
 import { adminAnalytics } from './routes/admin-analytics';
 import { adminBundles, adminPricingRules, adminProducts } from './routes/admin-commercial';
@@ -33,13 +35,14 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', observeRequests(deps, pii, metrics));
+  app.use('*', refuseControlCharacters);
   for (const path of ORDER_PATHS) app.use(path, orderLogContext);
   app.use('*', rateLimitByIp);
   app.use(
     '*',
     bodyLimit({
       maxSize: deps.config.server.body_limit_bytes,
-      onError: (c) => c.json(errorBody('PAYLOAD_TOO_LARGE', 'the request body is too large'), 413),
+      onError: (c: Context<AppEnv>) => errorResponse(c, 'PAYLOAD_TOO_LARGE', 'the request body is too large'),
     }),
   );
 
@@ -61,7 +64,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1/admin/pricing-rules', adminPricingRules);
   mountApiDocs(app); // GET /openapi.json and /docs, from the contracts of the routes above
 
-  app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError);
   return routes;
 }

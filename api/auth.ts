@@ -48,6 +48,9 @@ export async function issueToken(
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
+/** How far our clock and a token's may disagree (several API instances, one signing key). */
+const CLOCK_SKEW_SECONDS = 30;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isOneOf = <T extends string>(values: readonly T[], v: unknown): v is T =>
   typeof v === 'string' && (values as readonly string[]).includes(v);
@@ -59,13 +62,19 @@ export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string
     ({ payload } = await jwtVerify(token, secretKey(config), {
       algorithms: [ALGORITHM],
       issuer: config.auth.jwt_issuer,
-      requiredClaims: ['sub', 'exp'],
+      requiredClaims: ['sub', 'exp', 'iat'],
     }));
   } catch (err) {
     const expired = err instanceof joseErrors.JWTExpired;
     throw new DomainError('UNAUTHENTICATED', expired ? 'the token has expired' : 'the token is not valid');
   }
-  const { sub, kind, role } = payload;
+  const { sub, kind, role, iat, exp } = payload;
+  // Issued in the future (beyond the clock skew) or for longer than any token we issue: not a token of ours.
+  const now = Math.floor(Date.now() / 1000);
+  const longest = Math.max(config.auth.guest_token_ttl_seconds, config.auth.user_token_ttl_seconds);
+  if (iat === undefined || exp === undefined || iat > now + CLOCK_SKEW_SECONDS || exp - iat > longest) {
+    throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
+  }
   if (typeof sub !== 'string' || !UUID.test(sub) || !isOneOf(KINDS, kind) || !isOneOf(ROLES, role)) {
     throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
   }

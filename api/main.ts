@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
@@ -6,6 +5,7 @@ import { onShutdown } from '../lib/shutdown';
 import { startTracing } from '../lib/tracing';
 import { createServices } from '../services';
 import { createApp } from './app';
+import { createHttpServer } from './server';
 
 async function run() {
   const config = loadConfig();
@@ -14,8 +14,9 @@ async function run() {
   const services = await openServices(config, logger, 'api');
   const appServices = createServices({ config, logger, ...services });
   const app = createApp({ config, logger, ...services, services: appServices });
-  const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) =>
-    logger.info({ port: info.port }, `Altis API listening on http://localhost:${info.port}`),
+  const server = createHttpServer(app.fetch, config.server);
+  server.listen(config.server.port, config.server.host, () =>
+    logger.info({ port: config.server.port }, `Altis API listening on http://localhost:${config.server.port}`),
   );
   onShutdown(logger, [
     async () => tracing?.shutdown(),

@@ -14,6 +14,8 @@ import { holdExpired, isTerminal, type OrderStatus } from '../domain/order';
 import type { Offer } from '../domain/offer';
 import { assignRefs, type TravelerInput } from '../domain/travelers';
 import type { PiiCipher } from '../lib/pii';
+import type { AppServices } from '../services';
+import { holdItems } from '../services/orders';
 import {
   CUSTOMER_ID_KEY,
   ORDER_STATUS_KEY,
@@ -83,10 +85,18 @@ export function workflowInputFromOffer(
  * same offer reaches the same running workflow and gets the same order back.
  */
 export async function startOrder(
-  temporal: Client,
-  config: AppConfig,
+  deps: { temporal: Client; config: AppConfig; services: Pick<AppServices, 'inventory' | 'orderReads'> },
   input: OrderWorkflowInput,
 ): Promise<ProposalResult | { outcome: 'CLOSED' }> {
+  const { temporal, config } = deps;
+  // Shed a sold-out storm here, not in Temporal: what the index already shows as gone is refused without a
+  // workflow (the hold inside the workflow stays the only authority for a yes). An order that exists already
+  // (a repeated accept: its own seats are among the gone) goes on to its workflow, which answers with it.
+  try {
+    await deps.services.inventory.precheck(holdItems(input));
+  } catch (err) {
+    if (!(await deps.services.orderReads.exists(input.orderId))) throw err;
+  }
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflowV2>(ORDER_WORKFLOW_TYPE, {
     workflowId: orderWorkflowId(input.orderId),
     taskQueue: config.temporal.task_queue,

@@ -42,7 +42,7 @@ type Party = {
 }[];
 
 export interface TripCommitDeps {
-  services: Pick<AppServices, 'tripReads' | 'vault'>;
+  services: Pick<AppServices, 'tripReads' | 'vault' | 'paymentCircuit'>;
   pii: PiiCipher;
   /** Runs an update on the trip's workflow (api/order-commands.ts `updateOrder`). */
   onTrip: <T>(run: (handle: WorkflowHandle) => Promise<T>) => Promise<T>;
@@ -129,6 +129,7 @@ export async function commitTripParty(
     totalAmount,
     contact: req.userEmail ? pii.encrypt(JSON.stringify({ email: req.userEmail })) : trip.contact,
   };
+  await services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
   const paymentToken = await services.vault.put(trip.id, req.paymentToken);
   // One update: the workflow holds the seats named here, sets the party, charges and tickets, then answers.
   const paid =

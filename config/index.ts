@@ -90,6 +90,10 @@ export const configSchema = z.strictObject({
     host: z.string(),
     body_limit_bytes: z.number().int().positive(),
     sse_heartbeat_ms: z.number().int().min(100),
+    headers_timeout_ms: z.number().int().min(100),
+    request_timeout_ms: z.number().int().min(100),
+    keep_alive_timeout_ms: z.number().int().min(100),
+    max_connections: z.number().int().positive(),
   }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -135,11 +139,14 @@ export const configSchema = z.strictObject({
     ttl_seconds: z.number().positive(),
     min_offers: z.number().int().min(1),
     max_offers: z.number().int().min(1),
+    id_secret: z.string().min(16),
   }),
   payments: z.strictObject({
     gateway_url: z.string().url(),
     gateway_api_key: z.string().min(8),
     gateway_timeout_ms: z.number().int().positive(),
+    circuit_failures: z.number().int().min(1),
+    circuit_open_ms: z.number().int().min(100),
     webhook_secret: z.string().min(16),
     webhook_tolerance_seconds: z.number().int().positive(),
   }),
@@ -216,6 +223,7 @@ export class ConfigError extends Error {
 const DEV_SECRETS: [string, (c: AppConfig) => string][] = [
   ['auth.jwt_secret', (c) => c.auth.jwt_secret],
   ['payments.webhook_secret', (c) => c.payments.webhook_secret],
+  ['offers.id_secret', (c) => c.offers.id_secret],
 ];
 
 type Tree = Record<string, unknown>;

@@ -18,6 +18,7 @@ import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
 import { createOrderReads } from './order-reads';
+import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
 import { createSellability } from './schedule';
@@ -62,6 +63,7 @@ export function createServices(deps: ServiceDeps) {
     sellability: createSellability({ sql, config }),
     analytics: createAnalyticsReads(db),
     paymentEvents: createPaymentEvents(db),
+    paymentCircuit: createPaymentCircuitCheck(redis, config.payments),
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
     admin: createAdminCommercial({ db, config }),

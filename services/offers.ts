@@ -6,7 +6,7 @@
  * the context (one HGETALL), then one Redis transaction that stores every offer and the search record. Postgres
  * is touched only on a cold cache.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
@@ -16,6 +16,7 @@ import { loadOffer, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
 import type { Offer, OfferPassengers, OfferSegment } from '../domain/offer';
+import { offerIdExpiry, signOfferId } from '../domain/offer-id';
 import {
   buildOffer,
   bundleMargin,
@@ -346,7 +347,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
         let item = 0;
         offers.push(
           buildOffer({
-            id: `off_${randomUUID()}`,
+            id: signOfferId(config.offers.id_secret, randomBytes(16), expiresAt),
             createdAt: now,
             expiresAt,
             bundle: bundles.get(r.bundle)!,
@@ -379,12 +380,32 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     return { ...empty, offers };
   }
 
-  /** A live offer (any status); NOT_FOUND when it never existed, OFFER_EXPIRED when its life is over. */
-  async function getOffer(id: string): Promise<Offer> {
+  /**
+   * A live offer (any status) as `customerId` may see it; NOT_FOUND when it never existed or is bound to another
+   * customer (an offer searched with a token is that customer's: its party and price are nobody else's business),
+   * OFFER_EXPIRED when its life is over.
+   */
+  /**
+   * Why an offer id finds nothing in Redis: OFFER_LOST (410) for an id this engine issued that should still live
+   * (Redis lost it: search again), OFFER_EXPIRED for one past its time, NOT_FOUND for an id never issued.
+   */
+  function missing(id: string): DomainError {
+    const expiry = offerIdExpiry(config.offers.id_secret, id);
+    if (!expiry) return new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    if (expiry.getTime() <= Date.now()) {
+      return new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
+    }
+    return new DomainError('OFFER_LOST', `offer ${id} is no longer available (the offer store lost it); search again`);
+  }
+
+  async function getOffer(id: string, customerId: string | null): Promise<Offer> {
     const lookup = await loadOffer(redis, id);
-    if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+    if (lookup.state === 'unknown') throw missing(id);
     if (lookup.state === 'expired') {
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
+    }
+    if (lookup.offer.customer_id && lookup.offer.customer_id !== customerId) {
+      throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
     }
     return lookup.offer;
   }
@@ -394,11 +415,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
    * rejection. Idempotent. An offer bound to a customer may only be rejected by that customer (others: 404, as
    * if it did not exist); an accepted one cannot be (409).
    */
-  async function rejectOffer(id: string, customerId?: string | null): Promise<void> {
-    const offer = await getOffer(id);
-    if (offer.customer_id && offer.customer_id !== customerId) {
-      throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
-    }
+  async function rejectOffer(id: string, customerId: string | null): Promise<void> {
+    const offer = await getOffer(id, customerId);
     if (offer.status === 'ACCEPTED') throw new DomainError('INVALID_STATE', `offer ${id} has been accepted`);
     if (offer.status === 'ACTIVE' && !(await setOfferStatus(redis, id, 'CANCELLED'))) {
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired`);
@@ -436,7 +454,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       });
   }
 
-  return { search, getOffer, rejectOffer, sweep, flushCounts: () => counts.flush(), ranker, catalog };
+  return { search, getOffer, rejectOffer, missing, sweep, flushCounts: () => counts.flush(), ranker, catalog };
 }
 
 export type OfferEngine = ReturnType<typeof createOfferEngine>;

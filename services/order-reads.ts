@@ -41,6 +41,12 @@ export function createOrderReads(db: Database) {
       return row;
     },
 
+    /** Whether an order with this id is recorded (whoever owns it). */
+    async exists(id: string): Promise<boolean> {
+      const [row] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, id));
+      return row !== undefined;
+    },
+
     /** The travelers, items and payments of these orders: three queries whatever their number. */
     async parties(ids: string[]) {
       const [pax, items, pays] = await Promise.all([

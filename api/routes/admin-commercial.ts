@@ -12,7 +12,7 @@ import { bearerAuth, body, errorResponses, json } from '../openapi';
 import { createRouter } from '../router';
 
 const common = { tags: ['admin'], security: bearerAuth };
-const authErrors = errorResponses(401, 403);
+const authErrors = errorResponses(400, 401, 403); // 400: a malformed URL, before the token is looked at
 const keyParam = (name: 'code' | 'id') =>
   z.object({
     [name]: z

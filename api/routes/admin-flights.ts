@@ -91,7 +91,7 @@ const listQuery = z.object({
 });
 
 const common = { tags: ['admin'], security: bearerAuth };
-const authErrors = errorResponses(401, 403);
+const authErrors = errorResponses(400, 401, 403); // 400: a malformed URL, before the token is looked at
 
 const createFlight = createRoute({
   ...common,

@@ -166,7 +166,7 @@ export const offers = router
     return c.json(result, 200);
   })
   .openapi(getRoute, async (c) => {
-    const offer = await c.get('deps').services.offers.getOffer(c.req.valid('param').id);
+    const offer = await c.get('deps').services.offers.getOffer(c.req.valid('param').id, customerOf(c));
     return c.json(offer, 200);
   })
   .openapi(rejectRoute, async (c) => {

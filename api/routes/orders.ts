@@ -97,6 +97,10 @@ const payRoute = createRoute({
     200: json(orderSchema, 'paid'),
     202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
     402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
+    503: json(
+      errorSchema,
+      'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
+    ),
     ...errors(400, 401, 404, 409, 410, 422),
   },
 });
@@ -218,7 +222,7 @@ router.use('/orders/:id/cancel', idempotency());
 
 export const orders = router
   .openapi(acceptRoute, async (c) => {
-    const { config, redis, temporal, services } = c.get('deps');
+    const { config, redis, services } = c.get('deps');
     const customer = c.get('customer');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
@@ -230,7 +234,7 @@ export const orders = router
       // An offer accepted in its life stays accepted: answer with the order even after the offer is gone.
       const existing = await findOwnedOrder(services.orderReads, orderId, customer, [owner]).catch(() => null);
       if (existing) return c.json(await orderResource(readDeps(c), existing), 200);
-      if (lookup.state === 'unknown') throw new DomainError('NOT_FOUND', `offer ${id} was not found`);
+      if (lookup.state === 'unknown') throw services.offers.missing(id);
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
     }
     const offer = lookup.offer;
@@ -255,7 +259,7 @@ export const orders = router
       travelers: body.travelers,
       contact: body.contact,
     });
-    const result = await startOrder(temporal, config, input);
+    const result = await startOrder(c.get('deps'), input);
     if (result.outcome === 'SOLD_OUT') {
       throw new DomainError('SOLD_OUT', 'not enough seats are left for this offer; nothing was held', result.details);
     }
@@ -284,6 +288,7 @@ export const orders = router
     const onOrder = <T>(run: (handle: WorkflowHandle) => Promise<T>) =>
       updateOrder(temporal, row.id, () => ownedOrder(c, id), 'paid', run);
     let result: PaymentResult;
+    await services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
     if (row.source === 'TRIP') {
       // A trip gets its party from its passengers or at commit: paid without any, it could never be ticketed.
       if ((await services.tripReads.travelerCount(row.id)) === 0) {

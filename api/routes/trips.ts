@@ -161,6 +161,10 @@ const commit = createRoute({
     ),
     202: json(z.object({ booking_id: z.string().uuid(), status: z.literal('PENDING') }), 'payment pending (webhook)'),
     402: json(errorSchema, 'payment declined; the trip stays held while its time lasts'),
+    503: json(
+      errorSchema,
+      'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
+    ),
     ...errors(400, 401, 404, 409, 410, 422),
   },
 });
@@ -271,7 +275,7 @@ export const trips = router
       paymentTimeoutSeconds: deps.config.orders.payment_timeout_seconds,
       archiveGraceSeconds: deps.config.orders.archive_grace_seconds,
     };
-    const result = await startOrder(deps.temporal, deps.config, input);
+    const result = await startOrder(deps, input);
     if (result.outcome === 'SOLD_OUT') {
       throw new DomainError('SOLD_OUT', 'not enough seats are left on these flights; nothing was held', result.details);
     }

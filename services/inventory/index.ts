@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Database, DbOrTx, Sql } from '../../db/client';
 import { DomainError } from '../../domain/errors';
 import { publishSeatEvents } from '../seat-events';
-import { byFlight, checkUuid, normalizeItems, type CabinAvailability, type HoldItem, type Seat } from './items';
+import { byFlight, checkUuid, normalizeItems, soldOut, type CabinAvailability, type HoldItem, type Seat } from './items';
 import { holdInTx, ownerHolds, releaseInTx, sellInTx, type ReleasedItem } from './postgres-holds';
 import { createRedisIndex } from './redis-index';
 import { withScripts } from './scripts';
@@ -148,6 +148,27 @@ export function createInventory(deps: InventoryDeps) {
 
     /** The seats among these with a live seat lock in Redis (a lock may come before its assignment is written). */
     lockedSeats: (flightId: string, seatNumbers: readonly string[]) => seatLocks.lockedSeats(flightId, seatNumbers),
+
+    /**
+     * Load shedding before an order's workflow is started (a sold-out storm must not queue in Temporal): throws
+     * SOLD_OUT when the index already shows fewer seats than asked on some item. Never the authority: a yes here
+     * is only a maybe (the hold decides), and an index that cannot be read lets the request through.
+     */
+    async precheck(items: readonly HoldItem[]): Promise<void> {
+      const list = normalizeItems(items);
+      let figures: Map<string, CabinAvailability[]>;
+      try {
+        figures = await index.availabilityMany([...new Set(list.map((i) => i.flightId))]);
+      } catch {
+        return;
+      }
+      for (const item of list) {
+        const cabin = figures.get(item.flightId)?.find((a) => a.cabin === item.cabin);
+        if (cabin && cabin.available < item.quantity) {
+          throw soldOut(item.flightId, item.cabin, item.quantity, cabin.available);
+        }
+      }
+    },
 
     /** Per-cabin figures of many flights from the index, building missing keys from Postgres. Unknown flights: []. */
     availabilityMany: (flightIds: readonly string[]): Promise<Map<string, CabinAvailability[]>> =>

@@ -180,6 +180,43 @@ describe('guest tokens', () => {
         },
       ],
       [
+        // Valid signature and expiry, but issued "in the future": a forged clock or a token minted to outlive rotation.
+        'an iat an hour in the future',
+        async () => {
+          const now = Math.floor(Date.now() / 1000);
+          return `Bearer ${await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer(config.auth.jwt_issuer)
+            .setSubject(subject)
+            .setIssuedAt(now + 3600)
+            .setExpirationTime(now + 7200)
+            .sign(secret)}`;
+        },
+      ],
+      [
+        'issued longer ago than any token lives',
+        async () => {
+          const now = Math.floor(Date.now() / 1000);
+          return `Bearer ${await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer(config.auth.jwt_issuer)
+            .setSubject(subject)
+            .setIssuedAt(now - 30 * 86_400)
+            .setExpirationTime(now + 3600)
+            .sign(secret)}`;
+        },
+      ],
+      [
+        'no iat',
+        async () =>
+          `Bearer ${await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer(config.auth.jwt_issuer)
+            .setSubject(subject)
+            .setExpirationTime('1h')
+            .sign(secret)}`,
+      ],
+      [
         'an expired token',
         async () => `Bearer ${(await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer' }, -5)).token}`,
       ],

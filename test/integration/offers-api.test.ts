@@ -141,7 +141,7 @@ describe('POST /v1/offers/search', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
 
     for (const o of offers) {
-      expect(o.id).toMatch(/^off_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(o.id).toMatch(/^off_[0-9a-f]{60}$/); // signed: domain/offer-id.ts
       expect(o.status).toBe('ACTIVE');
       expect(o.expires_at).toBe(expires_at);
       expect(o.search_id).toBe(search_id);
@@ -349,9 +349,14 @@ describe('POST /v1/offers/search', () => {
     expect(bad.status).toBe(401);
     expect(bad.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
 
-    // Someone else cannot reject it (404, as if it did not exist); its customer can.
+    // Someone else cannot see it or reject it (404, as if it did not exist); its customer can.
     const otherToken = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
     const offer = res.body.offers[0]!;
+    expect((await api('GET', `/v1/offers/${offer.id}`, { token: otherToken })).status).toBe(404);
+    const anonymous = await api('GET', `/v1/offers/${offer.id}`);
+    expect(anonymous.status).toBe(404);
+    expect(JSON.stringify(anonymous.body)).not.toContain(id);
+    expect((await api<ApiOffer>('GET', `/v1/offers/${offer.id}`, { token })).body.id).toBe(offer.id);
     expect((await api('DELETE', `/v1/offers/${offer.id}`, { token: otherToken })).status).toBe(404);
     expect((await api('DELETE', `/v1/offers/${offer.id}`)).status).toBe(404);
     expect((await api('DELETE', `/v1/offers/${offer.id}`, { token })).status).toBe(204);
@@ -448,6 +453,30 @@ describe('offer life', () => {
       expect(res.body).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
     }
     expect((await accept(id)).status).toBe(404);
+  });
+
+  it('an offer the store lost (Redis restarted) is 410 OFFER_LOST, "search again", not a 404; a forged id stays 404', async () => {
+    const date = freshDay();
+    await flight(date, '17:00');
+    const { offers } = (await search(searchBody(date))).body;
+    const offer = offers[0]!;
+    // What a Redis restart does to this offer: its key and its tombstone are gone.
+    await services.redis.del(`offer:{${offer.id}}`, `offer-gone:{${offer.id}}`);
+    for (const [method, path] of [
+      ['GET', `/v1/offers/${offer.id}`],
+      ['DELETE', `/v1/offers/${offer.id}`],
+    ] as const) {
+      const res = await api(method, path);
+      expect(res.status, `${method} ${path}`).toBe(410);
+      expect(res.body).toMatchObject({ error: { code: 'OFFER_LOST', message: expect.stringMatching(/search again/) } });
+    }
+    const lost = await accept(offer.id);
+    expect(lost.status).toBe(410);
+    expect(lost.body.error.code).toBe('OFFER_LOST');
+    // The same shape with a signature of its own making is an id nobody issued.
+    const forged = `${offer.id.slice(0, -4)}${offer.id.endsWith('0000') ? 'ffff' : '0000'}`;
+    expect((await accept(forged)).status).toBe(404);
+    expect((await api('GET', `/v1/offers/${forged}`)).status).toBe(404);
   });
 
   it('DELETE rejects: the offer is CANCELLED, accept answers 410, the ranker counts a rejection', async () => {

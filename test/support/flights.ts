@@ -42,6 +42,8 @@ const ROUTES = {
   selling: ['QHA', 'QHB'],
   'commercial-jpy': ['QJA', 'QJB'],
   'commercial-kwd': ['QUA', 'QUB'],
+  hardening: ['QNA', 'QNB'],
+  'payment-circuit': ['QGA', 'QGB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

@@ -401,7 +401,21 @@ export function mutate(
 /** Query and header values are strings on the wire. */
 export const wire = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-const INJECTIONS = ["'; DROP TABLE orders;--", '" OR 1=1 --', '{"$gt":""}', '../../etc/passwd', '<script>x</script>'];
+const INJECTIONS = [
+  "'; DROP TABLE orders;--",
+  '" OR 1=1 --',
+  '{"$gt":""}',
+  '../../etc/passwd',
+  '<script>x</script>',
+  'a\u0000b',
+  '\u0000',
+  'line\nbreak',
+  'back\\slash',
+  '..\\..\\x',
+];
+/** A control character in a URL is refused whatever the parameter (api/middleware/request-guard.ts). */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
 /** A header value fetch can send: visible Latin-1, no CR, LF or NUL. */
 const sendableInHeader = (v: string) => /^[\x20-\x7e\xa0-\xff]*$/.test(v);
 
@@ -444,7 +458,8 @@ export function mutateParam(
       options.push({ value: 'z'.repeat(s.maxLength + 1), what: `${at}: too long`, mustReject: true });
     }
     for (const injection of INJECTIONS) {
-      options.push({ value: injection, what: `${at}: ${injection}`, mustReject: breaks(injection) });
+      const refused = breaks(injection) || (p.in !== 'header' && CONTROL.test(injection));
+      options.push({ value: injection, what: `${at}: ${JSON.stringify(injection)}`, mustReject: refused });
     }
     options.push({
       // Long, but under Node's 16 KiB header limit (a longer URL is Node's own 431, before the app).

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Worker } from '@temporalio/worker';
 import { createApp, type App } from '../../api/app';
+import { createHttpServer } from '../../api/server';
 import type { AppConfig } from '../../config';
 import { createSandboxApp, type SandboxApp } from '../../payments-sandbox/app';
 import type { Logger } from '../../lib/logger';
@@ -30,18 +31,16 @@ type Fetch = App['fetch'] | SandboxApp['app']['fetch'];
  * apps that need it are built, with no window between picking a port and binding it in which a test file running
  * in parallel could take it (freePort + listen had one: EADDRINUSE).
  */
-async function openServer(): Promise<{ server: ServerType; port: number; use: (fetch: Fetch) => void }> {
+async function openServer(
+  serverConfig: AppConfig['server'],
+): Promise<{ server: ServerType; port: number; use: (fetch: Fetch) => void }> {
   let handler: Fetch | null = null;
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      {
-        fetch: (req: Request) => (handler ? handler(req) : new Response('starting', { status: 503 })),
-        port: 0,
-        hostname: '127.0.0.1',
-      },
-      () => resolve(s),
-    );
-  });
+  const server = createHttpServer(
+    (req: Request) => (handler ? handler(req) : new Response('starting', { status: 503 })),
+    serverConfig,
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
   return { server, port, use: (fetch) => (handler = fetch) };
 }
@@ -88,7 +87,8 @@ export async function startOrderStack(
   env: Record<string, string> = {},
   opts: OrderStackOptions = {},
 ): Promise<OrderStack> {
-  const [apiServer, sandboxServer] = [await openServer(), await openServer()];
+  const serverConfig = testConfig(env).server; // the API's timeouts and limits, before the ports are known
+  const [apiServer, sandboxServer] = [await openServer(serverConfig), await openServer(serverConfig)];
   const [apiPort, sandboxPort] = [apiServer.port, sandboxServer.port];
   const taskQueue = uniqueTaskQueue('orders');
   const config = testConfig({

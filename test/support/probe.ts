@@ -93,6 +93,8 @@ export function errorShapeProblem(res: ProbeResponse): string | null {
   if (!error || typeof error !== 'object') return 'no error object';
   if (typeof error.code !== 'string' || !/^[A-Z_]+$/.test(error.code)) return `code ${String(error.code)}`;
   if (typeof error.message !== 'string' || error.message === '') return 'no message';
+  if (typeof error.request_id !== 'string' || error.request_id === '') return 'no request_id';
+  if (res.headers.get('x-request-id') !== error.request_id) return 'request_id is not the X-Request-Id header';
   const extra = Object.keys(error).filter((k) => !['code', 'message', 'details', 'request_id'].includes(k));
   return extra.length > 0 ? `unexpected keys ${extra.join(',')}` : null;
 }
