@@ -54,8 +54,16 @@ describe('configuration', () => {
       APP_ENV: 'production',
       APP_AUTH__JWT_SECRET: 'p'.repeat(48),
       APP_PAYMENTS__WEBHOOK_SECRET: 'w'.repeat(32),
+      APP_OFFERS__ID_SECRET: 'o'.repeat(32),
     });
     expect(config.env).toBe('production');
+    expect(() =>
+      loadConfig({
+        APP_ENV: 'production',
+        APP_AUTH__JWT_SECRET: 'p'.repeat(48),
+        APP_PAYMENTS__WEBHOOK_SECRET: 'w'.repeat(32),
+      }),
+    ).toThrow(/offers\.id_secret: the development default/);
   });
 
   it('validates the commercial shapes that domain/ prices with (domain/commercial.ts)', () => {
