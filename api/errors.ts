@@ -12,6 +12,35 @@ export const errorBody = (code: string, message: string, details?: unknown): Err
   error: { code, message, ...(details === undefined ? {} : { details }) },
 });
 
+/**
+ * Codes that mean a dependency is out of reach right now rather than that the request is wrong: postgres.js'
+ * connection errors, Node's socket errors, and PostgreSQL's connection exceptions (SQLSTATE class 08) and shutdowns
+ * (57P01-57P03). Found anywhere on the `cause` chain (Drizzle wraps the driver's error).
+ */
+const UNREACHABLE = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+export function isDependencyUnreachable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The one place where errors become HTTP answers. */
 export function handleError(err: Error, c: Context<AppEnv>) {
   const requestId = c.get('requestId');
@@ -25,6 +54,14 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     const body = errorBody(codeForStatus(status) ?? 'HTTP_ERROR', err.message || 'request failed');
     body.error.request_id = requestId;
     return c.json(body, status);
+  }
+  if (isDependencyUnreachable(err)) {
+    // A database restart is not the client's fault and not a bug: a retryable 503, as for any other outage.
+    c.get('logger')?.warn({ err }, 'dependency unreachable');
+    const body = errorBody('DEPENDENCY_UNAVAILABLE', 'a service Altis depends on is unavailable; try again shortly');
+    body.error.request_id = requestId;
+    c.header('Retry-After', '1');
+    return c.json(body, 503);
   }
   c.get('logger')?.error({ err }, 'unhandled error');
   const body = errorBody('INTERNAL', 'an internal error occurred');
