@@ -15,7 +15,8 @@ export const errorBody = (code: string, message: string, details?: unknown): Err
 /**
  * Codes that mean a dependency is out of reach right now rather than that the request is wrong: postgres.js'
  * connection errors, Node's socket errors, and PostgreSQL's connection exceptions (SQLSTATE class 08) and shutdowns
- * (57P01-57P03). Found anywhere on the `cause` chain (Drizzle wraps the driver's error).
+ * (57P01-57P03); and ioredis giving up while Redis is away. Found anywhere on the `cause` chain (Drizzle wraps the
+ * driver's error).
  */
 const UNREACHABLE = new Set([
   'CONNECTION_CLOSED',
@@ -31,9 +32,13 @@ const UNREACHABLE = new Set([
   '57P03',
 ]);
 
+/** ioredis gives up on a command after its retries while Redis is away (lib/redis.ts: maxRetriesPerRequest). */
+const REDIS_AWAY = new Set(['MaxRetriesPerRequestError']);
+
 export function isDependencyUnreachable(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
+    if (REDIS_AWAY.has((e as { name?: unknown }).name as string)) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (UNREACHABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
     e = (e as { cause?: unknown }).cause;

@@ -4,13 +4,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../api/deps';
 import { handleError } from '../../api/errors';
 import { createDb } from '../../db/client';
+import { createRedis } from '../../lib/redis';
 
 // The fault matrix saw 500 INTERNAL answers while Postgres restarted (the idempotency middleware's insert failed
 // with the driver's connection error). A database out of reach is an outage: 503 with Retry-After, like the others.
 describe('an answer while the database is out of reach', () => {
-  // Nothing listens on port 1: the real driver fails to connect (ECONNREFUSED), as during a Postgres restart.
+  // Nothing listens on port 1: the real drivers fail to connect (ECONNREFUSED), as during a restart.
   const pg = createDb('postgres://altis:altis@127.0.0.1:1/altis', { max: 1 });
-  afterAll(() => pg.close());
+  const redis = createRedis('redis://127.0.0.1:1/0', { name: 'dependency-errors-test' });
+  redis.on('error', () => undefined);
+  afterAll(async () => {
+    redis.disconnect();
+    await pg.close();
+  });
 
   it('is a retryable 503 DEPENDENCY_UNAVAILABLE with Retry-After, not a 500', async () => {
     const app = new Hono<AppEnv>();
@@ -30,6 +36,15 @@ describe('an answer while the database is out of reach', () => {
         request_id: 'req-1',
       },
     });
+  });
+
+  it('is a 503 too when Redis is away (ioredis gives up after its retries)', async () => {
+    const app = new Hono<AppEnv>();
+    app.get('/read', async (c) => c.json({ value: await redis.get('some-key') }));
+    app.onError(handleError);
+    const res = await app.request('/read');
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE');
   });
 
   it('leaves other failures a 500', async () => {
