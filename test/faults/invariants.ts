@@ -196,31 +196,40 @@ async function chargeCheck(sql: Sql, charges: SandboxCharge[]): Promise<CheckRes
   return { name: 'charges matched', checked: charges.length + orders.size, violations };
 }
 
-/** Stuck: not terminal and not waiting on its own timer; or a workflow that is not running or completed. */
+/**
+ * Stuck: not terminal and not waiting on its own timer; or a workflow that is not running or completed. The workflow
+ * is read before its order row (a workflow writes the row before it completes), so an order that closes while this
+ * runs is seen consistently.
+ */
 async function stuckCheck(sql: Sql, temporal: Client, orderIds: string[]): Promise<CheckResult> {
-  const rows = await sql<{ id: string; status: string; overdue: boolean }[]>`
-    SELECT id, status,
-      CASE status
-        WHEN 'PROPOSED' THEN expires_at < now() - interval '15 seconds'
-        WHEN 'PAYMENT_PENDING' THEN updated_at < now() - make_interval(secs => ${FAULT_TIMINGS.paymentTimeoutSeconds + 30})
-        WHEN 'PAID' THEN updated_at < now() - interval '30 seconds'
-        ELSE false END AS overdue
-    FROM orders WHERE id = ANY(${orderIds}::uuid[])`;
   const violations: string[] = [];
-  for (const r of rows) {
-    if (r.overdue) violations.push(`order ${r.id} stuck in ${r.status}`);
+  for (const id of orderIds) {
     let wf: WorkflowExecutionStatusName;
     try {
-      wf = (await temporal.workflow.getHandle(orderWorkflowId(r.id)).describe()).status.name;
+      wf = (await temporal.workflow.getHandle(orderWorkflowId(id)).describe()).status.name;
     } catch (err) {
-      violations.push(`order ${r.id} ${r.status}: no workflow (${(err as Error).message})`);
+      violations.push(`order ${id}: no workflow (${(err as Error).message})`);
       continue;
     }
-    const closed = CLOSED.includes(r.status);
-    if (wf !== 'RUNNING' && wf !== 'COMPLETED') violations.push(`order ${r.id} ${r.status}: workflow ${wf}`);
-    else if (!closed && wf !== 'RUNNING') violations.push(`order ${r.id} ${r.status}: workflow ${wf} before the end`);
+    const [row] = await sql<{ status: string; overdue: boolean }[]>`
+      SELECT status,
+        CASE status
+          WHEN 'PROPOSED' THEN expires_at < now() - interval '15 seconds'
+          WHEN 'PAYMENT_PENDING' THEN updated_at < now() - make_interval(secs => ${FAULT_TIMINGS.paymentTimeoutSeconds + 30})
+          WHEN 'PAID' THEN updated_at < now() - interval '30 seconds'
+          ELSE false END AS overdue
+      FROM orders WHERE id = ${id}`;
+    if (!row) {
+      if (wf !== 'RUNNING') violations.push(`order ${id}: workflow ${wf} and no order row`);
+      continue;
+    }
+    if (row.overdue) violations.push(`order ${id} stuck in ${row.status}`);
+    if (wf !== 'RUNNING' && wf !== 'COMPLETED') violations.push(`order ${id} ${row.status}: workflow ${wf}`);
+    else if (!CLOSED.includes(row.status) && wf !== 'RUNNING') {
+      violations.push(`order ${id} ${row.status}: workflow ${wf} before the end`);
+    }
   }
-  return { name: 'no order stuck', checked: rows.length, violations };
+  return { name: 'no order stuck', checked: orderIds.length, violations };
 }
 
 /** Drained: every event older than a few seconds published (orders keep expiring on their timers meanwhile). */

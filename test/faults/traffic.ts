@@ -17,6 +17,7 @@ export interface TrafficTarget {
 
 export interface TrafficStats {
   requests: number;
+  /** Answers by status and error code ("409 SOLD_OUT"), plus "network" and "timeout". */
   byStatus: Record<string, number>;
   orders: Set<string>;
   scenarios: Record<string, number>;
@@ -50,14 +51,15 @@ export class Traffic {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();
-      key = String(res.status);
-      this.stats.byStatus[key] = (this.stats.byStatus[key] ?? 0) + 1;
       let json: Json = {};
       try {
         json = text ? (JSON.parse(text) as Json) : {};
       } catch {
-        // a non-JSON answer is counted by its status
+        // a non-JSON answer is counted by its status alone
       }
+      const code: unknown = json.error?.code;
+      key = typeof code === 'string' ? `${res.status} ${code}` : String(res.status);
+      this.stats.byStatus[key] = (this.stats.byStatus[key] ?? 0) + 1;
       return { status: res.status, json };
     } catch (err) {
       key = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
