@@ -55,6 +55,20 @@ export async function sandboxCharges(deps: Pick<InvariantDeps, 'sandboxUrl' | 's
   return ((await res.json()) as { data: SandboxCharge[] }).data;
 }
 
+/** The sandbox's default webhook attempts (payments-sandbox/app.ts, webhookMaxAttempts). */
+const WEBHOOK_ATTEMPTS = 6;
+
+async function sandboxEvents(
+  deps: Pick<InvariantDeps, 'sandboxUrl' | 'sandboxKey'>,
+): Promise<{ id: string; delivered: boolean; attempts: number }[]> {
+  const res = await fetch(`${deps.sandboxUrl}/v1/events`, {
+    headers: { Authorization: `Bearer ${deps.sandboxKey}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`sandbox GET /v1/events answered ${res.status}`);
+  return ((await res.json()) as { data: { id: string; delivered: boolean; attempts: number }[] }).data;
+}
+
 /** capacity = available + held + sold, with held and sold equal to the hold records that make them up. */
 async function inventoryCheck(sql: Sql, flightIds: string[]): Promise<CheckResult> {
   const rows = await sql<
@@ -313,7 +327,8 @@ export async function checkInvariants(deps: InvariantDeps, scope: Scope): Promis
 
 /**
  * Waits (bounded) until the stack is quiet: the outbox published, every consumer caught up, no order between
- * steps (PAID) or past its own timer, no charge pending at the provider. Returns what was still moving at the end.
+ * steps (PAYMENT_PENDING, PAID) or past its own timer, no charge pending at the provider and no webhook it is still
+ * retrying. Returns what was still moving at the end.
  */
 export async function waitForQuiescence(deps: InvariantDeps, scope: Scope, timeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
@@ -326,8 +341,7 @@ export async function waitForQuiescence(deps: InvariantDeps, scope: Scope, timeo
           (SELECT count(*) FROM outbox WHERE published_at IS NULL)::int AS unpublished,
           (SELECT count(*) FROM orders WHERE id = ANY(${scope.orderIds}::uuid[]) AND (status = 'PAID'
             OR (status = 'PROPOSED' AND expires_at < now() - interval '3 seconds')
-            OR (status = 'PAYMENT_PENDING'
-              AND updated_at < now() - make_interval(secs => ${FAULT_TIMINGS.paymentTimeoutSeconds + 5}))))::int AS busy`;
+            OR status = 'PAYMENT_PENDING'))::int AS busy`;
       let unapplied = 0;
       for (const [consumer, types] of Object.entries(CONSUMERS)) {
         const [row] = await deps.sql<{ n: number }[]>`
@@ -340,6 +354,9 @@ export async function waitForQuiescence(deps: InvariantDeps, scope: Scope, timeo
       if (o!.busy) moving.push(`${o!.busy} orders between steps or past their timer`);
       const pending = (await sandboxCharges(deps)).filter((c) => c.status === 'pending');
       if (pending.length) moving.push(`${pending.length} charges pending at the provider`);
+      // A settled charge whose webhook the provider is still retrying (the API or Temporal was away).
+      const undelivered = (await sandboxEvents(deps)).filter((e) => !e.delivered && e.attempts < WEBHOOK_ATTEMPTS);
+      if (undelivered.length) moving.push(`${undelivered.length} webhooks still being delivered`);
     } catch (err) {
       moving.push(`not reachable yet: ${(err as Error).message}`);
     }
