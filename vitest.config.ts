@@ -19,7 +19,8 @@ export const SERIAL_TESTS = [
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: [...configDefaults.exclude, ...SERIAL_TESTS],
+    // test/faults/ runs on a stack of its own (scripts/faults.sh, vitest.faults.config.ts).
+    exclude: [...configDefaults.exclude, ...SERIAL_TESTS, 'test/faults/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

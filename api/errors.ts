@@ -28,6 +28,40 @@ export function errorResponse(
   return c.json(body, status);
 }
 
+/**
+ * Codes that mean a dependency is out of reach right now rather than that the request is wrong: postgres.js'
+ * connection errors, Node's socket errors, and PostgreSQL's connection exceptions (SQLSTATE class 08) and shutdowns
+ * (57P01-57P03); and ioredis giving up while Redis is away. Found anywhere on the `cause` chain (Drizzle wraps the
+ * driver's error).
+ */
+const UNREACHABLE = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/** ioredis gives up on a command after its retries while Redis is away (lib/redis.ts: maxRetriesPerRequest). */
+const REDIS_AWAY = new Set(['MaxRetriesPerRequestError']);
+
+export function isDependencyUnreachable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (REDIS_AWAY.has((e as { name?: unknown }).name as string)) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The one place where thrown errors become HTTP answers. */
 export function handleError(err: Error, c: Context<AppEnv>) {
   if (err instanceof DomainError) {
@@ -38,6 +72,12 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   if (err instanceof HTTPException) {
     const status = err.status;
     return errorResponse(c, codeForStatus(status) ?? 'HTTP_ERROR', err.message || 'request failed', undefined, status);
+  }
+  if (isDependencyUnreachable(err)) {
+    // A database restart is not the client's fault and not a bug: a retryable 503, as for any other outage.
+    c.get('logger')?.warn({ err }, 'dependency unreachable');
+    c.header('Retry-After', '1');
+    return errorResponse(c, 'DEPENDENCY_UNAVAILABLE', 'a service Altis depends on is unavailable; try again shortly');
   }
   c.get('logger')?.error({ err }, 'unhandled error');
   return errorResponse(c, 'INTERNAL', 'an internal error occurred');
