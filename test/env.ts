@@ -6,7 +6,7 @@
  * clones' suites never see each other's data. ALTIS_TEST_DB and ALTIS_TEST_REDIS_DB override both; the Kafka
  * topic prefix and the Temporal task queue follow the database's name.
  */
-import { readServicesEnv } from '../config';
+import { readServicesEnv } from '../config/index.ts';
 
 const services = readServicesEnv();
 const database = process.env.ALTIS_TEST_DB ?? services.ALTIS_TEST_DB ?? 'altis_test';
