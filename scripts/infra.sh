@@ -166,7 +166,8 @@ job_progress() {
       echo "downloading Go modules ($downloaded so far)"
     fi
     ;;
-  kafka) echo "$(grep -c 'Copying\|Downloaded' "$log" 2>/dev/null || true) artifacts, last: $(tail -n 1 "$log" | cut -c1-90)" ;;
+  kafka) echo "$(find "$HOME/.m2/repository" -name '*.jar' 2>/dev/null | wc -l) jars in the Maven repository, last: $(tail -n 1 "$log" | cut -c1-80)" ;;
+  npm) echo "$(find "$ROOT/node_modules" -maxdepth 2 -name package.json 2>/dev/null | wc -l) packages in node_modules" ;;
   *) tail -n 1 "$log" 2>/dev/null | cut -c1-100 ;;
   esac
 }
