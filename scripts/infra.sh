@@ -626,9 +626,11 @@ stop_kafka() { stop_pidfile kafka "$KAFKA_PID"; }
 # ---------------------------------------------------------------- services.env
 # Where the API, worker, consumers, scripts, bench (config/index.ts) and tests (test/env.ts) find the services.
 write_services_env() {
-  local prefix=altis. queue=altis-orders test_prefix
-  [ "$KAFKA_MODE" = shared ] && prefix=altis-$CLONE_ID.
-  [ "$TEMPORAL_MODE" = shared ] && queue=altis-orders-$CLONE_ID
+  # On a shared broker or Temporal server, topics and task queues of this clone's own (dev and tests).
+  local prefix=altis. queue=altis-orders test_name=${PG_TEST_DB//_/-}
+  local test_prefix=$test_name. test_queue=$test_name
+  if [ "$KAFKA_MODE" = shared ]; then prefix=altis-$CLONE_ID. test_prefix=altis-test-$CLONE_ID.; fi
+  if [ "$TEMPORAL_MODE" = shared ]; then queue=altis-orders-$CLONE_ID test_queue=altis-test-$CLONE_ID; fi
   local tmp=$SERVICES_ENV.tmp
   cat >"$tmp" <<EOF
 # Written by scripts/infra.sh start ($(date -u +%FT%TZ)): the servers this clone ($ROOT) uses.
@@ -647,6 +649,8 @@ ALTIS_KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
 ALTIS_KAFKA_MODE=$KAFKA_MODE
 ALTIS_TEST_DB=$PG_TEST_DB
 ALTIS_TEST_REDIS_DB=$REDIS_TEST_DB
+ALTIS_TEST_TOPIC_PREFIX=$test_prefix
+ALTIS_TEST_TASK_QUEUE=$test_queue
 APP_DATABASE__URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DEV_DB
 APP_REDIS__URL=redis://127.0.0.1:$REDIS_PORT/$REDIS_DEV_DB
 APP_TEMPORAL__ADDRESS=127.0.0.1:$TEMPORAL_PORT

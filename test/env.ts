@@ -3,13 +3,15 @@
  * Redis db or topics. (vitest's `test.env` reaches the test workers only, not the global setup, so both read it
  * from here.) The servers, and this clone's test database and Redis db on them, are what `scripts/infra.sh start`
  * chose (`.data/services.env`): a clone that shares another clone's servers gets names of its own there, so two
- * clones' suites never see each other's data. ALTIS_TEST_DB and ALTIS_TEST_REDIS_DB override both; the Kafka
- * topic prefix and the Temporal task queue follow the database's name.
+ * clones' suites never see each other's data (the Kafka topic prefix and the Temporal task queue too, on a shared
+ * broker or server). ALTIS_TEST_DB and ALTIS_TEST_REDIS_DB choose by hand; the prefix and task queue then follow
+ * the database's name.
  */
 import { readServicesEnv } from '../config/index.ts';
 
 const services = readServicesEnv();
-const database = process.env.ALTIS_TEST_DB ?? services.ALTIS_TEST_DB ?? 'altis_test';
+const chosen = process.env.ALTIS_TEST_DB; // by hand: the topic prefix and task queue follow it
+const database = chosen ?? services.ALTIS_TEST_DB ?? 'altis_test';
 const redisDb = process.env.ALTIS_TEST_REDIS_DB ?? services.ALTIS_TEST_REDIS_DB ?? '1';
 const server = (url: string | undefined, fallback: string) => (url ? new URL(url).host : fallback);
 const pgServer = server(services.APP_DATABASE__URL, '127.0.0.1:5432');
@@ -23,9 +25,9 @@ export const TEST_ENV: Record<string, string> = {
   APP_KAFKA__BROKERS: services.APP_KAFKA__BROKERS ?? '127.0.0.1:9092',
   APP_TEMPORAL__ADDRESS: services.APP_TEMPORAL__ADDRESS ?? '127.0.0.1:7233',
   APP_LOG__LEVEL: 'warn',
-  APP_TEMPORAL__TASK_QUEUE: name,
+  APP_TEMPORAL__TASK_QUEUE: (chosen ? undefined : services.ALTIS_TEST_TASK_QUEUE) ?? name,
   // Every test file calls the API from 127.0.0.1: one shared per-IP bucket. The limits have tests of their own.
   APP_RATE_LIMIT__PER_IP_PER_MINUTE: '1000000',
   APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '1000000',
-  APP_KAFKA__TOPIC_PREFIX: `${name}.`,
+  APP_KAFKA__TOPIC_PREFIX: (chosen ? undefined : services.ALTIS_TEST_TOPIC_PREFIX) ?? `${name}.`,
 };
