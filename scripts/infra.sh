@@ -284,21 +284,23 @@ start_postgres() {
   if port=$(pg_own_port); then
     PG_PORT=$port PG_MODE=own
     say "postgres: this clone's own cluster is up on :$PG_PORT ($PG_DATA)"
-  elif port_open "$PG_PORT"; then
-    # Another server: named after this clone so that it never uses another clone's data.
-    PG_DEV_DB=altis_$CLONE_ID PG_TEST_DB=${ALTIS_TEST_DB:-altis_test_$CLONE_ID}
-    if why=$(pg_usable); then
-      PG_MODE=shared
-      local version
-      version=$(pg_tcp postgres "SHOW server_version" | cut -d' ' -f1)
-      say "postgres: :$PG_PORT is another server (PostgreSQL $version, not this clone's), reachable as $PG_USER with" \
-        "the configured password: using it with databases $PG_DEV_DB, $PG_TEST_DB"
-    else
+  else
+    # From the configured port up, the first server Altis can use is shared, the first free port gets this clone's own.
+    while port_open "$PG_PORT"; do
+      # Another server: named after this clone so that it never uses another clone's data.
+      PG_DEV_DB=altis_$CLONE_ID PG_TEST_DB=${ALTIS_TEST_DB:-altis_test_$CLONE_ID}
+      if why=$(pg_usable); then
+        PG_MODE=shared
+        local version
+        version=$(pg_tcp postgres "SHOW server_version" | cut -d' ' -f1)
+        say "postgres: :$PG_PORT is another server (PostgreSQL $version, not this clone's), reachable as $PG_USER with" \
+          "the configured password: using it with databases $PG_DEV_DB, $PG_TEST_DB"
+        break
+      fi
       PG_DEV_DB=altis PG_TEST_DB=${ALTIS_TEST_DB:-altis_test}
-      local taken=$PG_PORT
-      PG_PORT=$(free_port $((PG_PORT + 1)))
-      warn "postgres: :$taken is another server that Altis cannot use ($why); starting this clone's own on :$PG_PORT"
-    fi
+      warn "postgres: :$PG_PORT is another server that Altis cannot use ($why); trying :$((PG_PORT + 1))"
+      PG_PORT=$((PG_PORT + 1))
+    done
   fi
   if [ -z "$PG_MODE" ]; then
     PG_MODE=own
@@ -420,19 +422,20 @@ start_redis() {
   if redis_own; then
     REDIS_MODE=own
     say "redis: this clone's own is up on :$REDIS_PORT"
-  elif port_open "$REDIS_PORT"; then
-    local dev_db='' test_db=''
-    if why=$(redis_usable) && dev_db=$(redis_claim dev) && test_db=$(redis_claim test) && [ -n "$dev_db" ] &&
-      [ -n "$test_db" ]; then
-      REDIS_MODE=shared REDIS_DEV_DB=$dev_db REDIS_TEST_DB=${ALTIS_TEST_REDIS_DB:-$test_db}
-      say "redis: :$REDIS_PORT is another clone's Altis Redis $(rcli info server | sed -n 's/^redis_version:\(.*\)\r$/\1/p')," \
-        "reachable without a password: using its databases $REDIS_DEV_DB (dev) and $REDIS_TEST_DB (tests)"
-    else
+  else
+    while port_open "$REDIS_PORT"; do
+      local dev_db='' test_db=''
+      if why=$(redis_usable) && dev_db=$(redis_claim dev) && test_db=$(redis_claim test) && [ -n "$dev_db" ] &&
+        [ -n "$test_db" ]; then
+        REDIS_MODE=shared REDIS_DEV_DB=$dev_db REDIS_TEST_DB=${ALTIS_TEST_REDIS_DB:-$test_db}
+        say "redis: :$REDIS_PORT is another clone's Altis Redis $(rcli info server | sed -n 's/^redis_version:\(.*\)\r$/\1/p')," \
+          "reachable without a password: using its databases $REDIS_DEV_DB (dev) and $REDIS_TEST_DB (tests)"
+        break
+      fi
       [ -n "$why" ] || why="no free database left in it"
-      local taken=$REDIS_PORT
-      REDIS_PORT=$(free_port $((REDIS_PORT + 1)))
-      warn "redis: :$taken is another server that Altis cannot use ($why); starting this clone's own on :$REDIS_PORT"
-    fi
+      warn "redis: :$REDIS_PORT is another server that Altis cannot use ($why); trying :$((REDIS_PORT + 1))"
+      REDIS_PORT=$((REDIS_PORT + 1))
+    done
   fi
   if [ -z "$REDIS_MODE" ]; then
     REDIS_MODE=own
@@ -489,17 +492,17 @@ start_temporal() {
   if temporal_own; then
     TEMPORAL_MODE=own
     say "temporal: this clone's own dev server is up on :$TEMPORAL_PORT (Web UI http://localhost:$TEMPORAL_UI_PORT)"
-  elif port_open "$TEMPORAL_PORT"; then
-    if why=$(temporal_usable); then
-      TEMPORAL_MODE=shared
-      say "temporal: :$TEMPORAL_PORT is another Temporal server with Altis's search attributes, reachable without" \
-        "credentials: using it with this clone's task queues"
-    else
-      local taken=$TEMPORAL_PORT
-      TEMPORAL_PORT=$(free_port $((TEMPORAL_PORT + 1)))
-      TEMPORAL_UI_PORT=$(free_port $((TEMPORAL_PORT + 1000)))
-      warn "temporal: :$taken is another server that Altis cannot use ($why); starting this clone's own on :$TEMPORAL_PORT"
-    fi
+  else
+    while port_open "$TEMPORAL_PORT"; do
+      if why=$(temporal_usable); then
+        TEMPORAL_MODE=shared
+        say "temporal: :$TEMPORAL_PORT is another Temporal server with Altis's search attributes, reachable without" \
+          "credentials: using it with this clone's task queues"
+        break
+      fi
+      warn "temporal: :$TEMPORAL_PORT is another server that Altis cannot use ($why); trying :$((TEMPORAL_PORT + 1))"
+      TEMPORAL_PORT=$((TEMPORAL_PORT + 1)) TEMPORAL_UI_PORT=$((TEMPORAL_PORT + 1000))
+    done
   fi
   if [ -z "$TEMPORAL_MODE" ]; then
     TEMPORAL_MODE=own
@@ -556,16 +559,17 @@ start_kafka() {
   if kafka_own; then
     KAFKA_MODE=own
     say "kafka: this clone's own broker is up on :$KAFKA_PORT"
-  elif port_open "$KAFKA_PORT"; then
-    if why=$(kafka_usable); then
-      KAFKA_MODE=shared
-      say "kafka: :$KAFKA_PORT is another Kafka broker, reachable without credentials: using it with this clone's topic prefix"
-    else
-      local taken=$KAFKA_PORT
-      KAFKA_PORT=$(free_port $((KAFKA_PORT + 2)))
-      KAFKA_CONTROLLER_PORT=$(free_port $((KAFKA_PORT + 1)))
-      warn "kafka: :$taken is another server that Altis cannot use ($why); starting this clone's own on :$KAFKA_PORT"
-    fi
+  else
+    while port_open "$KAFKA_PORT"; do
+      if why=$(kafka_usable); then
+        KAFKA_MODE=shared
+        say "kafka: :$KAFKA_PORT is another Kafka broker, reachable without credentials: using it with this clone's" \
+          "topic prefix"
+        break
+      fi
+      warn "kafka: :$KAFKA_PORT is another server that Altis cannot use ($why); trying :$((KAFKA_PORT + 2))"
+      KAFKA_PORT=$((KAFKA_PORT + 2)) KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
+    done
   fi
   if [ -z "$KAFKA_MODE" ]; then
     KAFKA_MODE=own

@@ -22,7 +22,7 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   say "stopping"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}" ${seed_pid:-}; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
@@ -39,14 +39,13 @@ run() {
 say "migrating the database"
 node --import tsx scripts/db.ts migrate
 # The processes need the schema only: they boot while the schedule is seeded.
-run seed node --import tsx scripts/db.ts seed
+node --import tsx scripts/db.ts seed & # its lines say [seed] themselves
 seed_pid=$!
 run gateway node --import tsx payments-sandbox/main.ts
 run smtp node --import tsx scripts/smtp-sink.ts
 run worker node --import tsx worker/main.ts
 run consumers node --import tsx consumers/main.ts
 run api node --import tsx api/main.ts
-pids=("${pids[@]:1}") # the seed ends by itself
 
 (
   for ((i = 0; i < 240; i++)); do
