@@ -39,13 +39,15 @@ run() {
 say "migrating the database"
 node --import tsx scripts/db.ts migrate
 # The processes need the schema only: they boot while the schedule is seeded.
-node --import tsx scripts/db.ts seed & # its lines say [seed] themselves
-seed_pid=$!
-run gateway node --import tsx payments-sandbox/main.ts
-run smtp node --import tsx scripts/smtp-sink.ts
-run worker node --import tsx worker/main.ts
-run consumers node --import tsx consumers/main.ts
+# The API first and at full priority: on two cores the six processes booting at once would otherwise delay
+# GET /health by the others' start-up work.
 run api node --import tsx api/main.ts
+nice -n 5 node --import tsx scripts/db.ts seed & # its lines say [seed] themselves
+seed_pid=$!
+run worker nice -n 5 node --import tsx worker/main.ts
+run gateway nice -n 5 node --import tsx payments-sandbox/main.ts
+run consumers nice -n 5 node --import tsx consumers/main.ts
+run smtp nice -n 5 node --import tsx scripts/smtp-sink.ts
 
 (
   for ((i = 0; i < 240; i++)); do
