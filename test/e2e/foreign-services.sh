@@ -82,6 +82,19 @@ result a_said_redis "$(grep -c 'redis: :6379 is another server that Altis cannot
 result a_doctor "$(bash scripts/doctor.sh >"$W/a-doctor.log" 2>&1; echo $?)"
 sed 's/\x1b\[[0-9;]*m//g' "$W/a-doctor.log" | sed 's/^/[a doctor] /'
 
+# npm run db:reset in A: back to the freshly seeded state (a table of its own and an extra flight row are gone)
+a_dev=$(a APP_DATABASE__URL)
+flights_seeded=$(psql "$a_dev" -XAtqc 'SELECT count(*) FROM flights')
+seats_seeded=$(psql "$a_dev" -XAtqc 'SELECT count(*) FROM flight_seats')
+psql "$a_dev" -XAtq -v ON_ERROR_STOP=1 -c "CREATE TABLE reset_marker (v text)" \
+  -c "DELETE FROM flight_seats WHERE flight_id IN (SELECT id FROM flights ORDER BY id LIMIT 1)" >/dev/null
+result a_reset_seats_before "$(psql "$a_dev" -XAtqc 'SELECT count(*) FROM flight_seats')/$seats_seeded"
+result a_reset_rc "$(npm run -s db:reset >"$W/a-reset.log" 2>&1; echo $?)"
+sed 's/\[[0-9;]*m//g' "$W/a-reset.log" | grep -E '^\[(db|seed)\]' | sed 's/^/[a reset] /'
+result a_reset_marker_gone "$(psql "$a_dev" -XAtqc "SELECT to_regclass('reset_marker') IS NULL")"
+result a_reset_flights "$(psql "$a_dev" -XAtqc 'SELECT count(*) FROM flights')/$flights_seeded"
+result a_reset_seats "$(psql "$a_dev" -XAtqc 'SELECT count(*) FROM flight_seats')/$seats_seeded"
+
 # ---- 3. clone B next to A: A's servers are Altis's, so B shares them with names of its own
 clone b
 cd "$W/b"

@@ -67,6 +67,18 @@ describe('npm start next to foreign PostgreSQL and Redis on the default ports, a
     expect(r('a_doctor')).toBe('0');
   });
 
+  it('npm run db:reset puts the development database back to its freshly seeded state', () => {
+    expect(r('a_reset_rc')).toBe('0');
+    expect(r('a_reset_marker_gone')).toBe('t');
+    const [after, before] = r('a_reset_flights').split('/');
+    expect(after).toBe(before);
+    const [changed, seeded] = r('a_reset_seats_before').split('/').map(Number);
+    expect(changed).toBeLessThan(seeded!); // the scenario deleted a flight's seats before the reset
+    const [seats, seatsBefore] = r('a_reset_seats').split('/').map(Number);
+    expect(seats).toBe(seatsBefore); // every seeded seat again, the deleted ones too
+    expect(seats).toBeGreaterThan(0);
+  });
+
   it('leaves the foreign servers exactly as they were: no role, database or key of Altis in them', () => {
     expect(r('foreign_pg_databases')).toBe('postgres,theirs');
     expect(r('foreign_pg_roles')).toBe('postgres');
