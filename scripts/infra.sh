@@ -532,7 +532,8 @@ kafka_ready() {
 kafka_own() { pid_alive "$KAFKA_PID" && kafka_ready; }
 
 # kafka_usable: another server on KAFKA_PORT is used when a Kafka client (kafkajs, as the API and worker use it)
-# connects without credentials and the broker lets it create topics: this clone's topics get a prefix of its own.
+# connects without credentials and the cluster has a broker (topic creation is not checked): this clone's topics get a
+# prefix of its own.
 kafka_usable() {
   [ -d "$ROOT/node_modules/kafkajs" ] || {
     echo "kafkajs is not installed yet, so it cannot be checked"
