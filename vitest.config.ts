@@ -4,13 +4,16 @@ import { TEST_ENV } from './test/env.ts';
 /**
  * Tests that change what every other test file shares, so they run alone after the main run
  * (vitest.serial.config.ts; scripts/test.sh, npm run test:serial): the Kafka outage test stops the broker for
- * 30 s; the admin test changes the bundles and pricing rules every offer search reads; the README guide books
- * seats on the seeded schedule, which the parallel group only reads (test/seeded-schedule-guard.ts).
+ * 30 s; the admin test changes the bundles and pricing rules every offer search reads; the README guides book
+ * seats on the seeded schedule, which the parallel group only reads (test/seeded-schedule-guard.ts); the foreign
+ * services test runs whole stacks of its own (in a network namespace) and is heavy.
  */
 export const SERIAL_TESTS = [
   'test/integration/outbox-outage.test.ts',
   'test/integration/admin.test.ts',
   'test/e2e/readme-trip.test.ts',
+  'test/e2e/readme-guides.test.ts',
+  'test/e2e/foreign-services.test.ts',
 ];
 
 // Integration tests talk to the real services that scripts/test.sh starts. Each test file runs in its own

@@ -37,7 +37,7 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createInventory } from '../services/inventory';
-import { loadConfig, type AppConfig } from '../config';
+import { loadConfig, processEnv, type AppConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { ROUTES } from '../db/seed/data';
 import { seed } from '../scripts/seed';
@@ -412,7 +412,7 @@ async function run() {
   const loadBefore = loadavg()[0]!;
 
   const isolation = benchEnv();
-  const config: AppConfig = loadConfig({ ...process.env, ...isolation });
+  const config: AppConfig = loadConfig({ ...processEnv(), ...isolation });
   try {
     await runMigrations(config.database.url);
   } catch (err) {

@@ -304,8 +304,42 @@ function defaultPath(): string {
   return new URL('./default.toml', import.meta.url).pathname;
 }
 
-/** Loads config/default.toml (or APP_CONFIG_FILE), applies env overrides, validates. Throws ConfigError. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** The clone's data directory (git-ignored): ALTIS_DATA_DIR or `<repo>/.data`. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ALTIS_DATA_DIR ?? new URL('../.data', import.meta.url).pathname;
+}
+
+/**
+ * The servers this clone uses, as `scripts/infra.sh start` chose them (`.data/services.env`: `KEY=value` lines,
+ * ports moved off a foreign server, databases and prefixes of a shared one). Empty before the first start.
+ */
+export function readServicesEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(`${dataDir(env)}/services.env`, 'utf8');
+  } catch {
+    return {};
+  }
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) vars[m[1]!] = m[2]!;
+  }
+  return vars;
+}
+
+/** The process environment over the APP_* settings of `.data/services.env`: what every process starts from. */
+export function processEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const fromFile = Object.fromEntries(Object.entries(readServicesEnv(env)).filter(([k]) => k.startsWith('APP_')));
+  return { ...fromFile, ...env };
+}
+
+/**
+ * Loads config/default.toml (or APP_CONFIG_FILE), applies env overrides, validates. Throws ConfigError.
+ * Without an argument the environment is the process's over `.data/services.env` (processEnv); a caller that
+ * passes an environment gets exactly that one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = processEnv()): AppConfig {
   const file = env.APP_CONFIG_FILE ?? defaultPath();
   const tree = parseToml(readFileSync(file, 'utf8')) as Tree;
   const { APP_CONFIG_FILE: _ignored, ...rest } = env;

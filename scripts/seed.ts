@@ -5,7 +5,7 @@
  * SQL from a per-aircraft template, never row by row. Ends by rebuilding the Redis availability index.
  */
 import type { Redis } from 'ioredis';
-import { loadConfig, type BundleConfig, type PricingRuleConfig } from '../config';
+import { loadConfig, type AppConfig, type BundleConfig, type PricingRuleConfig } from '../config';
 import { createDb, type Database, type Sql } from '../db/client';
 import { AIRCRAFT_TYPES, AIRPORTS, PRODUCTS, ROUTES } from '../db/seed/data';
 import { createRedis } from '../lib/redis';
@@ -94,15 +94,21 @@ export async function seed(
   };
 }
 
-async function run() {
-  const config = loadConfig();
+/** In db 0 of an Altis Redis: which clone uses which database (written by scripts/infra.sh; not an index key). */
+export const REDIS_REGISTRY = 'altis:redis-databases';
+
+/** Seeds the configured database with 60 days of schedule from today and prints what it added. */
+export async function seedFromConfig(config: AppConfig) {
   const pg = createDb(config.database.url, { max: 2 });
   const redis = createRedis(config.redis.url, { name: 'seed' });
   try {
+    // The index of a flight is built when it is first read; a full rebuild is worth its seconds only when Redis
+    // has nothing (a fresh or restarted server, a reset), not on every `npm start`.
+    const emptyRedis = (await redis.dbsize()) - (await redis.exists(REDIS_REGISTRY)) === 0;
     const r = await seed(pg.db, pg.sql, {
       today: new Date(),
       days: 60,
-      redis,
+      redis: emptyRedis ? redis : undefined,
       currency: config.pricing.currency,
       fx: exchangeRates(config.pricing),
       commercial: config,
@@ -111,12 +117,18 @@ async function run() {
       `[seed] added ${r.airports} airports, ${r.aircraftTypes} aircraft types, ${r.products} products, ` +
         `${r.flights} flights, ${r.inventory} inventory rows, ${r.seats} seats ` +
         `(${ROUTES.length} routes, 60 days from ${utcDay(new Date()).toISOString().slice(0, 10)}) in ${(r.ms / 1000).toFixed(1)} s; ` +
-        `availability index rebuilt for ${r.indexedFlights} flights in ${r.indexMs} ms`,
+        (emptyRedis
+          ? `availability index rebuilt for ${r.indexedFlights} flights in ${r.indexMs} ms`
+          : 'availability index kept (Redis has it)'),
     );
   } finally {
     redis.disconnect();
     await pg.close();
   }
+}
+
+async function run() {
+  await seedFromConfig(loadConfig());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,20 +1,33 @@
 /**
  * The environment of every test process and of the global setup: tests never touch the development database,
- * Redis db 0 or the development topics. (vitest's `test.env` reaches the test workers only, not the global
- * setup, so both read it from here.) ALTIS_TEST_DB and ALTIS_TEST_REDIS_DB give a second checkout a database,
- * Redis db and topic prefix of its own, so that two suites on one machine never see each other's data.
+ * Redis db or topics. (vitest's `test.env` reaches the test workers only, not the global setup, so both read it
+ * from here.) The servers, and this clone's test database and Redis db on them, are what `scripts/infra.sh start`
+ * chose (`.data/services.env`): a clone that shares another clone's servers gets names of its own there, so two
+ * clones' suites never see each other's data (the Kafka topic prefix and the Temporal task queue too, on a shared
+ * broker or server). ALTIS_TEST_DB and ALTIS_TEST_REDIS_DB choose by hand; the prefix and task queue then follow
+ * the database's name.
  */
-const database = process.env.ALTIS_TEST_DB ?? 'altis_test';
-const redisDb = process.env.ALTIS_TEST_REDIS_DB ?? '1';
+import { readServicesEnv } from '../config/index.ts';
+
+const services = readServicesEnv();
+const chosen = process.env.ALTIS_TEST_DB; // by hand: the topic prefix and task queue follow it
+const database = chosen ?? services.ALTIS_TEST_DB ?? 'altis_test';
+const redisDb = process.env.ALTIS_TEST_REDIS_DB ?? services.ALTIS_TEST_REDIS_DB ?? '1';
+const server = (url: string | undefined, fallback: string) => (url ? new URL(url).host : fallback);
+const pgServer = server(services.APP_DATABASE__URL, '127.0.0.1:5432');
+const redisServer = server(services.APP_REDIS__URL, '127.0.0.1:6379');
+const name = database.replace(/_/g, '-');
 
 export const TEST_ENV: Record<string, string> = {
   APP_ENV: 'test',
-  APP_DATABASE__URL: `postgres://altis:altis@127.0.0.1:5432/${database}`,
-  APP_REDIS__URL: `redis://127.0.0.1:6379/${redisDb}`,
+  APP_DATABASE__URL: `postgres://altis:altis@${pgServer}/${database}`,
+  APP_REDIS__URL: `redis://${redisServer}/${redisDb}`,
+  APP_KAFKA__BROKERS: services.APP_KAFKA__BROKERS ?? '127.0.0.1:9092',
+  APP_TEMPORAL__ADDRESS: services.APP_TEMPORAL__ADDRESS ?? '127.0.0.1:7233',
   APP_LOG__LEVEL: 'warn',
-  APP_TEMPORAL__TASK_QUEUE: 'altis-test',
+  APP_TEMPORAL__TASK_QUEUE: (chosen ? undefined : services.ALTIS_TEST_TASK_QUEUE) ?? name,
   // Every test file calls the API from 127.0.0.1: one shared per-IP bucket. The limits have tests of their own.
   APP_RATE_LIMIT__PER_IP_PER_MINUTE: '1000000',
   APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '1000000',
-  APP_KAFKA__TOPIC_PREFIX: `${database.replace(/_/g, '-')}.`,
+  APP_KAFKA__TOPIC_PREFIX: (chosen ? undefined : services.ALTIS_TEST_TOPIC_PREFIX) ?? `${name}.`,
 };

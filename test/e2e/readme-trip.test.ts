@@ -2,61 +2,25 @@
  * The Altis README's trip-hold guide, end to end over HTTP against the real processes: `api/main.ts`,
  * `worker/main.ts` and the payment sandbox, each started as its own process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { appendFileSync } from 'node:fs';
 import { createApp } from '../../api/app';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../lib/services';
 import { orderWorkflowId } from '../../workflows/messages';
-import { apiClient, eventually, freePort, recordHistory } from '../support/harness';
+import { apiClient, eventually, recordHistory } from '../support/harness';
 import { expectInventoryConsistent } from '../support/inventory-invariants';
-import { openTestServices, silentLogger, testConfig, uniqueTaskQueue } from '../support/services';
+import { startProcessStack, type ProcessStack } from '../support/processes';
+import { openTestServices, silentLogger, testConfig } from '../support/services';
 
 let services: Services;
-const processes: ChildProcess[] = [];
+let stack: ProcessStack;
 let api: ReturnType<typeof apiClient>;
 let apiUrl: string;
 let env: Record<string, string>;
 
-async function start(name: string, script: string, ready: string, extraEnv: Record<string, string>) {
-  const child = spawn('npx', ['tsx', script], {
-    env: { ...process.env, ...env, APP_LOG__LEVEL: 'info', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  processes.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (process.env.E2E_LOG_DIR) appendFileSync(`${process.env.E2E_LOG_DIR}/${name}.log`, chunk);
-      if (output.includes(ready)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output.slice(-2000)}`)));
-  });
-}
-
 beforeAll(async () => {
   services = await openTestServices();
-  const [apiPort, sandboxPort] = [await freePort(), await freePort()];
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-  env = {
-    APP_SERVER__PORT: String(apiPort),
-    APP_SERVER__HOST: '127.0.0.1',
-    APP_SERVER__SSE_HEARTBEAT_MS: '500',
-    APP_TEMPORAL__TASK_QUEUE: uniqueTaskQueue('readme'),
-    APP_PAYMENTS__GATEWAY_URL: `http://127.0.0.1:${sandboxPort}`,
-  };
-  await Promise.all([
-    start('gateway', 'payments-sandbox/main.ts', 'listening', {
-      SANDBOX_WEBHOOK_URL: `${apiUrl}/v1/webhooks/payments`,
-    }),
-    start('worker', 'worker/main.ts', 'worker polling', {}),
-    start('api', 'api/main.ts', 'listening', {}),
-  ]);
+  stack = await startProcessStack('readme', { APP_SERVER__SSE_HEARTBEAT_MS: '500' });
+  ({ apiUrl, env } = stack);
   api = apiClient(apiUrl);
 }, 120_000);
 
@@ -71,13 +35,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const child of processes) {
-    if (child.exitCode === null) {
-      const exited = once(child, 'exit');
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-    }
-  }
+  await stack?.stop();
   await services?.close();
 });
 

@@ -1,0 +1,129 @@
+/**
+ * Every guide of README.md ("### The guides"), run as written: each `bash` block goes to `bash` unchanged against
+ * the real processes (API, worker, payment sandbox), with `API` pointing at them and `PATH` holding only the tools
+ * the README says a reader needs (curl, jq) and what a fresh Debian or macOS machine has. A command outside that
+ * list (uuidgen, say) fails the guide with "command not found" instead of silently sending an empty header.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProcessStack, type ProcessStack } from '../support/processes';
+
+/** What a reader has: curl and jq (installed as the README says) and tools of every Debian and macOS machine. */
+const READER_TOOLS = ['curl', 'jq', 'date', 'od', 'tr', 'cat', 'head', 'sed', 'grep', 'sleep'];
+
+interface Guide {
+  title: string;
+  script: string;
+}
+
+/** The `bash` blocks under "### The guides", one per "#### " heading. */
+function readmeGuides(markdown: string): Guide[] {
+  const section = markdown.split(/^### The guides$/m)[1]?.split(/^### /m)[0];
+  if (!section) throw new Error('README.md has no "### The guides" section');
+  return section
+    .split(/^#### /m)
+    .slice(1)
+    .map((part) => {
+      const title = part.split('\n')[0]!.trim();
+      const block = /```bash\n([\s\S]*?)```/.exec(part);
+      if (!block) throw new Error(`guide "${title}" has no bash block`);
+      return { title, script: block[1]! };
+    });
+}
+
+let stack: ProcessStack;
+let bin: string;
+
+beforeAll(async () => {
+  stack = await startProcessStack('guides', { APP_SERVER__SSE_HEARTBEAT_MS: '500' });
+  bin = mkdtempSync(join(tmpdir(), 'altis-reader-bin-'));
+  for (const tool of READER_TOOLS) {
+    const path = ['/usr/bin', '/bin', '/usr/local/bin'].map((d) => `${d}/${tool}`).find((p) => existsSync(p));
+    if (!path) throw new Error(`${tool} is not installed on this machine`);
+    symlinkSync(path, join(bin, tool));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (bin) rmSync(bin, { recursive: true, force: true });
+});
+
+function runGuide(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/bash', ['-s'], {
+      env: { PATH: bin, HOME: tmpdir(), API: stack.apiUrl, LANG: 'C.UTF-8' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}
+
+/** The lines of output that are JSON objects (what the guides print with `jq -c`). */
+const jsonLines = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
+
+const guides = readmeGuides(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'));
+
+describe('the README guides, run as written', () => {
+  it('finds the offer/order guide and the trip-hold guide, each using only curl, jq and base tools', () => {
+    expect(guides.map((g) => g.title)).toEqual([
+      'The offer/order guide',
+      'The trip-hold guide (the Altis README, as written)',
+    ]);
+    for (const g of guides) {
+      expect(g.script).not.toMatch(/\buuidgen\b|date -d|date --date|<[a-z ]+>/);
+      expect(g.script).toMatch(/^API=\$\{API:-http:\/\/localhost:8080\}$/m);
+    }
+  });
+
+  it('the offer/order guide: search → accept → PROPOSED → pay → FULFILLED with tickets and boarding passes', async () => {
+    const { code, stdout, stderr } = await runGuide(guides[0]!.script);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = jsonLines(stdout);
+    const offers = lines.filter((l) => typeof l.bundle === 'string');
+    expect(offers.length).toBeGreaterThanOrEqual(3);
+    expect(offers[0]!.total.currency).toBe('USD');
+    expect(lines.find((l) => l.status === 'PROPOSED')).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const paid = lines.find((l) => l.status === 'FULFILLED');
+    expect(paid).toBeDefined();
+    const documents = lines.find((l) => Array.isArray(l.tickets))!;
+    expect(documents.tickets).toHaveLength(2); // the adult and the child, one flight
+    for (const t of documents.tickets as string[]) expect(t).toMatch(/^\d{13}$/);
+    expect(documents.boarding_passes).toHaveLength(2);
+    expect(documents.boarding_passes[0]).toMatch(/^M1DOE\/(JANE|TIM)/);
+  });
+
+  it('the trip-hold guide: search → trip → passenger → a free seat → commit → CONFIRMED, the seat OCCUPIED, the stream', async () => {
+    const { code, stdout, stderr } = await runGuide(guides[1]!.script);
+    expect(stderr).toBe('');
+    expect(code).toBe(28); // the last command: the live stream, ended by curl --max-time
+    const lines = jsonLines(stdout);
+    expect(lines.some((l) => typeof l.flight_number === 'string')).toBe(true);
+    const hold = lines.find((l) => 'trip_id' in l && 'expires_at' in l)!;
+    expect(hold.trip_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines.find((l) => 'passenger_id' in l)).toBeDefined();
+    expect(lines.filter((l) => 'error' in l)).toEqual([]);
+    const booking = lines.find((l) => 'booking_id' in l)!;
+    expect(booking).toMatchObject({ booking_id: hold.trip_id, status: 'CONFIRMED' });
+    expect(booking.tickets).toHaveLength(1);
+    expect(booking.tickets[0]).toMatch(/^\d{13}$/);
+    expect(booking.boarding_passes[0]).toMatch(/^M1DOE\/JANE/);
+    const seat = lines.filter((l) => 'seat_number' in l && 'status' in l);
+    expect(seat.map((l) => l.status)).toEqual(['HELD', 'OCCUPIED']); // the hold's answer, then the seat map's
+    expect(stdout).toMatch(/^:/m); // a heartbeat comment from the stream
+  });
+});
