@@ -20,4 +20,7 @@ npx vitest run "$@"
 if [ $# -eq 0 ]; then
   say "running the tests that change shared state, one at a time (the Kafka outage test stops the broker for 30 s)"
   npx vitest run --config vitest.serial.config.ts
+  # The fault matrix: the real processes on a stack of its own (its own ports and data), eight faults mid-traffic.
+  say "running the fault matrix (npm run test:faults: its own stack, eight faults injected mid-traffic)"
+  bash scripts/faults.sh
 fi
