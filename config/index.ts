@@ -167,6 +167,8 @@ export const configSchema = z.strictObject({
     /** The Temporal Core SDK's own Prometheus exporter in the worker; 0 turns it off. */
     temporal_port: z.number().int().min(0).max(65535),
     db_cache_ms: z.number().int().min(0),
+    /** Count Redis and Postgres round trips at the clients' sockets (lib/round-trips.ts); the bench sets it. */
+    count_round_trips: z.boolean(),
   }),
 });
 
