@@ -193,7 +193,12 @@ function startChild(name: string, entry: string, env: Record<string, string>): C
   const logDir = `${ROOT}.data/logs`;
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(`${logDir}/bench-${name}.log`);
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_CPU_PROFILE=1: the API writes a V8 CPU profile when it exits (summary: bench/cpu-profile-summary.ts).
+  const profile =
+    name === 'api' && process.env.BENCH_CPU_PROFILE === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}.data/profiles`]
+      : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
