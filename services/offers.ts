@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import { createCommercialSettings, type CommercialSettings } from './commercial-settings';
-import { loadOffer, saveOffers, setOfferStatus } from './offer-store';
+import { loadOffer, offersJson, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
 import type { Offer, OfferPassengers, OfferSegment } from '../domain/offer';
@@ -97,6 +97,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   const commercial = deps.commercial ?? createCommercialSettings({ db, config });
   const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, commercial, cacheTtlMs: ttlMs });
   const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
+  /** Each search result's JSON answer, as long as the result object lives. */
+  const answers = new WeakMap<OfferSearchResult, string>();
   const random = deps.random ?? Math.random;
   const settings = rankerSettings(config);
   if (config.bundles.length < config.offers.min_offers) {
@@ -340,7 +342,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       }
     }
 
-    await Promise.all([
+    const [stored] = await Promise.all([
       saveOffers(redis, offers, config.offers.ttl_seconds),
       ranker.rememberSearch({
         searchId,
@@ -350,8 +352,16 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       }),
     ]);
     maybeSweep();
-    return { ...empty, offers };
+    const result = { ...empty, offers };
+    answers.set(result, offersJson({ search_id: result.search_id, expires_at: result.expires_at }, stored));
+    return result;
   }
+
+  /**
+   * The JSON of a result `search` returned, made of the bytes stored in Redis (the offers are serialised once);
+   * undefined for any other object (then serialise it).
+   */
+  const serialized = (result: OfferSearchResult): string | undefined => answers.get(result);
 
   /** A live offer (any status); NOT_FOUND when it never existed, OFFER_EXPIRED when its life is over. */
   async function getOffer(id: string): Promise<Offer> {
@@ -397,7 +407,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       });
   }
 
-  return { search, getOffer, rejectOffer, ranker, catalog };
+  return { search, serialized, getOffer, rejectOffer, ranker, catalog };
 }
 
 export type OfferEngine = ReturnType<typeof createOfferEngine>;
