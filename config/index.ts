@@ -104,6 +104,10 @@ export const configSchema = z.strictObject({
     airline_ticket_prefix: z.string().regex(/^\d{3}$/),
     max_travelers: z.number().int().min(1).max(9),
   }),
+  catalog: z.strictObject({
+    /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */
+    availability_max_age_ms: z.number().int().min(0),
+  }),
   offers: z.strictObject({
     ttl_seconds: z.number().positive(),
     min_offers: z.number().int().min(1),

@@ -25,6 +25,13 @@ export interface CatalogDeps {
   commercial?: CommercialSettings;
   /** How long flight rows and airports stay cached in process (ms). */
   cacheTtlMs?: number;
+  /**
+   * How old the availability a search shows may be (ms), behind the index in Redis (catalog.availability_max_age_ms;
+   * 0: read it for every search). The index changes with Postgres in the same inventory call.
+   */
+  availabilityMaxAgeMs?: number;
+  /** The clock of the availability cache (ms; a test moves it). */
+  clock?: () => number;
 }
 
 export interface CabinOffer {
@@ -136,6 +143,51 @@ export function createCatalog(deps: CatalogDeps) {
   async function isKnownAirport(code: string): Promise<boolean> {
     if ((await airportCodes(ttl)).has(code)) return true;
     return (await airportCodes(1_000)).has(code);
+  }
+
+  // Availability: per flight, read at most every availabilityMaxAgeMs. The flights that miss in one turn of the
+  // event loop (both legs of a trip, concurrent searches) are read together, in one pipeline.
+  const maxAgeMs = deps.availabilityMaxAgeMs ?? 0;
+  const clock = deps.clock ?? Date.now;
+  const availCache = new Map<string, { readAt: number; cabins: CabinAvailability[] }>();
+  let batch: { ids: Set<string>; read: Promise<Map<string, CabinAvailability[]>> } | null = null;
+
+  function readBatched(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
+    if (!batch) {
+      const next = { ids: new Set<string>(), read: Promise.resolve(new Map<string, CabinAvailability[]>()) };
+      next.read = new Promise((resolve, reject) =>
+        setImmediate(() => {
+          batch = null;
+          const readAt = clock(); // the figures are at least as new as the moment the read was sent
+          inventory.availabilityMany([...next.ids]).then((found) => {
+            if (maxAgeMs > 0) {
+              if (availCache.size > 20_000) availCache.clear();
+              for (const [id, cabins] of found) availCache.set(id, { readAt, cabins });
+            }
+            resolve(found);
+          }, reject);
+        }),
+      );
+      batch = next;
+    }
+    for (const id of ids) batch.ids.add(id);
+    return batch.read;
+  }
+
+  /** Per-cabin availability of these flights, none older than maxAgeMs. */
+  async function availabilityOf(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
+    const out = new Map<string, CabinAvailability[]>();
+    const now = clock();
+    const missing = ids.filter((id) => {
+      const hit = maxAgeMs > 0 ? availCache.get(id) : undefined;
+      if (hit && now - hit.readAt < maxAgeMs) out.set(id, hit.cabins);
+      return !out.has(id);
+    });
+    if (missing.length > 0) {
+      const read = await readBatched(missing);
+      for (const id of missing) out.set(id, read.get(id) ?? []);
+    }
+    return out;
   }
 
   /** Every cabin of the flight, priced for one adult at the live availability (a search's party all pay this). */
@@ -250,7 +302,7 @@ export function createCatalog(deps: CatalogDeps) {
 
     const rows = (await legRows(origin, destination, q.date)).filter((r) => r.departure_ms > now.getTime());
     if (rows.length === 0) return [];
-    const [avail, rules] = await Promise.all([inventory.availabilityMany(rows.map((r) => r.id)), pricingRules()]);
+    const [avail, rules] = await Promise.all([availabilityOf(rows.map((r) => r.id)), pricingRules()]);
     return rows.map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules)));
   }
 

@@ -36,6 +36,7 @@ const ROUTES = {
   admin: ['QDA', 'QDB'],
   bench: ['QBA', 'QBB'],
   'order-contract': ['QKA', 'QKB'],
+  'search-staleness': ['QXA', 'QXB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
