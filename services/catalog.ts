@@ -315,39 +315,54 @@ export function createCatalog(deps: CatalogDeps) {
     return view(row, priceCabins(row, avail.get(row.id) ?? [], opts.now ?? new Date(), rules));
   }
 
+  /** A flight's seats as laid out (number, cabin, characteristics, blocked, price), in row order; cached. */
+  interface SeatRow {
+    seat_number: string;
+    cabin: Cabin;
+    characteristics: string[];
+    blocked: boolean;
+    price: number;
+  }
+  const layoutCache = ttlCache<string, SeatRow[]>(ttl, 2_000);
+  async function seatLayout(flightId: string): Promise<SeatRow[]> {
+    const cached = layoutCache.get(flightId);
+    if (cached) return cached;
+    const seats = await sql<SeatRow[]>`
+      SELECT s.seat_number, s.cabin, s.characteristics, s.blocked, s.price FROM flight_seats s
+      WHERE s.flight_id = ${flightId}`;
+    const rowOf = (n: string) => Number.parseInt(n, 10);
+    seats.sort((a, b) => rowOf(a.seat_number) - rowOf(b.seat_number) || a.seat_number.localeCompare(b.seat_number));
+    layoutCache.set(flightId, seats);
+    return seats;
+  }
+
   /**
    * Every seat of a flight with its status: BLOCKED (not for sale), OCCUPIED (a sold seat assignment), HELD (a
-   * held seat assignment or a live seat lock), else AVAILABLE.
+   * held seat assignment or a live seat lock), else AVAILABLE. The layout comes from a cache (as the flight rows
+   * do); the assignments (Postgres) and the seat locks (Redis) are read live, at the same time.
    */
   async function seatMap(flightId: string): Promise<SeatMap> {
     if (!isUuid(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
     const row = await flightRow(flightId.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${flightId} was not found`);
     const currency = row.cabins[0]?.currency ?? pricing.currency;
-    const seats = await sql<
-      {
-        seat_number: string;
-        cabin: Cabin;
-        characteristics: string[];
-        blocked: boolean;
-        price: number;
-        assignment: 'HELD' | 'SOLD' | null;
-      }[]
-    >`
-      SELECT s.seat_number, s.cabin, s.characteristics, s.blocked, s.price, a.status AS assignment
-      FROM flight_seats s
-      LEFT JOIN seat_assignments a ON a.flight_id = s.flight_id AND a.seat_number = s.seat_number
-      WHERE s.flight_id = ${row.id}`;
-    const locked = await inventory.lockedSeats(
-      row.id,
-      seats.map((s) => s.seat_number),
-    );
-    const list = seats.map((s): SeatView => {
+    const layout = await seatLayout(row.id);
+    const [assignments, locked] = await Promise.all([
+      sql<{ seat_number: string; status: 'HELD' | 'SOLD' }[]>`
+        SELECT a.seat_number, a.status FROM seat_assignments a WHERE a.flight_id = ${row.id}`,
+      inventory.lockedSeats(
+        row.id,
+        layout.map((s) => s.seat_number),
+      ),
+    ]);
+    const assigned = new Map(assignments.map((a) => [a.seat_number, a.status]));
+    const seats = layout.map((s): SeatView => {
+      const assignment = assigned.get(s.seat_number);
       const status: SeatStatus = s.blocked
         ? 'BLOCKED'
-        : s.assignment === 'SOLD'
+        : assignment === 'SOLD'
           ? 'OCCUPIED'
-          : s.assignment === 'HELD' || locked.has(s.seat_number)
+          : assignment === 'HELD' || locked.has(s.seat_number)
             ? 'HELD'
             : 'AVAILABLE';
       return {
@@ -358,9 +373,7 @@ export function createCatalog(deps: CatalogDeps) {
         price: money(s.price, currency),
       };
     });
-    const rowOf = (n: string) => Number.parseInt(n, 10);
-    list.sort((a, b) => rowOf(a.seat_number) - rowOf(b.seat_number) || a.seat_number.localeCompare(b.seat_number));
-    return { flight_id: row.id, aircraft: row.aircraft_type, seats: list };
+    return { flight_id: row.id, aircraft: row.aircraft_type, seats };
   }
 
   return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport };
