@@ -1,5 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import {
+  pino,
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+} from 'pino';
 import type { AppConfig } from '../config';
 
 export type { Logger };
@@ -80,10 +87,25 @@ export function createLogger(config: Pick<AppConfig, 'log'>, name: string, desti
   const options: LoggerOptions = {
     name,
     level: config.log.level,
-    formatters: { log: (obj) => redact(obj), bindings: (bindings) => redact(bindings) },
+    formatters: { log: (obj) => redact(obj), bindings: (bindings) => redact(bindings) }, // children: below
     mixin: () => logContext.getStore() ?? {},
   };
-  if (destination) return pino(options, destination);
-  if (config.log.pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  if (destination) return redactedChildren(pino(options, destination));
+  if (config.log.pretty) {
+    return redactedChildren(pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } }));
+  }
+  return redactedChildren(pino(options, pino.destination({ dest: 1, sync: false })));
+}
+
+/**
+ * pino applies `formatters.bindings` to the root's bindings only: every child's pass through `redact` here. Children
+ * inherit from their parent (Object.create), so the root's `child` serves them all, with `this` the parent.
+ */
+function redactedChildren(logger: Logger): Logger {
+  type ChildFn = (this: Logger, bindings: Bindings, opts?: ChildLoggerOptions) => Logger;
+  const pinoChild = (logger as unknown as { child: ChildFn }).child;
+  (logger as unknown as { child: ChildFn }).child = function (this: Logger, bindings, opts) {
+    return pinoChild.call(this, redact(bindings), opts);
+  };
+  return logger;
 }
