@@ -4,12 +4,15 @@
  *   altis_orders{status}                                       orders per state, read from Postgres at scrape time
  *   altis_held_seats                                           seats held by open orders (sum of flight_inventory.held)
  *   altis_active_holds                                         hold records in state HELD (inventory_holds)
+ *   altis_backend_round_trips_total{backend}                   Redis / Postgres round trips of this process
+ *                                                              (only with metrics.count_round_trips; lib/round-trips.ts)
  * plus the default Node process metrics. The Postgres reads are cached for metrics.db_cache_ms.
  */
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ORDER_STATUSES } from '../domain/order';
 import { cachedValue } from '../lib/cache';
 import { createRegistry } from '../lib/metrics';
+import { roundTrips } from '../lib/round-trips';
 import type { ApiDeps } from './deps';
 
 export interface ApiMetrics {
@@ -88,6 +91,19 @@ export function createApiMetrics(deps: Pick<ApiDeps, 'sql' | 'config' | 'logger'
       if (counts) this.set(counts.activeHolds);
     },
   });
+
+  if (deps.config.metrics.count_round_trips) {
+    new Counter({
+      name: 'altis_backend_round_trips_total',
+      help: 'Round trips (socket writes) to Redis and Postgres by this process',
+      labelNames: ['backend'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [backend, n] of Object.entries(roundTrips())) this.inc({ backend }, n);
+      },
+    });
+  }
 
   return { registry, httpDuration };
 }

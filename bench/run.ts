@@ -34,7 +34,6 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
-import autocannon from 'autocannon';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createInventory } from '../services/inventory';
 import { loadConfig, processEnv, type AppConfig } from '../config';
@@ -47,6 +46,7 @@ import { createTestOffer } from '../test/support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../test/support/flights';
 import { orderWorkflowId } from '../workflows/messages';
 import { probeWorkflow } from '../workflows/probe';
+import { measureRequestPath, requestPathRows, type RequestPathPlan, type RequestPathResults } from './request-path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -62,6 +62,8 @@ const BOOKING_SECONDS = env('BENCH_BOOKING_SECONDS', 15);
 const OPEN_ORDERS = env('BENCH_OPEN_ORDERS', 5000);
 const FILL_IN_FLIGHT = env('BENCH_FILL_IN_FLIGHT', 32);
 const TIMEOUT_S = env('BENCH_TIMEOUT_S', 290);
+/** `npm run bench -- request-path`: only the request-path figures (bench/request-path.ts), no workflow phases. */
+const REQUEST_PATH_ONLY = process.argv.slice(2).includes('request-path');
 /** Phases stop taking new work this long before the timeout, to leave time for the cleanup. */
 const CLEANUP_RESERVE_S = 35;
 /** After the open orders: the wait for the last ones to reach FULFILLED, then the settle before reading memory. */
@@ -191,7 +193,12 @@ function startChild(name: string, entry: string, env: Record<string, string>): C
   const logDir = `${ROOT}.data/logs`;
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(`${logDir}/bench-${name}.log`);
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_CPU_PROFILE=1: the API writes a V8 CPU profile when it exits (summary: bench/cpu-profile-summary.ts).
+  const profile =
+    name === 'api' && process.env.BENCH_CPU_PROFILE === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}.data/profiles`]
+      : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -223,42 +230,6 @@ async function stopChildren(children: Child[]): Promise<void> {
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
-}
-
-// ------------------------------------------------------------------------------------------ autocannon
-interface HttpFigure {
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  unexpected: number;
-  seconds: number;
-}
-
-async function loadHttp(
-  url: string,
-  request: autocannon.Request,
-  expect: '2xx' | '404',
-  seconds: number,
-  bodies?: string[],
-): Promise<HttpFigure> {
-  let n = 0;
-  const req = bodies
-    ? { ...request, setupRequest: (r: autocannon.Request) => ({ ...r, body: bodies[n++ % bodies.length] }) }
-    : request;
-  const warmUp = Math.max(1, Math.round(seconds / 3));
-  await autocannon({ url, connections: HTTP_CONNECTIONS, duration: warmUp, requests: [req] });
-  const r = await autocannon({ url, connections: HTTP_CONNECTIONS, duration: seconds, requests: [req] });
-  // The 404 route is expected to answer 404 (autocannon counts it as non-2xx): only other answers are errors.
-  const unexpected = r.errors + r.timeouts + (expect === '2xx' ? r.non2xx : r.non2xx - r['4xx']);
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    total: r.requests.total,
-    unexpected,
-    seconds,
-  };
 }
 
 // ------------------------------------------------------------------------------------------ the API, as a client
@@ -366,8 +337,8 @@ interface Results {
   acceptN?: Sample;
   pay1?: Sample;
   payN?: Sample;
-  search?: HttpFigure;
-  trivial?: HttpFigure;
+  requestPath?: RequestPathResults;
+  requestPathPlan?: RequestPathPlan;
   bookings?: Sample;
   memoryIdle?: Memory;
   memoryOpen?: Memory & { fulfilled: number; proposed: number; fillSeconds: number; fillRate: number };
@@ -384,6 +355,8 @@ function machine(): string {
 }
 
 class OutOfTime extends Error {}
+/** The request-path run is complete (`npm run bench -- request-path`): skip the workflow phases. */
+class Done extends Error {}
 const checkTime = (phase: string) => {
   if (overTime()) throw new OutOfTime(`out of time before ${phase} (BENCH_TIMEOUT_S=${TIMEOUT_S})`);
 };
@@ -397,6 +370,111 @@ function benchEnv(): Record<string, string> {
     APP_KAFKA__TOPIC_PREFIX: BENCH_TOPIC_PREFIX,
     APP_LOG__LEVEL: 'warn',
     APP_LOG__PRETTY: 'false',
+  };
+}
+
+/**
+ * The routes of the request-path figures (bench/request-path.ts), on the seeded schedule: the 404 handler, flight
+ * search for one leg tomorrow and for a two-leg trip (out tomorrow, back the day after) over every seeded route,
+ * offer search (one way and round trip, parties of one to four), the seat map of a seeded flight, and an open
+ * order read by its owner.
+ */
+async function requestPathPlan(
+  services: Services,
+  api: ReturnType<typeof apiOf>,
+  opts: { apiUrl: string; bareUrl: string; seconds: number; order: Order },
+): Promise<RequestPathPlan> {
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  const json = { 'content-type': 'application/json' };
+  const leg = (r: (typeof ROUTES)[number], date: string) => ({
+    origin_airport_code: r.origin,
+    destination_airport_code: r.destination,
+    date,
+  });
+  const oneLeg = ROUTES.map((r) =>
+    JSON.stringify({ legs: [leg(r, day(1))], passenger_count: 1 + (r.departureMinutes % 4) }),
+  );
+  // ROUTES come in pairs: the outbound and its return.
+  const twoLeg = ROUTES.flatMap((r, i) =>
+    i % 2 === 0 ? [JSON.stringify({ legs: [leg(r, day(1)), leg(ROUTES[i + 1]!, day(2))], passenger_count: 2 })] : [],
+  );
+  const parties = [1, 2, { adults: 2, children: 1 }, { adults: 1, infants: 1 }, 3, { adults: 2, children: 2 }];
+  const offerBodies = ROUTES.map((r, i) =>
+    JSON.stringify({
+      origin: r.origin,
+      destination: r.destination,
+      departure_date: day(1),
+      ...(i % 2 === 0 ? { return_date: day(2) } : {}),
+      passengers: parties[i % parties.length],
+    }),
+  );
+  const [flight] = await services.sql<{ id: string }[]>`
+    SELECT f.id FROM flights f WHERE f.carrier = 'AL' AND f.departure_at::date = ${day(1)}::date
+    ORDER BY f.departure_at, f.flight_number LIMIT 1`;
+  if (!flight) throw new Error(`no seeded flight on ${day(1)}`);
+  for (const body of [oneLeg[0]!, twoLeg[0]!]) {
+    const res = await api('POST', '/v1/flights/search', undefined, JSON.parse(body));
+    if (res.status !== 200) throw new Error(`search probe answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  const offers = await api('POST', '/v1/offers/search', undefined, JSON.parse(offerBodies[0]!));
+  if (offers.status !== 200 || !(offers.body.offers as unknown[]).length) {
+    throw new Error(`offer search probe answered ${offers.status}: ${JSON.stringify(offers.body).slice(0, 300)}`);
+  }
+  const auth = { authorization: `Bearer ${opts.order.token}` };
+  return {
+    apiUrl: opts.apiUrl,
+    bareUrl: opts.bareUrl,
+    seconds: opts.seconds,
+    connections: HTTP_CONNECTIONS,
+    say,
+    routes: [
+      {
+        name: 'GET unknown path (the 404 handler)',
+        method: 'GET',
+        path: '/v1/bench-no-such-route',
+        status: 404,
+        target: 0.6,
+      },
+      {
+        name: 'POST /v1/flights/search, one leg',
+        method: 'POST',
+        path: '/v1/flights/search',
+        headers: json,
+        bodies: oneLeg,
+        status: 200,
+        target: 0.35,
+      },
+      {
+        name: 'POST /v1/flights/search, two-leg trip',
+        method: 'POST',
+        path: '/v1/flights/search',
+        headers: json,
+        bodies: twoLeg,
+        status: 200,
+        target: 0.35,
+      },
+      {
+        name: 'POST /v1/offers/search',
+        method: 'POST',
+        path: '/v1/offers/search',
+        headers: json,
+        bodies: offerBodies,
+        status: 200,
+        target: 0.1,
+      },
+      {
+        name: 'GET /v1/flights/:id/seats',
+        method: 'GET',
+        path: `/v1/flights/${flight.id}/seats`,
+        status: 200,
+        target: 0.35,
+      },
+      { name: 'GET /v1/orders/:id', method: 'GET', path: `/v1/orders/${opts.order.id}`, headers: auth, status: 200 },
+    ],
+    extra: [
+      { route: 'POST /v1/offers/search', connections: 16, target: { p95: 20 } },
+      { route: 'POST /v1/flights/search, one leg', connections: 8, target: { p99: 10 } },
+    ],
   };
 }
 
@@ -434,7 +512,7 @@ async function run() {
     // ---- data: the schedule (for search) and fresh bench flights (for orders)
     const seeded = await seed(services.db, services.sql, {
       today: new Date(),
-      days: 2,
+      days: 3, // today, and the next two days: a one-leg search tomorrow, a two-leg trip out tomorrow and back after
       redis: services.redis,
       currency: config.pricing.currency,
       commercial: config,
@@ -453,8 +531,8 @@ async function run() {
     const newOffer = async () => (await createTestOffer(services.redis, [flights[offerN++ % flights.length]!])).id;
 
     // ---- processes
-    const [apiPort, sandboxPort, workerMetricsPort, temporalMetricsPort] = await Promise.all(
-      [0, 1, 2, 3].map(() => freePort()),
+    const [apiPort, sandboxPort, workerMetricsPort, temporalMetricsPort, barePort] = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => freePort()),
     );
     const childEnv = {
       ...isolation,
@@ -467,6 +545,9 @@ async function run() {
       APP_METRICS__WORKER_PORT: String(workerMetricsPort),
       APP_METRICS__TEMPORAL_PORT: String(temporalMetricsPort),
       APP_OTEL__OTLP_ENDPOINT: '',
+      // Round trips counted at the clients' sockets; the order gauges read Postgres once, not during the probes.
+      APP_METRICS__COUNT_ROUND_TRIPS: 'true',
+      APP_METRICS__DB_CACHE_MS: '3600000',
     };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     children.push(
@@ -477,13 +558,17 @@ async function run() {
         SANDBOX_WEBHOOK_URL: `${apiUrl}/v1/webhooks/payments`,
       }),
       startChild('worker', 'worker/main.ts', childEnv),
-      startChild('api', 'api/main.ts', childEnv),
+      // The API logs its request lines (JSON, info) as it would in production: logging is part of the request path.
+      startChild('api', 'api/main.ts', { ...childEnv, APP_LOG__LEVEL: 'info' }),
+      startChild('bare-hono', 'bench/bare-hono.ts', { BARE_PORT: String(barePort) }),
     );
     const [gateway, worker, apiChild] = children as [Child, Child, Child];
     say(`started gateway (pid ${gateway.proc.pid}), worker (pid ${worker.proc.pid}), api (pid ${apiChild.proc.pid})`);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
     await until('api', 60, async () => (await fetch(`${apiUrl}/metrics`)).ok);
     await until('worker', 90, async () => (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).ok);
     await until('gateway', 30, async () => (await fetch(`http://127.0.0.1:${sandboxPort}/v1/charges`)).status > 0);
+    await until('bare Hono', 30, async () => (await fetch(bareUrl)).ok);
     say(`ready after ${((Date.now() - startedAt) / 1000).toFixed(0)} s, task queue ${taskQueue}`);
     const memory = (): Memory => ({ api: rssOf(apiChild.proc.pid!), worker: rssOf(worker.proc.pid!) });
 
@@ -516,6 +601,15 @@ async function run() {
     const warm = await accept(await newOffer());
     await pay(warm);
     await watcher.waitFor(warm.id, ['FULFILLED']);
+    const requestPath = async (order: Order, seconds: number) => {
+      const plan = await requestPathPlan(services, api, { apiUrl, bareUrl, seconds, order });
+      results.requestPathPlan = plan;
+      results.requestPath = await measureRequestPath(plan);
+    };
+    if (REQUEST_PATH_ONLY) {
+      await requestPath(warm, HTTP_SECONDS);
+      throw new Done();
+    }
     const warmHandle = services.temporal.workflow.getHandle(orderWorkflowId(warm.id));
     results.historyEvents = await settledHistoryLength(warmHandle);
     say(`warm-up order fulfilled; its settled history has ${results.historyEvents} events`);
@@ -527,7 +621,7 @@ async function run() {
     );
 
     // The fixed phases scaled to take at most 70% of the time left; the open orders get the rest.
-    const fixedSeconds = 6 * (PHASE_SECONDS + 1) + 2 * (HTTP_SECONDS * (4 / 3) + 1) + BOOKING_SECONDS + 3;
+    const fixedSeconds = 6 * (PHASE_SECONDS + 1) + 10 * (HTTP_SECONDS * (4 / 3) + 1) + 8 + BOOKING_SECONDS + 3;
     const leftSeconds = (deadline - Date.now()) / 1000 - FULFIL_WAIT_S - SETTLE_S;
     const scale = Math.max(0.1, Math.min(1, (0.7 * leftSeconds) / fixedSeconds));
     results.scale = scale;
@@ -571,28 +665,9 @@ async function run() {
     results.payN = await runFor(phase, IN_FLIGHT, payOne);
     say(`pay p50: ${ms(results.pay1.p50)} at 1, ${ms(results.payN.p50)} at ${IN_FLIGHT} in flight`);
 
-    // ---- 3. HTTP: search against the trivial route
-    const date = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const bodies = ROUTES.map((r) =>
-      JSON.stringify({
-        legs: [{ origin_airport_code: r.origin, destination_airport_code: r.destination, date }],
-        passenger_count: 1 + (r.departureMinutes % 4),
-      }),
-    );
+    // ---- 3. HTTP: the request path beside a bare Hono app (an order still open, for GET /v1/orders/:id)
     checkTime('HTTP');
-    const probeSearch = await api('POST', '/v1/flights/search', undefined, JSON.parse(bodies[0]!));
-    if (probeSearch.status !== 200) throw new Error(`search probe answered ${probeSearch.status}`);
-    const httpSeconds = Math.max(1, Math.round(HTTP_SECONDS * scale));
-    say(`HTTP: ${HTTP_CONNECTIONS} connections, ${httpSeconds} s each (after a warm-up)`);
-    results.search = await loadHttp(
-      apiUrl,
-      { method: 'POST', path: '/v1/flights/search', headers: { 'content-type': 'application/json' } },
-      '2xx',
-      httpSeconds,
-      bodies,
-    );
-    results.trivial = await loadHttp(apiUrl, { method: 'GET', path: '/v1/bench-no-such-route' }, '404', httpSeconds);
-    say(`search ${results.search.rps.toFixed(0)} req/s, trivial route ${results.trivial.rps.toFixed(0)} req/s`);
+    await requestPath(paid[paid.length - 1] ?? warm, Math.max(1, Math.round(HTTP_SECONDS * scale)));
 
     // ---- 4. complete bookings for a fixed window
     checkTime('the bookings');
@@ -646,9 +721,11 @@ async function run() {
     results.temporalSeries = families.length;
   } catch (err) {
     // Out of time: the figures so far are the run's. Any other failure: printed, not recorded, and rethrown.
-    if (!(err instanceof OutOfTime)) failure = err as Error;
-    results.stopped = (err as Error).message;
-    say((err as Error).message);
+    if (!(err instanceof Done)) {
+      if (!(err instanceof OutOfTime)) failure = err as Error;
+      results.stopped = (err as Error).message;
+      say((err as Error).message);
+    }
   } finally {
     results.cleanup = await cleanup(services, config, taskQueue, children).catch(
       (err: unknown) => `cleanup incomplete: ${(err as Error).message}`,
@@ -742,10 +819,6 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const NOT_MEASURED = 'not measured (out of time)';
 
 function render(r: Results): string {
-  const http = (f: HttpFigure | undefined) =>
-    f
-      ? `${f.rps.toFixed(0)} req/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)} (${f.total} requests in ${f.seconds} s, ${f.unexpected} errors)`
-      : NOT_MEASURED;
   const ratio = (a: number | undefined, b: number | undefined, target?: number) => {
     if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return NOT_MEASURED;
     const x = a / b;
@@ -768,7 +841,11 @@ function render(r: Results): string {
     r.memoryIdle && open
       ? `${mib(r.memoryIdle[name])} → ${mib(open[name])}, ${ratio(open[name], r.memoryIdle[name], name === 'worker' ? TARGETS.memoryRatio : undefined)}`
       : NOT_MEASURED;
-  const rows: [string, string][] = [
+  const requestPath: [string, string][] =
+    r.requestPath && r.requestPathPlan
+      ? requestPathRows(r.requestPath, r.requestPathPlan)
+      : [['request path (bench/request-path.ts)', NOT_MEASURED]];
+  const all: [string, string][] = [
     ['empty workflow: probeWorkflow start → result, 1 in flight', latency(r.probe1)],
     [`empty workflow, ${n} in flight`, latency(r.probeN)],
     ['accept offer → 201 PROPOSED, 1 in flight', latency(r.accept1)],
@@ -809,14 +886,13 @@ function render(r: Results): string {
       memoryRow('worker'),
     ],
     [`API resident memory, no open orders → ${openLabel}`, memoryRow('api')],
-    [`flight search, POST /v1/flights/search (${HTTP_CONNECTIONS} connections)`, http(r.search)],
-    [`trivial route on the same server and middleware (GET unknown path → 404 handler)`, http(r.trivial)],
-    ['**search ÷ trivial route (throughput)**', ratio(r.search?.rps, r.trivial?.rps)],
+    ...requestPath,
     [
       'Temporal Core SDK Prometheus endpoint of the worker (metric names, incl. _bucket/_sum/_count)',
       r.temporalSeries === undefined ? NOT_MEASURED : String(r.temporalSeries),
     ],
   ];
+  const rows = REQUEST_PATH_ONLY ? requestPath : all;
   const scaled =
     r.scale !== undefined && r.scale < 1
       ? ` Fixed phases shortened to ${(r.scale * 100).toFixed(0)}% of their length to fit the time budget.`
@@ -824,7 +900,7 @@ function render(r: Results): string {
   return [
     `## ${r.date}`,
     '',
-    `Machine: ${r.machine}.${scaled}${r.stopped ? ` **Stopped early: ${r.stopped}.**` : ''}`,
+    `Machine: ${r.machine}.${REQUEST_PATH_ONLY ? ' Request path only (`npm run bench -- request-path`).' : ''}${scaled}${r.stopped ? ` **Stopped early: ${r.stopped}.**` : ''}`,
     '',
     '| figure | value |',
     '| --- | --- |',

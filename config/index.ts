@@ -135,6 +135,10 @@ export const configSchema = z.strictObject({
     max_travelers: z.number().int().min(1).max(9),
     sales_close_minutes: z.number().int().min(0),
   }),
+  catalog: z.strictObject({
+    /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */
+    availability_max_age_ms: z.number().int().min(0),
+  }),
   offers: z.strictObject({
     ttl_seconds: z.number().positive(),
     min_offers: z.number().int().min(1),
@@ -206,6 +210,8 @@ export const configSchema = z.strictObject({
     /** The Temporal Core SDK's own Prometheus exporter in the worker; 0 turns it off. */
     temporal_port: z.number().int().min(0).max(65535),
     db_cache_ms: z.number().int().min(0),
+    /** Count Redis and Postgres round trips at the clients' sockets (lib/round-trips.ts); the bench sets it. */
+    count_round_trips: z.boolean(),
   }),
 });
 

@@ -11,8 +11,13 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export function createDb(url: string, opts: { max?: number } = {}): DbHandle {
-  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 10 });
+export function createDb(
+  url: string,
+  /** `socket`: postgres.js's (untyped) socket factory, given its parsed options; lib/round-trips.ts counts with it. */
+  opts: { max?: number; socket?: (options: never) => unknown } = {},
+): DbHandle {
+  const options = { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 10 };
+  const sql = postgres(url, opts.socket ? ({ ...options, socket: opts.socket } as typeof options) : options);
   const db = drizzle(sql, { schema, casing: 'snake_case' });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config';
 import { createDb, type Database, type Sql } from '../db/client';
 import { createRedis } from './redis';
 import { createKafka } from './kafka';
+import { countingPgSocket, countRedisRoundTrips } from './round-trips';
 import type { Logger } from './logger';
 import { connectTemporal } from './temporal';
 
@@ -20,8 +21,13 @@ export interface Services {
 }
 
 export async function openServices(config: AppConfig, logger: Logger, name: string): Promise<Services> {
-  const pg = createDb(config.database.url, { max: config.database.pool_max });
+  const counting = config.metrics.count_round_trips;
+  const pg = createDb(config.database.url, {
+    max: config.database.pool_max,
+    ...(counting ? { socket: countingPgSocket } : {}),
+  });
   const redis = createRedis(config.redis.url, { name });
+  if (counting) countRedisRoundTrips(redis);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const temporal = await connectTemporal(config);
   const kafka = createKafka(config, `${config.kafka.client_id}-${name}`);

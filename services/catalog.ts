@@ -32,6 +32,13 @@ export interface CatalogDeps {
   commercial?: CommercialSettings;
   /** How long flight rows and airports stay cached in process (ms). */
   cacheTtlMs?: number;
+  /**
+   * How old the availability a search shows may be (ms), behind the index in Redis (catalog.availability_max_age_ms;
+   * 0: read it for every search). The index changes with Postgres in the same inventory call.
+   */
+  availabilityMaxAgeMs?: number;
+  /** The clock of the availability cache (ms; a test moves it). */
+  clock?: () => number;
 }
 
 /** One passenger type of the party in a cabin: how many, the price of each, and theirs together. */
@@ -179,6 +186,51 @@ export function createCatalog(deps: CatalogDeps) {
   async function isKnownAirport(code: string): Promise<boolean> {
     if ((await airportCodes(ttl)).has(code)) return true;
     return (await airportCodes(1_000)).has(code);
+  }
+
+  // Availability: per flight, read at most every availabilityMaxAgeMs. The flights that miss in one turn of the
+  // event loop (both legs of a trip, concurrent searches) are read together, in one pipeline.
+  const maxAgeMs = deps.availabilityMaxAgeMs ?? 0;
+  const clock = deps.clock ?? Date.now;
+  const availCache = new Map<string, { readAt: number; cabins: CabinAvailability[] }>();
+  let batch: { ids: Set<string>; read: Promise<Map<string, CabinAvailability[]>> } | null = null;
+
+  function readBatched(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
+    if (!batch) {
+      const next = { ids: new Set<string>(), read: Promise.resolve(new Map<string, CabinAvailability[]>()) };
+      next.read = new Promise((resolve, reject) =>
+        setImmediate(() => {
+          batch = null;
+          const readAt = clock(); // the figures are at least as new as the moment the read was sent
+          inventory.availabilityMany([...next.ids]).then((found) => {
+            if (maxAgeMs > 0) {
+              if (availCache.size > 20_000) availCache.clear();
+              for (const [id, cabins] of found) availCache.set(id, { readAt, cabins });
+            }
+            resolve(found);
+          }, reject);
+        }),
+      );
+      batch = next;
+    }
+    for (const id of ids) batch.ids.add(id);
+    return batch.read;
+  }
+
+  /** Per-cabin availability of these flights, none older than maxAgeMs. */
+  async function availabilityOf(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
+    const out = new Map<string, CabinAvailability[]>();
+    const now = clock();
+    const missing = ids.filter((id) => {
+      const hit = maxAgeMs > 0 ? availCache.get(id) : undefined;
+      if (hit && now - hit.readAt < maxAgeMs) out.set(id, hit.cabins);
+      return !out.has(id);
+    });
+    if (missing.length > 0) {
+      const read = await readBatched(missing);
+      for (const id of missing) out.set(id, read.get(id) ?? []);
+    }
+    return out;
   }
 
   const pricingRules = async () => (deps.commercial ? deps.commercial.pricingRules() : pricing.rules);
@@ -337,7 +389,7 @@ export function createCatalog(deps: CatalogDeps) {
     const rows = (await legRows(origin, destination, q.date)).filter((r) => statusAt(r, now) === 'SCHEDULED');
     if (rows.length === 0) return [];
     const [avail, rules, countries] = await Promise.all([
-      inventory.availabilityMany(rows.map((r) => r.id)),
+      availabilityOf(rows.map((r) => r.id)),
       pricingRules(),
       airportCountries([origin, destination]),
     ]);
@@ -367,39 +419,54 @@ export function createCatalog(deps: CatalogDeps) {
     flightCache.clear();
   }
 
+  /** A flight's seats as laid out (number, cabin, characteristics, blocked, price), in row order; cached. */
+  interface SeatRow {
+    seat_number: string;
+    cabin: Cabin;
+    characteristics: string[];
+    blocked: boolean;
+    price: number;
+  }
+  const layoutCache = ttlCache<string, SeatRow[]>(ttl, 2_000);
+  async function seatLayout(flightId: string): Promise<SeatRow[]> {
+    const cached = layoutCache.get(flightId);
+    if (cached) return cached;
+    const seats = await sql<SeatRow[]>`
+      SELECT s.seat_number, s.cabin, s.characteristics, s.blocked, s.price FROM flight_seats s
+      WHERE s.flight_id = ${flightId}`;
+    const rowOf = (n: string) => Number.parseInt(n, 10);
+    seats.sort((a, b) => rowOf(a.seat_number) - rowOf(b.seat_number) || a.seat_number.localeCompare(b.seat_number));
+    layoutCache.set(flightId, seats);
+    return seats;
+  }
+
   /**
    * Every seat of a flight with its status: BLOCKED (not for sale), OCCUPIED (a sold seat assignment), HELD (a
-   * held seat assignment or a live seat lock), else AVAILABLE.
+   * held seat assignment or a live seat lock), else AVAILABLE. The layout comes from a cache (as the flight rows
+   * do); the assignments (Postgres) and the seat locks (Redis) are read live, at the same time.
    */
   async function seatMap(flightId: string): Promise<SeatMap> {
     if (!isUuid(flightId)) throw new DomainError('VALIDATION_FAILED', 'flight id must be a UUID', { flightId });
     const row = await flightRow(flightId.toLowerCase());
     if (!row) throw new DomainError('NOT_FOUND', `flight ${flightId} was not found`);
     const currency = row.cabins[0]?.currency ?? pricing.currency;
-    const seats = await sql<
-      {
-        seat_number: string;
-        cabin: Cabin;
-        characteristics: string[];
-        blocked: boolean;
-        price: number;
-        assignment: 'HELD' | 'SOLD' | null;
-      }[]
-    >`
-      SELECT s.seat_number, s.cabin, s.characteristics, s.blocked, s.price, a.status AS assignment
-      FROM flight_seats s
-      LEFT JOIN seat_assignments a ON a.flight_id = s.flight_id AND a.seat_number = s.seat_number
-      WHERE s.flight_id = ${row.id}`;
-    const locked = await inventory.lockedSeats(
-      row.id,
-      seats.map((s) => s.seat_number),
-    );
-    const list = seats.map((s): SeatView => {
+    const layout = await seatLayout(row.id);
+    const [assignments, locked] = await Promise.all([
+      sql<{ seat_number: string; status: 'HELD' | 'SOLD' }[]>`
+        SELECT a.seat_number, a.status FROM seat_assignments a WHERE a.flight_id = ${row.id}`,
+      inventory.lockedSeats(
+        row.id,
+        layout.map((s) => s.seat_number),
+      ),
+    ]);
+    const assigned = new Map(assignments.map((a) => [a.seat_number, a.status]));
+    const seats = layout.map((s): SeatView => {
+      const assignment = assigned.get(s.seat_number);
       const status: SeatStatus = s.blocked
         ? 'BLOCKED'
-        : s.assignment === 'SOLD'
+        : assignment === 'SOLD'
           ? 'OCCUPIED'
-          : s.assignment === 'HELD' || locked.has(s.seat_number)
+          : assignment === 'HELD' || locked.has(s.seat_number)
             ? 'HELD'
             : 'AVAILABLE';
       return {
@@ -410,9 +477,7 @@ export function createCatalog(deps: CatalogDeps) {
         price: money(s.price, currency),
       };
     });
-    const rowOf = (n: string) => Number.parseInt(n, 10);
-    list.sort((a, b) => rowOf(a.seat_number) - rowOf(b.seat_number) || a.seat_number.localeCompare(b.seat_number));
-    return { flight_id: row.id, aircraft: row.aircraft_type, seats: list };
+    return { flight_id: row.id, aircraft: row.aircraft_type, seats };
   }
 
   return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries, forget };

@@ -36,7 +36,14 @@ export function createServices(deps: ServiceDeps) {
   const { config, db, sql, redis } = deps;
   const inventory = createInventory({ db, sql, redis });
   const commercial = createCommercialSettings({ db, config });
-  const catalog = createCatalog({ sql, redis, config, inventory, commercial });
+  const catalog = createCatalog({
+    sql,
+    redis,
+    config,
+    inventory,
+    commercial,
+    availabilityMaxAgeMs: config.catalog.availability_max_age_ms,
+  });
   const offers = createOfferEngine({
     ...deps,
     inventory,

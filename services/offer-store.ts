@@ -11,14 +11,28 @@ const TOMBSTONE_SECONDS = 24 * 3600;
 
 export type OfferLookup = { state: 'live'; offer: Offer } | { state: 'expired' } | { state: 'unknown' };
 
-export async function saveOffers(redis: Redis, offers: Offer[], ttlSeconds: number): Promise<void> {
-  if (offers.length === 0) return;
+/**
+ * Stores the offers (one MULTI) and returns each one's JSON as stored: serialised once, the same bytes go to
+ * Redis and to the shopper (`offersJson`).
+ */
+export async function saveOffers(redis: Redis, offers: Offer[], ttlSeconds: number): Promise<string[]> {
+  if (offers.length === 0) return [];
   const pipeline = redis.multi();
-  for (const offer of offers) {
-    pipeline.set(offerKey(offer.id), JSON.stringify(offer), 'EX', Math.ceil(ttlSeconds));
+  const json = offers.map((offer) => {
+    const text = JSON.stringify(offer);
+    pipeline.set(offerKey(offer.id), text, 'EX', Math.ceil(ttlSeconds));
     pipeline.set(tombstoneKey(offer.id), offer.expires_at, 'EX', TOMBSTONE_SECONDS);
-  }
+    return text;
+  });
   await pipeline.exec();
+  return json;
+}
+
+/** A JSON object whose `offers` field is the array of these already serialised offers, after the other fields. */
+export function offersJson(fields: Record<string, string>, offers: readonly string[]): string {
+  let head = '{';
+  for (const [key, value] of Object.entries(fields)) head += `${JSON.stringify(key)}:${JSON.stringify(value)},`;
+  return `${head}"offers":[${offers.join(',')}]}`;
 }
 
 export async function loadOffer(redis: Redis, id: string, now = new Date()): Promise<OfferLookup> {

@@ -12,7 +12,7 @@ import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import { createOfferCounts, type OfferCounts } from './analytics';
 import { createCommercialSettings, exchangeRates, type CommercialSettings } from './commercial-settings';
-import { loadOffer, saveOffers, setOfferStatus } from './offer-store';
+import { loadOffer, offersJson, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
 import type { Offer, OfferPassengers, OfferSegment } from '../domain/offer';
@@ -101,6 +101,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   const commercial = deps.commercial ?? createCommercialSettings({ db, config });
   const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, commercial, cacheTtlMs: ttlMs });
   const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
+  /** Each search result's JSON answer, as long as the result object lives. */
+  const answers = new WeakMap<OfferSearchResult, string>();
   const random = deps.random ?? Math.random;
   const counts =
     deps.counts ??
@@ -364,7 +366,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       }
     }
 
-    await Promise.all([
+    const [stored] = await Promise.all([
       saveOffers(redis, offers, config.offers.ttl_seconds),
       ranker.rememberSearch({
         searchId,
@@ -377,14 +379,17 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     ]);
     counts.add({ day: utcToday(now), route: routeOf(context), currency }, 'shown', offers.length);
     maybeSweep();
-    return { ...empty, offers };
+    const result = { ...empty, offers };
+    answers.set(result, offersJson({ search_id: result.search_id, expires_at: result.expires_at }, stored));
+    return result;
   }
 
   /**
-   * A live offer (any status) as `customerId` may see it; NOT_FOUND when it never existed or is bound to another
-   * customer (an offer searched with a token is that customer's: its party and price are nobody else's business),
-   * OFFER_EXPIRED when its life is over.
+   * The JSON of a result `search` returned, made of the bytes stored in Redis (the offers are serialised once);
+   * undefined for any other object (then serialise it).
    */
+  const serialized = (result: OfferSearchResult): string | undefined => answers.get(result);
+
   /**
    * Why an offer id finds nothing in Redis: OFFER_LOST (410) for an id this engine issued that should still live
    * (Redis lost it: search again), OFFER_EXPIRED for one past its time, NOT_FOUND for an id never issued.
@@ -398,6 +403,11 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     return new DomainError('OFFER_LOST', `offer ${id} is no longer available (the offer store lost it); search again`);
   }
 
+  /**
+   * A live offer (any status) as `customerId` may see it; NOT_FOUND when it never existed or is bound to another
+   * customer (an offer searched with a token is that customer's: its party and price are nobody else's business),
+   * OFFER_EXPIRED when its life is over.
+   */
   async function getOffer(id: string, customerId: string | null): Promise<Offer> {
     const lookup = await loadOffer(redis, id);
     if (lookup.state === 'unknown') throw missing(id);
@@ -454,7 +464,17 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       });
   }
 
-  return { search, getOffer, rejectOffer, missing, sweep, flushCounts: () => counts.flush(), ranker, catalog };
+  return {
+    search,
+    serialized,
+    getOffer,
+    rejectOffer,
+    missing,
+    sweep,
+    flushCounts: () => counts.flush(),
+    ranker,
+    catalog,
+  };
 }
 
 export type OfferEngine = ReturnType<typeof createOfferEngine>;

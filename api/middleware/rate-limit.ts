@@ -7,12 +7,33 @@ import type { AppEnv, Customer } from '../deps';
 
 /**
  * Request limits per minute in Redis, per client IP (installed globally) and per customer (after auth). Each
- * limit is a window that opens at a client's first request and lasts a minute (INCR + PEXPIRE NX in one
- * MULTI), so `RateLimit-Reset` is exact. Every answer carries the tighter limit's RateLimit-* headers.
+ * limit is a window that opens at a client's first request and lasts a minute: one Lua call counts the request
+ * and gives the window's remaining time (INCR, and PEXPIRE when the key has none), so `RateLimit-Reset` is exact
+ * and a burst of concurrent requests gets exactly `limit` through. Every answer carries the tighter limit's
+ * RateLimit-* headers.
  */
 
 const WINDOW_MS = 60_000;
 const EXEMPT_PATHS = ['/health', '/metrics'];
+
+/** KEYS[1] the counter, ARGV[1] the window (ms): {count, pttl}. */
+const HIT_LUA = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+type LimitedRedis = Redis & { altisRateHit?(key: string, windowMs: number): Promise<[number, number]> };
+
+/** The client with the script registered (EVALSHA, EVAL when the server has not seen it), once per client. */
+function withHitScript(redis: Redis): Required<Pick<LimitedRedis, 'altisRateHit'>> {
+  const r = redis as LimitedRedis;
+  if (typeof r.altisRateHit !== 'function') redis.defineCommand('altisRateHit', { numberOfKeys: 1, lua: HIT_LUA });
+  return r as Required<Pick<LimitedRedis, 'altisRateHit'>>;
+}
 
 export interface RateLimitState {
   limit: number;
@@ -23,11 +44,7 @@ export interface RateLimitState {
 
 /** Counts one request against `key` and reports where the caller stands. */
 export async function hit(redis: Redis, key: string, limit: number, windowMs = WINDOW_MS): Promise<RateLimitState> {
-  const results = await redis.multi().incr(key).pexpire(key, windowMs, 'NX').pttl(key).exec();
-  if (!results) throw new Error('rate limit transaction was aborted');
-  for (const [err] of results) if (err) throw err;
-  const count = Number(results[0]![1]);
-  const ttl = Number(results[2]![1]);
+  const [count, ttl] = await withHitScript(redis).altisRateHit(key, windowMs);
   return {
     limit,
     remaining: Math.max(0, limit - count),

@@ -193,6 +193,26 @@ describe('POST /v1/offers/search', () => {
     ]);
   });
 
+  it('answers with the bytes it stored: each offer in the JSON answer is its Redis value, serialised once', async () => {
+    const date = freshDay();
+    await flight(date, '10:00');
+    const res = await fetch(`${stack.apiUrl}/v1/offers/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(searchBody(date)),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await res.text();
+    const body = JSON.parse(text) as SearchResult;
+    expect(Object.keys(body)).toEqual(['search_id', 'expires_at', 'offers']);
+    expect(body.offers.length).toBeGreaterThan(0);
+    const stored = await Promise.all(body.offers.map((o) => services.redis.get(`offer:{${o.id}}`)));
+    expect(text).toBe(
+      `{"search_id":"${body.search_id}","expires_at":"${body.expires_at}","offers":[${stored.join(',')}]}`,
+    );
+  });
+
   it('round trip: outbound × inbound of the 3 earliest flights with seats, a Flight item per passenger per segment', async () => {
     const out = freshDay();
     const back = freshDay();

@@ -124,6 +124,28 @@ describe('rate limits', () => {
     expect((await get(trusting, '/v1/auth/me', proxy, { 'X-Forwarded-For': newIp() })).status).toBe(401);
   });
 
+  it('holds exactly under load: of 40 concurrent requests from one address, exactly the limit (5) get through', async () => {
+    const ip = newIp();
+    // A customer's own limit (3) would bind first: each request is a different customer.
+    const tokens = await Promise.all(Array.from({ length: 40 }, () => customerToken()));
+    const responses = await Promise.all(
+      tokens.map(async (t) => get(app, '/v1/auth/me', ip, { Authorization: `Bearer ${t}` })),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(35);
+  });
+
+  it('holds exactly under load per customer: of 30 concurrent requests with one token, exactly 3 get through', async () => {
+    const token = await customerToken();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, async () => get(app, '/v1/auth/me', newIp(), { Authorization: `Bearer ${token}` })),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(27);
+  });
+
   it('does not count requests with no client address (app.request() without a socket)', async () => {
     for (let i = 0; i < 7; i++) expect((await app.request('/v1/auth/me')).status).toBe(401);
   });

@@ -44,6 +44,7 @@ const ROUTES = {
   'commercial-kwd': ['QUA', 'QUB'],
   hardening: ['QNA', 'QNB'],
   'payment-circuit': ['QGA', 'QGB'],
+  'search-staleness': ['QXA', 'QXB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../lib/logger';
+import { createLogger, redact } from '../../lib/logger';
 import { createPiiCipher, encryptTravelerNames, maskEmail, maskName, PiiDecryptError } from '../../lib/pii';
 
 const keyA = randomBytes(32).toString('base64');
@@ -131,5 +131,27 @@ describe('log redaction', () => {
     expect(entry.row).toEqual({ firstName: '[redacted]', lastName: '[redacted]', dateOfBirth: '[redacted]' });
     expect(entry.email).toBe('[redacted]');
     expect(entry.msg).toBe('order created');
+  });
+});
+
+describe('redact (the one pass over what is logged)', () => {
+  it('never changes the logged object, copies only the branches with a secret, and censors child bindings', () => {
+    const traveler = { ptc: 'ADT', first_name: 'Jane' };
+    const untouched = { route: '/v1/flights/search', status: 200 };
+    const logged = { traveler, untouched, list: [traveler, 1], err: new Error('x') };
+    const out = redact(logged);
+    expect(logged.traveler.first_name).toBe('Jane');
+    expect(out.traveler).toEqual({ ptc: 'ADT', first_name: '[redacted]' });
+    expect(out.list).toEqual([{ ptc: 'ADT', first_name: '[redacted]' }, 1]);
+    expect(out.untouched).toBe(untouched); // no secret below: the same object, not a copy
+    expect(out.err).toBe(logged.err); // errors go to their serializer as they are
+    const plain = { method: 'GET', status: 404, ms: 1 };
+    expect(redact(plain)).toBe(plain);
+
+    const lines: string[] = [];
+    const logger = createLogger({ log: { level: 'info', pretty: false } }, 'test', { write: (l) => lines.push(l) });
+    logger.child({ email: 'jane@example.com', request_id: 'r1' }).info('hello');
+    expect(lines[0]).not.toContain('jane@example.com');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ email: '[redacted]', request_id: 'r1' });
   });
 });
