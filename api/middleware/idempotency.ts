@@ -80,6 +80,9 @@ export function idempotency(options: IdempotencyOptions = {}) {
       }
       if (stored.status !== null) {
         c.header('Idempotent-Replayed', 'true');
+        // The first answer, byte for byte: an error in it names the first request's id; say so in a header.
+        const original = (stored.body as { error?: { request_id?: unknown } } | null)?.error?.request_id;
+        if (typeof original === 'string') c.header('Original-Request-Id', original);
         if (stored.body === null) return c.body(null, stored.status as StatusCode);
         return c.json(stored.body, stored.status as ContentfulStatusCode);
       }

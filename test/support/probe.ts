@@ -94,7 +94,11 @@ export function errorShapeProblem(res: ProbeResponse): string | null {
   if (typeof error.code !== 'string' || !/^[A-Z_]+$/.test(error.code)) return `code ${String(error.code)}`;
   if (typeof error.message !== 'string' || error.message === '') return 'no message';
   if (typeof error.request_id !== 'string' || error.request_id === '') return 'no request_id';
-  if (res.headers.get('x-request-id') !== error.request_id) return 'request_id is not the X-Request-Id header';
+  // A replayed answer (Idempotency-Key) is the first one, naming the first request (Original-Request-Id).
+  const replayed = res.headers.get('idempotent-replayed') === 'true';
+  const id = replayed ? res.headers.get('original-request-id') : res.headers.get('x-request-id');
+  if (id !== error.request_id)
+    return `request_id is not the ${replayed ? 'Original-Request-Id' : 'X-Request-Id'} header`;
   const extra = Object.keys(error).filter((k) => !['code', 'message', 'details', 'request_id'].includes(k));
   return extra.length > 0 ? `unexpected keys ${extra.join(',')}` : null;
 }
