@@ -340,9 +340,16 @@ export function createOrderService(deps: OrderServiceDeps) {
     at: string;
     reason: string;
     refund: { chargeId: string; amount: number; currency: string } | null;
+    /** The airline's side ended the sale (it could not be completed): everything paid comes back. */
+    involuntary?: boolean;
   }): Promise<{ refundId: string | null }> {
     const at = new Date(p.at);
-    const due = p.refund ? await refundDue(p.orderId, p.refund.amount, at) : null;
+    const full = (charged: number): RefundQuote => ({ amount: charged, rule: 'as_sold', flown: 0, kept: 0 });
+    const due = p.refund
+      ? p.involuntary
+        ? full(p.refund.amount)
+        : await refundDue(p.orderId, p.refund.amount, at)
+      : null;
     const refundId =
       p.refund && due && due.amount > 0
         ? (

@@ -125,7 +125,8 @@ interface State {
   expiresAt: number;
   /** Set while an expiry or a cancel is being written: messages that would race it are refused. */
   closing: 'EXPIRING' | 'CANCELLING' | null;
-  cancelRequest: { reason: string } | null;
+  /** `involuntary`: the airline's side ended the sale (the customer is owed everything paid, whatever the fare). */
+  cancelRequest: { reason: string; involuntary?: boolean } | null;
   payments: Payment[];
   seenEvents: Set<string>;
   proposal: ProposalResult | null;
@@ -486,7 +487,7 @@ async function sell(input: OrderWorkflowInput, s: State, p: Payment): Promise<vo
     log.error('the sale could not be completed: refunding', {
       error: failure instanceof Error ? failure.message : String(failure),
     });
-    s.cancelRequest = { reason: 'the sale could not be completed; refunded' };
+    s.cancelRequest = { reason: 'the sale could not be completed; refunded', involuntary: true };
     setStatus(input, s, 'PAID');
     await cancel(input, s);
   }
@@ -551,7 +552,15 @@ async function cancel(input: OrderWorkflowInput, s: State): Promise<void> {
       ? { chargeId: paid.chargeId, amount: s.totalAmount, currency: input.currency }
       : null;
   s.closing = 'CANCELLING';
-  const request = { orderId: input.orderId, at: nowIso(), reason: s.cancelRequest!.reason, refund };
+  // A sale that could not be completed is refunded in full, never by the fare's conditions (money kept, no ticket).
+  const involuntary = s.cancelRequest!.involuntary === true && patched('full-refund-unsold');
+  const request = {
+    orderId: input.orderId,
+    at: nowIso(),
+    reason: s.cancelRequest!.reason,
+    refund,
+    ...(involuntary ? { involuntary } : {}),
+  };
   await (refund ? refundAndCancel(request) : releaseAndCancel(request));
   if (refund && paid) paid.status = 'REFUNDED';
   s.closing = null;

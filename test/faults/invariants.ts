@@ -181,10 +181,20 @@ async function holdStateCheck(sql: Sql, orderIds: string[]): Promise<CheckResult
   return { name: 'holds match order state', checked: rows.length, violations };
 }
 
-/** Every charge the provider took is kept by exactly one paid order, or refunded; nothing left pending. */
+/**
+ * Every charge the provider took is kept by exactly one paid order, or refunded by its cancellation exactly as the
+ * order's fare conditions decided (payments.refunded_amount: all of it, part, or nothing for a non-refundable fare);
+ * nothing left pending.
+ */
 async function chargeCheck(sql: Sql, charges: SandboxCharge[]): Promise<CheckResult> {
   const orders = new Map(
     (await sql<{ id: string; status: string }[]>`SELECT id, status FROM orders`).map((o) => [o.id, o.status]),
+  );
+  const decided = new Map(
+    (
+      await sql<{ charge_id: string; refunded_amount: number | null }[]>`
+        SELECT charge_id, refunded_amount FROM payments WHERE charge_id IS NOT NULL`
+    ).map((p) => [p.charge_id, p.refunded_amount]),
   );
   const violations: string[] = [];
   const kept = new Map<string, string[]>();
@@ -195,8 +205,15 @@ async function chargeCheck(sql: Sql, charges: SandboxCharge[]): Promise<CheckRes
     if (c.status !== 'succeeded') continue;
     if (c.amount_refunded > 0) {
       if (!status || !CLOSED.includes(status)) violations.push(`${where}: refunded but the order is not closed`);
+    }
+    if (status && CLOSED.includes(status)) {
+      // Closed with money taken: its cancellation must have decided the refund, and the provider refunded exactly it.
+      const due = decided.get(c.id);
+      if (due === undefined || due === null) violations.push(`${where}: money kept, no refund decided`);
+      else if (due !== c.amount_refunded) violations.push(`${where}: refunded ${c.amount_refunded}, decided ${due}`);
       continue;
     }
+    if (c.amount_refunded > 0) continue;
     if (!status || !PAID.includes(status)) violations.push(`${where}: money kept, order not paid`);
     else kept.set(c.order_id, [...(kept.get(c.order_id) ?? []), c.id]);
   }

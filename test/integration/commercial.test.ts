@@ -10,12 +10,14 @@
  *   KWD, KW departure: fare 38.500 + YQ 0.770 + XF 1.382 (4.50 × 0.307 = 1.3815 → 1.382) + KW 3.000 = 43.652.
  *   GREEN in KWD: bag 10.745 → 10.208 (−5 %, 0.53725 → 0.537), offset 2.456 → 2.333: 12.541.
  */
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
 import { orderSchema } from '../../api/order-schema';
 import type { Services } from '../../lib/services';
 import { createTestFlight, ensureTestRoute, testRoute, type TestRoute } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { openTestServices } from '../support/services';
+import { openTestServices, silentLogger } from '../support/services';
 
 const jpyRoute = testRoute('commercial-jpy');
 const kwdRoute = testRoute('commercial-kwd');
@@ -225,6 +227,29 @@ describe('a KWD route (3 decimals)', () => {
     const cancelled = await cancel(await buy(flightOnly));
     expect(cancelled.payments).toMatchObject([
       { status: 'SUCCEEDED', amount: { amount: 43_652 }, refunded: { amount: 0, currency: 'KWD' } },
+    ]);
+  });
+});
+
+describe('an involuntary cancellation', () => {
+  it('refunds a sale the airline could not complete in full, whatever the fare (money never kept without a ticket)', async () => {
+    const date = day(5);
+    await createTestFlight(services, { route: kwdRoute, date, currency: 'KWD', baseFare: 38_500 });
+    const id = await buy(bundleOf(await searchOffers(kwdRoute, date), 'FLIGHT_ONLY')); // non-refundable
+    const payment = (await getOrder(id)).payments[0]!;
+    // What the workflow sends when completeSale fails for good (order-workflow-isolated.test.ts shows it does).
+    const activities = createActivities({ ...services, config: stack.config, logger: silentLogger() });
+    await new MockActivityEnvironment().run(activities.cancelOrder, {
+      orderId: id,
+      at: new Date().toISOString(),
+      reason: 'the sale could not be completed; refunded',
+      refund: { chargeId: payment.charge_id!, amount: payment.amount.amount, currency: 'KWD' },
+      involuntary: true,
+    });
+    const after = await getOrder(id);
+    expect(after.status).toBe('CANCELLED');
+    expect(after.payments).toMatchObject([
+      { status: 'REFUNDED', refunded: { amount: payment.amount.amount, currency: 'KWD' } },
     ]);
   });
 });

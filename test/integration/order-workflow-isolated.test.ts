@@ -129,9 +129,11 @@ describe('the v2 order workflow with mocked activities', () => {
     expect(result.status).toBe('CANCELLED');
     expect(result.payment).toMatchObject({ status: 'REFUNDED', chargeId: 'ch_paid' });
     const cancel = calls.find((c) => c.name === 'cancelOrder')!;
+    // Involuntary: everything paid comes back, whatever the fare's conditions (services/orders.ts `cancel`).
     expect(cancel.args[0]).toMatchObject({
       orderId: order.orderId,
       refund: { chargeId: 'ch_paid', amount: 12_345, currency: 'USD' },
+      involuntary: true,
     });
   });
 
