@@ -18,6 +18,7 @@ import {
   mutate,
   mutateParam,
   operationsOf,
+  inUrl,
   wire,
   type Hints,
   type Op,
@@ -39,7 +40,7 @@ import { openTestServices } from '../support/services';
 const route = testRoute('fuzz');
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-const PER_OPERATION = Number(process.env.FUZZ_CASES ?? 32); // valid-ish and mutants each, per operation
+const PER_OPERATION = Number(process.env.FUZZ_CASES ?? 112); // valid-ish and mutants each, per operation: ≥ 10,000 requests a run
 const NO_TOKEN = 3; // per operation
 const CONCURRENCY = 8;
 
@@ -184,9 +185,9 @@ function validish(op: Op, rnd: number): Omit<Case, 'mustReject' | 'what'> {
   const headers: Record<string, string> = {};
   params.forEach((p, i) => {
     const [present, value] = sampled[i]!;
-    if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(wire(value)));
+    if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(inUrl(value)));
     else if (!present) return;
-    else if (p.in === 'query') query[p.name] = wire(value);
+    else if (p.in === 'query') query[p.name] = inUrl(value);
     else if (p.in === 'header' && /^[\x20-\x7e]*$/.test(wire(value))) headers[p.name] = wire(value);
   });
   return { op, path, query, headers, body, token };

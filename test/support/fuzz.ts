@@ -401,6 +401,16 @@ export function mutate(
 /** Query and header values are strings on the wire. */
 export const wire = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
+/**
+ * A generated value as a valid URL part can carry it: without control characters, which the API refuses in any
+ * URL before the route (api/middleware/request-guard.ts; the mutants send them on purpose).
+ */
+export const inUrl = (v: unknown): string => {
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
+  const kept = wire(v).replace(/[\u0000-\u001f\u007f]/g, '');
+  return kept === '' && wire(v) !== '' ? '_' : kept;
+};
+
 const INJECTIONS = [
   "'; DROP TABLE orders;--",
   '" OR 1=1 --',
