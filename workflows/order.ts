@@ -511,6 +511,10 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
       : { outcome: 'FAILED', reason: failure instanceof Error ? failure.message : String(failure) };
     // Let the caller of accept read the answer before the workflow closes.
     await condition(() => s.proposalsServed > 0, '1 minute');
+    // A hold that failed for another reason (Postgres away through every attempt) may have been recorded by an
+    // attempt whose answer was lost: give back whatever it holds (none is a no-op), so that no seat stays held and
+    // no order PROPOSED under a closed workflow (found by the fault matrix's Postgres restart).
+    if (!soldOut && patched('release-failed-proposal')) await expireOrder({ orderId: input.orderId, at: nowIso() });
     return false;
   }
 }

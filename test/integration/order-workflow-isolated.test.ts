@@ -137,6 +137,33 @@ describe('the v2 order workflow with mocked activities', () => {
     });
   });
 
+  it('gives back whatever a failed proposal may have recorded (an attempt whose answer was lost), then closes', async () => {
+    const calls: Calls = [];
+    const activities = mockActivities(calls, {
+      proposeOrder: () => {
+        // Postgres away through every attempt: the last one fails, an earlier one may have committed.
+        throw ApplicationFailure.create({ type: 'DEPENDENCY_UNAVAILABLE', message: 'db away', nonRetryable: true });
+      },
+    });
+    const order = input();
+    const outcome = await run(activities, async (taskQueue) => {
+      const op = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
+        workflowId: orderWorkflowId(order.orderId),
+        taskQueue,
+        args: [order],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      const proposal = await env.client.workflow.executeUpdateWithStart(confirmProposal, {
+        startWorkflowOperation: op,
+      });
+      await env.client.workflow.getHandle(orderWorkflowId(order.orderId)).result();
+      return proposal;
+    });
+    expect(outcome).toMatchObject({ outcome: 'FAILED' });
+    expect(calls.map((c) => c.name)).toEqual(['proposeOrder', 'expireOrder']);
+    expect(calls[1]!.args[0]).toMatchObject({ orderId: order.orderId });
+  });
+
   it('settles a pending payment only by the webhook of its own charge', async () => {
     const calls: Calls = [];
     const activities = mockActivities(calls, {
