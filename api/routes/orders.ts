@@ -288,7 +288,6 @@ export const orders = router
     const onOrder = <T>(run: (handle: WorkflowHandle) => Promise<T>) =>
       updateOrder(temporal, row.id, () => ownedOrder(c, id), 'paid', run);
     let result: PaymentResult;
-    await services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
     if (row.source === 'TRIP') {
       // A trip gets its party from its passengers or at commit: paid without any, it could never be ticketed.
       if ((await services.tripReads.travelerCount(row.id)) === 0) {
@@ -300,6 +299,8 @@ export const orders = router
       });
       result = committed.paid;
     } else {
+      // (A trip's commit makes the same check, api/trip-commit.ts.)
+      await services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
       // The workflow carries a reference to the token (services/payment-vault.ts), never the token itself.
       const paymentToken = await services.vault.put(row.id, payment_token);
       result = await onOrder((handle) => handle.executeUpdate(startPayment, { args: [{ paymentToken }] }));
