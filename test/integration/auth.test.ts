@@ -110,6 +110,24 @@ describe('guest tokens', () => {
     const subject = randomUUID();
     const claims = { kind: 'GUEST', role: 'customer' };
     const secret = new TextEncoder().encode(config.auth.jwt_secret);
+    /** A bearer header for an HS256 JWT signed with `key` (the right secret unless said), varied as each case says. */
+    const bearer = async (o: {
+      payload?: Record<string, unknown>;
+      alg?: string;
+      issuer?: string;
+      key?: Uint8Array;
+      iat?: number;
+      exp?: number | string | null;
+    }) => {
+      let jwt = new SignJWT(o.payload ?? claims)
+        .setProtectedHeader({ alg: o.alg ?? 'HS256' })
+        .setIssuer(o.issuer ?? config.auth.jwt_issuer)
+        .setSubject(subject);
+      if (o.iat !== undefined) jwt = jwt.setIssuedAt(o.iat);
+      if (o.exp !== null) jwt = jwt.setExpirationTime(o.exp ?? '1h');
+      return `Bearer ${await jwt.sign(o.key ?? secret)}`;
+    };
+    const now = () => Math.floor(Date.now() / 1000);
     const cases: [string, () => Promise<string | undefined>][] = [
       ['no Authorization header', async () => undefined],
       ['garbage', async () => 'Bearer not-a-jwt'],
@@ -120,55 +138,11 @@ describe('guest tokens', () => {
         async () =>
           `Bearer ${new UnsecuredJWT(claims).setIssuer(config.auth.jwt_issuer).setSubject(subject).setExpirationTime('1h').encode()}`,
       ],
-      [
-        'a wrong signature',
-        async () =>
-          `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .setExpirationTime('1h')
-            .sign(new TextEncoder().encode('x'.repeat(48)))}`,
-      ],
-      [
-        'another algorithm with the right secret (HS512)',
-        async () =>
-          `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS512' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .setExpirationTime('1h')
-            .sign(secret)}`,
-      ],
-      [
-        'a wrong issuer',
-        async () =>
-          `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer('someone-else')
-            .setSubject(subject)
-            .setExpirationTime('1h')
-            .sign(secret)}`,
-      ],
-      [
-        'no expiry',
-        async () =>
-          `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .sign(secret)}`,
-      ],
-      [
-        'an unknown role',
-        async () =>
-          `Bearer ${await new SignJWT({ kind: 'USER', role: 'root' })
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .setExpirationTime('1h')
-            .sign(secret)}`,
-      ],
+      ['a wrong signature', () => bearer({ key: new TextEncoder().encode('x'.repeat(48)) })],
+      ['another algorithm with the right secret (HS512)', () => bearer({ alg: 'HS512' })],
+      ['a wrong issuer', () => bearer({ issuer: 'someone-else' })],
+      ['no expiry', () => bearer({ exp: null })],
+      ['an unknown role', () => bearer({ payload: { kind: 'USER', role: 'root' } })],
       [
         'a payload changed after signing (role: admin)',
         async () => {
@@ -179,43 +153,10 @@ describe('guest tokens', () => {
           return `Bearer ${h}.${forged}.${s}`;
         },
       ],
-      [
-        // Valid signature and expiry, but issued "in the future": a forged clock or a token minted to outlive rotation.
-        'an iat an hour in the future',
-        async () => {
-          const now = Math.floor(Date.now() / 1000);
-          return `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .setIssuedAt(now + 3600)
-            .setExpirationTime(now + 7200)
-            .sign(secret)}`;
-        },
-      ],
-      [
-        'issued longer ago than any token lives',
-        async () => {
-          const now = Math.floor(Date.now() / 1000);
-          return `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .setIssuedAt(now - 30 * 86_400)
-            .setExpirationTime(now + 3600)
-            .sign(secret)}`;
-        },
-      ],
-      [
-        'no iat',
-        async () =>
-          `Bearer ${await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'HS256' })
-            .setIssuer(config.auth.jwt_issuer)
-            .setSubject(subject)
-            .setExpirationTime('1h')
-            .sign(secret)}`,
-      ],
+      // Valid signature and expiry, but issued "in the future": a forged clock or a token minted to outlive rotation.
+      ['an iat an hour in the future', () => bearer({ iat: now() + 3600, exp: now() + 7200 })],
+      ['issued longer ago than any token lives', () => bearer({ iat: now() - 30 * 86_400, exp: now() + 3600 })],
+      ['no iat', () => bearer({})],
       [
         'an expired token',
         async () => `Bearer ${(await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer' }, -5)).token}`,
