@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { issueToken } from '../../api/auth';
 import type { AppConfig } from '../../config';
 import { customers } from '../../db/schema';
-import type { Services } from '../../services';
+import type { Services } from '../../lib/services';
 
 export type TestRole = 'customer' | 'agent' | 'admin';
 
