@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Env } from 'hono';
+import { isIsoDate } from '../services/catalog';
 
 /** The one error shape of every non-2xx answer (api/errors.ts). */
 export const errorSchema = z
@@ -25,6 +26,22 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * A calendar day written YYYY-MM-DD (UTC), checked as a date, not only as a pattern: `2026-02-30` and `0000-00-00`
+ * are 400s where they enter, never an invalid Date deeper in.
+ */
+export const isoDaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine(isIsoDate, 'is not a calendar date');
+
+/**
+ * A registered (named) schema or null, described: rendered as `anyOf: [$ref, null]`. (`.nullable().openapi({…})` on
+ * a registered schema renders as `allOf: [$ref, …]`, which a null value never satisfies: found by Schemathesis.)
+ */
+export const nullableOf = <T extends z.ZodType>(schema: T, description: string) =>
+  z.union([schema, z.null()]).openapi({ description });
 
 /** A route's JSON request body, required unless told otherwise: `request: { body: body(createSchema) }`. */
 export const body = <T extends z.ZodType>(schema: T, { required = true }: { required?: boolean } = {}) => ({

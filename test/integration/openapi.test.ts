@@ -123,6 +123,28 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('says null where a value may be null: no nullable field hidden behind allOf with a $ref', () => {
+    // `allOf: [$ref, {type: [..., 'null']}]` rejects null (the $ref branch does): two order fields were documented
+    // so while the API sent null (found by Schemathesis). Nullable named schemas are `anyOf: [$ref, null]`.
+    const hidden: string[] = [];
+    const walk = (value: unknown, at: string): void => {
+      if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${at}/${i}`));
+      else if (value !== null && typeof value === 'object') {
+        const allOf = (value as { allOf?: { $ref?: string; type?: unknown }[] }).allOf;
+        if (allOf?.some((s) => s.$ref) && allOf.some((s) => Array.isArray(s.type) && s.type.includes('null'))) {
+          hidden.push(at);
+        }
+        for (const [k, v] of Object.entries(value)) walk(v, `${at}/${k}`);
+      }
+    };
+    walk(doc, '#');
+    expect(hidden).toEqual([]);
+    const order = doc.components.schemas.Order as { properties: Record<string, { anyOf?: unknown[] }> };
+    const [named, nothing] = order.properties.conditions!.anyOf ?? [];
+    expect(JSON.stringify(named)).toContain('"#/components/schemas/FareConditions"');
+    expect(nothing).toEqual({ type: 'null' });
+  });
+
   it('names exactly the routes the app serves', () => {
     const served = new Set(
       app.routes
