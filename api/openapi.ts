@@ -121,15 +121,32 @@ const errorRef = { $ref: '#/components/schemas/Error' };
 const errorContent = (description: string) => ({ description, content: { 'application/json': { schema: errorRef } } });
 
 /**
+ * The operationId of an operation that names none: its method and path in camelCase, a path parameter as `By<Name>`
+ * (`GET /v1/orders/{id}/events` → `getV1OrdersByIdEvents`). Unique because (method, path) is.
+ */
+export function operationIdFor(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter(Boolean)
+    .flatMap((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment);
+      return (param ? `by_${param[1]}` : segment).split(/[^A-Za-z0-9]+/).filter(Boolean);
+    });
+  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
+/**
  * Answers that come from the app's own middleware (api/app.ts) rather than a route: the per-IP rate limit on
- * every path but /health, and the body limit and media-type check on every operation that takes a body.
+ * every path but /health and /health/*, and the body limit and media-type check on every operation that takes a body.
  */
 function addAppWideResponses(paths: Record<string, object> = {}) {
   for (const [path, item] of Object.entries(paths)) {
-    for (const operation of Object.values(item)) {
-      const op = operation as { responses?: Record<string, unknown>; requestBody?: unknown };
+    for (const [method, operation] of Object.entries(item)) {
+      const op = operation as { responses?: Record<string, unknown>; requestBody?: unknown; operationId?: string };
+      op.operationId ??= operationIdFor(method, path);
       const responses = (op.responses ??= {});
-      if (path !== '/health') responses['429'] ??= errorContent('too many requests (per IP or per customer)');
+      if (path !== '/health' && !path.startsWith('/health/'))
+        responses['429'] ??= errorContent('too many requests (per IP or per customer)');
       if (op.requestBody) {
         responses['413'] ??= errorContent('the body is larger than the server accepts');
         responses['415'] ??= errorContent('the body is not application/json');
