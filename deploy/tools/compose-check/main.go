@@ -1,7 +1,7 @@
 // compose-check loads a Compose file the way `docker compose config` does (compose-go: the Compose
 // Specification's JSON schema, interpolation, merge of anchors and extends, normalisation, and the cross-checks:
 // depends_on names a service, volumes and networks are declared) and prints the resolved model, or the error.
-// It needs no Docker engine. Usage: compose-check docker-compose.yml
+// It needs no Docker engine. Usage: compose-check [-json] docker-compose.yml
 package main
 
 import (
@@ -14,11 +14,16 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: compose-check <compose file>")
+	args := os.Args[1:]
+	asJSON := len(args) > 0 && args[0] == "-json"
+	if asJSON {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: compose-check [-json] <compose file>")
 		os.Exit(2)
 	}
-	file, err := filepath.Abs(os.Args[1])
+	file, err := filepath.Abs(args[0])
 	if err != nil {
 		fail(err)
 	}
@@ -36,7 +41,12 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	out, err := project.MarshalYAML()
+	var out []byte
+	if asJSON {
+		out, err = project.MarshalJSON()
+	} else {
+		out, err = project.MarshalYAML()
+	}
 	if err != nil {
 		fail(err)
 	}
