@@ -3,7 +3,7 @@
  * claimed, and which customer ids' orders a caller owns (cached in Redis). The API's auth routes and ownership
  * checks read and write customers through here.
  */
-import { eq, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client';
 import { customers, orders } from '../db/schema';
@@ -63,6 +63,31 @@ export async function claimGuest(deps: CustomerDeps, userId: string, guestId: st
   });
   if (claimed) await deps.redis.del(ownerCacheKey(guestId), ownerCacheKey(userId));
   return claimed;
+}
+
+/**
+ * Deletes the guests created before `before` that own no order (a guest is free: one per visit, most never book)
+ * and that no account claimed; returns how many. A guest whose token could still be valid is never old enough:
+ * housekeeping.guest_retention_hours is at least the guest token's lifetime (config/index.ts checks it).
+ */
+export async function purgeIdleGuests(db: Database, before: Date): Promise<number> {
+  const rows = await db
+    .delete(customers)
+    .where(
+      and(
+        eq(customers.kind, 'GUEST'),
+        isNull(customers.claimedById),
+        lt(customers.createdAt, before),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(orders)
+            .where(eq(orders.customerId, customers.id)),
+        ),
+      ),
+    )
+    .returning({ id: customers.id });
+  return rows.length;
 }
 
 export function createCustomers(deps: CustomerDeps) {

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors';
 import { issueToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
-import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { rateLimitByCustomer, rateLimitGuestsByIp } from '../middleware/rate-limit';
 import { bearerAuth, errorSchema, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
 
@@ -42,7 +42,13 @@ const guestRoute = createRoute({
   path: '/guest',
   tags: ['auth'],
   summary: 'A guest token for browsing and booking without an account',
-  responses: { 200: json(tokenResponse, 'a new guest and its token') },
+  middleware: [rateLimitGuestsByIp] as const,
+  responses: {
+    200: json(tokenResponse, 'a new guest and its token'),
+    429: errorResponse(
+      'too many new guests from this address this hour (rate_limit.guests_per_ip_per_hour); see Retry-After',
+    ),
+  },
 });
 
 const registerRoute = createRoute({
