@@ -44,22 +44,28 @@ export async function ownerIds(deps: CustomerDeps, customer: { id: string }): Pr
 
 /**
  * A user account claims a guest: the guest is marked as claimed and its orders move to the account, in one
- * transaction. A guest that is already claimed (by this or another account) is left alone. Returns whether
- * the guest was claimed now.
+ * transaction. A guest that is already claimed (by this or another account) is left alone. Returns the ids of
+ * the orders moved when the guest was claimed now (their workflows' CustomerId search attribute is the caller's
+ * to move), null when it was not.
  */
-export async function claimGuest(deps: CustomerDeps, userId: string, guestId: string): Promise<boolean> {
+export async function claimGuest(
+  deps: CustomerDeps,
+  userId: string,
+  guestId: string,
+): Promise<{ orderIds: string[] } | null> {
   const claimed = await deps.db.transaction(async (tx) => {
     const rows = await tx
       .update(customers)
       .set({ claimedById: userId })
       .where(sql`${customers.id} = ${guestId} and ${customers.kind} = 'GUEST' and ${customers.claimedById} is null`)
       .returning({ id: customers.id });
-    if (rows.length === 0) return false;
-    await tx
+    if (rows.length === 0) return null;
+    const moved = await tx
       .update(orders)
       .set({ customerId: userId, updatedAt: sql`now()` })
-      .where(eq(orders.customerId, guestId));
-    return true;
+      .where(eq(orders.customerId, guestId))
+      .returning({ id: orders.id });
+    return { orderIds: moved.map((o) => o.id) };
   });
   if (claimed) await deps.redis.del(ownerCacheKey(guestId), ownerCacheKey(userId));
   return claimed;

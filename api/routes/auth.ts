@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import argon2 from 'argon2';
 import type { Context } from 'hono';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError } from '../../domain/errors';
+import { claimCustomer, orderWorkflowId } from '../../workflows/messages';
 import { issueToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
@@ -112,8 +114,30 @@ async function claimBearerGuest(c: Context<AppEnv>, userId: string): Promise<str
   const caller = await optionalCustomer(c);
   if (caller?.kind !== 'GUEST') return undefined;
   const claimed = await c.get('deps').services.customers.claimGuest(userId, caller.id);
-  if (claimed) c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
-  return claimed ? caller.id : undefined;
+  if (!claimed) return undefined;
+  c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
+  await moveSearchAttributes(c, userId, claimed.orderIds);
+  return caller.id;
+}
+
+/**
+ * The claimed orders' workflows learn their new owner (a signal; the workflow upserts its CustomerId search
+ * attribute), so operators searching by the account find them. A workflow that has closed keeps the guest's id in
+ * its visibility record (Temporal cannot change a closed one); Postgres, which the API reads, has the account.
+ * Best effort: a signal that fails is logged, and the sign-in still succeeds.
+ */
+async function moveSearchAttributes(c: Context<AppEnv>, customerId: string, orderIds: string[]) {
+  const { temporal } = c.get('deps');
+  await Promise.all(
+    orderIds.map(async (orderId) => {
+      try {
+        await temporal.workflow.getHandle(orderWorkflowId(orderId)).signal(claimCustomer, { customerId });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return; // closed: nothing to tell
+        c.get('logger').warn({ err: (err as Error).message, order_id: orderId }, 'claimed order not re-attributed');
+      }
+    }),
+  );
 }
 
 async function tokenFor(c: Context<AppEnv>, customer: Customer, claimedGuestId?: string) {

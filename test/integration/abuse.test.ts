@@ -17,10 +17,11 @@ import { loadConfig } from '../../config';
 import { demandAvailable, demandMultiplier } from '../../domain/pricing';
 import { recordLocator } from '../../domain/record-locator';
 import type { Services } from '../../lib/services';
+import { CUSTOMER_ID_KEY, orderWorkflowId } from '../../workflows/messages';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { expectInventoryConsistent, type SeatMapSeat } from '../support/inventory-invariants';
-import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
+import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
 
 const route = testRoute('abuse');
@@ -364,5 +365,46 @@ describe('issue #22 defects', () => {
       const res = await api(method, path, { body, headers: from(ip) });
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
     }
+  });
+
+  it('claiming a guest on sign-up moves the CustomerId search attribute of its open orders (a visibility query)', async () => {
+    const f = await flight(10);
+    const token = await guest(ip);
+    const trip = await api<{ trip_id: string }>('POST', '/v1/holds/trip', {
+      token,
+      headers: from(ip),
+      body: { flight_ids: [f.id], passenger_count: 1 },
+    });
+    expect(trip.status).toBe(201);
+    const workflowId = orderWorkflowId(trip.body.trip_id);
+    const claimEmail = `claim-${randomUUID()}@example.com`;
+    const registered = await api<{ customer_id: string; claimed_guest_id: string }>('POST', '/v1/auth/register', {
+      token,
+      headers: from(ip),
+      body: { email: claimEmail, password: 'correct horse battery' },
+    });
+    expect(registered.status).toBe(201);
+    const account = registered.body.customer_id;
+    const found = async () => {
+      const ids: string[] = [];
+      for await (const wf of services.temporal.workflow.list({
+        query: `CustomerId = "${account}" AND WorkflowId = "${workflowId}"`,
+      })) {
+        ids.push(wf.workflowId);
+      }
+      return ids;
+    };
+    expect(await eventually(found, (ids) => ids.length === 1)).toEqual([workflowId]);
+    const described = await services.temporal.workflow.getHandle(workflowId).describe();
+    expect(described.typedSearchAttributes.get(CUSTOMER_ID_KEY)).toBe(account);
+    // The account (its token) sees the order; then the trip is cancelled, and its history kept for the replay test.
+    const accountToken = (
+      await api<{ token: string }>('POST', '/v1/auth/login', {
+        headers: from(ip),
+        body: { email: claimEmail, password: 'correct horse battery' },
+      })
+    ).body.token;
+    expect((await api('POST', `/v1/orders/${trip.body.trip_id}/cancel`, { token: accountToken })).status).toBe(200);
+    await recordHistory(services.temporal, workflowId, 'claim-customer');
   });
 });
