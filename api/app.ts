@@ -8,6 +8,7 @@ import { errorResponse, handleError } from './errors';
 import { createApiMetrics } from './metrics';
 import { metricsEndpoint, observeRequests, orderLogContext } from './observability';
 import { mountApiDocs } from './openapi';
+import { refuseInvalidBearer } from './middleware/auth';
 import { rateLimitByIp } from './middleware/rate-limit';
 import { refuseControlCharacters } from './middleware/request-guard';
 import { createRouter } from './router';
@@ -45,6 +46,9 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
       onError: (c: Context<AppEnv>) => errorResponse(c, 'PAYLOAD_TOO_LARGE', 'the request body is too large'),
     }),
   );
+
+  // One rule for a bad Authorization header on every /v1 route but the webhooks (they authenticate by signature).
+  app.use('/v1/*', refuseInvalidBearer);
 
   app.get('/metrics', metricsEndpoint(metrics));
   // One chain, so that the app's type carries every route's contract (the typed client, api/client.ts).

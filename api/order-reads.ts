@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Cabin } from '../domain/cabins';
 import type { ProductType } from '../domain/offer';
+import { recordLocator } from '../domain/record-locator';
 import type { PiiCipher } from '../lib/pii';
 import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
 import type { Customer } from './deps';
@@ -76,6 +77,7 @@ export async function orderResources(
     const live = lives[n] ?? null;
     return {
       id: row.id,
+      booking_reference: recordLocator(row.id),
       status: row.status,
       source: row.source,
       offer_id: row.offerId,

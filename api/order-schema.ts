@@ -75,6 +75,13 @@ const liveOrderSchema = z
 export const orderSchema = z
   .object({
     id: z.uuid(),
+    booking_reference: z
+      .string()
+      .regex(/^[A-HJ-NP-Z2-9]{6}$/)
+      .openapi({
+        example: 'R4HWSL',
+        description: 'the record locator on boarding passes and in mails; GET /v1/orders?booking_reference= finds it',
+      }),
     status: z.enum(ORDER_STATUSES),
     source: z.enum(ORDER_SOURCES),
     offer_id: z.string().nullable().openapi({ description: 'null for a trip' }),

@@ -547,6 +547,12 @@ async function run() {
       APP_PAYMENTS__GATEWAY_URL: `http://127.0.0.1:${sandboxPort}`,
       APP_RATE_LIMIT__PER_IP_PER_MINUTE: '1000000000',
       APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '1000000000',
+      // The load is one address by design: the abuse limits (README, "Abuse limits") would measure themselves.
+      APP_RATE_LIMIT__GUESTS_PER_IP_PER_HOUR: '1000000000',
+      APP_HOLDS__MAX_OPEN_PER_IP: '1000000000',
+      APP_HOLDS__MAX_SEATS_PER_IP: '1000000000',
+      APP_HOLDS__MAX_OPEN_PER_CUSTOMER: '1000000000',
+      APP_HOLDS__MAX_SEATS_PER_CUSTOMER: '1000000000',
       APP_METRICS__WORKER_PORT: String(workerMetricsPort),
       APP_METRICS__TEMPORAL_PORT: String(temporalMetricsPort),
       APP_OTEL__OTLP_ENDPOINT: '',

@@ -167,6 +167,8 @@ export const configSchema = z.strictObject({
     exchange_rates: z.record(currencyCode, z.number().positive()),
     /** The bundle whose fare conditions trips (the README's API) are sold under. */
     trip_bundle: z.string(),
+    /** How much a held-but-unpaid seat counts towards the demand multiplier (domain/pricing.ts demandAvailable). */
+    held_seat_weight: z.number().min(0).max(1),
     taxes: z.array(taxSchema),
     rules: z.array(ruleSchema),
   }),
@@ -180,6 +182,15 @@ export const configSchema = z.strictObject({
     per_ip_per_minute: z.number().int().positive(),
     per_customer_per_minute: z.number().int().positive(),
     trust_forwarded_for: z.boolean(),
+    /** POST /v1/auth/guest per client IP per hour: guests are free, each one a new per-customer bucket. */
+    guests_per_ip_per_hour: z.number().int().positive(),
+  }),
+  /** Open (unpaid) holds per client (services/hold-limits.ts, README "Abuse limits"). */
+  holds: z.strictObject({
+    max_open_per_customer: z.number().int().positive(),
+    max_seats_per_customer: z.number().int().positive(),
+    max_open_per_ip: z.number().int().positive(),
+    max_seats_per_ip: z.number().int().positive(),
   }),
   pii: z.strictObject({
     active_key_id: z.string().min(1),
@@ -193,6 +204,8 @@ export const configSchema = z.strictObject({
     idempotency_key_hours: z.number().positive(),
     processed_event_days: z.number().positive(),
     published_outbox_days: z.number().positive(),
+    /** Guests that own no order are deleted this long after they were created. */
+    guest_retention_hours: z.number().positive(),
     flight_status_interval_seconds: z.number().int().positive(),
   }),
   smtp: z.strictObject({ host: z.string(), port, from: z.string() }),
@@ -298,6 +311,13 @@ export function parseConfig(tree: Tree): AppConfig {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
+  // A purged guest's token would still verify: the guests must outlive their tokens.
+  if (config.housekeeping.guest_retention_hours * 3600 < config.auth.guest_token_ttl_seconds) {
+    throw new ConfigError(
+      'invalid configuration:\n  housekeeping.guest_retention_hours (env APP_HOUSEKEEPING__GUEST_RETENTION_HOURS): ' +
+        'must be at least auth.guest_token_ttl_seconds, so that no valid guest token outlives its customer',
+    );
+  }
   if (config.env === 'production') {
     const defaults = parseToml(readFileSync(defaultPath(), 'utf8')) as unknown as AppConfig;
     for (const [key, get] of DEV_SECRETS) {

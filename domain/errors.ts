@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   /** A seat in another cabin than the one the order or trip was priced for. */
   CABIN_MISMATCH: 409,
   INVALID_STATE: 409,
+  /** A client has as many unpaid holds (or held seats) open as it may (README, "Abuse limits"). */
+  TOO_MANY_HOLDS: 409,
   FLIGHT_CANCELLED: 409,
   FLIGHT_CLOSED: 409,
   REQUEST_TIMEOUT: 408,

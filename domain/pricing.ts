@@ -97,6 +97,17 @@ export function demandMultiplierHundredths(available: number, capacity: number):
 }
 
 /**
+ * The availability the demand multiplier is computed on (README, "Abuse limits"): sold seats count in full,
+ * held-but-unpaid seats at `heldWeight` (0..1, the held part rounded down). A hold costs nothing, so at weight 0
+ * (the default, `pricing.held_seat_weight`) holding a cabin cannot raise the price other shoppers pay; the seats
+ * a hold keeps still cannot be sold to anyone else.
+ */
+export function demandAvailable(figures: { capacity: number; held: number; sold: number }, heldWeight: number): number {
+  const taken = figures.sold + Math.floor(figures.held * heldWeight);
+  return Math.max(0, figures.capacity - Math.min(figures.capacity, Math.max(0, taken)));
+}
+
+/**
  * multiplier = clamp(1 + 2·u², 0.5, 3.0), u = 1 − available/capacity: 100/100 -> 1, 50/100 -> 1.5,
  * 10/100 -> 2.62, 1/100 -> 2.96, 0/100 -> 3.
  */

@@ -19,7 +19,7 @@ import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
 import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import type { OfferPassengers } from '../domain/offer';
-import { priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
+import { demandAvailable, priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
 import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
@@ -52,6 +52,8 @@ export interface PartyPrice {
 export interface CabinOffer {
   cabin: Cabin;
   available: number;
+  /** What the demand multiplier is computed on: sold seats in full, held ones at pricing.held_seat_weight. */
+  demand_available: number;
   /** One adult's price (the breakdown's total). */
   price_per_passenger: Money;
   breakdown: LegPrice;
@@ -258,12 +260,16 @@ export function createCatalog(deps: CatalogDeps) {
       .sort((a, b) => cabinRank(a.cabin) - cabinRank(b.cabin))
       .flatMap((c) => {
         // The index may briefly lag Postgres; pricing needs a figure within 0..capacity.
-        const available = Math.min(c.capacity, Math.max(0, live.get(c.cabin)?.available ?? 0));
+        const figures = live.get(c.cabin);
+        const available = Math.min(c.capacity, Math.max(0, figures?.available ?? 0));
         if (available < seats) return [];
+        const forDemand = figures
+          ? Math.max(available, demandAvailable({ ...figures, capacity: c.capacity }, pricing.held_seat_weight))
+          : available;
         const price = (passengerType: PassengerType) =>
           priceLeg({
             baseFare: money(c.base_fare, c.currency),
-            available,
+            available: forDemand,
             capacity: c.capacity,
             passengerType,
             route: `${row.origin}-${row.destination}`,
@@ -297,6 +303,7 @@ export function createCatalog(deps: CatalogDeps) {
           {
             cabin: c.cabin,
             available,
+            demand_available: forDemand,
             price_per_passenger: breakdown.total,
             breakdown,
             party: partyPrices,

@@ -3,7 +3,7 @@
  * claimed, and which customer ids' orders a caller owns (cached in Redis). The API's auth routes and ownership
  * checks read and write customers through here.
  */
-import { eq, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client';
 import { customers, orders } from '../db/schema';
@@ -44,25 +44,56 @@ export async function ownerIds(deps: CustomerDeps, customer: { id: string }): Pr
 
 /**
  * A user account claims a guest: the guest is marked as claimed and its orders move to the account, in one
- * transaction. A guest that is already claimed (by this or another account) is left alone. Returns whether
- * the guest was claimed now.
+ * transaction. A guest that is already claimed (by this or another account) is left alone. Returns the ids of
+ * the orders moved when the guest was claimed now (their workflows' CustomerId search attribute is the caller's
+ * to move), null when it was not.
  */
-export async function claimGuest(deps: CustomerDeps, userId: string, guestId: string): Promise<boolean> {
+export async function claimGuest(
+  deps: CustomerDeps,
+  userId: string,
+  guestId: string,
+): Promise<{ orderIds: string[] } | null> {
   const claimed = await deps.db.transaction(async (tx) => {
     const rows = await tx
       .update(customers)
       .set({ claimedById: userId })
       .where(sql`${customers.id} = ${guestId} and ${customers.kind} = 'GUEST' and ${customers.claimedById} is null`)
       .returning({ id: customers.id });
-    if (rows.length === 0) return false;
-    await tx
+    if (rows.length === 0) return null;
+    const moved = await tx
       .update(orders)
       .set({ customerId: userId, updatedAt: sql`now()` })
-      .where(eq(orders.customerId, guestId));
-    return true;
+      .where(eq(orders.customerId, guestId))
+      .returning({ id: orders.id });
+    return { orderIds: moved.map((o) => o.id) };
   });
   if (claimed) await deps.redis.del(ownerCacheKey(guestId), ownerCacheKey(userId));
   return claimed;
+}
+
+/**
+ * Deletes the guests created before `before` that own no order (a guest is free: one per visit, most never book)
+ * and that no account claimed; returns how many. A guest whose token could still be valid is never old enough:
+ * housekeeping.guest_retention_hours is at least the guest token's lifetime (config/index.ts checks it).
+ */
+export async function purgeIdleGuests(db: Database, before: Date): Promise<number> {
+  const rows = await db
+    .delete(customers)
+    .where(
+      and(
+        eq(customers.kind, 'GUEST'),
+        isNull(customers.claimedById),
+        lt(customers.createdAt, before),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(orders)
+            .where(eq(orders.customerId, customers.id)),
+        ),
+      ),
+    )
+    .returning({ id: customers.id });
+  return rows.length;
 }
 
 export function createCustomers(deps: CustomerDeps) {

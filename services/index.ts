@@ -14,6 +14,7 @@ import { createAdminFlights } from './admin-flights';
 import { createAnalyticsReads } from './analytics';
 import { createCommercialSettings } from './commercial-settings';
 import { createCustomers } from './customers';
+import { createHoldLimits } from './hold-limits';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
@@ -73,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     paymentCircuit: createPaymentCircuitCheck(redis, config.payments),
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
+    holdLimits: createHoldLimits({ db, redis, config }),
     admin: createAdminCommercial({ db, config }),
   };
 }

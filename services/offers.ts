@@ -233,7 +233,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     return {
       segment: segmentOf(f, cabin, direction),
       baseFare: c.breakdown.base_fare, // the adult fare: the catalog priced the cabin for one adult
-      available: Math.min(c.available, capacity),
+      available: Math.min(c.demand_available, capacity), // what demand is priced on (held seats weighted)
       capacity,
     };
   }

@@ -7,6 +7,7 @@ import type { Database } from '../db/client';
 import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
+import { recordLocator } from '../domain/record-locator';
 
 export type OrderRow = typeof orders.$inferSelect;
 
@@ -82,6 +83,21 @@ export function createOrderReads(db: Database) {
         .limit(limit + 1);
       const page = rows.slice(0, limit);
       return { page, next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+
+    /**
+     * The customers' orders whose booking reference (domain/record-locator.ts, derived from the order id and not
+     * stored) is `reference`, newest first: one query for the ids of their orders, one for the matches.
+     */
+    async byBookingReference(owners: string[], reference: string): Promise<OrderRow[]> {
+      const ids = await db.select({ id: orders.id }).from(orders).where(inArray(orders.customerId, owners));
+      const matches = ids.map((r) => r.id).filter((id) => recordLocator(id) === reference);
+      if (matches.length === 0) return [];
+      return db
+        .select()
+        .from(orders)
+        .where(inArray(orders.id, matches))
+        .orderBy(desc(orders.createdAt), desc(orders.id));
     },
 
     /** An order's tickets and EMDs (by number) and boarding passes. */

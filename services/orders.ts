@@ -258,10 +258,16 @@ export function createOrderService(deps: OrderServiceDeps) {
         await gateway.voidCharge(c.id);
       } catch (err) {
         if (!(err instanceof GatewayRequestError && err.status === 409)) throw err;
-        // The charge left "pending" between the list and the void: ask the provider what it became.
+        // The charge left "pending" between the list and the void: ask the provider what it became. Only
+        // "voided" is the void having happened; any other 409 is settled by the charge's real outcome, or retried.
         const now = await gateway.getCharge(c.id);
         if (now?.status === 'succeeded') return { status: 'succeeded', chargeId: c.id, declineCode: null };
-        if (now?.status === 'pending') throw err; // try again (the activity is retried)
+        if (now?.status === 'failed') {
+          const declineCode = now.declineCode ?? err.code;
+          await setPayment(db, p.orderId, p.attempt, { status: 'FAILED', chargeId: c.id, declineCode });
+          return { status: 'failed', chargeId: c.id, declineCode };
+        }
+        if (now?.status !== 'voided') throw err; // still pending, or unknown: try again (the activity is retried)
       }
     }
     const chargeId = charges[0]?.id ?? p.chargeId;

@@ -29,6 +29,13 @@ export const TEST_ENV: Record<string, string> = {
   // Every test file calls the API from 127.0.0.1: one shared per-IP bucket. The limits have tests of their own.
   APP_RATE_LIMIT__PER_IP_PER_MINUTE: '1000000',
   APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '1000000',
+  // Likewise the abuse limits (README, "Abuse limits"): test files mint guests and hold freely from 127.0.0.1, and
+  // one guest often holds many orders. test/integration/abuse.test.ts sets the defaults back and plays the attacker.
+  APP_RATE_LIMIT__GUESTS_PER_IP_PER_HOUR: '1000000',
+  APP_HOLDS__MAX_OPEN_PER_CUSTOMER: '1000000',
+  APP_HOLDS__MAX_SEATS_PER_CUSTOMER: '1000000',
+  APP_HOLDS__MAX_OPEN_PER_IP: '1000000',
+  APP_HOLDS__MAX_SEATS_PER_IP: '1000000',
   // Tests read availability right after changing it; the cache's staleness has a test of its own (search-staleness).
   APP_CATALOG__AVAILABILITY_MAX_AGE_MS: '0',
   APP_KAFKA__TOPIC_PREFIX: (chosen ? undefined : services.ALTIS_TEST_TOPIC_PREFIX) ?? `${name}.`,

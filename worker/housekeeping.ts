@@ -3,6 +3,7 @@ import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import { outbox, processedEvents } from '../db/schema';
 import type { Logger } from '../lib/logger';
+import { purgeIdleGuests } from '../services/customers';
 import { purgeIdempotencyKeys } from '../services/idempotency-store';
 import { purgePaymentTokens } from '../services/payment-vault';
 import { moveFlightStatuses } from '../services/schedule';
@@ -12,12 +13,14 @@ export interface HousekeepingResult {
   processedEvents: number;
   publishedOutboxRows: number;
   paymentTokens: number;
+  guests: number;
 }
 
 /**
  * Deletes what has served its purpose, so no table grows without bound: idempotency keys past their retention,
  * consumers' processed-event marks older than any redelivery can be, outbox rows published long ago, and vaulted
- * card tokens past their day (services/payment-vault.ts). Never an unpublished outbox row.
+ * card tokens past their day (services/payment-vault.ts), and guests older than `guest_retention_hours` that own no
+ * order (services/customers.ts). Never an unpublished outbox row, never a guest with an order.
  */
 export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeeping'>, now = Date.now()) {
   const h = config.housekeeping;
@@ -33,7 +36,14 @@ export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeep
     )
     .returning({ seq: outbox.seq });
   const paymentTokens = await purgePaymentTokens(db, new Date(now));
-  return { idempotencyKeys, processedEvents: processed.length, publishedOutboxRows: published.length, paymentTokens };
+  const guests = await purgeIdleGuests(db, new Date(now - h.guest_retention_hours * 3600_000));
+  return {
+    idempotencyKeys,
+    processedEvents: processed.length,
+    publishedOutboxRows: published.length,
+    paymentTokens,
+    guests,
+  };
 }
 
 /**

@@ -161,3 +161,8 @@ export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTrave
 /** v2: a trip's commit (seats, party, payment) in one update that answers once the payment has an outcome. */
 export const commitTrip = defineUpdate<PaymentResult, [TripCommit]>('commitTrip');
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');
+/** An account claimed the order's guest (sign-up or sign-in): the CustomerId search attribute follows the order. */
+export interface CustomerClaim {
+  customerId: string;
+}
+export const claimCustomer = defineSignal<[CustomerClaim]>('claimCustomer');

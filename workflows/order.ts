@@ -33,7 +33,9 @@ import {
   addTraveler,
   cancelOrder,
   chooseSeat,
+  claimCustomer,
   commitTrip,
+  CUSTOMER_ID_KEY,
   confirmProposal,
   getOrderState,
   holdSeat,
@@ -296,6 +298,13 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       },
     },
   );
+
+  // The order's owner in Postgres moved to the account that claimed its guest: operators find it by the account.
+  setHandler(claimCustomer, ({ customerId }) => {
+    if (!patched('claim-customer')) return;
+    if (typeof customerId !== 'string' || customerId.length === 0) return;
+    upsertSearchAttributes([{ key: CUSTOMER_ID_KEY, value: customerId }]);
+  });
 
   setHandler(paymentNotification, (n) => {
     if (s.seenEvents.has(n.eventId)) return; // a provider may deliver an event more than once

@@ -18,6 +18,18 @@ export async function optionalCustomer(c: Context<AppEnv>): Promise<Customer | u
   }
 }
 
+/**
+ * One rule for every /v1 route (installed by createApp; webhooks excepted, they authenticate by signature): an
+ * Authorization header that is present but not a valid bearer token is 401, whether or not the route needs a
+ * token. Public routes answer an absent header as anonymous, never a garbage one.
+ */
+export const refuseInvalidBearer = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.req.path.startsWith('/v1/webhooks/') && c.req.header('Authorization') !== undefined) {
+    await optionalCustomer(c);
+  }
+  await next();
+});
+
 /** 401 UNAUTHENTICATED unless the request carries a valid bearer token; sets `customer`. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const customer = await optionalCustomer(c);

@@ -62,13 +62,18 @@ function setHeaders(c: Context<AppEnv>, state: RateLimitState) {
   c.header('RateLimit-Reset', String(state.resetSeconds));
 }
 
-function limitBy(name: string, key: (c: Context<AppEnv>) => string | undefined, limit: (c: Context<AppEnv>) => number) {
+function limitBy(
+  name: string,
+  key: (c: Context<AppEnv>) => string | undefined,
+  limit: (c: Context<AppEnv>) => number,
+  window: { ms: number; per: string; label?: string } = { ms: WINDOW_MS, per: 'a minute' },
+) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const id = key(c);
     if (id === undefined) return next();
     let state: RateLimitState | undefined;
     try {
-      state = await hit(c.get('deps').redis, `rl:${name}:${id}`, limit(c));
+      state = await hit(c.get('deps').redis, `rl:${name}:${id}`, limit(c), window.ms);
     } catch (err) {
       // Redis being away must not take the API down with it: let the request through and say so.
       c.get('logger').warn({ err: (err as Error).message, limit: name }, 'rate limit not checked');
@@ -76,9 +81,13 @@ function limitBy(name: string, key: (c: Context<AppEnv>) => string | undefined, 
     if (state?.exceeded) {
       c.header('Retry-After', String(state.resetSeconds));
       setHeaders(c, state);
-      throw new DomainError('RATE_LIMITED', `too many requests: at most ${state.limit} a minute per ${name}`, {
-        retry_after_seconds: state.resetSeconds,
-      });
+      throw new DomainError(
+        'RATE_LIMITED',
+        `too many requests: at most ${state.limit} ${window.per} per ${window.label ?? name}`,
+        {
+          retry_after_seconds: state.resetSeconds,
+        },
+      );
     }
     await next();
     if (state) setHeaders(c, state);
@@ -116,6 +125,61 @@ export const rateLimitByIp = createMiddleware<AppEnv>(async (c, next) => {
   if (EXEMPT_PATHS.some((p) => c.req.path === p || c.req.path.startsWith(`${p}/`))) return next();
   return limitByIp(c, next);
 });
+
+/** The client's address for per-address limits; undefined when it is unknown (no socket: app.request()). */
+export function knownClientIp(c: Context<AppEnv>): string | undefined {
+  const ip = clientIp(c);
+  return ip === 'unknown' ? undefined : ip;
+}
+
+/**
+ * New guests per client IP per hour (POST /v1/auth/guest): a guest is free and starts a fresh per-customer bucket,
+ * so without this one address could mint identities without end (README, "Abuse limits").
+ */
+export const rateLimitGuestsByIp = limitBy(
+  'guest-ip',
+  knownClientIp,
+  (c) => c.get('deps').config.rate_limit.guests_per_ip_per_hour,
+  { ms: 3_600_000, per: 'an hour', label: 'address for new guests' },
+);
+
+/**
+ * Counts a new hold against the caller's open-hold bounds (services/hold-limits.ts), then makes it with `hold`;
+ * the count is undone when no hold was made (`made` says from its result, or it threw). Over a bound: 409
+ * TOO_MANY_HOLDS with Retry-After (when the caller's soonest hold runs out).
+ */
+export async function withinHoldLimits<T>(
+  c: Context<AppEnv>,
+  r: { orderId: string; seats: number; holdSeconds: number; ownerId: string },
+  hold: () => Promise<T>,
+  made: (result: T) => boolean,
+): Promise<T> {
+  let reservation;
+  try {
+    reservation = await c.get('deps').services.holdLimits.reserve({
+      orderId: r.orderId,
+      seats: r.seats,
+      expiresAtMs: Date.now() + r.holdSeconds * 1000,
+      ownerId: r.ownerId,
+      ip: knownClientIp(c),
+    });
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'TOO_MANY_HOLDS') {
+      const retry = (err.details as { retry_after_seconds?: number } | undefined)?.retry_after_seconds;
+      if (retry !== undefined) c.header('Retry-After', String(retry));
+    }
+    throw err;
+  }
+  let result: T;
+  try {
+    result = await hold();
+  } catch (err) {
+    await reservation.release();
+    throw err;
+  }
+  if (!made(result)) await reservation.release();
+  return result;
+}
 
 /** Per-customer limit: `use` it after `requireAuth`. */
 export const rateLimitByCustomer = limitBy(

@@ -1,11 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import argon2 from 'argon2';
 import type { Context } from 'hono';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError } from '../../domain/errors';
+import { claimCustomer, orderWorkflowId } from '../../workflows/messages';
 import { issueToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
-import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { rateLimitByCustomer, rateLimitGuestsByIp } from '../middleware/rate-limit';
 import { bearerAuth, errorSchema, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
 
@@ -42,7 +44,13 @@ const guestRoute = createRoute({
   path: '/guest',
   tags: ['auth'],
   summary: 'A guest token for browsing and booking without an account',
-  responses: { 200: json(tokenResponse, 'a new guest and its token') },
+  middleware: [rateLimitGuestsByIp] as const,
+  responses: {
+    200: json(tokenResponse, 'a new guest and its token'),
+    429: errorResponse(
+      'too many new guests from this address this hour (rate_limit.guests_per_ip_per_hour); see Retry-After',
+    ),
+  },
 });
 
 const registerRoute = createRoute({
@@ -106,8 +114,30 @@ async function claimBearerGuest(c: Context<AppEnv>, userId: string): Promise<str
   const caller = await optionalCustomer(c);
   if (caller?.kind !== 'GUEST') return undefined;
   const claimed = await c.get('deps').services.customers.claimGuest(userId, caller.id);
-  if (claimed) c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
-  return claimed ? caller.id : undefined;
+  if (!claimed) return undefined;
+  c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
+  await moveSearchAttributes(c, userId, claimed.orderIds);
+  return caller.id;
+}
+
+/**
+ * The claimed orders' workflows learn their new owner (a signal; the workflow upserts its CustomerId search
+ * attribute), so operators searching by the account find them. A workflow that has closed keeps the guest's id in
+ * its visibility record (Temporal cannot change a closed one); Postgres, which the API reads, has the account.
+ * Best effort: a signal that fails is logged, and the sign-in still succeeds.
+ */
+async function moveSearchAttributes(c: Context<AppEnv>, customerId: string, orderIds: string[]) {
+  const { temporal } = c.get('deps');
+  await Promise.all(
+    orderIds.map(async (orderId) => {
+      try {
+        await temporal.workflow.getHandle(orderWorkflowId(orderId)).signal(claimCustomer, { customerId });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return; // closed: nothing to tell
+        c.get('logger').warn({ err: (err as Error).message, order_id: orderId }, 'claimed order not re-attributed');
+      }
+    }),
+  );
 }
 
 async function tokenFor(c: Context<AppEnv>, customer: Customer, claimedGuestId?: string) {

@@ -90,6 +90,10 @@ const flight = z
       z.object({
         cabin,
         available: z.number().int(),
+        demand_available: z.number().int().openapi({
+          description:
+            'the availability the demand multiplier is computed on: sold seats count in full, held-but-unpaid ones at pricing.held_seat_weight (0 by default: holds do not raise prices)',
+        }),
         price_per_passenger: moneySchema.openapi({ description: 'one adult' }),
         breakdown: legPrice,
         party: z

@@ -14,11 +14,11 @@ import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
 import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
-import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
 import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
-import { fulfillmentSchema, orderSchema } from '../order-schema';
+import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Context } from 'hono';
@@ -74,7 +74,7 @@ const acceptRoute = createRoute({
   },
   responses: {
     201: json(orderSchema, 'the order, PROPOSED, seats held'),
-    200: json(orderSchema, 'the offer was already accepted: the same order'),
+    200: json(orderSchema, 'the offer was already accepted with this same body: the same order'),
     ...errors(400, 401, 404, 409, 410, 422, 503),
   },
 });
@@ -178,6 +178,11 @@ const listRoute = createRoute({
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(20),
       cursor: z.string().max(200).optional(),
+      booking_reference: z
+        .string()
+        .regex(/^[A-Za-z0-9]{6}$/, 'a booking reference such as R4HWSL')
+        .optional()
+        .openapi({ description: "only the caller's order with this booking reference (an empty list if none)" }),
     }),
   },
   responses: {
@@ -204,6 +209,39 @@ async function ownedOrder(c: Context<AppEnv>, id: string) {
   const customer = c.get('customer');
   const owners = await ownerIds(deps, customer);
   return findOwnedOrder(deps.services.orderReads, id, customer, owners);
+}
+
+type AcceptBody = z.infer<typeof acceptBody>;
+
+/**
+ * A repeated accept answers with the order only when it asks for what the order already is (its travelers, in
+ * order, and its contact); one with another party is a different request for an offer already taken: 409.
+ */
+function sameAccept(c: Context<AppEnv>, body: AcceptBody, order: OrderResource, row: { contact: string | null }) {
+  const party = (t: {
+    ptc: string;
+    first_name: string;
+    last_name: string;
+    date_of_birth?: string | null;
+    gender?: string | null;
+  }) => JSON.stringify([t.ptc, t.first_name.trim(), t.last_name.trim(), t.date_of_birth ?? null, t.gender ?? null]);
+  const contact =
+    row.contact === null ? null : (JSON.parse(c.get('pii').decrypt(row.contact)) as AcceptBody['contact']);
+  const same =
+    JSON.stringify(body.travelers.map(party).sort()) === JSON.stringify(order.travelers.map(party).sort()) &&
+    contact !== null &&
+    contact.email === body.contact.email &&
+    (contact.phone ?? null) === (body.contact.phone ?? null);
+  if (!same) {
+    throw new DomainError(
+      'CONFLICT',
+      `offer ${order.offer_id} has already been accepted with other travelers or contact`,
+      {
+        order_id: order.id,
+      },
+    );
+  }
+  return order;
 }
 
 const readDeps = (c: Context<AppEnv>) => ({
@@ -233,7 +271,7 @@ export const orders = router
     if (lookup.state !== 'live') {
       // An offer accepted in its life stays accepted: answer with the order even after the offer is gone.
       const existing = await findOwnedOrder(services.orderReads, orderId, customer, [owner]).catch(() => null);
-      if (existing) return c.json(await orderResource(readDeps(c), existing), 200);
+      if (existing) return c.json(sameAccept(c, body, await orderResource(readDeps(c), existing), existing), 200);
       if (lookup.state === 'unknown') throw services.offers.missing(id);
       throw new DomainError('OFFER_EXPIRED', `offer ${id} has expired; search again for current prices`);
     }
@@ -259,7 +297,17 @@ export const orders = router
       travelers: body.travelers,
       contact: body.contact,
     });
-    const result = await startOrder(c.get('deps'), input);
+    const result = await withinHoldLimits(
+      c,
+      {
+        orderId,
+        seats: body.travelers.filter((t) => t.ptc !== 'INF').length, // an infant sits on a lap
+        holdSeconds: input.holdSeconds,
+        ownerId: owner,
+      },
+      () => startOrder(c.get('deps'), input),
+      (r) => r.outcome === 'PROPOSED',
+    );
     if (result.outcome === 'SOLD_OUT') {
       throw new DomainError('SOLD_OUT', 'not enough seats are left for this offer; nothing was held', result.details);
     }
@@ -274,7 +322,8 @@ export const orders = router
     await setOfferStatus(redis, id, 'ACCEPTED');
     const created = result.outcome === 'PROPOSED' && result.created;
     const view = result.outcome === 'PROPOSED' ? result.order : undefined;
-    return c.json(await orderResource(readDeps(c), row, { view }), created ? 201 : 200);
+    const order = await orderResource(readDeps(c), row, { view });
+    return created ? c.json(order, 201) : c.json(sameAccept(c, body, order, row), 200);
   })
   .openapi(payRoute, async (c) => {
     const { temporal, services } = c.get('deps');
@@ -356,8 +405,12 @@ export const orders = router
     return c.json(await orderResource(readDeps(c), row), 200);
   })
   .openapi(listRoute, async (c) => {
-    const { limit, cursor } = c.req.valid('query');
+    const { limit, cursor, booking_reference } = c.req.valid('query');
     const owners = await ownerIds(c.get('deps'), c.get('customer'));
+    if (booking_reference !== undefined) {
+      const rows = await c.get('deps').services.orderReads.byBookingReference(owners, booking_reference.toUpperCase());
+      return c.json({ data: await orderResources(readDeps(c), rows, { live: false }), next_cursor: null }, 200);
+    }
     const { page, next } = await listOrders(c.get('deps').services.orderReads, owners, limit, cursor);
     const data = await orderResources(readDeps(c), page, { live: false });
     return c.json({ data, next_cursor: next }, 200);

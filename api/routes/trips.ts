@@ -16,7 +16,7 @@ import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
 import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
-import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit';
 import { startOrder, updateOrder } from '../order-commands';
 import { commitTripParty } from '../trip-commit';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
@@ -58,6 +58,7 @@ const createTrip = createRoute({
       'the trip, seats held',
     ),
     ...errors(400, 401, 404, 409, 410, 422),
+    // (409 also TOO_MANY_HOLDS: the caller's open holds are at their bound, README "Abuse limits"; see Retry-After.)
   },
 });
 
@@ -82,6 +83,7 @@ const addPassenger = createRoute({
         .uuid()
         .openapi({ param: { name: 'trip_id', in: 'path' } }),
     }),
+    headers: idempotencyKeyHeader,
     body: body(passengerSchema),
   },
   responses: {
@@ -172,6 +174,8 @@ const commit = createRoute({
 const router = createRouter();
 for (const path of ['/holds/*', '/bookings/*']) router.use(path, requireAuth, rateLimitByCustomer);
 router.use('/holds/trip', idempotency());
+// (Hono's '/holds/trip' is that path alone: each creating POST under it names its own.)
+router.use('/holds/trip/:trip_id/passengers', idempotency());
 router.use('/bookings/commit', idempotency());
 
 const unix = (iso: string | Date) => Math.floor(new Date(iso).getTime() / 1000);
@@ -206,7 +210,8 @@ export const trips = router
       const inv = inventory.find((i) => i.flightId === f.id);
       const live = f.cabins.find((x) => x.cabin === cabin);
       if (!inv || !live) throw new DomainError('VALIDATION_FAILED', `flight ${f.id} has no ${cabin} cabin`);
-      return { flight: f, inv, available: Math.min(inv.capacity, Math.max(0, live.available)) };
+      // Priced on the demand figure (held seats weighted: domain/pricing.ts demandAvailable), as search is.
+      return { flight: f, inv, available: Math.min(inv.capacity, Math.max(0, live.demand_available)) };
     });
     // Priced by the offers' own code (domain/offer-builder.ts): one fare per passenger type per flight,
     // honoured at commit whatever the party turns out to be.
@@ -275,7 +280,12 @@ export const trips = router
       paymentTimeoutSeconds: deps.config.orders.payment_timeout_seconds,
       archiveGraceSeconds: deps.config.orders.archive_grace_seconds,
     };
-    const result = await startOrder(deps, input);
+    const result = await withinHoldLimits(
+      c,
+      { orderId: tripId, seats: passenger_count, holdSeconds: input.holdSeconds, ownerId: owner },
+      () => startOrder(deps, input),
+      (r) => r.outcome === 'PROPOSED',
+    );
     if (result.outcome === 'SOLD_OUT') {
       throw new DomainError('SOLD_OUT', 'not enough seats are left on these flights; nothing was held', result.details);
     }

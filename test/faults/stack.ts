@@ -69,6 +69,11 @@ export function appEnv(p: StackPorts): Record<string, string> {
     APP_ORDERS__PAYMENT_TIMEOUT_SECONDS: String(FAULT_TIMINGS.paymentTimeoutSeconds),
     APP_RATE_LIMIT__PER_IP_PER_MINUTE: '1000000',
     APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '1000000',
+    APP_RATE_LIMIT__GUESTS_PER_IP_PER_HOUR: '1000000',
+    APP_HOLDS__MAX_OPEN_PER_IP: '1000000',
+    APP_HOLDS__MAX_SEATS_PER_IP: '1000000',
+    APP_HOLDS__MAX_OPEN_PER_CUSTOMER: '1000000',
+    APP_HOLDS__MAX_SEATS_PER_CUSTOMER: '1000000',
     // No metrics ports: the shared worker of other checkouts may hold the defaults.
     APP_METRICS__WORKER_PORT: '0',
     APP_METRICS__TEMPORAL_PORT: '0',

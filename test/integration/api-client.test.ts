@@ -42,6 +42,7 @@ async function flightWithIndex(capacity = 10): Promise<TestFlight> {
 async function guestClient(): Promise<{ client: AltisClient; customerId: string }> {
   const res = await createAltisClient(stack.apiUrl).v1.auth.guest.$post();
   expect(res.status).toBe(200);
+  if (res.status !== 200) throw new Error(`no guest token: ${res.status}`);
   const body = await res.json();
   return { client: createAltisClient(stack.apiUrl, body.token), customerId: body.customer_id };
 }
@@ -78,6 +79,7 @@ describe('the typed client', () => {
     const pax = await client.v1.holds.trip[':trip_id'].passengers.$post({
       param: { trip_id },
       json: { first_name: 'Ada', last_name: 'Lovelace', passenger_type: 'ADULT' },
+      header: {},
     });
     expect(pax.status).toBe(201);
 

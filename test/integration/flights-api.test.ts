@@ -7,7 +7,7 @@ import { exchangeRates } from '../../services/commercial-settings';
 import { seatLockKey } from '../../services/inventory/keys';
 import { createApp, type App } from '../../api/app';
 import { money } from '../../domain/money';
-import { priceLeg } from '../../domain/pricing';
+import { demandAvailable, priceLeg } from '../../domain/pricing';
 import type { Services } from '../../lib/services';
 import { createTestFlight, deleteTestFlights, ensureTestRoute, testRoute, tomorrow } from '../support/flights';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
@@ -75,11 +75,12 @@ async function expectPricedByPriceLeg(flight: FlightView, now: Date) {
   expect(flight.cabins.map((c) => c.cabin).sort()).toEqual(fares.map((f) => f.cabin).sort());
   for (const cabin of flight.cabins) {
     const fare = fares.find((f) => f.cabin === cabin.cabin)!;
-    const available = index.find((c) => c.cabin === cabin.cabin)!.available;
-    expect(cabin.available).toBe(available);
+    const figures = index.find((c) => c.cabin === cabin.cabin)!;
+    expect(cabin.available).toBe(figures.available);
+    expect(cabin.demand_available).toBe(demandAvailable(figures, config.pricing.held_seat_weight));
     const expected = priceLeg({
       baseFare: money(fare.base_fare, fare.currency),
-      available,
+      available: cabin.demand_available,
       capacity: fare.capacity,
       passengerType: 'ADT',
       route: `${flight.origin}-${flight.destination}`,
@@ -130,7 +131,11 @@ describe('POST /v1/flights/search', () => {
 
   it('searches several legs at once, accepts lower-case codes, and prices with the live demand', async () => {
     const flightId = await newFlight();
-    await inventory.hold(randomUUID(), [{ flightId, cabin: 'ECONOMY', quantity: 25 }]);
+    // Sold seats move demand; held ones count at pricing.held_seat_weight (0 by default: not at all).
+    const sold = randomUUID();
+    await inventory.hold(sold, [{ flightId, cabin: 'ECONOMY', quantity: 20 }]);
+    await inventory.sell(sold);
+    await inventory.hold(randomUUID(), [{ flightId, cabin: 'ECONOMY', quantity: 5 }]);
     const res = await search({
       legs: [leg('jfk', 'lhr'), leg('SIN', 'KUL'), leg(TEST_ORIGIN, TEST_DESTINATION)],
       passenger_count: 2,
@@ -145,8 +150,8 @@ describe('POST /v1/flights/search', () => {
     expect(body.legs[1]!.flights.map((f) => f.flight_number)).toContain('AL310');
     const mine = body.legs[2]!.flights.find((f) => f.id === flightId)!;
     expect(mine.cabins).toHaveLength(1);
-    expect(mine.cabins[0]).toMatchObject({ cabin: 'ECONOMY', available: 25 });
-    expect(mine.cabins[0]!.breakdown.demand_multiplier).toBe(1.5); // 25 of 50 left
+    expect(mine.cabins[0]).toMatchObject({ cabin: 'ECONOMY', available: 25, demand_available: 30 });
+    expect(mine.cabins[0]!.breakdown.demand_multiplier).toBe(1.32); // 20 of 50 sold: 1 + 2·0.4²
     await expectPricedByPriceLeg(mine, new Date());
   });
 

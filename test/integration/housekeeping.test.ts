@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKeys, outbox, paymentTokens, processedEvents } from '../../db/schema';
+import { customers, idempotencyKeys, orders, outbox, paymentTokens, processedEvents } from '../../db/schema';
 import { createDb, type DbHandle } from '../../db/client';
 import { housekeep } from '../../worker/housekeeping';
 import { testConfig } from '../support/services';
@@ -103,5 +103,44 @@ describe('housekeeping', () => {
 
     // The relay never sees it, but the test's own unpublished row must not linger for the next relay test.
     await pg.db.delete(outbox).where(eq(outbox.id, events.oldUnpublished));
+  });
+
+  it('purges guests older than guest_retention_hours that own no order; keeps those with orders, claimed, fresh, users', async () => {
+    const old = new Date(Date.now() - (config.housekeeping.guest_retention_hours + 1) * 3600_000);
+    const ids = {
+      idle: randomUUID(),
+      withOrder: randomUUID(),
+      claimed: randomUUID(),
+      fresh: randomUUID(),
+      user: randomUUID(),
+    };
+    await pg.db.insert(customers).values([
+      { id: ids.user, kind: 'USER', email: `hk-${ids.user}@altis.test`, createdAt: old },
+      { id: ids.idle, kind: 'GUEST', createdAt: old },
+      { id: ids.withOrder, kind: 'GUEST', createdAt: old },
+      { id: ids.claimed, kind: 'GUEST', createdAt: old, claimedById: ids.user },
+      { id: ids.fresh, kind: 'GUEST' },
+    ]);
+    const orderId = randomUUID();
+    await pg.db.insert(orders).values({
+      id: orderId,
+      customerId: ids.withOrder,
+      source: 'TRIP',
+      status: 'EXPIRED',
+      currency: 'USD',
+      totalAmount: 100,
+      expiresAt: old,
+    });
+
+    const result = await housekeep(pg.db, config);
+    expect(result.guests).toBeGreaterThanOrEqual(1);
+    const left = await pg.db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(inArray(customers.id, Object.values(ids)));
+    expect(left.map((r) => r.id).sort()).toEqual([ids.withOrder, ids.claimed, ids.fresh, ids.user].sort());
+
+    await pg.db.delete(orders).where(eq(orders.id, orderId));
+    await pg.db.delete(customers).where(inArray(customers.id, Object.values(ids)));
   });
 });

@@ -47,6 +47,7 @@ const ROUTES = {
   'search-staleness': ['QXA', 'QXB'],
   schemathesis: ['XSA', 'XSB'],
   'schemathesis-admin': ['XSC', 'XSD'],
+  abuse: ['QLA', 'QLB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { Services } from '../../lib/services';
 import { createInventory } from '../../services/inventory';
 
-interface SeatMapSeat {
+export interface SeatMapSeat {
   seat_number: string;
   cabin: string;
   status: 'AVAILABLE' | 'HELD' | 'OCCUPIED' | 'BLOCKED';
