@@ -17,6 +17,7 @@ import { createCustomers } from './customers';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
+import { createOrderChanges } from './order-changes';
 import { createOrderReads } from './order-reads';
 import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
@@ -73,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     paymentCircuit: createPaymentCircuitCheck(redis, config.payments),
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
+    orderChanges: createOrderChanges({ db, catalog, inventory, config }),
     admin: createAdminCommercial({ db, config }),
   };
 }

@@ -70,7 +70,7 @@ export interface SegmentView {
   destination: string;
   departure_at: string;
   arrival_at: string;
-  cabin: string;
+  cabin: Cabin;
 }
 
 export const segmentView = (s: OrderSegment): SegmentView => ({
@@ -81,7 +81,7 @@ export const segmentView = (s: OrderSegment): SegmentView => ({
   destination: s.destination,
   departure_at: s.departureAt,
   arrival_at: s.arrivalAt,
-  cabin: s.cabin,
+  cabin: s.cabin as Cabin,
 });
 
 type OfferRow = typeof orderChangeOffers.$inferSelect;
@@ -278,27 +278,7 @@ export function createOrderChanges(deps: {
     return row;
   }
 
-  /** The order's change history, oldest first. */
-  async function history(orderId: string) {
-    const rows = await db
-      .select()
-      .from(orderChanges)
-      .where(eq(orderChanges.orderId, orderId))
-      .orderBy(asc(orderChanges.createdAt));
-    return rows.map((r) => ({
-      id: r.id,
-      change_offer_id: r.changeOfferId,
-      removed: r.removed.map(segmentView),
-      added: r.added.map(segmentView),
-      change_total_amount: m(r.changeTotalAmount, r.currency),
-      charge_id: r.chargeId,
-      refund_id: r.refundId,
-      exchanged_tickets: r.exchanged,
-      created_at: r.createdAt.toISOString(),
-    }));
-  }
-
-  return { request, offerOf, history };
+  return { request, offerOf };
 }
 
 export type OrderChanges = ReturnType<typeof createOrderChanges>;
@@ -576,16 +556,8 @@ export function createOrderChangeSteps(deps: {
             details: { change_offer_id: offer.id, replaces: i.replaces },
           })),
         );
-        if (offer.penaltyAmount > 0) {
-          await tx.insert(orderItems).values({
-            orderId: p.orderId,
-            productType: 'ChangePenalty',
-            productCode: 'CHANGE_PENALTY',
-            amount: offer.penaltyAmount,
-            currency: offer.currency,
-            details: { change_offer_id: offer.id },
-          });
-        }
+        // The penalty is the airline's for good: it stays out of the items (what a cancellation refunds from),
+        // in the order's total and the change history.
         for (const [from, to] of replaced) {
           await tx
             .update(orderItems)
