@@ -343,6 +343,35 @@ describe('confirming a change', () => {
   });
 });
 
+describe('change and cancel sent together', () => {
+  it('exactly one is accepted, the other answers 409, and the order ends whole either way', async () => {
+    const day = nextDay();
+    const a = await flight(nextDay(), 20_000);
+    const b = await flight(day, 40_000);
+    const orderId = await paidOrder(a);
+    const offer = offerTo((await changeRequest(orderId, a.id, day)).body, b);
+
+    const [changed, cancelled] = await Promise.all([
+      confirm(orderId, offer.id, 'tok_visa'),
+      api('POST', `/v1/orders/${orderId}/cancel`, { token, headers: { 'Idempotency-Key': randomUUID() } }),
+    ]);
+    expect([changed.status, cancelled.status].sort()).toEqual(changed.status === 201 ? [201, 409] : [200, 409]);
+    const order = (await api('GET', `/v1/orders/${orderId}`, { token })).body;
+    if (changed.status === 201) {
+      expect(order.status).toBe('FULFILLED');
+      expect(order.segments[0].flight_id).toBe(b.id);
+      expect(await pgInventory(services.sql, b.id)).toMatchObject({ held: 0, sold: 1 });
+    } else {
+      expect(order.status).toBe('CANCELLED');
+      expect(order.changes).toEqual([]);
+      expect(await pgInventory(services.sql, b.id)).toMatchObject({ held: 0, sold: 0 });
+      expect(await chargesOf(orderId)).toHaveLength(1); // the change was never charged
+    }
+    expect(await pgInventory(services.sql, a.id)).toMatchObject({ held: 0, sold: 0 });
+    await invariants(a, b);
+  });
+});
+
 describe('a worker killed during a change', () => {
   it('resumes on a new worker process: fully changed, the change charged exactly once', async () => {
     const taskQueue = uniqueTaskQueue('change-crash');
