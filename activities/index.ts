@@ -4,6 +4,7 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from '../services/inventory';
+import { createOrderChangeSteps } from '../services/order-changes';
 import { createOrderService } from '../services/orders';
 import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
@@ -35,16 +36,11 @@ export function createActivities(deps: ActivityDeps) {
     { redis: deps.redis, config: config.payments, logger: deps.logger },
   );
   const pii = createPiiCipher(config.pii);
-  const orders = createOrderService({
-    config,
-    logger: deps.logger,
-    db,
-    inventory: createInventory({ db, sql: deps.sql, redis: deps.redis }),
-    gateway,
-    pii,
-    vault: createPaymentVault({ db, pii }),
-  });
-  return withDomainFailures(orderActivities(orders));
+  const inventory = createInventory({ db, sql: deps.sql, redis: deps.redis });
+  const vault = createPaymentVault({ db, pii });
+  const orders = createOrderService({ config, logger: deps.logger, db, inventory, gateway, pii, vault });
+  const changes = createOrderChangeSteps({ config, logger: deps.logger, db, inventory, gateway, pii, vault });
+  return withDomainFailures(orderActivities(orders, changes));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -4,10 +4,11 @@
  * `prepareTripCommit`) to keep its history short; the v1 workflow (workflows/order-v1.ts) keeps calling the steps
  * one by one until its last order has drained.
  */
+import type { OrderChangeSteps } from '../services/order-changes';
 import type { OrderService, PaymentStep } from '../services/orders';
 import type { OrderSegment, OrderWorkflowInput, SeatRequest, TravelersUpdate } from '../workflows/messages';
 
-export function orderActivities(orders: OrderService) {
+export function orderActivities(orders: OrderService, changes: OrderChangeSteps) {
   return {
     /** Holds the seats and records the order as PROPOSED (v1 and v2; v1 does not name its workflow type). */
     proposeOrder: (input: OrderWorkflowInput, expiresAt: string, workflowType = 'orderWorkflow') =>
@@ -43,6 +44,13 @@ export function orderActivities(orders: OrderService) {
         await orders.holdSeat({ orderId: p.orderId, seat, ttlMs: p.ttlMs, maxSeats: p.maxSeats });
       await orders.replaceTravelers({ orderId: p.orderId, update: p.update });
     },
+
+    // v2, voluntary change (services/order-changes.ts): hold the new flights, charge, exchange, refund.
+    holdChange: changes.hold,
+    releaseChangeHold: changes.releaseHold,
+    chargeChange: changes.charge,
+    applyChange: changes.apply,
+    refundChange: changes.refund,
 
     voidPayment: orders.voidPayment,
     markPaymentFailed: orders.markPaymentFailed,

@@ -21,6 +21,7 @@ import { health } from './routes/health';
 import { offers } from './routes/offers';
 import { flightStream } from './routes/flight-stream';
 import { orders } from './routes/orders';
+import { orderChanges } from './routes/order-changes';
 import { trips } from './routes/trips';
 import { webhooks } from './routes/webhooks';
 
@@ -59,6 +60,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1/flights', flightStream)
     .route('/v1/offers', offers) // before /v1: POST /v1/offers/:id/accept falls through to the orders router
     .route('/v1', orders)
+    .route('/v1', orderChanges) // after orders: its /orders/* middleware (auth, rate limit) covers these
     .route('/v1', trips)
     .route('/v1/webhooks', webhooks)
     .route('/v1/admin/analytics', adminAnalytics)

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Cabin } from '../domain/cabins';
 import type { ProductType } from '../domain/offer';
 import { recordLocator } from '../domain/record-locator';
+import type { OrderSegment } from '../domain/order';
 import type { PiiCipher } from '../lib/pii';
 import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
 import type { Customer } from './deps';
@@ -64,8 +65,9 @@ export async function orderResources(
 ): Promise<OrderResource[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [{ travelers: pax, items, payments: pays }, lives] = await Promise.all([
+  const [{ travelers: pax, items, payments: pays }, changes, lives] = await Promise.all([
     deps.reads.parties(ids),
+    deps.reads.changes(ids),
     opts.live === false
       ? Promise.resolve(ids.map(() => null))
       : Promise.all(ids.map((id) => liveView(deps.temporal, id))),
@@ -73,6 +75,7 @@ export async function orderResources(
   const paxOf = groupBy(pax, (t) => t.orderId);
   const itemsOf = groupBy(items, (i) => i.orderId);
   const paysOf = groupBy(pays, (p) => p.orderId);
+  const changesOf = groupBy(changes, (c) => c.orderId);
   return rows.map((row, n) => {
     const live = lives[n] ?? null;
     return {
@@ -86,16 +89,7 @@ export async function orderResources(
       expires_at: row.expiresAt.toISOString(),
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
-      segments: (row.offer?.segments ?? []).map((s) => ({
-        flight_id: s.flightId,
-        carrier: s.carrier,
-        flight_number: s.flightNumber,
-        origin: s.origin,
-        destination: s.destination,
-        departure_at: s.departureAt,
-        arrival_at: s.arrivalAt,
-        cabin: asCabin(s.cabin),
-      })),
+      segments: (row.offer?.segments ?? []).map(segmentOf),
       travelers: (paxOf.get(row.id) ?? []).map((t) => ({
         id: t.id,
         ptc: t.ptc,
@@ -123,10 +117,32 @@ export async function orderResources(
         refunded: p.refundedAmount === null ? null : money(p.refundedAmount, p.currency),
       })),
       conditions: row.offer?.conditions ?? null,
+      changes: (changesOf.get(row.id) ?? []).map((c) => ({
+        id: c.id,
+        change_offer_id: c.changeOfferId,
+        removed: c.removed.map(segmentOf),
+        added: c.added.map(segmentOf),
+        change_total_amount: money(c.changeTotalAmount, c.currency),
+        charge_id: c.chargeId,
+        refund_id: c.refundId,
+        exchanged_tickets: c.exchanged,
+        created_at: c.createdAt.toISOString(),
+      })),
       live: live ? liveOf(live) : null,
     };
   });
 }
+
+const segmentOf = (s: OrderSegment) => ({
+  flight_id: s.flightId,
+  carrier: s.carrier,
+  flight_number: s.flightNumber,
+  origin: s.origin,
+  destination: s.destination,
+  departure_at: s.departureAt,
+  arrival_at: s.arrivalAt,
+  cabin: asCabin(s.cabin),
+});
 
 /** The workflow's view of an order, as the resource shows it. */
 const liveOf = (live: OrderView) => ({
@@ -163,8 +179,15 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         number: d.number,
         traveler_id: d.travelerId,
         flight_ids: d.flightIds,
+        status: d.status as 'OPEN' | 'EXCHANGED',
+        exchanged_for: d.exchangedFor,
         // One coupon per flight, with the seat the traveler sits in (the boarding pass carries the same).
-        coupons: d.flightIds.map((f) => ({ flight_id: f, seat_number: seatOf(d.travelerId, f) })),
+        coupons: d.flightIds.map((f) => ({
+          flight_id: f,
+          status: d.status as 'OPEN' | 'EXCHANGED',
+          // An exchanged coupon's seat went with the exchange.
+          seat_number: d.status === 'EXCHANGED' ? null : seatOf(d.travelerId, f),
+        })),
         issued_at: d.issuedAt.toISOString(),
       })),
     emds: docs

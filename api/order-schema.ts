@@ -72,6 +72,26 @@ const liveOrderSchema = z
     history: z.array(z.object({ status: z.enum(ORDER_STATUSES), at: isoTime })),
   })
   .openapi('LiveOrder', { description: "the workflow's own view, read by a query; null when it is not running" });
+/** One confirmed voluntary change (POST /v1/orders/:id/changes): the order's change history. */
+export const orderChangeSchema = z
+  .object({
+    id: z.uuid(),
+    change_offer_id: z.uuid(),
+    removed: z.array(orderSegmentSchema),
+    added: z.array(orderSegmentSchema),
+    change_total_amount: moneySchema.openapi({ description: 'charged when positive, refunded when negative' }),
+    charge_id: z.string().nullable(),
+    refund_id: z.string().nullable(),
+    exchanged_tickets: z
+      .array(z.object({ from: z.string().regex(/^\d{13}$/), to: z.string().regex(/^\d{13}$/) }))
+      .openapi({ description: 'each old ticket (now EXCHANGED) and the new number it was reissued as' }),
+    created_at: isoTime,
+  })
+  .strict()
+  .openapi('OrderChange');
+
+export const orderSegmentContract = orderSegmentSchema;
+
 export const orderSchema = z
   .object({
     id: z.uuid(),
@@ -98,6 +118,7 @@ export const orderSchema = z
       fareConditionsSchema,
       'the conditions the order was sold under; null for orders sold before them',
     ),
+    changes: z.array(orderChangeSchema).openapi({ description: 'voluntary changes, oldest first' }),
     live: liveOrderSchema.nullable(),
   })
   .openapi('Order');
@@ -110,9 +131,14 @@ export const ticketSchema = z
     number: z.string().regex(/^\d{13}$/),
     traveler_id: z.string().uuid(),
     flight_ids: z.array(z.string().uuid()),
+    status: z
+      .enum(['OPEN', 'EXCHANGED'])
+      .openapi({ description: 'EXCHANGED: reissued by a voluntary change as `exchanged_for`' }),
+    exchanged_for: z.string().nullable(),
     coupons: z.array(
       z.object({
         flight_id: z.string().uuid(),
+        status: z.enum(['OPEN', 'EXCHANGED']),
         seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
       }),
     ),

@@ -18,6 +18,7 @@ import { createHoldLimits } from './hold-limits';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
+import { createOrderChanges } from './order-changes';
 import { createOrderReads } from './order-reads';
 import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
@@ -75,6 +76,7 @@ export function createServices(deps: ServiceDeps) {
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
     holdLimits: createHoldLimits({ db, redis, config }),
+    orderChanges: createOrderChanges({ db, catalog, inventory, config }),
     admin: createAdminCommercial({ db, config }),
   };
 }

@@ -4,7 +4,16 @@
  */
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
+import {
+  boardingPasses,
+  orderChanges,
+  orderItems,
+  orders,
+  payments,
+  seatAssignments,
+  tickets,
+  travelers,
+} from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { recordLocator } from '../domain/record-locator';
@@ -64,6 +73,15 @@ export function createOrderReads(db: Database) {
           .orderBy(asc(payments.orderId), asc(payments.attempt)),
       ]);
       return { travelers: pax, items, payments: pays };
+    },
+
+    /** The voluntary changes of these orders (their change history), oldest first. */
+    changes(ids: string[]) {
+      return db
+        .select()
+        .from(orderChanges)
+        .where(inArray(orderChanges.orderId, ids))
+        .orderBy(asc(orderChanges.orderId), asc(orderChanges.createdAt));
     },
 
     /** A page of the customers' orders, newest first, and the cursor of the next page. */

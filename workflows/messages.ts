@@ -136,6 +136,22 @@ export interface CancelRequest {
   reason: string;
 }
 
+/** A voluntary change confirmed: the change offer (services/order-changes.ts) and, for a positive total, a payment. */
+export interface ChangeConfirm {
+  changeOfferId: string;
+  /** A vault reference (as in PaymentRequest); required when the change total is positive. */
+  paymentToken: string | null;
+}
+
+export interface ChangeResult {
+  changeOfferId: string;
+  changeTotalAmount: number;
+  currency: string;
+  chargeId: string | null;
+  refundId: string | null;
+  order: OrderView;
+}
+
 /** A payment provider's webhook, verified by the API and passed on as a signal. */
 export interface PaymentNotification {
   eventId: string;
@@ -160,6 +176,8 @@ export const chooseSeat = defineUpdate<SeatChosen, [SeatChoice]>('chooseSeat');
 export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTravelers');
 /** v2: a trip's commit (seats, party, payment) in one update that answers once the payment has an outcome. */
 export const commitTrip = defineUpdate<PaymentResult, [TripCommit]>('commitTrip');
+/** v2, a paid order: a voluntary change (hold the new flights, pay the difference, exchange the tickets). */
+export const changeOrder = defineUpdate<ChangeResult, [ChangeConfirm]>('changeOrder');
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');
 /** An account claimed the order's guest (sign-up or sign-in): the CustomerId search attribute follows the order. */
 export interface CustomerClaim {

@@ -32,6 +32,7 @@ import { workflowNow, workflowNowIso } from './clock';
 import {
   addTraveler,
   cancelOrder,
+  changeOrder,
   chooseSeat,
   claimCustomer,
   commitTrip,
@@ -44,6 +45,8 @@ import {
   startPayment,
   ORDER_STATUS_KEY,
   ORDER_WORKFLOW_TYPE,
+  type ChangeConfirm,
+  type OrderSegment,
   type OrderView,
   type OrderWorkflowInput,
   type PaymentResult,
@@ -98,6 +101,15 @@ const { addTraveler: recordTraveler } = local('add a traveler');
 const { holdSeat: lockSeat } = local('hold a seat');
 const { chooseSeat: seatTraveler } = local('seat a traveler');
 const { replaceTravelers, prepareTripCommit } = local('set the party');
+// A voluntary change: hold the new flights first, pay, then exchange (retried until done, or the money goes back).
+const { holdChange } = local('hold the new flights');
+const { releaseChangeHold } = local('release the new flights');
+const { chargeChange } = remote('charge the change', {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', maximumInterval: '5s', nonRetryableErrorTypes },
+});
+const { applyChange } = local('exchange flights and tickets', { retry: { ...retry, maximumInterval: '1 minute' } });
+const { refundChange } = remote('refund the change');
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
@@ -136,6 +148,13 @@ interface State {
   /** A seat choice is being written: the next one waits (a traveler's change must see their current seat). */
   seating: boolean;
   history: { status: OrderStatus; at: string }[];
+  /** The servicing action in progress on a paid order ('CHANGE'): other servicing and cancel are refused. */
+  servicing: string | null;
+  /** The order's segments: the input's, until a voluntary change replaces some (archive waits for the last). */
+  segments: OrderSegment[];
+  /** Changes applied (the archive wait starts again after each); change payments tried (their attempt numbers). */
+  changes: number;
+  changeAttempts: number;
 }
 
 const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
@@ -162,6 +181,10 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     proposalsServed: 0,
     seating: false,
     history: [],
+    servicing: null,
+    segments: input.segments,
+    changes: 0,
+    changeAttempts: 0,
   };
   registerHandlers(input, s);
 
@@ -305,6 +328,34 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     if (typeof customerId !== 'string' || customerId.length === 0) return;
     upsertSearchAttributes([{ key: CUSTOMER_ID_KEY, value: customerId }]);
   });
+  setHandler(
+    changeOrder,
+    async (req: ChangeConfirm) => {
+      patched('voluntary-change');
+      s.servicing = 'CHANGE';
+      try {
+        return await change(input, s, req);
+      } finally {
+        s.servicing = null;
+      }
+    },
+    {
+      validator: (req: ChangeConfirm) => {
+        if (typeof req.changeOfferId !== 'string' || req.changeOfferId.length === 0) {
+          throw reject('VALIDATION_FAILED', 'a change offer id is required');
+        }
+        if (s.phase !== 'OPEN' || s.status !== 'FULFILLED') {
+          throw reject('INVALID_STATE', `an order in state ${s.status} cannot be changed`);
+        }
+        if (s.servicing !== null || s.cancelRequest !== null || s.closing !== null) {
+          throw reject(
+            'INVALID_STATE',
+            'another action on this order is in progress; try again once it has an outcome',
+          );
+        }
+      },
+    },
+  );
 
   setHandler(paymentNotification, (n) => {
     if (s.seenEvents.has(n.eventId)) return; // a provider may deliver an event more than once
@@ -339,12 +390,76 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
         if (s.phase !== 'OPEN' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
           throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
         }
+        if (s.servicing !== null) {
+          throw reject('INVALID_STATE', 'a change of this order is in progress; cancel once it has an outcome');
+        }
         if (s.status === 'PAYMENT_PENDING') {
           throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
         }
       },
     },
   );
+}
+
+/**
+ * A voluntary change of a paid order (patched 'voluntary-change'): the new flights are held first (SOLD_OUT or an
+ * expired change offer: nothing changes), a positive total is charged (declined: the new hold is given back, the
+ * order exactly as it was), then one transaction sells the new flights, gives back the old and reissues the
+ * tickets; a negative total is refunded. Money taken for a change that then cannot be applied goes back.
+ */
+async function change(input: OrderWorkflowInput, s: State, req: ChangeConfirm) {
+  const { orderId } = input;
+  const { changeOfferId } = req;
+  const held = await holdChange({ orderId, changeOfferId, at: nowIso() });
+  let chargeId: string | null = null;
+  if (held.changeTotalAmount > 0) {
+    if (!req.paymentToken) {
+      await releaseChangeHold({ orderId, changeOfferId });
+      throw reject('VALIDATION_FAILED', 'this change costs more: a payment token is required');
+    }
+    const attempt = 1000 + ++s.changeAttempts;
+    const charged = await chargeChange({
+      orderId,
+      changeOfferId,
+      attempt,
+      amount: held.changeTotalAmount,
+      currency: held.currency,
+      payment: req.paymentToken,
+    });
+    if (charged.status !== 'succeeded') {
+      await releaseChangeHold({ orderId, changeOfferId });
+      throw ApplicationFailure.create({
+        type: 'PAYMENT_DECLINED',
+        message: 'the payment for the change was declined; the order is unchanged',
+        nonRetryable: true,
+        details: [{ decline_code: charged.declineCode }],
+      });
+    }
+    chargeId = charged.chargeId;
+  }
+  try {
+    const applied = await applyChange({ orderId, changeOfferId, chargeId, at: nowIso() });
+    s.segments = applied.segments;
+    s.totalAmount = applied.totalAmount;
+    s.changes++;
+  } catch (err) {
+    // Refused for good (bad data): never keep the money of a change that did not happen.
+    if (chargeId) await refundChange({ orderId, changeOfferId, amount: held.changeTotalAmount, chargeId });
+    await releaseChangeHold({ orderId, changeOfferId });
+    throw err;
+  }
+  const refundId =
+    held.changeTotalAmount < 0
+      ? (await refundChange({ orderId, changeOfferId, amount: -held.changeTotalAmount })).refundId
+      : null;
+  return {
+    changeOfferId,
+    changeTotalAmount: held.changeTotalAmount,
+    currency: held.currency,
+    chargeId,
+    refundId,
+    order: view(input, s),
+  };
 }
 
 /** Whether the order can take a payment now: open, PROPOSED, its hold running, with travelers to ticket. */
@@ -546,13 +661,23 @@ async function whileProposed(input: OrderWorkflowInput, s: State): Promise<void>
 /** FULFILLED: archive once the last flight has departed, unless cancelled first (refund). */
 async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void> {
   publish(input, s, 'departure of the last flight');
-  const lastDeparture = Math.max(...input.segments.map((seg) => Date.parse(seg.departureAt)));
+  const lastDeparture = Math.max(...s.segments.map((seg) => Date.parse(seg.departureAt)));
   const wait = lastDeparture + input.archiveGraceSeconds * 1000 - workflowNow();
-  const cancelled =
+  const changes = s.changes;
+  // A change moves the last departure: the wait starts again (orders never changed wait exactly as before).
+  const woken =
     wait > 0
-      ? await condition(() => s.cancelRequest !== null, wait, { summary: 'archive after departure' })
+      ? await condition(() => s.cancelRequest !== null || s.changes !== changes || s.servicing !== null, wait, {
+          summary: 'archive after departure',
+        })
       : s.cancelRequest !== null;
-  if (cancelled) return cancel(input, s);
+  if (s.cancelRequest !== null) return cancel(input, s);
+  if (woken) {
+    await condition(() => s.servicing === null);
+    return; // FULFILLED still: the next round waits for the (new) last departure
+  }
+  if (s.servicing !== null) await condition(() => s.servicing === null);
+  if (s.changes !== changes) return;
   await archiveOrder({ orderId: input.orderId, at: nowIso() });
   setStatus(input, s, 'ARCHIVED');
 }

@@ -155,6 +155,10 @@ export const tickets = pgTable(
     travelerId: uuid().notNull(),
     flightIds: uuid().array().notNull(),
     orderItemId: uuid(),
+    /** The coupon's status: OPEN until used; EXCHANGED when a voluntary change reissued it (see `exchangedFor`). */
+    status: text().notNull().default('OPEN'),
+    /** The ticket a change reissued this one as. */
+    exchangedFor: char({ length: 13 }),
     issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('tickets_order').on(t.orderId)],

@@ -24,7 +24,16 @@ import {
   type Seat,
 } from './items';
 import { createAdmission } from './admission';
-import { holdInTx, ownerHolds, releaseInTx, sellInTx, type ReleasedItem } from './postgres-holds';
+import {
+  holdInTx,
+  holdsOn,
+  ownerHolds,
+  releaseFlightsInTx,
+  releaseInTx,
+  sellFlightsInTx,
+  sellInTx,
+  type ReleasedItem,
+} from './postgres-holds';
 import { createRedisIndex } from './redis-index';
 import { withScripts } from './scripts';
 import { createSeatLocks, type SeatLockRequest } from './seat-locks';
@@ -138,6 +147,59 @@ export function createInventory(deps: InventoryDeps) {
       await publishSeatEvents(redis, 'seat.sold', result.seats);
       return result.sold;
     },
+
+    /**
+     * A voluntary change's two moves in one Postgres transaction: the owner's HELD seats on `sell` (the new
+     * flights, held before) become sold and everything it has on `release` (the old flights) is given back, with
+     * `inTx` first (the order's own writes). Never both kept, never both lost: either all of it commits or none.
+     * Then the index follows (a sold seat given back has no entry to settle: those flights are rebuilt).
+     */
+    async exchange(
+      ownerId: string,
+      flights: { sell: readonly string[]; release: readonly string[] },
+      inTx?: InTx,
+    ): Promise<{ sold: HoldItem[]; released: ReleasedItem[] }> {
+      checkUuid(ownerId, 'owner_id');
+      const result = await db.transaction(async (tx) => {
+        if (inTx) await inTx(tx);
+        const sold = await sellFlightsInTx(tx, ownerId, flights.sell);
+        const released = await releaseFlightsInTx(tx, ownerId, flights.release);
+        return { sold, released };
+      });
+      const stale = await index.settle('sell', ownerId, result.sold.sold);
+      const refresh = new Set([...stale, ...result.released.released.map((r) => r.flightId)]);
+      if (refresh.size > 0) await index.rebuild([...refresh], 'force');
+      await publishSeatEvents(redis, 'seat.sold', result.sold.seats);
+      await publishSeatEvents(redis, 'seat.released', result.released.seats);
+      return { sold: result.sold.sold, released: result.released.released };
+    },
+
+    /**
+     * Gives back the owner's holds on these flights only (a change whose payment failed gives back the new
+     * flights it held; `forget`: as if never held, so the same flights may be held again), then the index.
+     */
+    async releaseFlights(
+      ownerId: string,
+      flightIds: readonly string[],
+      opts: { forget?: boolean } = {},
+    ): Promise<ReleasedItem[]> {
+      checkUuid(ownerId, 'owner_id');
+      const result = await db.transaction((tx) => releaseFlightsInTx(tx, ownerId, flightIds, opts));
+      const held = result.released.filter((r) => r.was === 'HELD');
+      const stale = await index.settle('release', ownerId, held);
+      const refresh = new Set([...stale, ...result.released.filter((r) => r.was === 'SOLD').map((r) => r.flightId)]);
+      if (refresh.size > 0) await index.rebuild([...refresh], 'force');
+      for (const seat of result.seats) {
+        await seatLocks
+          .unlockSeat({ ownerId, flightId: seat.flightId, seatNumber: seat.seatNumber })
+          .catch(() => false);
+      }
+      await publishSeatEvents(redis, 'seat.released', result.seats);
+      return result.released;
+    },
+
+    /** The owner's hold rows on these flights, whatever their status. */
+    holdsOn: (ownerId: string, flightIds: readonly string[]) => holdsOn(db, ownerId, flightIds),
 
     /**
      * Locks a seat for the owner (Redis SET NX PX as the fast gate, the seat assignment's primary key decides);

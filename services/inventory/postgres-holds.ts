@@ -2,7 +2,7 @@
  * The Postgres side of holds, the authority: flight_inventory counts, inventory_holds rows per owner, flight and
  * cabin, and the owner's seat assignments. Every function runs inside the caller's transaction.
  */
-import { and, asc, eq, sql as dsql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql as dsql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { flightInventory, inventoryHolds, seatAssignments } from '../../db/schema';
 import { DomainError } from '../../domain/errors';
@@ -176,4 +176,100 @@ export async function ownerHolds(db: DbOrTx, ownerId: string, status: 'SOLD' | '
     .select({ flightId: inventoryHolds.flightId, cabin: inventoryHolds.cabin, quantity: inventoryHolds.quantity })
     .from(inventoryHolds)
     .where(and(eq(inventoryHolds.orderId, ownerId), eq(inventoryHolds.status, status)));
+}
+
+/**
+ * A part of the owner's holds: those on these flights. `releaseInTx` and `sellInTx` for a voluntary change, which
+ * sells the new flights and gives back the old ones of an order that keeps the rest.
+ */
+async function lockedHoldsOn(tx: DbOrTx, ownerId: string, flightIds: readonly string[]) {
+  const wanted = new Set(flightIds.map((f) => f.toLowerCase()));
+  return (await lockedHolds(tx, ownerId)).filter((h) => wanted.has(h.flightId.toLowerCase()));
+}
+
+/**
+ * Gives back the owner's holds (HELD or SOLD) on these flights only, and its seat assignments there. Idempotent.
+ * `forget`: HELD rows are deleted rather than marked RELEASED.
+ */
+export async function releaseFlightsInTx(
+  tx: DbOrTx,
+  ownerId: string,
+  flightIds: readonly string[],
+  opts: { forget?: boolean } = {},
+): Promise<{ released: ReleasedItem[]; seats: Seat[] }> {
+  const released: ReleasedItem[] = [];
+  for (const h of await lockedHoldsOn(tx, ownerId, flightIds)) {
+    if (h.status === 'RELEASED') continue;
+    await tx
+      .update(flightInventory)
+      .set(
+        h.status === 'HELD'
+          ? { held: dsql`${flightInventory.held} - ${h.quantity}` }
+          : { sold: dsql`${flightInventory.sold} - ${h.quantity}` },
+      )
+      .where(inventoryRow(h));
+    // Forgotten: a change that was not paid for leaves no trace, so the same flights may be held again.
+    if (opts.forget && h.status === 'HELD') await tx.delete(inventoryHolds).where(holdRow(ownerId, h));
+    else await tx.update(inventoryHolds).set({ status: 'RELEASED', updatedAt: new Date() }).where(holdRow(ownerId, h));
+    released.push({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity, was: h.status });
+  }
+  const seats = await tx
+    .delete(seatAssignments)
+    .where(and(eq(seatAssignments.orderId, ownerId), inArray(seatAssignments.flightId, [...flightIds])))
+    .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
+  await appendEvents(
+    tx,
+    seats.map((s) => seatEvent('SeatReleased', ownerId, s, 'ORDER_RELEASED')),
+  );
+  return { released, seats };
+}
+
+/**
+ * Sells the owner's HELD holds on these flights (and its HELD seat assignments there). Idempotent. Throws
+ * HOLD_EXPIRED when one was released, INVALID_STATE when the owner holds nothing there.
+ */
+export async function sellFlightsInTx(
+  tx: DbOrTx,
+  ownerId: string,
+  flightIds: readonly string[],
+): Promise<{ sold: HoldItem[]; seats: Seat[] }> {
+  const holds = await lockedHoldsOn(tx, ownerId, flightIds);
+  if (holds.length === 0) {
+    throw new DomainError('INVALID_STATE', `${ownerId} holds no seats on these flights`, { owner_id: ownerId });
+  }
+  if (holds.some((h) => h.status === 'RELEASED')) {
+    throw new DomainError('HOLD_EXPIRED', `the hold of ${ownerId} was released`, { owner_id: ownerId });
+  }
+  for (const h of holds) {
+    if (h.status !== 'HELD') continue;
+    await tx
+      .update(flightInventory)
+      .set({
+        held: dsql`${flightInventory.held} - ${h.quantity}`,
+        sold: dsql`${flightInventory.sold} + ${h.quantity}`,
+      })
+      .where(inventoryRow(h));
+    await tx.update(inventoryHolds).set({ status: 'SOLD', updatedAt: new Date() }).where(holdRow(ownerId, h));
+  }
+  const seats = await tx
+    .update(seatAssignments)
+    .set({ status: 'SOLD' })
+    .where(
+      and(
+        eq(seatAssignments.orderId, ownerId),
+        eq(seatAssignments.status, 'HELD'),
+        inArray(seatAssignments.flightId, [...flightIds]),
+      ),
+    )
+    .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
+  return { sold: holds.map((h) => ({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity })), seats };
+}
+
+/** The owner's hold rows on these flights, whatever their status (a change may not re-hold a flight it gave back). */
+export async function holdsOn(db: DbOrTx, ownerId: string, flightIds: readonly string[]) {
+  if (flightIds.length === 0) return [];
+  return db
+    .select({ flightId: inventoryHolds.flightId, status: inventoryHolds.status })
+    .from(inventoryHolds)
+    .where(and(eq(inventoryHolds.orderId, ownerId), inArray(inventoryHolds.flightId, [...flightIds])));
 }

@@ -82,6 +82,7 @@ describe('the README guides, run as written', () => {
     expect(guides.map((g) => g.title)).toEqual([
       'The offer/order guide',
       'The trip-hold guide (the Altis README, as written)',
+      'Change a flight (voluntary change of a paid order)',
     ]);
     for (const g of guides) {
       expect(g.script).not.toMatch(/\buuidgen\b|date -d|date --date|<[a-z ]+>/);
@@ -125,5 +126,32 @@ describe('the README guides, run as written', () => {
     const seat = lines.filter((l) => 'seat_number' in l && 'status' in l);
     expect(seat.map((l) => l.status)).toEqual(['HELD', 'OCCUPIED']); // the hold's answer, then the seat map's
     expect(stdout).toMatch(/^:/m); // a heartbeat comment from the stream
+  });
+
+  it('the change guide: a paid order → change offers → confirm → the new flight, the old ticket EXCHANGED', async () => {
+    const guide = guides.find((g) => g.title.startsWith('Change a flight'))!;
+    const { code, stdout, stderr } = await runGuide(guide.script);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = jsonLines(stdout);
+    expect(lines.filter((l) => 'error' in l)).toEqual([]);
+    expect(lines[0]).toMatchObject({ status: 'FULFILLED', conditions: { allowed: true } });
+    const offers = lines.filter((l) => 'fare_difference' in l);
+    expect(offers.length).toBeGreaterThanOrEqual(1);
+    const first = offers[0]!;
+    expect(first.change_total_amount.amount).toBe(first.fare_difference.amount + first.penalty_amount.amount);
+    const changed = lines.find((l) => Array.isArray(l.changes))!;
+    expect(changed.status).toBe('FULFILLED');
+    expect(changed.changes).toHaveLength(1);
+    expect(changed.changes[0].change_total_amount).toEqual(first.change_total_amount);
+    const [exchange] = changed.changes[0].exchanged_tickets as { from: string; to: string }[];
+    const docs = lines.find((l) => Array.isArray(l.tickets))!;
+    expect(docs.tickets).toEqual(
+      expect.arrayContaining([
+        { number: exchange!.from, status: 'EXCHANGED', exchanged_for: exchange!.to },
+        { number: exchange!.to, status: 'OPEN', exchanged_for: null },
+      ]),
+    );
+    expect(docs.boarding_passes).toHaveLength(1);
   });
 });

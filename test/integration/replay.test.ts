@@ -26,7 +26,16 @@ describe('replay of recorded order histories', () => {
         ]
           .flatMap((name) => [`orderWorkflow/${name}.json`, `orderWorkflowV2/${name}.json`])
           // v2 only: a traveler's seat chosen on an offer's order (the chooseSeat update).
-          .concat(['orderWorkflowV2/seat-choice.json']),
+          .concat(['orderWorkflowV2/seat-choice.json'])
+          // v2 only: voluntary changes (the changeOrder update): charged, refunded, declined, sold out.
+          .concat(
+            [
+              'voluntary-change',
+              'voluntary-change-refund',
+              'voluntary-change-declined',
+              'voluntary-change-sold-out',
+            ].map((name) => `orderWorkflowV2/${name}.json`),
+          ),
       ),
     );
   });

@@ -48,6 +48,7 @@ const ROUTES = {
   schemathesis: ['XSA', 'XSB'],
   'schemathesis-admin': ['XSC', 'XSD'],
   abuse: ['QLA', 'QLB'],
+  'servicing-change': ['QYA', 'QYB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
