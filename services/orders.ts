@@ -22,6 +22,7 @@ import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import { canTransition, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
+import { flightNumberOnly } from '../domain/vocabulary';
 import { chosenSeatCharge } from '../domain/seat-pricing';
 import { refundQuote, type RefundQuote } from '../domain/refund';
 import { ticketDocumentsFor } from '../domain/tickets';
@@ -461,7 +462,7 @@ export function createOrderService(deps: OrderServiceDeps) {
               from: s.origin,
               to: s.destination,
               carrier: s.carrier,
-              flightNumber: s.flightNumber.replace(/^[A-Z]{2}/, ''),
+              flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
               flightDate: new Date(s.departureAt),
               compartment: COMPARTMENT[s.cabin] ?? 'Y',
               seat: seats.find((x) => x.flightId === s.flightId && x.travelerId === t.id)?.seat ?? null,
