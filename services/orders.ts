@@ -165,7 +165,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           total: { amount: input.totalAmount, currency: input.currency },
           expires_at: p.expiresAt,
           segments: input.segments.map((s) => ({ flight_id: s.flightId, cabin: s.cabin })),
-          travelers: input.travelers.map((t) => ({ ref: t.ref, ptc: t.ptc })),
+          travelers: input.travelers.map((t) => ({ ref: t.ref, passenger_ref: t.ref, ptc: t.ptc })),
         }),
       ];
       if (input.offerId) events.unshift(event('OfferAccepted', input.orderId, at, { offer_id: input.offerId }));

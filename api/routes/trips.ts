@@ -112,7 +112,8 @@ const addPassenger = createRoute({
   responses: {
     201: json(
       z.object({
-        passenger_id: z.string().uuid(),
+        id: z.string().uuid().openapi({ description: 'the traveler (travelers[].id of the order)' }),
+        passenger_id: z.string().uuid().openapi({ description: 'compatibility alias of id (the seed README)' }),
         passenger_type: z.enum(PASSENGER_TYPES),
         passenger_ref: z.string().openapi({ example: 'INF1', description: 'its type and place among that type' }),
       }),
@@ -364,7 +365,10 @@ export const trips = router
     const party = (await c.get('deps').services.orderReads.parties([trip_id])).travelers;
     const ref = assignRefs(party).find((t) => t.id === added.travelerId)?.ref;
     if (!ref) throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the passenger was added but could not be read back');
-    return c.json({ passenger_id: added.travelerId, passenger_type: ptc, passenger_ref: ref }, 201);
+    return c.json(
+      { id: added.travelerId, passenger_id: added.travelerId, passenger_type: ptc, passenger_ref: ref },
+      201,
+    );
   })
   .openapi(seatHold, async (c) => {
     const { trip_id, flight_id, seat_number } = c.req.valid('json');

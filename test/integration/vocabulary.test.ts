@@ -202,6 +202,7 @@ describe('one vocabulary across both API styles', () => {
     }
     // Numbered per type from 1: the first infant is INF1 (it was INF2, its place in the whole party).
     expect(added.map((a) => `${a.passenger_type}:${a.passenger_ref}`)).toEqual(['ADT:ADT1', 'INF:INF1', 'CHD:CHD1']);
+    expect(added.map((a) => a.id)).toEqual(added.map((a) => a.passenger_id));
     const seat = await call('POST', '/v1/holds/seat', {
       token,
       body: { trip_id: trip.trip_id, flight_id: flight.id, seat_number: freeSeats.find((s) => s !== undefined) },
@@ -218,6 +219,7 @@ describe('one vocabulary across both API styles', () => {
     const tripOrder = await call('GET', `/v1/orders/${trip.trip_id}`, { token });
     expect(tripOrder.status).toBe(booking.order_status);
     expect(tripOrder.segments[0].flight_number).toBe(designator());
+    expect(tripOrder.travelers.map((t: { id: string }) => t.id)).toEqual(added.map((a) => a.id));
     expect(
       tripOrder.travelers.map((t: { ptc: string; passenger_ref: string }) => `${t.ptc}:${t.passenger_ref}`),
     ).toEqual(['ADT:ADT1', 'INF:INF1', 'CHD:CHD1']);
