@@ -110,7 +110,7 @@ export const ticketSchema = z
         seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
       }),
     ),
-    issued_at: z.string(),
+    issued_at: isoTime,
   })
   .openapi('Ticket');
 export const emdSchema = z

@@ -41,8 +41,8 @@ const adminFlight = z
     flight_number: z.string().openapi({ example: 'AL9901', description: 'carrier and number' }),
     origin: z.string(),
     destination: z.string(),
-    departure_at: z.string(),
-    arrival_at: z.string(),
+    departure_at: z.iso.datetime(),
+    arrival_at: z.iso.datetime(),
     aircraft_type: z.string(),
     status: z.enum(FLIGHT_STATUSES).openapi({
       description: 'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed), DEPARTED, ARRIVED, CANCELLED',

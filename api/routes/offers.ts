@@ -29,6 +29,7 @@ const date = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
   .refine(isIsoDate, 'is not a calendar date');
 const count = z.number().int().min(0).max(99);
+const isoTime = z.iso.datetime().openapi({ example: '2026-03-01T09:30:00.000Z' });
 const searchRequest = z
   .strictObject({
     origin: airportCode.openapi({ example: 'JFK' }),
@@ -52,8 +53,8 @@ const offerSchema = z
   .object({
     id: z.string().openapi({ example: 'off_6b1f…' }),
     status: z.enum(['ACTIVE', 'ACCEPTED', 'CANCELLED']),
-    created_at: z.string(),
-    expires_at: z.string(),
+    created_at: isoTime,
+    expires_at: isoTime,
     bundle: z.object({ code: z.string(), name: z.string() }),
     rank: z.number().int(),
     search_id: z.string().optional(),
@@ -63,11 +64,11 @@ const offerSchema = z
       z.object({
         flight_id: z.string(),
         carrier: z.string(),
-        flight_number: z.string(),
+        flight_number: z.string().openapi({ example: 'AL318', description: 'carrier and number' }),
         origin: z.string(),
         destination: z.string(),
-        departure_at: z.string(),
-        arrival_at: z.string(),
+        departure_at: isoTime,
+        arrival_at: isoTime,
         cabin: z.string(),
         direction: z.enum(['OUTBOUND', 'INBOUND']),
       }),
@@ -96,7 +97,7 @@ const offerSchema = z
   })
   .openapi('Offer');
 const searchResponse = z
-  .object({ search_id: z.string(), expires_at: z.string(), offers: z.array(offerSchema) })
+  .object({ search_id: z.string(), expires_at: isoTime, offers: z.array(offerSchema) })
   .openapi('OfferSearchResponse');
 
 const idParam = z.object({

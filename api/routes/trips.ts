@@ -112,7 +112,7 @@ const addPassenger = createRoute({
   responses: {
     201: json(
       z.object({
-        id: z.string().uuid().openapi({ description: 'the traveler (travelers[].id of the order)' }),
+        id: z.string().uuid().openapi({ description: 'the passenger, as added (the commit writes the party anew)' }),
         passenger_id: z.string().uuid().openapi({ description: 'compatibility alias of id (the seed README)' }),
         passenger_type: z.enum(PASSENGER_TYPES),
         passenger_ref: z.string().openapi({ example: 'INF1', description: 'its type and place among that type' }),
@@ -413,7 +413,8 @@ export const trips = router
     if (paid.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
         decline_code: paid.declineCode,
-        trip_status: paid.order.status,
+        status: tripBookingStatus(paid.order.status),
+        order_status: paid.order.status,
       });
     }
     if (paid.status === 'PAYMENT_PENDING') {

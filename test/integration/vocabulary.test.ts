@@ -219,10 +219,27 @@ describe('one vocabulary across both API styles', () => {
     const tripOrder = await call('GET', `/v1/orders/${trip.trip_id}`, { token });
     expect(tripOrder.status).toBe(booking.order_status);
     expect(tripOrder.segments[0].flight_number).toBe(designator());
-    expect(tripOrder.travelers.map((t: { id: string }) => t.id)).toEqual(added.map((a) => a.id));
     expect(
       tripOrder.travelers.map((t: { ptc: string; passenger_ref: string }) => `${t.ptc}:${t.passenger_ref}`),
     ).toEqual(['ADT:ADT1', 'INF:INF1', 'CHD:CHD1']);
+
+    // A declined commit names the trip's word and the order's state the same way.
+    const other = await call('POST', '/v1/holds/trip', { token, body: { flight_ids: [flight.id] } }, 201);
+    const declined = await call(
+      'POST',
+      '/v1/bookings/commit',
+      {
+        token,
+        body: {
+          trip_id: other.trip_id,
+          user_email: 'john@example.com',
+          payment_token: 'tok_chargeDeclined',
+          passengers: [{ first_name: 'John', last_name: 'Doe', passenger_type: 'ADT' }],
+        },
+      },
+      402,
+    );
+    expect(declined.error.details).toMatchObject({ status: 'HELD', order_status: 'PROPOSED' });
 
     // ---- every list: the caller's orders, and the admin's
     const mine = await call('GET', '/v1/orders?limit=1', { token });
