@@ -45,6 +45,8 @@ const ROUTES = {
   hardening: ['QNA', 'QNB'],
   'payment-circuit': ['QGA', 'QGB'],
   'search-staleness': ['QXA', 'QXB'],
+  schemathesis: ['XSA', 'XSB'],
+  'schemathesis-admin': ['XSC', 'XSD'],
   vocabulary: ['QMV', 'QMW'],
 } as const satisfies Record<string, readonly [string, string]>;
 
