@@ -3,6 +3,8 @@ import type { Cabin } from '../domain/cabins';
 import type { ProductType } from '../domain/offer';
 import { recordLocator } from '../domain/record-locator';
 import type { OrderSegment } from '../domain/order';
+import { assignRefs } from '../domain/travelers';
+import { flightDesignator } from '../domain/vocabulary';
 import type { PiiCipher } from '../lib/pii';
 import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
 import type { Customer } from './deps';
@@ -90,9 +92,11 @@ export async function orderResources(
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
       segments: (row.offer?.segments ?? []).map(segmentOf),
-      travelers: (paxOf.get(row.id) ?? []).map((t) => ({
+      // In position order: the refs are the ones the offer's and the commit's items were matched by.
+      travelers: assignRefs(paxOf.get(row.id) ?? []).map((t) => ({
         id: t.id,
         ptc: t.ptc,
+        passenger_ref: t.ref,
         first_name: deps.pii.decrypt(t.firstName),
         last_name: deps.pii.decrypt(t.lastName),
         date_of_birth: t.dateOfBirth ? deps.pii.decrypt(t.dateOfBirth) : null,
@@ -136,7 +140,7 @@ export async function orderResources(
 const segmentOf = (s: OrderSegment) => ({
   flight_id: s.flightId,
   carrier: s.carrier,
-  flight_number: s.flightNumber,
+  flight_number: flightDesignator(s.carrier, s.flightNumber),
   origin: s.origin,
   destination: s.destination,
   departure_at: s.departureAt,
@@ -148,7 +152,12 @@ const segmentOf = (s: OrderSegment) => ({
 const liveOf = (live: OrderView) => ({
   status: live.status,
   expires_at: live.expiresAt,
-  payment: live.payment,
+  payment: live.payment && {
+    attempt: live.payment.attempt,
+    status: live.payment.status,
+    charge_id: live.payment.chargeId,
+    decline_code: live.payment.declineCode,
+  },
   history: live.history,
 });
 

@@ -16,7 +16,7 @@ const orderSegmentSchema = z
   .object({
     flight_id: z.uuid(),
     carrier: z.string().openapi({ example: 'AL' }),
-    flight_number: z.string().openapi({ example: '101' }),
+    flight_number: z.string().openapi({ example: 'AL101', description: 'carrier and number (README "Vocabulary")' }),
     origin: z.string().openapi({ example: 'JFK' }),
     destination: z.string().openapi({ example: 'LHR' }),
     departure_at: isoTime,
@@ -28,6 +28,7 @@ const orderTravelerSchema = z
   .object({
     id: z.uuid(),
     ptc: z.enum(PASSENGER_TYPES),
+    passenger_ref: z.string().openapi({ example: 'ADT1', description: 'its type and place among that type, from 1' }),
     first_name: z.string(),
     last_name: z.string(),
     date_of_birth: z.iso.date().nullable(),
@@ -60,13 +61,12 @@ const liveOrderSchema = z
   .object({
     status: z.enum(ORDER_STATUSES),
     expires_at: isoTime,
-    // camelCase inside the snake_case resource: the workflow query's own shape (workflows/messages.ts PaymentView).
     payment: z
       .object({
         attempt: z.number().int(),
         status: z.enum(LIVE_PAYMENT_STATUSES),
-        chargeId: z.string().nullable(),
-        declineCode: z.string().nullable(),
+        charge_id: z.string().nullable(),
+        decline_code: z.string().nullable(),
       })
       .nullable(),
     history: z.array(z.object({ status: z.enum(ORDER_STATUSES), at: isoTime })),
@@ -142,7 +142,7 @@ export const ticketSchema = z
         seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
       }),
     ),
-    issued_at: z.string(),
+    issued_at: isoTime,
   })
   .openapi('Ticket');
 export const emdSchema = z

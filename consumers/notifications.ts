@@ -13,6 +13,7 @@ import type { Tx } from '../db/client';
 import { orders, travelers, type OrderOfferRecord } from '../db/schema';
 import { formatMoney, type Money } from '../domain/money';
 import { recordLocator } from '../domain/record-locator';
+import { flightDesignator } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { EventEnvelope } from '../lib/order-events';
 import { maskEmail, type PiiCipher } from '../lib/pii';
@@ -66,10 +67,10 @@ interface FulfilledPayload {
   emds?: string[];
 }
 
-/** "AL123" whether the segment keeps the number with or without its carrier. */
+/** "AL123" whether the segment keeps the number with or without its carrier (domain/vocabulary.ts). */
 const flightOf = (s: Pick<OrderSegment, 'carrier' | 'flightNumber'>) => {
   const number = s.flightNumber ?? '';
-  return s.carrier && !number.startsWith(s.carrier) ? `${s.carrier}${number}` : number;
+  return s.carrier ? flightDesignator(s.carrier, number) : number;
 };
 
 export const NOTIFIED_EVENTS = ['OrderFulfilled', 'OrderExpired', 'OrderCancelled', 'RefundIssued'] as const;

@@ -11,6 +11,7 @@ import type { Database, Sql } from '../db/client';
 import { aircraftTypes, airports, flightInventory, flights, type CabinLayout } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
+import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import { isUniqueViolation } from './postgres-errors';
 import { insertSchedule, moveFlightStatuses, utcDay } from './schedule';
@@ -104,7 +105,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
     return rows.map((f) => ({
       id: f.id,
       carrier: f.carrier,
-      flight_number: f.flightNumber,
+      flight_number: flightDesignator(f.carrier, f.flightNumber),
       origin: f.origin,
       destination: f.destination,
       departure_at: f.departureAt.toISOString(),
@@ -193,7 +194,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       routes: [
         {
           carrier: b.carrier,
-          flightNumber: b.flight_number,
+          flightNumber: flightNumberOnly(b.carrier, b.flight_number),
           origin: b.origin,
           destination: b.destination,
           aircraftType: aircraft.code,
@@ -211,7 +212,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
     if (!id) {
       throw new DomainError(
         'CONFLICT',
-        `flight ${b.carrier}${b.flight_number} departing ${dep.toISOString()} already exists`,
+        `flight ${flightDesignator(b.carrier, b.flight_number)} departing ${dep.toISOString()} already exists`,
       );
     }
     await inventory.rebuildIndex([id]);

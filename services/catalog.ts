@@ -20,6 +20,7 @@ import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import type { OfferPassengers } from '../domain/offer';
 import { demandAvailable, priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
+import { flightDesignator } from '../domain/vocabulary';
 import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
@@ -317,7 +318,7 @@ export function createCatalog(deps: CatalogDeps) {
     return {
       id: row.id,
       carrier: row.carrier,
-      flight_number: `${row.carrier}${row.flight_number}`,
+      flight_number: flightDesignator(row.carrier, row.flight_number),
       origin: row.origin,
       destination: row.destination,
       departure_at: new Date(row.departure_ms).toISOString(),

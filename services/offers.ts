@@ -15,6 +15,7 @@ import { createCommercialSettings, exchangeRates, type CommercialSettings } from
 import { loadOffer, offersJson, saveOffers, setOfferStatus } from './offer-store';
 import { DomainError } from '../domain/errors';
 import { money } from '../domain/money';
+import { flightDesignator } from '../domain/vocabulary';
 import type { Offer, OfferPassengers, OfferSegment } from '../domain/offer';
 import { offerIdExpiry, signOfferId } from '../domain/offer-id';
 import {
@@ -211,7 +212,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     return {
       flight_id: f.id,
       carrier: f.carrier,
-      flight_number: f.flight_number.startsWith(f.carrier) ? f.flight_number.slice(f.carrier.length) : f.flight_number,
+      flight_number: flightDesignator(f.carrier, f.flight_number),
       origin: f.origin,
       destination: f.destination,
       departure_at: f.departure_at,

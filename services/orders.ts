@@ -22,6 +22,7 @@ import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import { canTransition, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
+import { flightNumberOnly } from '../domain/vocabulary';
 import { chosenSeatCharge } from '../domain/seat-pricing';
 import { refundQuote, type RefundQuote } from '../domain/refund';
 import { ticketDocumentsFor } from '../domain/tickets';
@@ -164,7 +165,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           total: { amount: input.totalAmount, currency: input.currency },
           expires_at: p.expiresAt,
           segments: input.segments.map((s) => ({ flight_id: s.flightId, cabin: s.cabin })),
-          travelers: input.travelers.map((t) => ({ ref: t.ref, ptc: t.ptc })),
+          travelers: input.travelers.map((t) => ({ ref: t.ref, passenger_ref: t.ref, ptc: t.ptc })),
         }),
       ];
       if (input.offerId) events.unshift(event('OfferAccepted', input.orderId, at, { offer_id: input.offerId }));
@@ -467,7 +468,7 @@ export function createOrderService(deps: OrderServiceDeps) {
               from: s.origin,
               to: s.destination,
               carrier: s.carrier,
-              flightNumber: s.flightNumber.replace(/^[A-Z]{2}/, ''),
+              flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
               flightDate: new Date(s.departureAt),
               compartment: COMPARTMENT[s.cabin] ?? 'Y',
               seat: seats.find((x) => x.flightId === s.flightId && x.travelerId === t.id)?.seat ?? null,

@@ -26,7 +26,7 @@ interface CrudSpec<V extends z.ZodType, C extends z.ZodType, P extends z.ZodType
   /** The store of the app's services (services/admin-commercial.ts). */
   store: (admin: AdminCommercial) => AdminStore<z.infer<V>, z.output<C>, z.output<P>, z.output<Q>>;
   key: 'code' | 'id';
-  /** The list answer's field: `{ products: [...] }`. */
+  /** What the list holds, for its description (`the products`); every list answers `{ data, next_cursor }`. */
   plural: string;
   view: V;
   create: C;
@@ -79,14 +79,20 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
         summary: spec.summaries.list,
         request: spec.query ? { query: spec.query } : {},
         responses: {
-          200: json(z.object({ [spec.plural]: z.array(spec.view) }), `the ${spec.plural}`),
+          200: json(
+            z.object({
+              data: z.array(spec.view),
+              next_cursor: z.null().openapi({ description: 'always null: one page holds them all' }),
+            }),
+            `the ${spec.plural}`,
+          ),
           ...(spec.query ? errorResponses(400) : {}),
           ...authErrors,
         },
       }),
       async (c) => {
         const query = spec.query ? input<z.output<Q>>(c, 'query') : ({} as z.output<Q>);
-        return c.json({ [spec.plural]: await storeOf(c).list(query) }, 200);
+        return c.json({ data: await storeOf(c).list(query), next_cursor: null }, 200);
       },
     )
     .openapi(

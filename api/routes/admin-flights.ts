@@ -5,6 +5,7 @@
  * held or sold on it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { bearerAuth, errorResponses, isoDaySchema } from '../openapi';
@@ -37,11 +38,11 @@ const adminFlight = z
   .object({
     id: z.string(),
     carrier: z.string(),
-    flight_number: z.string(),
+    flight_number: z.string().openapi({ example: 'AL9901', description: 'carrier and number' }),
     origin: z.string(),
     destination: z.string(),
-    departure_at: z.string(),
-    arrival_at: z.string(),
+    departure_at: z.iso.datetime(),
+    arrival_at: z.iso.datetime(),
     aircraft_type: z.string(),
     status: z.enum(FLIGHT_STATUSES).openapi({
       description: 'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed), DEPARTED, ARRIVED, CANCELLED',
@@ -53,7 +54,10 @@ const adminFlight = z
 const createBody = z
   .strictObject({
     carrier: z.string().regex(/^[A-Z0-9]{2}$/, 'must be a two-character airline designator'),
-    flight_number: z.string().regex(/^[A-Za-z0-9]{1,10}$/, 'must be 1 to 10 letters or digits'),
+    flight_number: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,10}$/, 'must be 1 to 10 letters or digits')
+      .openapi({ description: 'carrier and number ("AL9901"), or the number alone ("9901")', example: 'AL9901' }),
     origin: airport,
     destination: airport,
     departure_at: wholeMinute,
@@ -87,8 +91,23 @@ const listQuery = z.object({
   date: isoDay.optional().openapi({ description: 'UTC day of departure' }),
   status: z.enum(FLIGHT_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  cursor: z.string().max(200).optional().openapi({ description: 'the next_cursor of the previous page' }),
 });
+
+/** An opaque cursor: the place in the departure-ordered list where the next page starts. */
+const encodeCursor = (offset: number) => Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64url');
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset?: unknown };
+    if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // not JSON: refused below
+  }
+  throw new DomainError('VALIDATION_FAILED', 'the cursor is not valid', {
+    issues: [{ path: 'cursor', message: 'not a cursor' }],
+  });
+}
 
 const common = { tags: ['admin'], security: bearerAuth };
 const authErrors = errorResponses(400, 401, 403); // 400: a malformed URL, before the token is looked at
@@ -105,18 +124,10 @@ const listFlights = createRoute({
   ...common,
   method: 'get',
   path: '/',
-  summary: 'Flights by route, day and status, in departure order (limit/offset)',
+  summary: 'Flights by route, day and status, in departure order (limit, cursor)',
   request: { query: listQuery },
   responses: {
-    200: json(
-      z.object({
-        flights: z.array(adminFlight),
-        limit: z.number(),
-        offset: z.number(),
-        next_offset: z.number().nullable(),
-      }),
-      'a page of flights',
-    ),
+    200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
     ...errorResponses(400),
     ...authErrors,
   },
@@ -158,17 +169,10 @@ export const adminFlights = router
   )
   .openapi(listFlights, async (c) => {
     const q = c.req.valid('query');
-    const page = await c.get('deps').services.adminFlights.list(q, q.limit + 1, q.offset);
+    const offset = decodeCursor(q.cursor);
+    const page = await c.get('deps').services.adminFlights.list(q, q.limit + 1, offset);
     const more = page.length > q.limit;
-    return c.json(
-      {
-        flights: page.slice(0, q.limit),
-        limit: q.limit,
-        offset: q.offset,
-        next_offset: more ? q.offset + q.limit : null,
-      },
-      200,
-    );
+    return c.json({ data: page.slice(0, q.limit), next_cursor: more ? encodeCursor(offset + q.limit) : null }, 200);
   })
   .openapi(getFlight, async (c) => c.json(await c.get('deps').services.adminFlights.get(c.req.valid('param').id), 200))
   .openapi(patchFlight, async (c) => {

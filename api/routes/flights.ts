@@ -75,7 +75,7 @@ const flight = z
   .object({
     id: z.uuid(),
     carrier: z.string(),
-    flight_number: z.string().openapi({ example: 'AL100' }),
+    flight_number: z.string().openapi({ example: 'AL100', description: 'carrier and number' }),
     origin: z.string(),
     destination: z.string(),
     departure_at: z.iso.datetime(),

@@ -26,6 +26,7 @@ import { createRouter } from '../router';
 const airportCode = z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter IATA airport code');
 const date = isoDaySchema;
 const count = z.number().int().min(0).max(99);
+const isoTime = z.iso.datetime().openapi({ example: '2026-03-01T09:30:00.000Z' });
 const searchRequest = z
   .strictObject({
     origin: airportCode.openapi({ example: 'JFK' }),
@@ -49,8 +50,8 @@ const offerSchema = z
   .object({
     id: z.string().openapi({ example: 'off_6b1f…' }),
     status: z.enum(['ACTIVE', 'ACCEPTED', 'CANCELLED']),
-    created_at: z.string(),
-    expires_at: z.string(),
+    created_at: isoTime,
+    expires_at: isoTime,
     bundle: z.object({ code: z.string(), name: z.string() }),
     rank: z.number().int(),
     search_id: z.string().optional(),
@@ -60,11 +61,11 @@ const offerSchema = z
       z.object({
         flight_id: z.string(),
         carrier: z.string(),
-        flight_number: z.string(),
+        flight_number: z.string().openapi({ example: 'AL318', description: 'carrier and number' }),
         origin: z.string(),
         destination: z.string(),
-        departure_at: z.string(),
-        arrival_at: z.string(),
+        departure_at: isoTime,
+        arrival_at: isoTime,
         cabin: z.string(),
         direction: z.enum(['OUTBOUND', 'INBOUND']),
       }),
@@ -93,7 +94,7 @@ const offerSchema = z
   })
   .openapi('Offer');
 const searchResponse = z
-  .object({ search_id: z.string(), expires_at: z.string(), offers: z.array(offerSchema) })
+  .object({ search_id: z.string(), expires_at: isoTime, offers: z.array(offerSchema) })
   .openapi('OfferSearchResponse');
 
 const idParam = z.object({

@@ -9,8 +9,16 @@ import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { money } from '../../domain/money';
 import { priceSegments } from '../../domain/offer-builder';
-import type { PassengerType } from '../../domain/pricing';
-import { assertTravelers, GENDERS } from '../../domain/travelers';
+import { ORDER_STATUSES } from '../../domain/order';
+import { PASSENGER_TYPES } from '../../domain/pricing';
+import { assertTravelers, assignRefs, GENDERS } from '../../domain/travelers';
+import {
+  PASSENGER_TYPE_ALIASES,
+  passengerTypeOf,
+  TRIP_BOOKING_STATUSES,
+  tripBookingStatus,
+  type TripBookingStatus,
+} from '../../domain/vocabulary';
 import { addTraveler, holdSeat, type OrderWorkflowInput, type TripFare } from '../../workflows/messages';
 import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
@@ -33,8 +41,14 @@ import { boardingPassSchema, ticketSchema } from '../order-schema';
 import { createRouter } from '../router';
 import { exchangeRates, tripConditions } from '../../services/commercial-settings';
 
-const PTC: Record<'ADULT' | 'CHILD' | 'INFANT', PassengerType> = { ADULT: 'ADT', CHILD: 'CHD', INFANT: 'INF' };
 const cabinSchema = z.enum(CABINS);
+const isoTime = z.iso.datetime().openapi({ example: '2026-03-01T09:30:00.000Z' });
+/** The seed README's epoch `expires_at`, kept beside the ISO 8601 one as a compatibility alias (README "Vocabulary"). */
+const unixAlias = z.number().int().openapi({ description: 'compatibility alias: expires_at in epoch seconds' });
+const bookingStatus = z.enum(
+  TRIP_BOOKING_STATUSES.map((s) => s.booking) as [TripBookingStatus, ...TripBookingStatus[]],
+);
+const orderStatus = z.enum(ORDER_STATUSES);
 
 const createTrip = createRoute({
   method: 'post',
@@ -54,7 +68,15 @@ const createTrip = createRoute({
   },
   responses: {
     201: json(
-      z.object({ trip_id: z.string().uuid(), expires_at: z.number().int(), passenger_count: z.number().int() }),
+      z.object({
+        trip_id: z.string().uuid(),
+        id: z.string().uuid().openapi({ description: 'the order it is (GET /v1/orders/{id}); the same as trip_id' }),
+        status: bookingStatus,
+        order_status: orderStatus,
+        expires_at: isoTime,
+        expires_at_unix: unixAlias,
+        passenger_count: z.number().int(),
+      }),
       'the trip, seats held',
     ),
     ...errors(400, 401, 404, 409, 410, 422),
@@ -65,7 +87,10 @@ const createTrip = createRoute({
 const passengerSchema = z.object({
   first_name: z.string().min(1).max(35),
   last_name: z.string().min(1).max(35),
-  passenger_type: z.enum(['ADULT', 'CHILD', 'INFANT']).default('ADULT'),
+  passenger_type: z
+    .enum([...PASSENGER_TYPES, ...(Object.keys(PASSENGER_TYPE_ALIASES) as (keyof typeof PASSENGER_TYPE_ALIASES)[])])
+    .default('ADT')
+    .openapi({ description: 'ADT, CHD or INF; ADULT, CHILD and INFANT are accepted as compatibility aliases' }),
   date_of_birth: z.iso.date().optional(),
   gender: z.enum(GENDERS).optional(),
 });
@@ -87,7 +112,15 @@ const addPassenger = createRoute({
     body: body(passengerSchema),
   },
   responses: {
-    201: json(z.object({ passenger_id: z.string().uuid(), passenger_ref: z.string() }), 'added'),
+    201: json(
+      z.object({
+        id: z.string().uuid().openapi({ description: 'the passenger, as added (the commit writes the party anew)' }),
+        passenger_id: z.string().uuid().openapi({ description: 'compatibility alias of id (the seed README)' }),
+        passenger_type: z.enum(PASSENGER_TYPES),
+        passenger_ref: z.string().openapi({ example: 'INF1', description: 'its type and place among that type' }),
+      }),
+      'added',
+    ),
     ...errors(400, 401, 404, 409, 410),
   },
 });
@@ -114,7 +147,8 @@ const seatHold = createRoute({
         flight_id: z.string(),
         seat_number: z.string(),
         status: z.literal('HELD'),
-        expires_at: z.number().int(),
+        expires_at: isoTime,
+        expires_at_unix: unixAlias,
       }),
       'the seat is held for the trip',
     ),
@@ -153,15 +187,25 @@ const commit = createRoute({
   responses: {
     200: json(
       z.object({
-        booking_id: z.string().uuid(),
-        status: z.literal('CONFIRMED'),
+        id: z.string().uuid().openapi({ description: 'the order (and trip) id' }),
+        booking_id: z.string().uuid().openapi({ description: 'compatibility alias of id (the seed README)' }),
+        status: bookingStatus.openapi({ description: 'CONFIRMED: paid and ticketed (README "Vocabulary")' }),
+        order_status: orderStatus,
         total: moneySchema,
         tickets: z.array(ticketSchema),
         boarding_passes: z.array(boardingPassSchema),
       }),
       'booked and ticketed',
     ),
-    202: json(z.object({ booking_id: z.string().uuid(), status: z.literal('PENDING') }), 'payment pending (webhook)'),
+    202: json(
+      z.object({
+        id: z.string().uuid(),
+        booking_id: z.string().uuid(),
+        status: bookingStatus,
+        order_status: orderStatus,
+      }),
+      'payment pending (webhook)',
+    ),
     402: json(errorSchema, 'payment declined; the trip stays held while its time lasts'),
     503: json(
       errorSchema,
@@ -292,13 +336,26 @@ export const trips = router
     if (result.outcome !== 'PROPOSED') {
       throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the trip could not be held; nothing was held, try again');
     }
-    return c.json({ trip_id: tripId, expires_at: unix(result.order.expiresAt), passenger_count }, 201);
+    const expiresAt = new Date(result.order.expiresAt);
+    const status = result.order.status;
+    return c.json(
+      {
+        trip_id: tripId,
+        id: tripId,
+        status: tripBookingStatus(status),
+        order_status: status,
+        expires_at: expiresAt.toISOString(),
+        expires_at_unix: unix(expiresAt),
+        passenger_count,
+      },
+      201,
+    );
   })
   .openapi(addPassenger, async (c) => {
     const { trip_id } = c.req.valid('param');
     const p = c.req.valid('json');
     const trip = await ownedTrip(c, trip_id);
-    const ptc = PTC[p.passenger_type];
+    const ptc = passengerTypeOf(p.passenger_type);
     assertTravelers([{ ...p, ptc }], trip.expiresAt, 'passenger');
     const pii = c.get('pii');
     const added = await onTrip(c, trip_id, (handle) =>
@@ -314,7 +371,14 @@ export const trips = router
         ],
       }),
     );
-    return c.json({ passenger_id: added.travelerId, passenger_ref: added.ref }, 201);
+    // Numbered per type from 1 in the trip's order (ADT1, ADT2, INF1), as the commit's items are (domain/travelers.ts).
+    const party = (await c.get('deps').services.orderReads.parties([trip_id])).travelers;
+    const ref = assignRefs(party).find((t) => t.id === added.travelerId)?.ref;
+    if (!ref) throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the passenger was added but could not be read back');
+    return c.json(
+      { id: added.travelerId, passenger_id: added.travelerId, passenger_type: ptc, passenger_ref: ref },
+      201,
+    );
   })
   .openapi(seatHold, async (c) => {
     const { trip_id, flight_id, seat_number } = c.req.valid('json');
@@ -322,7 +386,18 @@ export const trips = router
     const held = await onTrip(c, trip_id, (handle) =>
       handle.executeUpdate(holdSeat, { args: [{ flightId: flight_id, seatNumber: seat_number }] }),
     );
-    return c.json({ trip_id, flight_id, seat_number, status: 'HELD' as const, expires_at: unix(held.expiresAt) }, 200);
+    const expiresAt = new Date(held.expiresAt);
+    return c.json(
+      {
+        trip_id,
+        flight_id,
+        seat_number,
+        status: 'HELD' as const,
+        expires_at: expiresAt.toISOString(),
+        expires_at_unix: unix(expiresAt),
+      },
+      200,
+    );
   })
   .openapi(commit, async (c) => {
     const deps = c.get('deps');
@@ -338,7 +413,9 @@ export const trips = router
       { services: deps.services, pii, onTrip: (run) => onTrip(c, trip.id, run) },
       trip,
       {
-        ...(req.passengers ? { passengers: req.passengers.map((p) => ({ ...p, ptc: PTC[p.passenger_type] })) } : {}),
+        ...(req.passengers
+          ? { passengers: req.passengers.map((p) => ({ ...p, ptc: passengerTypeOf(p.passenger_type) })) }
+          : {}),
         userEmail: req.user_email,
         paymentToken: req.payment_token,
       },
@@ -346,18 +423,25 @@ export const trips = router
     if (paid.status === 'DECLINED') {
       throw new DomainError('PAYMENT_DECLINED', 'the payment was declined', {
         decline_code: paid.declineCode,
-        trip_status: paid.order.status,
+        status: tripBookingStatus(paid.order.status),
+        order_status: paid.order.status,
       });
     }
-    if (paid.status === 'PAYMENT_PENDING') return c.json({ booking_id: trip.id, status: 'PENDING' as const }, 202);
-    const docs = await fulfillmentOf(
-      { reads: deps.services.orderReads, temporal: deps.temporal, pii },
-      await ownedTrip(c, trip.id),
-    );
+    if (paid.status === 'PAYMENT_PENDING') {
+      const pending = 'PAYMENT_PENDING' as const;
+      return c.json(
+        { id: trip.id, booking_id: trip.id, status: tripBookingStatus(pending), order_status: pending },
+        202,
+      );
+    }
+    const booked = await ownedTrip(c, trip.id);
+    const docs = await fulfillmentOf({ reads: deps.services.orderReads, temporal: deps.temporal, pii }, booked);
     return c.json(
       {
+        id: trip.id,
         booking_id: trip.id,
-        status: 'CONFIRMED' as const,
+        status: tripBookingStatus(booked.status),
+        order_status: booked.status,
         total: { amount: totalAmount, currency: trip.currency },
         tickets: docs.tickets,
         boarding_passes: docs.boarding_passes,

@@ -118,8 +118,10 @@ describe('the README guides, run as written', () => {
     expect(hold.trip_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(lines.find((l) => 'passenger_id' in l)).toBeDefined();
     expect(lines.filter((l) => 'error' in l)).toEqual([]);
-    const booking = lines.find((l) => 'booking_id' in l)!;
-    expect(booking).toMatchObject({ booking_id: hold.trip_id, status: 'CONFIRMED' });
+    expect(Math.floor(Date.parse(hold.expires_at) / 1000)).toBe(hold.expires_at_unix); // ISO 8601, and the seed's epoch alias
+    expect(lines.find((l) => 'passenger_id' in l)).toMatchObject({ passenger_type: 'ADT', passenger_ref: 'ADT1' });
+    const booking = lines.find((l) => 'order_status' in l && 'tickets' in l)!;
+    expect(booking).toMatchObject({ id: hold.trip_id, status: 'CONFIRMED', order_status: 'FULFILLED' });
     expect(booking.tickets).toHaveLength(1);
     expect(booking.tickets[0]).toMatch(/^\d{13}$/);
     expect(booking.boarding_passes[0]).toMatch(/^M1DOE\/JANE/);

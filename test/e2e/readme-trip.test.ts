@@ -123,8 +123,12 @@ describe('the Altis README guide, as written', () => {
     const trip = await api('POST', '/v1/holds/trip', { token, body: { flight_ids: [flight.id] } });
     expect(trip.status).toBe(201);
     expect(trip.body.trip_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(trip.body.expires_at).toBeGreaterThan(Date.now() / 1000 + 14 * 60);
-    expect(trip.body.expires_at).toBeLessThanOrEqual(Date.now() / 1000 + 15 * 60 + 1);
+    // ISO 8601 (README "Vocabulary"), and the seed README's epoch seconds as the compatibility alias.
+    expect(trip.body.expires_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/);
+    expect(Date.parse(trip.body.expires_at)).toBeGreaterThan(Date.now() + 14 * 60_000);
+    expect(Date.parse(trip.body.expires_at)).toBeLessThanOrEqual(Date.now() + 15 * 60_000 + 1000);
+    expect(trip.body.expires_at_unix).toBe(Math.floor(Date.parse(trip.body.expires_at) / 1000));
+    expect(trip.body).toMatchObject({ id: trip.body.trip_id, status: 'HELD', order_status: 'PROPOSED' });
 
     const pax = await api('POST', `/v1/holds/trip/${trip.body.trip_id}/passengers`, {
       token,
@@ -132,6 +136,7 @@ describe('the Altis README guide, as written', () => {
     });
     expect(pax.status, JSON.stringify(pax.body)).toBe(201);
     expect(pax.body.passenger_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(pax.body).toMatchObject({ passenger_type: 'ADT', passenger_ref: 'ADT1' }); // ADULT: the seed's alias
 
     // The seed README's seat 1A is a business seat: an economy trip cannot have it (nor any other business seat).
     const business = await api('POST', '/v1/holds/seat', {
@@ -166,7 +171,9 @@ describe('the Altis README guide, as written', () => {
     });
     expect(booking.status, JSON.stringify(booking.body)).toBe(200);
     expect(booking.body.booking_id).toBe(trip.body.trip_id);
+    expect(booking.body.id).toBe(trip.body.trip_id);
     expect(booking.body.status).toBe('CONFIRMED');
+    expect(booking.body.order_status).toBe('FULFILLED');
     expect(booking.body.tickets).toHaveLength(1);
     expect(booking.body.tickets[0].number).toMatch(/^\d{13}$/);
     expect(booking.body.boarding_passes[0].bcbp).toMatch(/^M1DOE\/JANE\s+E/);

@@ -122,6 +122,10 @@ describe('/v1/admin/flights', () => {
       departure_at: `${date}T10:00:00.000Z`,
       arrival_at: `${date}T12:30:00.000Z`,
     });
+    // Carrier and number, as everywhere (README "Vocabulary"); the schedule keeps the number alone.
+    expect(body.flight_number).toMatch(/^ZA\d{4}$/);
+    const [stored] = await services.db.select().from(flights).where(eq(flights.id, id));
+    expect(`ZA${stored!.flightNumber}`).toBe(body.flight_number);
     expect(body.cabins).toEqual([
       { cabin: 'ECONOMY', capacity: 120, held: 0, sold: 0, available: 120, base_fare: 20_000, currency: 'USD' },
     ]);
@@ -129,6 +133,7 @@ describe('/v1/admin/flights', () => {
       SELECT count(*)::int AS seats FROM flight_seats WHERE flight_id = ${id}`;
     expect(seatCount?.seats).toBe(120);
 
+    // The same flight named by its designator ("ZA1234", as the answer shows it) is the same flight.
     const dup = await api('POST', '/v1/admin/flights', {
       token: admin,
       body: flightBody(date, { flight_number: body.flight_number, carrier: body.carrier }),
@@ -139,10 +144,15 @@ describe('/v1/admin/flights', () => {
       token: admin,
     });
     expect(list.status).toBe(200);
-    expect(list.body.flights.map((f: { id: string }) => f.id)).toEqual([id]);
-    const page = await api('GET', `/v1/admin/flights?limit=1&offset=0`, { token: admin });
-    expect(page.body.flights).toHaveLength(1);
-    expect(page.body.next_offset).toBe(1);
+    expect(list.body.data.map((f: { id: string }) => f.id)).toEqual([id]);
+    expect(list.body.next_cursor).toBeNull();
+    const page = await api('GET', `/v1/admin/flights?limit=1`, { token: admin });
+    expect(page.body.data).toHaveLength(1);
+    expect(page.body.next_cursor).toEqual(expect.any(String));
+    const next = await api('GET', `/v1/admin/flights?limit=1&cursor=${page.body.next_cursor}`, { token: admin });
+    expect(next.body.data).toHaveLength(1);
+    expect(next.body.data[0].id).not.toBe(page.body.data[0].id);
+    expectError(await api('GET', `/v1/admin/flights?cursor=not-a-cursor`, { token: admin }), 400, 'VALIDATION_FAILED');
 
     expect((await api('GET', `/v1/admin/flights/${id}`, { token: admin })).body.id).toBe(id);
     expectError(await api('GET', `/v1/admin/flights/${randomUUID()}`, { token: admin }), 404, 'NOT_FOUND');
@@ -177,7 +187,7 @@ describe('/v1/admin/flights', () => {
     ];
     for (const body of bad) expectError(await api('POST', '/v1/admin/flights', { token: admin, body }), 400);
     const list = await api('GET', `/v1/admin/flights?origin=${ORIGIN}&date=${date}`, { token: admin });
-    expect(list.body.flights).toEqual([]);
+    expect(list.body).toEqual({ data: [], next_cursor: null });
     // Days that match the pattern but are no calendar day were a 500 (found by Schemathesis).
     for (const day of ['0000-00-00', '2026-02-30', '2026-13-01']) {
       expectError(await api('GET', `/v1/admin/flights?origin=${ORIGIN}&date=${day}`, { token: admin }), 400);
@@ -226,7 +236,7 @@ describe('/v1/admin/products', () => {
       'CONFLICT',
     );
     const list = await api('GET', '/v1/admin/products?type=Meal', { token: admin });
-    expect(list.body.products.map((p: { code: string }) => p.code)).toContain(code);
+    expect(list.body.data.map((p: { code: string }) => p.code)).toContain(code);
     expect((await api('GET', `/v1/admin/products/${code}`, { token: admin })).body.name).toBe('Test snack');
     const patched = await api('PATCH', `/v1/admin/products/${code}`, {
       token: admin,
@@ -295,7 +305,7 @@ describe('/v1/admin/pricing-rules', () => {
       'Admin test half price',
     );
     const list = await api('GET', '/v1/admin/pricing-rules', { token: admin });
-    expect(list.body.rules.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([id, 'winter-sale']));
+    expect(list.body.data.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([id, 'winter-sale']));
 
     const during = await price();
     expect(during).toBeLessThan(before);
@@ -398,7 +408,7 @@ describe('/v1/admin/bundles', () => {
       expect(after.body.offers.map((o: { bundle: { code: string } }) => o.bundle.code)).not.toContain(code);
       expect((await api('GET', `/v1/admin/bundles/${code}`, { token: admin })).body.name).toBe('Lounge lover');
       const list = await api('GET', '/v1/admin/bundles', { token: admin });
-      expect(list.body.bundles.map((b: { code: string }) => b.code)).toEqual(expect.arrayContaining([code, 'COMFORT']));
+      expect(list.body.data.map((b: { code: string }) => b.code)).toEqual(expect.arrayContaining([code, 'COMFORT']));
     } finally {
       expect((await api('DELETE', `/v1/admin/bundles/${code}`, { token: admin })).status).toBe(204);
     }

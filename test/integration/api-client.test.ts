@@ -74,11 +74,11 @@ describe('the typed client', () => {
     expect(trip.status).toBe(201);
     if (trip.status !== 201) return;
     const { trip_id, expires_at } = await trip.json();
-    expect(expires_at).toBeGreaterThan(Date.now() / 1000);
+    expect(Date.parse(expires_at)).toBeGreaterThan(Date.now()); // ISO 8601 (README "Vocabulary")
 
     const pax = await client.v1.holds.trip[':trip_id'].passengers.$post({
       param: { trip_id },
-      json: { first_name: 'Ada', last_name: 'Lovelace', passenger_type: 'ADULT' },
+      json: { first_name: 'Ada', last_name: 'Lovelace', passenger_type: 'ADT' },
       header: {},
     });
     expect(pax.status).toBe(201);

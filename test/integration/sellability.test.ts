@@ -240,7 +240,7 @@ describe('departed and arrived flights', () => {
       [later.id]: 'SCHEDULED',
     });
     const list = await api('GET', `/v1/admin/flights?origin=${route.origin}&status=DEPARTED`, { token: admin });
-    expect(list.body.flights.map((x: { id: string }) => x.id)).toContain(departed.id);
-    expect(list.body.flights.map((x: { status: string }) => x.status)).toEqual(list.body.flights.map(() => 'DEPARTED'));
+    expect(list.body.data.map((x: { id: string }) => x.id)).toContain(departed.id);
+    expect(list.body.data.map((x: { status: string }) => x.status)).toEqual(list.body.data.map(() => 'DEPARTED'));
   });
 });

@@ -49,6 +49,7 @@ const ROUTES = {
   'schemathesis-admin': ['XSC', 'XSD'],
   abuse: ['QLA', 'QLB'],
   'servicing-change': ['QYA', 'QYB'],
+  vocabulary: ['QMV', 'QMW'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
