@@ -9,7 +9,9 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig({ ...process.env, ...env });
 }
 
-export const silentLogger = () => createLogger({ log: { level: 'silent', pretty: false } }, 'test');
+// ALTIS_TEST_LOG_LEVEL=error shows what the test processes log (silent otherwise).
+export const silentLogger = () =>
+  createLogger({ log: { level: (process.env.ALTIS_TEST_LOG_LEVEL ?? 'silent') as 'silent', pretty: false } }, 'test');
 
 export async function openTestServices(config = testConfig()): Promise<Services> {
   return openServices(config, silentLogger(), 'test');
