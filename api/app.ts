@@ -19,6 +19,7 @@ import { flights } from './routes/flights';
 import { health } from './routes/health';
 import { offers } from './routes/offers';
 import { flightStream } from './routes/flight-stream';
+import { orderCancellations } from './routes/order-cancellations';
 import { orders } from './routes/orders';
 import { trips } from './routes/trips';
 import { webhooks } from './routes/webhooks';
@@ -55,6 +56,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1/flights', flightStream)
     .route('/v1/offers', offers) // before /v1: POST /v1/offers/:id/accept falls through to the orders router
     .route('/v1', orders)
+    .route('/v1', orderCancellations)
     .route('/v1', trips)
     .route('/v1/webhooks', webhooks)
     .route('/v1/admin/analytics', adminAnalytics)

@@ -162,7 +162,8 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         traveler_id: d.travelerId,
         flight_ids: d.flightIds,
         // One coupon per flight, with the seat the traveler sits in (the boarding pass carries the same).
-        coupons: d.flightIds.map((f) => ({ flight_id: f, seat_number: seatOf(d.travelerId, f) })),
+        coupons: d.flightIds.map((f) => ({ flight_id: f, seat_number: seatOf(d.travelerId, f), status: d.status })),
+        status: d.status,
         issued_at: d.issuedAt.toISOString(),
       })),
     emds: docs
@@ -172,6 +173,7 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         traveler_id: d.travelerId,
         order_item_id: d.orderItemId,
         flight_ids: d.flightIds,
+        status: d.status,
       })),
     boarding_passes: passes.map((p) => ({ traveler_id: p.travelerId, flight_id: p.flightId, bcbp: p.bcbp })),
   };

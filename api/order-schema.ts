@@ -2,6 +2,7 @@
  * The Order resource's contract (GET /v1/orders/:id and every order answer), built by api/order-reads.ts
  * `orderResource`: the typed client and the OpenAPI document see every field of it.
  */
+import { COUPON_STATUSES } from '../domain/tickets';
 import { z } from '@hono/zod-openapi';
 import { CABINS } from '../domain/cabins';
 import { PRODUCT_TYPES } from '../domain/offer';
@@ -108,8 +109,12 @@ export const ticketSchema = z
       z.object({
         flight_id: z.string().uuid(),
         seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
+        status: z
+          .enum(COUPON_STATUSES)
+          .openapi({ description: 'OPEN until used; REFUNDED or VOIDED by a cancellation' }),
       }),
     ),
+    status: z.enum(COUPON_STATUSES),
     issued_at: z.string(),
   })
   .openapi('Ticket');
@@ -119,6 +124,7 @@ export const emdSchema = z
     traveler_id: z.string().uuid(),
     order_item_id: z.string().uuid().nullable(),
     flight_ids: z.array(z.string().uuid()),
+    status: z.enum(COUPON_STATUSES),
   })
   .openapi('Emd');
 export const boardingPassSchema = z

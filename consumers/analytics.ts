@@ -11,6 +11,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
 import { analyticsDaily, orders, type OrderOfferRecord } from '../db/schema';
+import { orderRoute } from '../domain/order';
 import type { EventEnvelope } from '../lib/order-events';
 import type { EventHandler } from './runner';
 
@@ -35,9 +36,7 @@ const COLUMN: Record<Counter, string> = {
 
 /** "JFK-LHR" one way, "JFK-LHR-JFK" a return: the order's airports in flying order. */
 export function routeOf(offer: OrderOfferRecord | null): string {
-  const segments = offer?.segments ?? [];
-  if (segments.length === 0 || !segments[0]?.origin) return 'UNKNOWN';
-  return [segments[0].origin, ...segments.map((s) => s.destination || '?')].join('-');
+  return orderRoute(offer?.segments ?? []);
 }
 
 export const ANALYTICS_EVENTS = [

@@ -3,6 +3,7 @@
  * shared by every route: inventory, commercial settings, catalog, offer engine, payment vault, idempotency
  * keys, customers, the admins' schedule management, analytics, payment webhook events.
  */
+import { createCancellationQuoteReads } from './cancellation-quotes';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
@@ -73,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     paymentCircuit: createPaymentCircuitCheck(redis, config.payments),
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
+    cancellationQuotes: createCancellationQuoteReads(db),
     admin: createAdminCommercial({ db, config }),
   };
 }

@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './events';
 export * from './ranker';
 export * from './commercial';
+export * from './servicing';

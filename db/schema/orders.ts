@@ -14,6 +14,7 @@ import {
 import { ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../../domain/order';
 import { PASSENGER_TYPES } from '../../domain/pricing';
 import { GENDERS } from '../../domain/travelers';
+import { COUPON_STATUSES } from '../../domain/tickets';
 import type { FareConditions } from '../../domain/commercial';
 import type { OrderSegment, TripFare } from '../../domain/order';
 import { flights } from './catalog';
@@ -156,6 +157,8 @@ export const tickets = pgTable(
     flightIds: uuid().array().notNull(),
     orderItemId: uuid(),
     issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** The status of the document's unflown coupons (domain/tickets.ts COUPON_STATUSES). */
+    status: text({ enum: COUPON_STATUSES }).notNull().default('OPEN'),
   },
   (t) => [index('tickets_order').on(t.orderId)],
 );
