@@ -85,6 +85,7 @@ const confirmRoute = createRoute({
   request: {
     params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),
     headers: idempotencyKeyHeader,
+    body: body(z.strictObject({}).openapi('CancellationConfirmRequest'), { required: false }),
   },
   responses: {
     200: json(cancellationQuoteSchema, 'the confirmed quote (the same answer when confirmed again)'),

@@ -8,6 +8,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
+import { createAltisClient } from '../../api/client';
 import { cancellationQuotes, outbox, payments } from '../../db/schema';
 import type { FareConditions } from '../../domain/commercial';
 import type { Services } from '../../lib/services';
@@ -318,6 +319,30 @@ describe('confirming a cancellation quote', () => {
     expect(res.body.error.code).toBe('QUOTE_EXPIRED');
     expect((await api('GET', `/v1/orders/${o.orderId}`, { token })).body.status).toBe('FULFILLED');
     expect(refundsOf((await chargeOf(o.orderId)).chargeId!)).toHaveLength(0);
+  });
+});
+
+describe('the typed client', () => {
+  it('sees the quote and confirm routes and their answers', async () => {
+    const o = await order(refundable);
+    const client = createAltisClient(stack.apiUrl, token);
+    const quoted = await client.v1.orders[':id']['cancellation-quotes'].$post({
+      param: { id: o.orderId },
+      header: {},
+      json: {},
+    });
+    expect(quoted.status).toBe(201);
+    if (quoted.status !== 201) return;
+    const q = await quoted.json();
+    expect(q.refund_amount.amount).toBe(2 * (o.fare + o.bag - PENALTY));
+    const confirmed = await client.v1.orders[':id']['cancellation-quotes'][':quote_id'].confirm.$post({
+      param: { id: o.orderId, quote_id: q.id },
+      header: {},
+      json: {},
+    });
+    expect(confirmed.status).toBe(200);
+    if (confirmed.status !== 200) return;
+    expect((await confirmed.json()).status).toBe('CONFIRMED');
   });
 });
 
