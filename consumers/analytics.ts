@@ -12,9 +12,9 @@
  * An event names only its order; the route, currency and total come from the order row, which was written in
  * the same transaction as the order's first event and so always exists by the time the event is read.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
-import { analyticsDaily, orderModifications, orders, payments, type OrderOfferRecord } from '../db/schema';
+import { analyticsDaily, orderModifications, orders, outbox, payments, type OrderOfferRecord } from '../db/schema';
 import { orderRoute } from '../domain/order';
 import type { EventEnvelope } from '../lib/order-events';
 import type { EventHandler } from './runner';
@@ -104,11 +104,13 @@ async function soldBefore(tx: Tx, event: EventEnvelope): Promise<boolean> {
   const flag = (event.payload as { after_sale?: unknown }).after_sale;
   if (typeof flag === 'boolean') return flag;
   if (event.type !== 'OrderCancelled') return true;
-  const [paid] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(payments)
-    .where(and(eq(payments.orderId, event.order_id), inArray(payments.status, ['SUCCEEDED', 'REFUNDED'])));
-  return (paid?.n ?? 0) > 0;
+  // A payment that succeeded (or was refunded since), or the order's OrderPaid still in the outbox.
+  const [paid] = await tx.execute<{ sold: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM ${payments} WHERE ${payments.orderId} = ${event.order_id}
+                     AND ${payments.status} IN ('SUCCEEDED', 'REFUNDED'))
+        OR EXISTS (SELECT 1 FROM ${outbox} WHERE ${outbox.aggregateId} = ${event.order_id}
+                     AND ${outbox.type} = 'OrderPaid') AS sold`);
+  return paid?.sold === true;
 }
 
 export function analyticsHandler(opts: { name?: string } = {}): EventHandler {
