@@ -28,7 +28,10 @@ describe('replay of recorded order histories', () => {
           // v2 only: a traveler's seat chosen on an offer's order (the chooseSeat update).
           .concat(['orderWorkflowV2/seat-choice.json'])
           // v2 only: a cancellation quote and its confirm on a paid order (quoteCancellation, confirmCancellation).
-          .concat(['orderWorkflowV2/cancellation-quote-confirm.json']),
+          .concat([
+            'orderWorkflowV2/cancellation-quote-confirm.json',
+            'orderWorkflowV2/cancellation-quote-unpaid.json',
+          ]),
       ),
     );
   });

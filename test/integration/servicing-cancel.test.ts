@@ -194,6 +194,7 @@ describe('cancellation quotes', () => {
     const confirmed = await confirm(o.orderId, res.body.id as string);
     expect(confirmed.status).toBe(200);
     expect((await api('GET', `/v1/orders/${o.orderId}`, { token })).body.status).toBe('CANCELLED');
+    await recordHistory(services.temporal, orderWorkflowId(o.orderId), 'cancellation-quote-unpaid');
   });
 
   it('honour the Idempotency-Key: the same key answers the same quote', async () => {
