@@ -55,6 +55,7 @@ export function orderActivities(orders: OrderService, changes: OrderChangeSteps)
     voidPayment: orders.voidPayment,
     markPaymentFailed: orders.markPaymentFailed,
     expireOrder: orders.expire,
+    quoteCancellation: orders.quoteCancellation,
     cancelOrder: orders.cancel,
     archiveOrder: orders.archive,
     addTraveler: orders.addTraveler,

@@ -2,6 +2,7 @@
  * The Order resource's contract (GET /v1/orders/:id and every order answer), built by api/order-reads.ts
  * `orderResource`: the typed client and the OpenAPI document see every field of it.
  */
+import { COUPON_STATUSES } from '../domain/tickets';
 import { z } from '@hono/zod-openapi';
 import { CABINS } from '../domain/cabins';
 import { PRODUCT_TYPES } from '../domain/offer';
@@ -131,14 +132,15 @@ export const ticketSchema = z
     number: z.string().regex(/^\d{13}$/),
     traveler_id: z.string().uuid(),
     flight_ids: z.array(z.string().uuid()),
-    status: z
-      .enum(['OPEN', 'EXCHANGED'])
-      .openapi({ description: 'EXCHANGED: reissued by a voluntary change as `exchanged_for`' }),
+    status: z.enum(COUPON_STATUSES).openapi({
+      description:
+        'OPEN until used; REFUNDED or VOIDED by a cancellation; EXCHANGED: reissued by a change as `exchanged_for`',
+    }),
     exchanged_for: z.string().nullable(),
     coupons: z.array(
       z.object({
         flight_id: z.string().uuid(),
-        status: z.enum(['OPEN', 'EXCHANGED']),
+        status: z.enum(COUPON_STATUSES),
         seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
       }),
     ),
@@ -151,6 +153,7 @@ export const emdSchema = z
     traveler_id: z.string().uuid(),
     order_item_id: z.string().uuid().nullable(),
     flight_ids: z.array(z.string().uuid()),
+    status: z.enum(COUPON_STATUSES),
   })
   .openapi('Emd');
 export const boardingPassSchema = z

@@ -139,6 +139,7 @@ export const configSchema = z.strictObject({
     airline_ticket_prefix: z.string().regex(/^\d{3}$/),
     max_travelers: z.number().int().min(1).max(9),
     sales_close_minutes: z.number().int().min(0),
+    cancellation_quote_ttl_seconds: z.number().int().positive(),
   }),
   catalog: z.strictObject({
     /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */

@@ -5,12 +5,17 @@
  * Offers shown, rejected and expired have no events (offers live in Redis): the offer engine counts those into
  * the same rows (services/analytics.ts `createOfferCounts`).
  *
+ * After the sale, every OrderChanged, OrderServicesAdded, SeatChanged and OrderCancelled (of a sold order) counts as
+ * a modification, and the order itself once among `orders_modified` (order_modifications keeps which orders have
+ * been): the modification rate per route is orders_modified / orders_paid.
+ *
  * An event names only its order; the route, currency and total come from the order row, which was written in
  * the same transaction as the order's first event and so always exists by the time the event is read.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
-import { analyticsDaily, orders, type OrderOfferRecord } from '../db/schema';
+import { analyticsDaily, orderModifications, orders, outbox, payments, type OrderOfferRecord } from '../db/schema';
+import { orderRoute } from '../domain/order';
 import type { EventEnvelope } from '../lib/order-events';
 import type { EventHandler } from './runner';
 
@@ -21,7 +26,9 @@ type Counter =
   | 'ordersExpired'
   | 'ordersCancelled'
   | 'revenueAmount'
-  | 'refundedAmount';
+  | 'refundedAmount'
+  | 'modifications'
+  | 'ordersModified';
 
 const COLUMN: Record<Counter, string> = {
   offersAccepted: 'offers_accepted',
@@ -31,13 +38,13 @@ const COLUMN: Record<Counter, string> = {
   ordersCancelled: 'orders_cancelled',
   revenueAmount: 'revenue_amount',
   refundedAmount: 'refunded_amount',
+  modifications: 'modifications',
+  ordersModified: 'orders_modified',
 };
 
 /** "JFK-LHR" one way, "JFK-LHR-JFK" a return: the order's airports in flying order. */
 export function routeOf(offer: OrderOfferRecord | null): string {
-  const segments = offer?.segments ?? [];
-  if (segments.length === 0 || !segments[0]?.origin) return 'UNKNOWN';
-  return [segments[0].origin, ...segments.map((s) => s.destination || '?')].join('-');
+  return orderRoute(offer?.segments ?? []);
 }
 
 export const ANALYTICS_EVENTS = [
@@ -47,7 +54,18 @@ export const ANALYTICS_EVENTS = [
   'OrderExpired',
   'OrderCancelled',
   'RefundIssued',
+  'OrderChanged',
+  'OrderServicesAdded',
+  'SeatChanged',
 ] as const;
+
+/** What changes a sold order (the seed's "order modification rate"): these events, once the order was sold. */
+export const MODIFICATION_EVENTS: readonly string[] = [
+  'OrderChanged',
+  'OrderServicesAdded',
+  'SeatChanged',
+  'OrderCancelled',
+];
 
 function increments(
   event: EventEnvelope,
@@ -77,6 +95,24 @@ function increments(
   }
 }
 
+/**
+ * Whether the event changes an order after its sale: OrderCancelled says so (`after_sale`; a cancel before payment
+ * is no modification); the servicing events come only after the sale, and an event without the field asks the
+ * order's payments.
+ */
+async function soldBefore(tx: Tx, event: EventEnvelope): Promise<boolean> {
+  const flag = (event.payload as { after_sale?: unknown }).after_sale;
+  if (typeof flag === 'boolean') return flag;
+  if (event.type !== 'OrderCancelled') return true;
+  // A payment that succeeded (or was refunded since), or the order's OrderPaid still in the outbox.
+  const [paid] = await tx.execute<{ sold: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM ${payments} WHERE ${payments.orderId} = ${event.order_id}
+                     AND ${payments.status} IN ('SUCCEEDED', 'REFUNDED'))
+        OR EXISTS (SELECT 1 FROM ${outbox} WHERE ${outbox.aggregateId} = ${event.order_id}
+                     AND ${outbox.type} = 'OrderPaid') AS sold`);
+  return paid?.sold === true;
+}
+
 export function analyticsHandler(opts: { name?: string } = {}): EventHandler {
   return {
     name: opts.name ?? 'analytics',
@@ -93,12 +129,23 @@ export function analyticsHandler(opts: { name?: string } = {}): EventHandler {
         .where(eq(orders.id, event.order_id));
       if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
       const inc = increments(event, order);
+      const day = new Date(event.occurred_at).toISOString().slice(0, 10);
+      const route = routeOf(order.offer);
+      if (MODIFICATION_EVENTS.includes(event.type) && (await soldBefore(tx, event))) {
+        // Each order counts once among the modified, on the day of its first modification.
+        const first = await tx
+          .insert(orderModifications)
+          .values({ orderId: event.order_id, route, day, firstEventType: event.type })
+          .onConflictDoNothing()
+          .returning({ orderId: orderModifications.orderId });
+        inc.modifications = 1;
+        if (first.length > 0) inc.ordersModified = 1;
+      }
       const columns = Object.keys(inc) as Counter[];
       if (columns.length === 0) return;
-      const day = new Date(event.occurred_at).toISOString().slice(0, 10);
       await tx
         .insert(analyticsDaily)
-        .values({ day, route: routeOf(order.offer), currency: order.currency, ...inc })
+        .values({ day, route, currency: order.currency, ...inc })
         .onConflictDoUpdate({
           target: [analyticsDaily.day, analyticsDaily.route, analyticsDaily.currency],
           set: {

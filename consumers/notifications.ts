@@ -1,6 +1,7 @@
 /**
  * Notifications: mails the order's contact on a confirmation with tickets (OrderFulfilled), an expired hold
- * (OrderExpired), a cancellation (OrderCancelled) and a refund (RefundIssued), over SMTP with nodemailer.
+ * (OrderExpired), a cancellation (OrderCancelled, with its refund and penalty), a refund (RefundIssued) and each
+ * change after the sale (OrderChanged, OrderServicesAdded, SeatChanged), over SMTP with nodemailer.
  *
  * The contact and the passenger names are read from Postgres and decrypted here (they are never in an event);
  * logs carry the order id, the event id and a masked address, never a name or a mail body. Each mail's
@@ -73,7 +74,39 @@ const flightOf = (s: Pick<OrderSegment, 'carrier' | 'flightNumber'>) => {
   return s.carrier ? flightDesignator(s.carrier, number) : number;
 };
 
-export const NOTIFIED_EVENTS = ['OrderFulfilled', 'OrderExpired', 'OrderCancelled', 'RefundIssued'] as const;
+export const NOTIFIED_EVENTS = [
+  'OrderFulfilled',
+  'OrderExpired',
+  'OrderCancelled',
+  'RefundIssued',
+  'OrderChanged',
+  'OrderServicesAdded',
+  'SeatChanged',
+] as const;
+
+/** The servicing events' mails: one generic template each (what changed is on the order, which the mail links). */
+const SERVICING_MAILS: Record<string, { subject: (pnr: string) => string; line: string }> = {
+  OrderChanged: {
+    subject: (pnr) => `Your booking ${pnr} has been changed`,
+    line: 'Your booking has been changed as you asked. Your new itinerary and e-tickets are below and in your booking.',
+  },
+  OrderServicesAdded: {
+    subject: (pnr) => `Extras added to your booking ${pnr}`,
+    line: 'The extras you chose have been added to your booking and their documents (EMD) issued.',
+  },
+  SeatChanged: {
+    subject: (pnr) => `Your seat on booking ${pnr} has changed`,
+    line: 'Your seat has been changed as you asked; your boarding pass has been reissued with it.',
+  },
+};
+
+/** The amount an event names (minor units + currency), written the way the payloads write money. */
+const moneyIn = (payload: unknown, key: string): Money | null => {
+  const m = (payload as Record<string, unknown> | null)?.[key] as Partial<Money> | undefined;
+  return m && typeof m.amount === 'number' && typeof m.currency === 'string'
+    ? { amount: m.amount, currency: m.currency }
+    : null;
+};
 
 export function notificationsHandler(deps: NotificationDeps): EventHandler {
   const { config, pii, mailer } = deps;
@@ -130,17 +163,50 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
             ...footer,
           ].join('\n'),
         };
-      case 'OrderCancelled':
+      case 'OrderCancelled': {
+        const refund = moneyIn(event.payload, 'refund_amount');
+        const penalty = moneyIn(event.payload, 'penalty_amount');
+        const money =
+          refund && (event.payload as { after_sale?: unknown }).after_sale === true
+            ? [
+                '',
+                `Refund to your original form of payment: ${formatMoney(refund)}`,
+                ...(penalty && penalty.amount > 0
+                  ? [`Kept under your fare's conditions: ${formatMoney(penalty)}`]
+                  : []),
+              ]
+            : [];
         return {
           subject: `Your booking ${pnr} is cancelled`,
           text: [
             'Your booking has been cancelled and its seats released.',
+            ...money,
             '',
             'Flights:',
             ...segments,
             ...footer,
           ].join('\n'),
         };
+      }
+      case 'OrderChanged':
+      case 'OrderServicesAdded':
+      case 'SeatChanged': {
+        const mail = SERVICING_MAILS[event.type]!;
+        const amounts = (['total_amount', 'change_total_amount', 'amount', 'price'] as const)
+          .map((k) => moneyIn(event.payload, k))
+          .find((m) => m !== null);
+        return {
+          subject: mail.subject(pnr),
+          text: [
+            mail.line,
+            ...(amounts && amounts.amount !== 0 ? ['', `Amount: ${formatMoney(amounts)}`] : []),
+            '',
+            'Flights:',
+            ...segments,
+            ...footer,
+          ].join('\n'),
+        };
+      }
       case 'RefundIssued': {
         const amount = (event.payload as { amount?: Money }).amount;
         return {

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   OFFER_EXPIRED: 410,
   OFFER_LOST: 410,
   HOLD_EXPIRED: 410,
+  /** A cancellation quote confirmed after its expiry: ask for a new quote. */
+  QUOTE_EXPIRED: 410,
   FLIGHT_DEPARTED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

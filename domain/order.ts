@@ -53,6 +53,12 @@ export function holdExpired(o: { status: OrderStatus; expiresAt: number; expirin
 }
 
 /** Workflow ids from domain keys, both ways. */
+/** "JFK-LHR" one way, "JFK-LHR-JFK" a return: an order's airports in flying order ("UNKNOWN" without segments). */
+export function orderRoute(segments: readonly { origin?: string | null; destination?: string | null }[]): string {
+  if (segments.length === 0 || !segments[0]?.origin) return 'UNKNOWN';
+  return [segments[0].origin, ...segments.map((s) => s.destination || '?')].join('-');
+}
+
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 export const orderIdFromWorkflowId = (workflowId: string): string | null =>
   workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : null;

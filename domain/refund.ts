@@ -68,3 +68,103 @@ export function refundQuote(input: RefundInput): RefundQuote {
   amount = Math.max(0, Math.min(amount, input.charged));
   return { amount, rule, flown, kept: unflown - amount };
 }
+
+/** A document a cancellation gives back against: an e-ticket (a traveler's flights) or an EMD (one service). */
+export interface RefundDocumentItem extends RefundItem {
+  /** The ticket or EMD number the item was issued on; null for items without a document (per-order items). */
+  documentNumber: string | null;
+  documentType: 'TKT' | 'EMD' | null;
+}
+
+export interface RefundLine {
+  documentNumber: string | null;
+  documentType: 'TKT' | 'EMD' | null;
+  travelerId: string | null;
+  /** What the items of this document cost (minor units). */
+  amount: number;
+  refundable: number;
+  penalty: number;
+  /** Every item of the document is on a flight that has departed (a flown coupon is never refunded). */
+  flown: boolean;
+}
+
+export interface CancellationQuote extends RefundQuote {
+  /** Unflown amounts kept: the passenger penalties and non-refundable fares (= kept). */
+  penalty: number;
+  lines: RefundLine[];
+}
+
+/**
+ * The cancellation quote: `refundQuote`'s amounts, itemised per document. A traveler's penalty (or a
+ * non-refundable fare's whole value) is taken from their documents in order (the ticket first, then the EMDs), so
+ * every line's refundable + penalty is its unflown amount and the lines sum to the quote.
+ */
+export function cancellationQuote(input: Omit<RefundInput, 'items'> & { items: readonly RefundDocumentItem[] }) {
+  const quote = refundQuote(input);
+  const anyDeparted = input.departedFlightIds.size > 0;
+  const unflown = (i: RefundItem) => (i.flightId === null ? !anyDeparted : !input.departedFlightIds.has(i.flightId));
+
+  const lines = new Map<string, RefundLine & { unflown: number }>();
+  const order: string[] = [];
+  for (const i of input.items) {
+    const key = i.documentNumber ?? `item:${i.travelerId ?? '-'}:${i.flightId ?? '-'}`;
+    let line = lines.get(key);
+    if (!line) {
+      line = {
+        documentNumber: i.documentNumber,
+        documentType: i.documentType,
+        travelerId: i.travelerId,
+        amount: 0,
+        refundable: 0,
+        penalty: 0,
+        flown: true,
+        unflown: 0,
+      };
+      lines.set(key, line);
+      order.push(key);
+    }
+    line.amount += i.amount;
+    if (unflown(i)) {
+      line.unflown += i.amount;
+      line.flown = false;
+    }
+  }
+  // Tickets before EMDs before per-order items: the penalty is taken from the fare first.
+  const rank = (l: RefundLine) => (l.documentType === 'TKT' ? 0 : l.documentType === 'EMD' ? 1 : 2);
+  const sorted = order.map((k) => lines.get(k)!).sort((a, b) => rank(a) - rank(b));
+
+  // What each traveler keeps of their unflown items, as refundQuote decided it (per traveler), spread over lines.
+  const kept = new Map<string | null, number>();
+  for (const l of sorted) kept.set(l.travelerId, (kept.get(l.travelerId) ?? 0) + l.unflown);
+  const condition = input.conditions === null ? null : input.conditions[quote.rule as 'no_show'];
+  for (const [travelerId, sum] of kept) {
+    const keep =
+      condition === null
+        ? 0
+        : !condition.allowed
+          ? sum
+          : Math.min(sum, travelerId === null ? 0 : (condition.penalty_amount ?? 0));
+    kept.set(travelerId, keep);
+  }
+  for (const l of sorted) {
+    const keep = Math.min(l.unflown, kept.get(l.travelerId) ?? 0);
+    kept.set(l.travelerId, (kept.get(l.travelerId) ?? 0) - keep);
+    l.penalty = keep;
+    l.refundable = l.unflown - keep;
+  }
+  // The refund never exceeds the charge: anything above it is kept from the last lines.
+  let excess = sorted.reduce((s, l) => s + l.refundable, 0) - quote.amount;
+  for (const l of [...sorted].reverse()) {
+    if (excess <= 0) break;
+    const cut = Math.min(excess, l.refundable);
+    l.refundable -= cut;
+    l.penalty += cut;
+    excess -= cut;
+  }
+  const result: CancellationQuote = {
+    ...quote,
+    penalty: quote.kept,
+    lines: sorted.map(({ unflown: _unflown, ...l }) => l),
+  };
+  return result;
+}

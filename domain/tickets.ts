@@ -211,3 +211,10 @@ function toSerial(serial: bigint | number): bigint {
 }
 
 const couponKey = (travelerId: string, segmentId: string) => `${travelerId}\u0000${segmentId}`;
+
+/**
+ * A document's coupon status: OPEN until used or given back; REFUNDED when a cancellation refunded its value,
+ * VOIDED when it was cancelled with nothing refunded (a non-refundable fare); EXCHANGED when reissued.
+ */
+export const COUPON_STATUSES = ['OPEN', 'REFUNDED', 'VOIDED', 'EXCHANGED'] as const;
+export type CouponStatus = (typeof COUPON_STATUSES)[number];

@@ -48,6 +48,8 @@ export function createAnalyticsReads(db: Database) {
           ordersCancelled: sql<number>`sum(${analyticsDaily.ordersCancelled})::int`,
           revenueAmount: sql<string>`sum(${analyticsDaily.revenueAmount})::text`,
           refundedAmount: sql<string>`sum(${analyticsDaily.refundedAmount})::text`,
+          modifications: sql<number>`sum(${analyticsDaily.modifications})::int`,
+          ordersModified: sql<number>`sum(${analyticsDaily.ordersModified})::int`,
         })
         .from(analyticsDaily)
         .where(where)

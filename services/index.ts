@@ -3,6 +3,7 @@
  * shared by every route: inventory, commercial settings, catalog, offer engine, payment vault, idempotency
  * keys, customers, the admins' schedule management, analytics, payment webhook events.
  */
+import { createCancellationQuoteReads } from './cancellation-quotes';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
@@ -77,6 +78,7 @@ export function createServices(deps: ServiceDeps) {
     orderReads: createOrderReads(db),
     holdLimits: createHoldLimits({ db, redis, config }),
     orderChanges: createOrderChanges({ db, catalog, inventory, config }),
+    cancellationQuotes: createCancellationQuoteReads(db),
     admin: createAdminCommercial({ db, config }),
   };
 }

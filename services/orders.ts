@@ -4,11 +4,13 @@
  * moves an order only along a transition it allows; the state it already has is a retried write (no-op).
  * Inventory goes through the one facade (services/inventory), money through the payment gateway port.
  */
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database, DbOrTx } from '../db/client';
 import {
   boardingPasses,
+  cancellationQuotes,
   flightSeats,
   orderItems,
   orders,
@@ -17,14 +19,15 @@ import {
   seatAssignments,
   tickets,
   travelers,
+  type CancellationQuoteLine,
 } from '../db/schema';
 import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
-import { canTransition, type OrderStatus } from '../domain/order';
+import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
 import { flightNumberOnly } from '../domain/vocabulary';
 import { chosenSeatCharge } from '../domain/seat-pricing';
-import { refundQuote, type RefundQuote } from '../domain/refund';
+import { cancellationQuote, type CancellationQuote, type RefundDocumentItem } from '../domain/refund';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
@@ -314,33 +317,136 @@ export function createOrderService(deps: OrderServiceDeps) {
     });
   }
 
+  // ------------------------------------------------------------------------------------------------ cancellation
   /**
-   * What cancelling at `at` refunds of the charge: the order's items under the fare conditions it was sold with
-   * (domain/refund.ts: flown coupons never; the rest per refund_before_departure or no_show). An order without
-   * items (recorded before every payment path wrote them) counts its charge as one order-level item.
+   * What cancelling at `at` gives back of the charge, per ticket and EMD: the order's items under the fare
+   * conditions it was sold with (domain/refund.ts: flown coupons never; the rest per refund_before_departure or
+   * no_show). An order without items (recorded before every payment path wrote them) counts its charge as one
+   * order-level item. Unpaid (`charged` null): nothing to give back.
    */
-  async function refundDue(orderId: string, charged: number, at: Date): Promise<RefundQuote> {
-    const [row] = await db.select({ offer: orders.offer }).from(orders).where(eq(orders.id, orderId));
+  async function quoteNow(orderId: string, charged: number | null, at: Date) {
+    const [row] = await db
+      .select({ offer: orders.offer, currency: orders.currency })
+      .from(orders)
+      .where(eq(orders.id, orderId));
+    if (!row) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
+    const segments = row.offer?.segments ?? [];
+    const route = orderRoute(segments);
+    if (charged === null) {
+      const none: CancellationQuote = { amount: 0, penalty: 0, kept: 0, flown: 0, rule: 'as_sold', lines: [] };
+      return { quote: none, rule: 'unpaid', route, currency: row.currency };
+    }
     const list = await db
-      .select({ travelerId: orderItems.travelerId, flightId: orderItems.flightId, amount: orderItems.amount })
+      .select({
+        id: orderItems.id,
+        travelerId: orderItems.travelerId,
+        flightId: orderItems.flightId,
+        amount: orderItems.amount,
+        productType: orderItems.productType,
+      })
       .from(orderItems)
       .where(eq(orderItems.orderId, orderId));
-    const segments = row?.offer?.segments ?? [];
+    const docs = await db
+      .select({
+        number: tickets.number,
+        kind: tickets.kind,
+        travelerId: tickets.travelerId,
+        itemId: tickets.orderItemId,
+      })
+      .from(tickets)
+      .where(eq(tickets.orderId, orderId));
+    // A flight item is on its traveler's e-ticket; any other traveler's item on the EMD issued for it.
+    const documentOf = (i: (typeof list)[number]) =>
+      (i.productType === 'Flight'
+        ? docs.find((d) => d.kind === 'TKT' && d.travelerId === i.travelerId)
+        : docs.find((d) => d.kind === 'EMD' && d.itemId === i.id)) ?? null;
     const departed = new Set(
       segments.filter((seg) => Date.parse(seg.departureAt) <= at.getTime()).map((seg) => seg.flightId),
     );
-    return refundQuote({
-      conditions: row?.offer?.conditions ?? null,
-      items: list.length > 0 ? list : [{ travelerId: null, flightId: null, amount: charged }],
+    const items: RefundDocumentItem[] =
+      list.length > 0
+        ? list.map((i) => {
+            const doc = documentOf(i);
+            return {
+              travelerId: i.travelerId,
+              flightId: i.flightId,
+              amount: i.amount,
+              documentNumber: doc?.number ?? null,
+              documentType: doc?.kind ?? null,
+            };
+          })
+        : [{ travelerId: null, flightId: null, amount: charged, documentNumber: null, documentType: null }];
+    const quote = cancellationQuote({
+      conditions: row.offer?.conditions ?? null,
+      items,
       departedFlightIds: departed,
       charged,
     });
+    return { quote, rule: quote.rule as string, route, currency: row.currency };
+  }
+
+  const quoteLines = (q: CancellationQuote): CancellationQuoteLine[] =>
+    q.lines.map((l) => ({
+      document_number: l.documentNumber,
+      document_type: l.documentType,
+      traveler_id: l.travelerId,
+      amount: l.amount,
+      refundable: l.refundable,
+      penalty: l.penalty,
+      flown: l.flown,
+    }));
+
+  /**
+   * A cancellation quote (the order's workflow asks, Update `quoteCancellation`): computed now, stored QUOTED with
+   * its expiry, with OrderCancellationQuoted in the same transaction. Idempotent per quote id (a retried activity).
+   */
+  async function quoteCancellation(p: {
+    orderId: string;
+    quoteId: string;
+    at: string;
+    expiresAt: string;
+    charge: { chargeId: string; amount: number } | null;
+  }): Promise<{ quoteId: string; expiresAt: string }> {
+    const [existing] = await db
+      .select({ id: cancellationQuotes.id, expiresAt: cancellationQuotes.expiresAt })
+      .from(cancellationQuotes)
+      .where(eq(cancellationQuotes.id, p.quoteId));
+    if (existing) return { quoteId: existing.id, expiresAt: existing.expiresAt.toISOString() };
+    const at = new Date(p.at);
+    const { quote, rule, route, currency } = await quoteNow(p.orderId, p.charge?.amount ?? null, at);
+    await db.transaction(async (tx) => {
+      await tx.insert(cancellationQuotes).values({
+        id: p.quoteId,
+        orderId: p.orderId,
+        status: 'QUOTED',
+        refundAmount: quote.amount,
+        penaltyAmount: quote.penalty,
+        currency,
+        rule,
+        chargeId: p.charge?.chargeId ?? null,
+        breakdown: quoteLines(quote),
+        expiresAt: new Date(p.expiresAt),
+        createdAt: at,
+      });
+      await appendEvents(tx, [
+        event('OrderCancellationQuoted', p.orderId, at, {
+          quote_id: p.quoteId,
+          route,
+          refund_amount: { amount: quote.amount, currency },
+          penalty_amount: { amount: quote.penalty, currency },
+          expires_at: p.expiresAt,
+        }),
+      ]);
+    });
+    return { quoteId: p.quoteId, expiresAt: p.expiresAt };
   }
 
   /**
-   * Cancels: before payment releases; after payment refunds first (the compensation), then releases. The refund
-   * is what the fare conditions give back (`refundDue`), computed here so the workflow's code need not change:
-   * `refund.amount` from the workflow is the charge, the ceiling. Nothing due: no refund is asked of the gateway.
+   * Cancels: before payment releases; after payment refunds first (the compensation), then releases. A confirmed
+   * quote (`quoteId`) refunds exactly what it quoted; a cancel without one (POST /cancel) is a quote and its confirm
+   * in one step: computed now by the same rule, recorded CONFIRMED. `refund.amount` from the workflow is the
+   * charge, the ceiling. Nothing due: no refund is asked of the gateway. Each ticket and EMD given back becomes
+   * REFUNDED (something refunded) or VOIDED (nothing); flown coupons stay as they are.
    */
   async function cancel(p: {
     orderId: string;
@@ -349,40 +455,63 @@ export function createOrderService(deps: OrderServiceDeps) {
     refund: { chargeId: string; amount: number; currency: string } | null;
     /** The airline's side ended the sale (it could not be completed): everything paid comes back. */
     involuntary?: boolean;
+    /** The confirmed cancellation quote (the order's latest, checked by its workflow). */
+    quoteId?: string;
   }): Promise<{ refundId: string | null }> {
     const at = new Date(p.at);
-    const full = (charged: number): RefundQuote => ({ amount: charged, rule: 'as_sold', flown: 0, kept: 0 });
-    const due = p.refund
-      ? p.involuntary
-        ? full(p.refund.amount)
-        : await refundDue(p.orderId, p.refund.amount, at)
+    const [stored] = p.quoteId
+      ? await db.select().from(cancellationQuotes).where(eq(cancellationQuotes.id, p.quoteId))
+      : [];
+    if (p.quoteId && !stored) throw new DomainError('NOT_FOUND', `cancellation quote ${p.quoteId} was not found`);
+    const computed = stored ? null : await quoteNow(p.orderId, p.refund?.amount ?? null, at);
+    const currency = stored?.currency ?? computed!.currency;
+    const route = computed?.route ?? orderRoute(await orderSegments(p.orderId));
+    const due = stored
+      ? { amount: stored.refundAmount, penalty: stored.penaltyAmount, rule: stored.rule, lines: stored.breakdown }
+      : p.refund && p.involuntary
+        ? { amount: p.refund.amount, penalty: 0, rule: 'as_sold', lines: [] as CancellationQuoteLine[] }
+        : {
+            amount: computed!.quote.amount,
+            penalty: computed!.quote.penalty,
+            rule: computed!.rule,
+            lines: quoteLines(computed!.quote),
+          };
+    const refunding = p.refund !== null && due.amount > 0;
+    const refundId = refunding
+      ? (
+          await gateway.refund({
+            chargeId: p.refund!.chargeId,
+            amount: due.amount,
+            idempotencyKey: `refund-${p.orderId}`,
+          })
+        ).id
       : null;
-    const refundId =
-      p.refund && due && due.amount > 0
-        ? (
-            await gateway.refund({
-              chargeId: p.refund.chargeId,
-              amount: due.amount,
-              idempotencyKey: `refund-${p.orderId}`,
-            })
-          ).id
-        : null;
-    const events = [event('OrderCancelled', p.orderId, at, { reason: p.reason })];
+    const quoteId = stored?.id ?? randomUUID();
+    const events = [
+      event('OrderCancelled', p.orderId, at, {
+        reason: p.reason,
+        route,
+        quote_id: quoteId,
+        after_sale: p.refund !== null,
+        refund_amount: { amount: p.refund ? due.amount : 0, currency },
+        penalty_amount: { amount: p.refund ? due.penalty : 0, currency },
+      }),
+    ];
     // Nothing due (a non-refundable fare, every coupon flown): the cancellation only, no refund to announce.
-    if (p.refund && due && due.amount > 0) {
+    if (refunding) {
       events.push(
         event('RefundIssued', p.orderId, at, {
           refund_id: refundId,
-          charge_id: p.refund.chargeId,
-          amount: { amount: due.amount, currency: p.refund.currency },
-          charged: { amount: p.refund.amount, currency: p.refund.currency },
+          charge_id: p.refund!.chargeId,
+          amount: { amount: due.amount, currency: p.refund!.currency },
+          charged: { amount: p.refund!.amount, currency: p.refund!.currency },
           rule: due.rule,
         }),
       );
     }
     await inventory.release(p.orderId, async (tx) => {
       await move(tx, p.orderId, 'CANCELLED', at, events, async (t) => {
-        if (p.refund && due) {
+        if (p.refund) {
           await t
             .update(payments)
             .set({
@@ -392,9 +521,43 @@ export function createOrderService(deps: OrderServiceDeps) {
             })
             .where(and(eq(payments.orderId, p.orderId), eq(payments.chargeId, p.refund.chargeId)));
         }
+        if (stored) {
+          await t
+            .update(cancellationQuotes)
+            .set({ status: 'CONFIRMED', confirmedAt: at, refundId })
+            .where(eq(cancellationQuotes.id, stored.id));
+        } else if (p.refund) {
+          await t.insert(cancellationQuotes).values({
+            id: quoteId,
+            orderId: p.orderId,
+            status: 'CONFIRMED',
+            refundAmount: due.amount,
+            penaltyAmount: due.penalty,
+            currency,
+            rule: due.rule,
+            chargeId: p.refund.chargeId,
+            breakdown: due.lines,
+            expiresAt: at,
+            createdAt: at,
+            confirmedAt: at,
+            refundId,
+          });
+        }
+        for (const line of due.lines) {
+          if (line.document_number === null || line.flown) continue;
+          await t
+            .update(tickets)
+            .set({ status: line.refundable > 0 ? 'REFUNDED' : 'VOIDED' })
+            .where(and(eq(tickets.number, line.document_number), eq(tickets.orderId, p.orderId)));
+        }
       });
     });
     return { refundId };
+  }
+
+  async function orderSegments(orderId: string) {
+    const [row] = await db.select({ offer: orders.offer }).from(orders).where(eq(orders.id, orderId));
+    return row?.offer?.segments ?? [];
   }
 
   /** FULFILLED → ARCHIVED once the last flight has departed. */
@@ -742,6 +905,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     markPaid,
     markPaymentFailed,
     expire,
+    quoteCancellation,
     cancel,
     archive,
     fulfil,

@@ -152,6 +152,22 @@ export interface ChangeResult {
   order: OrderView;
 }
 
+/** A cancellation quote asked of the order (its id chosen by the API; its lifetime from config). */
+export interface CancellationQuoteRequest {
+  quoteId: string;
+  ttlSeconds: number;
+}
+
+export interface CancellationQuoted {
+  quoteId: string;
+  expiresAt: string;
+}
+
+/** Confirms the order's latest unexpired cancellation quote: refunds what it quoted, → CANCELLED. */
+export interface CancellationConfirm {
+  quoteId: string;
+}
+
 /** A payment provider's webhook, verified by the API and passed on as a signal. */
 export interface PaymentNotification {
   eventId: string;
@@ -169,6 +185,9 @@ export const getOrderState = defineQuery<OrderView>('getOrderState');
 export const confirmProposal = defineUpdate<ProposalResult>('confirmProposal');
 export const startPayment = defineUpdate<PaymentResult, [PaymentRequest]>('startPayment');
 export const cancelOrder = defineUpdate<OrderView, [CancelRequest]>('cancelOrder');
+/** v2: a cancellation quote (PROPOSED: 0; FULFILLED: per the fare conditions); the workflow keeps the latest. */
+export const quoteCancellation = defineUpdate<CancellationQuoted, [CancellationQuoteRequest]>('quoteCancellation');
+export const confirmCancellation = defineUpdate<OrderView, [CancellationConfirm]>('confirmCancellation');
 export const addTraveler = defineUpdate<{ travelerId: string; ref: string }, [TravelerToAdd]>('addTraveler');
 export const holdSeat = defineUpdate<SeatHeld, [SeatRequest]>('holdSeat');
 /** Any v2 order: seats one traveler on one flight (the seat rule of holdSeat), priced; replaces their seat there. */

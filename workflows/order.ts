@@ -37,10 +37,12 @@ import {
   claimCustomer,
   commitTrip,
   CUSTOMER_ID_KEY,
+  confirmCancellation,
   confirmProposal,
   getOrderState,
   holdSeat,
   paymentNotification,
+  quoteCancellation,
   setTravelers,
   startPayment,
   ORDER_STATUS_KEY,
@@ -110,6 +112,7 @@ const { chargeChange } = remote('charge the change', {
 });
 const { applyChange } = local('exchange flights and tickets', { retry: { ...retry, maximumInterval: '1 minute' } });
 const { refundChange } = remote('refund the change');
+const { quoteCancellation: recordCancellationQuote } = local('quote the cancellation');
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
@@ -140,7 +143,14 @@ interface State {
   /** Set while an expiry or a cancel is being written: messages that would race it are refused. */
   closing: 'EXPIRING' | 'CANCELLING' | null;
   /** `involuntary`: the airline's side ended the sale (the customer is owed everything paid, whatever the fare). */
-  cancelRequest: { reason: string; involuntary?: boolean } | null;
+  cancelRequest: { reason: string; involuntary?: boolean; quoteId?: string } | null;
+  /**
+   * The servicing action in progress on a paid order ('CHANGE', 'CANCELLATION_QUOTE', …): other servicing and
+   * cancels are refused meanwhile.
+   */
+  servicing: string | null;
+  /** The latest cancellation quote and its expiry (workflow clock): only this one confirms, and only before then. */
+  quote: { id: string; expiresAt: number } | null;
   payments: Payment[];
   seenEvents: Set<string>;
   proposal: ProposalResult | null;
@@ -148,8 +158,6 @@ interface State {
   /** A seat choice is being written: the next one waits (a traveler's change must see their current seat). */
   seating: boolean;
   history: { status: OrderStatus; at: string }[];
-  /** The servicing action in progress on a paid order ('CHANGE'): other servicing and cancel are refused. */
-  servicing: string | null;
   /** The order's segments: the input's, until a voluntary change replaces some (archive waits for the last). */
   segments: OrderSegment[];
   /** Changes applied (the archive wait starts again after each); change payments tried (their attempt numbers). */
@@ -175,13 +183,14 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     expiresAt: workflowNow() + input.holdSeconds * 1000,
     closing: null,
     cancelRequest: null,
+    servicing: null,
+    quote: null,
     payments: [],
     seenEvents: new Set(),
     proposal: null,
     proposalsServed: 0,
     seating: false,
     history: [],
-    servicing: null,
     segments: input.segments,
     changes: 0,
     changeAttempts: 0,
@@ -396,9 +405,82 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
         if (s.status === 'PAYMENT_PENDING') {
           throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
         }
+        if (s.servicing !== null) throw reject('INVALID_STATE', 'a change to this order is in progress');
       },
     },
   );
+
+  // Cancellation after the sale: a quote (refund per the fare conditions, with an expiry), then its confirm.
+  setHandler(
+    quoteCancellation,
+    async ({ quoteId, ttlSeconds }) => {
+      patched('cancellation-quote');
+      s.servicing = 'CANCELLATION_QUOTE';
+      try {
+        const expiresAt = workflowNow() + ttlSeconds * 1000;
+        const quoted = await recordCancellationQuote({
+          orderId: input.orderId,
+          quoteId,
+          at: nowIso(),
+          expiresAt: new Date(expiresAt).toISOString(),
+          charge: paidCharge(s),
+        });
+        s.quote = { id: quoteId, expiresAt };
+        return quoted;
+      } finally {
+        s.servicing = null;
+      }
+    },
+    {
+      validator: ({ quoteId, ttlSeconds }) => {
+        if (typeof quoteId !== 'string' || quoteId.length === 0 || !(ttlSeconds > 0)) {
+          throw reject('VALIDATION_FAILED', 'a quote id and a positive lifetime are required');
+        }
+        assertCancellable(s, 'quoted for cancellation');
+      },
+    },
+  );
+
+  setHandler(
+    confirmCancellation,
+    async ({ quoteId }) => {
+      patched('cancellation-quote');
+      s.cancelRequest ??= { reason: 'customer request (cancellation quote)', quoteId };
+      await condition(() => s.status === 'CANCELLED');
+      return view(input, s);
+    },
+    {
+      validator: ({ quoteId }) => {
+        if (s.cancelRequest?.quoteId === quoteId) return; // the same confirm again while it runs: the same answer
+        assertCancellable(s, 'cancelled');
+        if (s.quote === null || s.quote.id !== quoteId) {
+          throw reject('INVALID_STATE', 'this is not the order’s latest cancellation quote: confirm the latest one');
+        }
+        if (workflowNow() >= s.quote.expiresAt) {
+          throw reject('QUOTE_EXPIRED', 'this cancellation quote has expired: ask for a new quote');
+        }
+      },
+    },
+  );
+}
+
+/** A cancellation can be quoted and confirmed before payment (PROPOSED, refunds 0) and once sold (FULFILLED). */
+function assertCancellable(s: State, what: string): void {
+  if (s.phase !== 'OPEN' || (s.status !== 'PROPOSED' && s.status !== 'FULFILLED')) {
+    throw reject('INVALID_STATE', `an order in state ${s.status} cannot be ${what}`);
+  }
+  if (s.servicing !== null || s.cancelRequest !== null || s.closing !== null || s.seating) {
+    throw reject('INVALID_STATE', 'another change to this order is in progress; try again once it has an answer');
+  }
+  if (s.status === 'PROPOSED' && holdExpired({ ...s, expiring: false }, workflowNow())) {
+    throw reject('HOLD_EXPIRED', 'the hold on this order has expired');
+  }
+}
+
+/** The charge a cancellation gives back against: the order's successful payment, once sold. */
+function paidCharge(s: State): { chargeId: string; amount: number } | null {
+  const p = current(s);
+  return isPaid(s.status) && p?.chargeId ? { chargeId: p.chargeId, amount: s.totalAmount } : null;
 }
 
 /**
@@ -698,6 +780,7 @@ async function cancel(input: OrderWorkflowInput, s: State): Promise<void> {
     reason: s.cancelRequest!.reason,
     refund,
     ...(involuntary ? { involuntary } : {}),
+    ...(s.cancelRequest!.quoteId ? { quoteId: s.cancelRequest!.quoteId } : {}),
   };
   await (refund ? refundAndCancel(request) : releaseAndCancel(request));
   if (refund && paid) paid.status = 'REFUNDED';

@@ -18,6 +18,11 @@ const counts = {
   orders_cancelled: z.number().int(),
   revenue: moneySchema,
   refunded: moneySchema,
+  modifications: z.number().int().openapi({
+    description:
+      'changes after the sale: OrderChanged, OrderServicesAdded, SeatChanged, OrderCancelled of a sold order',
+  }),
+  orders_modified: z.number().int().openapi({ description: 'sold orders modified at least once (each counted once)' }),
 };
 const routeFigures = z.object({
   route: z.string(),
@@ -27,6 +32,9 @@ const routeFigures = z.object({
     description: 'offers_accepted / offers_shown (null when none was shown)',
   }),
   conversion_rate: z.number().nullable().openapi({ description: 'orders_paid / orders_proposed' }),
+  modification_rate: z.number().nullable().openapi({
+    description: 'the order modification rate: orders_modified / orders_paid (null when none was sold)',
+  }),
 });
 const report = z
   .object({
@@ -42,7 +50,8 @@ const route = createRoute({
   path: '/',
   tags: ['admin'],
   security: bearerAuth,
-  summary: 'Offers shown, accepted, rejected and expired, conversion and revenue per route and day',
+  summary:
+    'Offers shown, accepted, rejected and expired, conversion, revenue and the order modification rate per route and day',
   request: {
     query: z.object({
       from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
@@ -87,6 +96,8 @@ export const adminAnalytics = router.openapi(route, async (c) => {
     ordersCancelled: number;
     revenueAmount: number | string;
     refundedAmount: number | string;
+    modifications: number;
+    ordersModified: number;
   }) => ({
     offers_shown: r.offersShown,
     offers_accepted: r.offersAccepted,
@@ -98,6 +109,8 @@ export const adminAnalytics = router.openapi(route, async (c) => {
     orders_cancelled: r.ordersCancelled,
     revenue: { amount: Number(r.revenueAmount), currency: r.currency },
     refunded: { amount: Number(r.refundedAmount), currency: r.currency },
+    modifications: r.modifications,
+    orders_modified: r.ordersModified,
   });
 
   return c.json(
@@ -110,6 +123,7 @@ export const adminAnalytics = router.openapi(route, async (c) => {
         ...figures(t),
         acceptance_rate: ratio(t.offersAccepted, t.offersShown),
         conversion_rate: ratio(t.ordersPaid, t.ordersProposed),
+        modification_rate: ratio(t.ordersModified, t.ordersPaid),
       })),
       days: rows.map((r) => ({ day: r.day, route: r.route, currency: r.currency, ...figures(r) })),
     },

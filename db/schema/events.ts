@@ -1,4 +1,4 @@
-import { bigint, char, date, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, char, date, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The analytics consumer's projection of the order events: counts and money per day (UTC, the event's
@@ -23,7 +23,20 @@ export const analyticsDaily = pgTable(
     ordersCancelled: integer().notNull().default(0),
     revenueAmount: bigint({ mode: 'number' }).notNull().default(0), // minor units, paid orders' totals
     refundedAmount: bigint({ mode: 'number' }).notNull().default(0), // minor units
+    // After the sale: modification events (OrderChanged, OrderServicesAdded, SeatChanged, OrderCancelled of a sold
+    // order), and the orders modified for the first time that day (each order once: order_modifications).
+    modifications: integer().notNull().default(0),
+    ordersModified: integer().notNull().default(0),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.day, t.route, t.currency] })],
 );
+
+/** Each sold order's first modification after the sale (the analytics consumer counts an order once). */
+export const orderModifications = pgTable('order_modifications', {
+  orderId: uuid().primaryKey(),
+  route: text().notNull(),
+  day: date({ mode: 'string' }).notNull(),
+  firstEventType: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

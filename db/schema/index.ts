@@ -5,3 +5,4 @@ export * from './events';
 export * from './ranker';
 export * from './commercial';
 export * from './order-changes';
+export * from './servicing';

@@ -14,6 +14,7 @@ import {
 import { ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../../domain/order';
 import { PASSENGER_TYPES } from '../../domain/pricing';
 import { GENDERS } from '../../domain/travelers';
+import { COUPON_STATUSES } from '../../domain/tickets';
 import type { FareConditions } from '../../domain/commercial';
 import type { OrderSegment, TripFare } from '../../domain/order';
 import { flights } from './catalog';
@@ -155,11 +156,14 @@ export const tickets = pgTable(
     travelerId: uuid().notNull(),
     flightIds: uuid().array().notNull(),
     orderItemId: uuid(),
-    /** The coupon's status: OPEN until used; EXCHANGED when a voluntary change reissued it (see `exchangedFor`). */
-    status: text().notNull().default('OPEN'),
     /** The ticket a change reissued this one as. */
     exchangedFor: char({ length: 13 }),
     issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The status of the document's unflown coupons (domain/tickets.ts COUPON_STATUSES): OPEN until used; REFUNDED
+     * or VOIDED by a cancellation; EXCHANGED when a voluntary change reissued it (see `exchangedFor`).
+     */
+    status: text({ enum: COUPON_STATUSES }).notNull().default('OPEN'),
   },
   (t) => [index('tickets_order').on(t.orderId)],
 );

@@ -83,6 +83,7 @@ describe('the README guides, run as written', () => {
       'The offer/order guide',
       'The trip-hold guide (the Altis README, as written)',
       'Change a flight (voluntary change of a paid order)',
+      'Cancel a paid order',
     ]);
     for (const g of guides) {
       expect(g.script).not.toMatch(/\buuidgen\b|date -d|date --date|<[a-z ]+>/);
@@ -155,5 +156,35 @@ describe('the README guides, run as written', () => {
       ]),
     );
     expect(docs.boarding_passes).toHaveLength(1);
+  });
+
+  it('cancel a paid order: pay → quote (Comfort: 100.00 penalty) → confirm → CANCELLED, its documents given back', async () => {
+    const { code, stdout, stderr } = await runGuide(guides.find((g) => g.title === 'Cancel a paid order')!.script);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = jsonLines(stdout);
+    expect(lines.filter((l) => 'error' in l)).toEqual([]);
+    const offer = lines.find((l) => 'refund' in l)!;
+    expect(offer.refund).toMatchObject({ allowed: true, penalty_amount: 10_000 });
+    expect(lines.find((l) => l.status === 'FULFILLED')).toBeDefined();
+    const quote = lines.find((l) => l.refund_to === 'original_payment')!;
+    expect(quote.penalty_amount.amount).toBe(10_000);
+    expect(quote.refund_amount.amount + quote.penalty_amount.amount).toBe(offer.total.amount);
+    const breakdown = lines.filter((l) => 'document_type' in l);
+    expect(breakdown.some((l) => l.document_type === 'TKT')).toBe(true);
+    expect(breakdown.reduce((n, l) => n + (l.refundable_amount.amount as number), 0)).toBe(quote.refund_amount.amount);
+    expect(lines.find((l) => l.status === 'CONFIRMED')).toMatchObject({
+      id: quote.id,
+      refund_amount: quote.refund_amount,
+    });
+    expect(lines.find((l) => l.status === 'CANCELLED')).toBeDefined();
+    const docs = lines.find((l) => Array.isArray(l.tickets))!;
+    // Each document by its line of the quote: something refunded → REFUNDED, nothing → VOIDED (on this
+    // short route the 100.00 penalty can take a whole fare, then the rest from the traveler's EMDs).
+    const refundable = new Map(breakdown.map((l) => [l.document_number, l.refundable_amount.amount as number]));
+    expect(docs.tickets.length).toBeGreaterThan(0);
+    for (const d of [...docs.tickets, ...docs.emds]) {
+      expect(d.status).toBe(refundable.get(d.number)! > 0 ? 'REFUNDED' : 'VOIDED');
+    }
   });
 });

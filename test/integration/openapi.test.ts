@@ -172,6 +172,8 @@ describe('GET /openapi.json', () => {
         'POST /v1/offers/{id}/accept',
         'POST /v1/orders/{id}/pay',
         'POST /v1/orders/{id}/cancel',
+        'POST /v1/orders/{id}/cancellation-quotes',
+        'POST /v1/orders/{id}/cancellation-quotes/{quote_id}/confirm',
         'GET /v1/orders/{id}',
         'POST /v1/webhooks/payments',
       ]),

@@ -35,7 +35,12 @@ describe('replay of recorded order histories', () => {
               'voluntary-change-declined',
               'voluntary-change-sold-out',
             ].map((name) => `orderWorkflowV2/${name}.json`),
-          ),
+          )
+          // v2 only: a cancellation quote and its confirm on a paid order (quoteCancellation, confirmCancellation).
+          .concat([
+            'orderWorkflowV2/cancellation-quote-confirm.json',
+            'orderWorkflowV2/cancellation-quote-unpaid.json',
+          ]),
       ),
     );
   });

@@ -50,6 +50,7 @@ const ROUTES = {
   abuse: ['QLA', 'QLB'],
   'servicing-change': ['QYA', 'QYB'],
   vocabulary: ['QMV', 'QMW'],
+  'servicing-cancel': ['QRA', 'QRB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
