@@ -8,8 +8,10 @@ import { createOrderService } from '../services/orders';
 import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
 import { createPaymentVault } from '../services/payment-vault';
+import { createServicing } from '../services/servicing';
 import { withDomainFailures } from './failures';
 import { orderActivities } from './orders';
+import { servicingActivities } from './servicing';
 
 /** What activities need from the outside world, injected by the worker (or a test). */
 export interface ActivityDeps {
@@ -35,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     { redis: deps.redis, config: config.payments, logger: deps.logger },
   );
   const pii = createPiiCipher(config.pii);
-  const orders = createOrderService({
+  const parts = {
     config,
     logger: deps.logger,
     db,
@@ -43,8 +45,9 @@ export function createActivities(deps: ActivityDeps) {
     gateway,
     pii,
     vault: createPaymentVault({ db, pii }),
-  });
-  return withDomainFailures(orderActivities(orders));
+  };
+  const orders = createOrderService(parts);
+  return withDomainFailures({ ...orderActivities(orders), ...servicingActivities(createServicing(parts)) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

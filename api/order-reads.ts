@@ -172,6 +172,12 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         traveler_id: d.travelerId,
         order_item_id: d.orderItemId,
         flight_ids: d.flightIds,
+        type: d.emdType,
+        rfic: d.rfic,
+        rfisc: d.rfisc,
+        associated_ticket: d.associatedTicket,
+        // A service removed before use has its EMD voided.
+        status: d.voidedAt ? ('VOID' as const) : ('OPEN' as const),
       })),
     boarding_passes: passes.map((p) => ({ traveler_id: p.travelerId, flight_id: p.flightId, bcbp: p.bcbp })),
   };

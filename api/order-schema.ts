@@ -119,6 +119,14 @@ export const emdSchema = z
     traveler_id: z.string().uuid(),
     order_item_id: z.string().uuid().nullable(),
     flight_ids: z.array(z.string().uuid()),
+    type: z
+      .enum(['EMD-A', 'EMD-S'])
+      .nullable()
+      .openapi({ description: 'EMD-A: associated with the ticket of its segment; null on EMDs issued before' }),
+    rfic: z.string().length(1).nullable().openapi({ description: 'Reason For Issuance Code', example: 'C' }),
+    rfisc: z.string().length(3).nullable().openapi({ description: 'Reason For Issuance Sub Code', example: '0CC' }),
+    associated_ticket: z.string().nullable().openapi({ description: 'the e-ticket an EMD-A is associated with' }),
+    status: z.enum(['OPEN', 'VOID']).openapi({ description: 'VOID: the service was removed before use' }),
   })
   .openapi('Emd');
 export const boardingPassSchema = z

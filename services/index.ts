@@ -22,6 +22,7 @@ import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
 import { createSellability } from './schedule';
+import { createServicingReads } from './servicing';
 import { createTripReads } from './trip-reads';
 
 export interface ServiceDeps {
@@ -73,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     paymentCircuit: createPaymentCircuitCheck(redis, config.payments),
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
+    servicingReads: createServicingReads({ db, config }),
     admin: createAdminCommercial({ db, config }),
   };
 }

@@ -155,6 +155,13 @@ export const tickets = pgTable(
     travelerId: uuid().notNull(),
     flightIds: uuid().array().notNull(),
     orderItemId: uuid(),
+    // EMDs: the reason codes (domain/servicing.ts EMD_CODES), EMD-A (associated with a ticket's coupon) or EMD-S.
+    emdType: text({ enum: ['EMD-A', 'EMD-S'] }),
+    rfic: char({ length: 1 }),
+    rfisc: text(),
+    associatedTicket: char({ length: 13 }),
+    /** A service removed before use: its EMD is voided (and refunded per its rule). */
+    voidedAt: timestamp({ withTimezone: true }),
     issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('tickets_order').on(t.orderId)],
