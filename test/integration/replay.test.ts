@@ -26,7 +26,13 @@ describe('replay of recorded order histories', () => {
         ]
           .flatMap((name) => [`orderWorkflow/${name}.json`, `orderWorkflowV2/${name}.json`])
           // v2 only: a traveler's seat chosen on an offer's order (the chooseSeat update).
-          .concat(['orderWorkflowV2/seat-choice.json']),
+          .concat(['orderWorkflowV2/seat-choice.json'])
+          // v2 only: servicing a paid order (services added, a service removed, a paid seat change).
+          .concat([
+            'orderWorkflowV2/services-added.json',
+            'orderWorkflowV2/service-removed.json',
+            'orderWorkflowV2/seat-after-booking.json',
+          ]),
       ),
     );
   });
