@@ -52,7 +52,7 @@ const availableServiceSchema = z
 const availableRoute = createRoute({
   method: 'get',
   path: '/orders/{id}/available-services',
-  tags: ['servicing'],
+  tags: ['orders'],
   security: bearerAuth,
   summary: 'What a paid order may buy now, per traveler and segment, priced, with its limits',
   request: { params: orderIdParam },
@@ -101,7 +101,7 @@ const issuedSchema = z
 const addRoute = createRoute({
   method: 'post',
   path: '/orders/{id}/services',
-  tags: ['servicing'],
+  tags: ['orders'],
   security: bearerAuth,
   summary: 'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
   request: {
@@ -135,7 +135,7 @@ const addRoute = createRoute({
 const removeRoute = createRoute({
   method: 'delete',
   path: '/orders/{id}/services/{service_id}',
-  tags: ['servicing'],
+  tags: ['orders'],
   security: bearerAuth,
   summary:
     'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
