@@ -90,7 +90,7 @@ const IO_PACKAGES = '^(ioredis|postgres|kafkajs|drizzle-orm|@temporalio/[^/]+)(/
 const NODE_BUILTINS = `^(node:.*|${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?$`;
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'db/migrations/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'db/migrations/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

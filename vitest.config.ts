@@ -11,6 +11,7 @@ import { TEST_ENV } from './test/env.ts';
 export const SERIAL_TESTS = [
   'test/integration/outbox-outage.test.ts',
   'test/integration/admin.test.ts',
+  'test/integration/schemathesis-admin.test.ts',
   'test/e2e/readme-trip.test.ts',
   'test/e2e/readme-guides.test.ts',
   'test/e2e/foreign-services.test.ts',

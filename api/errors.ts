@@ -51,10 +51,21 @@ const UNREACHABLE = new Set([
 /** ioredis gives up on a command after its retries while Redis is away (lib/redis.ts: maxRetriesPerRequest). */
 const REDIS_AWAY = new Set(['MaxRetriesPerRequestError']);
 
+/**
+ * Temporal too busy to answer within the call's deadline (an update-with-start under a storm): gRPC DEADLINE_EXCEEDED
+ * (4), RESOURCE_EXHAUSTED (8) or UNAVAILABLE (14) from the server, or the client's own update RPC deadline. A retry
+ * of the same request is safe (accepts and pays are idempotent: it reaches the order already started).
+ */
+const TEMPORAL_BUSY = new Set(['WorkflowUpdateRPCTimeoutOrCancelledError']);
+const GRPC_BUSY = new Set([4, 8, 14]);
+
 export function isDependencyUnreachable(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
-    if (REDIS_AWAY.has((e as { name?: unknown }).name as string)) return true;
+    const name = (e as { name?: unknown }).name as string;
+    if (REDIS_AWAY.has(name) || TEMPORAL_BUSY.has(name)) return true;
+    const grpc = e as { code?: unknown; metadata?: unknown; details?: unknown };
+    if (typeof grpc.code === 'number' && GRPC_BUSY.has(grpc.code) && grpc.metadata !== undefined) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (UNREACHABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
     e = (e as { cause?: unknown }).cause;

@@ -4,9 +4,11 @@
  * contracts the routes validate with (`@hono/zod-openapi`), so the document cannot drift from the code.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Env } from 'hono';
+import { isIsoDate } from '../services/catalog';
 
 /** The one error shape of every non-2xx answer (api/errors.ts). */
 export const errorSchema = z
@@ -25,6 +27,22 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * A calendar day written YYYY-MM-DD (UTC), checked as a date, not only as a pattern: `2026-02-30` and `0000-00-00`
+ * are 400s where they enter, never an invalid Date deeper in.
+ */
+export const isoDaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine(isIsoDate, 'is not a calendar date');
+
+/**
+ * A registered (named) schema or null, described: rendered as `anyOf: [$ref, null]`. (`.nullable().openapi({…})` on
+ * a registered schema renders as `allOf: [$ref, …]`, which a null value never satisfies: found by Schemathesis.)
+ */
+export const nullableOf = <T extends z.ZodType>(schema: T, description: string) =>
+  z.union([schema, z.null()]).openapi({ description });
 
 /** A route's JSON request body, required unless told otherwise: `request: { body: body(createSchema) }`. */
 export const body = <T extends z.ZodType>(schema: T, { required = true }: { required?: boolean } = {}) => ({
@@ -121,15 +139,32 @@ const errorRef = { $ref: '#/components/schemas/Error' };
 const errorContent = (description: string) => ({ description, content: { 'application/json': { schema: errorRef } } });
 
 /**
+ * The operationId of an operation that names none: its method and path in camelCase, a path parameter as `By<Name>`
+ * (`GET /v1/orders/{id}/events` → `getV1OrdersByIdEvents`). Unique because (method, path) is.
+ */
+export function operationIdFor(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter(Boolean)
+    .flatMap((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment);
+      return (param ? `by_${param[1]}` : segment).split(/[^A-Za-z0-9]+/).filter(Boolean);
+    });
+  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
+/**
  * Answers that come from the app's own middleware (api/app.ts) rather than a route: the per-IP rate limit on
- * every path but /health, and the body limit and media-type check on every operation that takes a body.
+ * every path but /health and /health/*, and the body limit and media-type check on every operation that takes a body.
  */
 function addAppWideResponses(paths: Record<string, object> = {}) {
   for (const [path, item] of Object.entries(paths)) {
-    for (const operation of Object.values(item)) {
-      const op = operation as { responses?: Record<string, unknown>; requestBody?: unknown };
+    for (const [method, operation] of Object.entries(item)) {
+      const op = operation as { responses?: Record<string, unknown>; requestBody?: unknown; operationId?: string };
+      op.operationId ??= operationIdFor(method, path);
       const responses = (op.responses ??= {});
-      if (path !== '/health') responses['429'] ??= errorContent('too many requests (per IP or per customer)');
+      if (path !== '/health' && !path.startsWith('/health/'))
+        responses['429'] ??= errorContent('too many requests (per IP or per customer)');
       if (op.requestBody) {
         responses['413'] ??= errorContent('the body is larger than the server accepts');
         responses['415'] ??= errorContent('the body is not application/json');
@@ -139,7 +174,55 @@ function addAppWideResponses(paths: Record<string, object> = {}) {
 }
 
 /** Paths served by `mountApiDocs`: not part of the API, so not in the document. */
-export const DOC_PATHS = ['/openapi.json', '/docs'] as const;
+export const DOC_PATHS = ['/openapi.json', '/docs', '/docs/assets/:name'] as const;
+
+/**
+ * The docs page's files: Swagger UI's from the swagger-ui-dist package (no CDN: the page works offline and under
+ * a strict Content-Security-Policy), and its start script (no inline script).
+ */
+const DOCS_INIT = `window.ui = SwaggerUIBundle({
+  url: '${DOC_PATHS[0]}',
+  dom_id: '#swagger-ui',
+  persistAuthorization: true,
+  validatorUrl: null,
+});
+`;
+const DOCS_ASSETS: Record<string, { type: string; file?: string; body?: string }> = {
+  'swagger-ui.css': { type: 'text/css; charset=utf-8', file: 'swagger-ui.css' },
+  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', file: 'swagger-ui-bundle.js' },
+  'init.js': { type: 'text/javascript; charset=utf-8', body: DOCS_INIT },
+};
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Altis API</title>
+    <link rel="stylesheet" href="/docs/assets/swagger-ui.css" />
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="/docs/assets/swagger-ui-bundle.js"></script>
+    <script src="/docs/assets/init.js"></script>
+  </body>
+</html>
+`;
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; frame-ancestors 'none'";
+
+const assetCache = new Map<string, Buffer | string>();
+function docsAsset(name: string): Buffer | string {
+  let body = assetCache.get(name);
+  if (body === undefined) {
+    const asset = DOCS_ASSETS[name]!;
+    body =
+      asset.body ??
+      readFileSync(join(dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json')), asset.file!));
+    assetCache.set(name, body);
+  }
+  return body;
+}
 
 /**
  * Adds the bearer scheme to the app's registry and serves the document and the docs page. Call after every
@@ -179,5 +262,18 @@ export function mountApiDocs<E extends Env>(app: OpenAPIHono<E>) {
     // The server is the one that answered, so that the docs page calls the API it was loaded from.
     return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin, description: 'this server' }] });
   });
-  app.get(DOC_PATHS[1], swaggerUI({ url: DOC_PATHS[0], title: 'Altis API', persistAuthorization: true }));
+  app.get(DOC_PATHS[1], (c) => {
+    c.header('Content-Security-Policy', DOCS_CSP);
+    return c.html(DOCS_HTML);
+  });
+  app.get(DOC_PATHS[2], (c) => {
+    const name = c.req.param('name');
+    const asset = Object.hasOwn(DOCS_ASSETS, name) ? DOCS_ASSETS[name] : undefined;
+    if (!asset) return c.notFound(); // the app's one 404 answer (api/app.ts)
+    const body = docsAsset(name);
+    return c.body(typeof body === 'string' ? body : new Uint8Array(body), 200, {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=3600',
+    });
+  });
 }

@@ -15,6 +15,7 @@ import type { Offer } from '../domain/offer';
 import { assignRefs, type TravelerInput } from '../domain/travelers';
 import type { PiiCipher } from '../lib/pii';
 import type { AppServices } from '../services';
+import type { Admission } from '../services/inventory/admission';
 import { holdItems } from '../services/orders';
 import {
   CUSTOMER_ID_KEY,
@@ -89,11 +90,13 @@ export async function startOrder(
   input: OrderWorkflowInput,
 ): Promise<ProposalResult | { outcome: 'CLOSED' }> {
   const { temporal, config } = deps;
-  // Shed a sold-out storm here, not in Temporal: what the index already shows as gone is refused without a
-  // workflow (the hold inside the workflow stays the only authority for a yes). An order that exists already
-  // (a repeated accept: its own seats are among the gone) goes on to its workflow, which answers with it.
+  // Shed a sold-out storm here, not in Temporal: an accept is admitted only while the seats the index shows are not
+  // already covered by accepts in flight; the rest are refused without a workflow (the hold inside the workflow
+  // stays the only authority for a yes). An order that exists already (a repeated accept: its own seats are among
+  // the gone) goes on to its workflow, which answers with it.
+  let admission: Admission | null = null;
   try {
-    await deps.services.inventory.precheck(holdItems(input));
+    admission = await deps.services.inventory.admit(input.orderId, holdItems(input));
   } catch (err) {
     if (!(await deps.services.orderReads.exists(input.orderId))) throw err;
   }
@@ -113,6 +116,8 @@ export async function startOrder(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'CLOSED' };
     throw err;
+  } finally {
+    await admission?.release();
   }
 }
 

@@ -8,7 +8,7 @@ import { PRODUCT_TYPES } from '../domain/offer';
 import { LIVE_PAYMENT_STATUSES, ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../domain/order';
 import { PASSENGER_TYPES } from '../domain/pricing';
 import { GENDERS } from '../domain/travelers';
-import { fareConditionsSchema, moneySchema } from './openapi';
+import { fareConditionsSchema, moneySchema, nullableOf } from './openapi';
 
 const isoTime = z.iso.datetime().openapi({ example: '2026-03-01T09:30:00.000Z' });
 const cabin = z.enum(CABINS);
@@ -53,9 +53,7 @@ const orderPaymentSchema = z
     charge_id: z.string().nullable(),
     decline_code: z.string().nullable(),
     amount: moneySchema,
-    refunded: moneySchema
-      .nullable()
-      .openapi({ description: 'what a cancellation refunded, per the fare conditions; null when nothing was' }),
+    refunded: nullableOf(moneySchema, 'what a cancellation refunded, per the fare conditions; null when nothing was'),
   })
   .openapi('OrderPayment');
 const liveOrderSchema = z
@@ -89,9 +87,10 @@ export const orderSchema = z
     travelers: z.array(orderTravelerSchema),
     items: z.array(orderItemSchema),
     payments: z.array(orderPaymentSchema),
-    conditions: fareConditionsSchema
-      .nullable()
-      .openapi({ description: 'the conditions the order was sold under; null for orders sold before them' }),
+    conditions: nullableOf(
+      fareConditionsSchema,
+      'the conditions the order was sold under; null for orders sold before them',
+    ),
     live: liveOrderSchema.nullable(),
   })
   .openapi('Order');

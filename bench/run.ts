@@ -47,6 +47,7 @@ import { createTestFlight, testRoute, type TestFlight } from '../test/support/fl
 import { orderWorkflowId } from '../workflows/messages';
 import { probeWorkflow } from '../workflows/probe';
 import { measureRequestPath, requestPathRows, type RequestPathPlan, type RequestPathResults } from './request-path';
+import { measureStorm, stormRows, type StormResults } from './storm';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -64,6 +65,9 @@ const FILL_IN_FLIGHT = env('BENCH_FILL_IN_FLIGHT', 32);
 const TIMEOUT_S = env('BENCH_TIMEOUT_S', 290);
 /** `npm run bench -- request-path`: only the request-path figures (bench/request-path.ts), no workflow phases. */
 const REQUEST_PATH_ONLY = process.argv.slice(2).includes('request-path');
+/** `npm run bench -- storm`: only the sold-out storm (bench/storm.ts). */
+const STORM_ONLY = process.argv.slice(2).includes('storm');
+const STORM_ACCEPTS = env('BENCH_STORM_ACCEPTS', 500);
 /** Phases stop taking new work this long before the timeout, to leave time for the cleanup. */
 const CLEANUP_RESERVE_S = 35;
 /** After the open orders: the wait for the last ones to reach FULFILLED, then the settle before reading memory. */
@@ -339,6 +343,7 @@ interface Results {
   payN?: Sample;
   requestPath?: RequestPathResults;
   requestPathPlan?: RequestPathPlan;
+  storm?: StormResults;
   bookings?: Sample;
   memoryIdle?: Memory;
   memoryOpen?: Memory & { fulfilled: number; proposed: number; fillSeconds: number; fillRate: number };
@@ -610,6 +615,17 @@ async function run() {
       await requestPath(warm, HTTP_SECONDS);
       throw new Done();
     }
+    const storm = async () => {
+      results.storm = await measureStorm(services, api, { seats: 12, accepts: STORM_ACCEPTS });
+      const st = results.storm;
+      say(
+        `storm: ${st.winners} winners, ${st.soldOut} sold out (p95 ${ms(st.soldOutP95)}; plain search p95 ${ms(st.searchP95)})`,
+      );
+    };
+    if (STORM_ONLY) {
+      await storm();
+      throw new Done();
+    }
     const warmHandle = services.temporal.workflow.getHandle(orderWorkflowId(warm.id));
     results.historyEvents = await settledHistoryLength(warmHandle);
     say(`warm-up order fulfilled; its settled history has ${results.historyEvents} events`);
@@ -621,7 +637,7 @@ async function run() {
     );
 
     // The fixed phases scaled to take at most 70% of the time left; the open orders get the rest.
-    const fixedSeconds = 6 * (PHASE_SECONDS + 1) + 10 * (HTTP_SECONDS * (4 / 3) + 1) + 8 + BOOKING_SECONDS + 3;
+    const fixedSeconds = 6 * (PHASE_SECONDS + 1) + 10 * (HTTP_SECONDS * (4 / 3) + 1) + 8 + BOOKING_SECONDS + 3 + 15;
     const leftSeconds = (deadline - Date.now()) / 1000 - FULFIL_WAIT_S - SETTLE_S;
     const scale = Math.max(0.1, Math.min(1, (0.7 * leftSeconds) / fixedSeconds));
     results.scale = scale;
@@ -668,6 +684,10 @@ async function run() {
     // ---- 3. HTTP: the request path beside a bare Hono app (an order still open, for GET /v1/orders/:id)
     checkTime('HTTP');
     await requestPath(paid[paid.length - 1] ?? warm, Math.max(1, Math.round(HTTP_SECONDS * scale)));
+
+    // ---- 3b. the sold-out storm: many accepts at once on a 12-seat cabin, beside as many plain searches
+    checkTime('the storm');
+    await storm();
 
     // ---- 4. complete bookings for a fixed window
     checkTime('the bookings');
@@ -887,6 +907,7 @@ function render(r: Results): string {
     ],
     [`API resident memory, no open orders → ${openLabel}`, memoryRow('api')],
     ...requestPath,
+    ...stormRows(r.storm, NOT_MEASURED),
     [
       'Temporal Core SDK Prometheus endpoint of the worker (metric names, incl. _bucket/_sum/_count)',
       r.temporalSeries === undefined ? NOT_MEASURED : String(r.temporalSeries),

@@ -6,6 +6,11 @@ const PASSENGER_TYPES = ['ADT', 'CHD', 'INF'] as const;
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code');
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+/**
+ * A configured amount in minor units (a price, a surcharge, a penalty): a whole number from 0 to the largest the
+ * Postgres integer columns that store it hold, so an admin's too-large value is a 400, never a failed write.
+ */
+export const minorAmount = z.number().int().min(0).max(2_147_483_647);
 /** Where a tax is levied (absent = everywhere). */
 const jurisdiction = {
   departure_countries: z.array(country).optional(),
@@ -13,8 +18,8 @@ const jurisdiction = {
 };
 /** A fixed amount in minor units: per currency in `amounts`, else `amount` in pricing.currency at the rate table. */
 const fixedAmount = {
-  amount: z.number().int().min(0).optional(),
-  amounts: z.record(currencyCode, z.number().int().min(0)).optional(),
+  amount: minorAmount.optional(),
+  amounts: z.record(currencyCode, minorAmount).optional(),
 };
 
 const taxSchema = z.discriminatedUnion('kind', [
@@ -67,7 +72,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
     id: z.string(),
     kind: z.literal('surcharge'),
     name: z.string(),
-    amount: z.number().int().min(0),
+    amount: minorAmount,
     routes: z.array(z.string().regex(/^[A-Z]{3}-[A-Z]{3}$/)).optional(),
     cabins: z.array(z.string()).optional(),
   }),

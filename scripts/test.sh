@@ -8,6 +8,14 @@ cd "$ROOT"
 say() { printf '\033[1;32m[altis]\033[0m %s\n' "$*"; }
 
 ALTIS_INSTALL_NPM=1 bash scripts/infra.sh start
+# Schemathesis (the schema-based fuzzer of test/integration/schemathesis*.test.ts), cached in ~/.cache/altis.
+say "schemathesis: $(bash scripts/schemathesis.sh)"
+# Full runs first check what ships: the npm lock on three platforms, npm run build, Docker, the Helm chart
+# (scripts/deploy-check.sh: a minute or two once its tools are cached).
+if [ $# -eq 0 ]; then
+  say "checking the deployment (scripts/deploy-check.sh)"
+  bash scripts/deploy-check.sh
+fi
 # This clone's test database and Redis db, as scripts/infra.sh chose them (test/env.ts reads the same file).
 services_env=${ALTIS_DATA_DIR:-$ROOT/.data}/services.env
 test_db=${ALTIS_TEST_DB:-$(sed -n 's/^ALTIS_TEST_DB=//p' "$services_env")}

@@ -14,6 +14,7 @@ import { z } from '@hono/zod-openapi';
 import {
   bundleSchema,
   conditionsSchema,
+  minorAmount,
   ruleSchema,
   type AppConfig,
   type BundleConfig,
@@ -45,7 +46,7 @@ const productRules = {
   code: () => z.string().regex(/^[A-Z0-9_]{2,40}$/, 'must be 2 to 40 of A-Z, 0-9 and _'),
   name: () => z.string().min(1).max(200),
   description: () => z.string().max(2000),
-  price: () => z.number().int().min(0),
+  price: () => minorAmount,
   currency: () => z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
   rfic: () => z.string().regex(/^[A-Z]$/, 'must be one letter'),
   rfisc: () => z.string().regex(/^[0-9A-Z]{3}$/, 'must be three letters or digits'),
@@ -81,7 +82,7 @@ export const adminSchemas = {
     kind: createSelectSchema(pricingRules).shape.kind,
     name: z.string(),
     percent: z.number().optional(),
-    amount: z.number().int().optional(),
+    amount: minorAmount.optional(),
     routes: z.array(z.string()).optional(),
     cabins: z.array(z.string()).optional(),
     starts_at: z.string().optional(),
@@ -92,8 +93,8 @@ export const adminSchemas = {
   rulePatch: z
     .strictObject({
       name: z.string().optional(),
-      percent: z.number().optional(),
-      amount: z.number().optional(),
+      percent: z.number().min(0).max(100).optional(),
+      amount: minorAmount.optional(),
       routes: z.array(z.string()).nullable().optional(),
       cabins: z.array(z.string()).nullable().optional(),
       starts_at: z.string().optional(),

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -13,6 +14,15 @@ import { activityInterceptors, workflowInterceptorModules, workflowSinks, type W
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
 
 /**
+ * The workflow bundle `npm run build` wrote beside the compiled worker (dist/workflows/bundle.js, or
+ * bundle-traced.js with the tracing interceptors); undefined in the source tree, where the worker bundles at start.
+ */
+export function prebuiltWorkflowBundle(tracing: boolean): { codePath: string } | undefined {
+  const codePath = new URL(`../workflows/bundle${tracing ? '-traced' : ''}.js`, import.meta.url).pathname;
+  return existsSync(codePath) ? { codePath } : undefined;
+}
+
+/**
  * Bundles the workflow code once (webpack); pass the result to several workers to skip re-bundling. With
  * `tracing`, the OpenTelemetry workflow interceptors are bundled too (they cost CPU on every workflow task, so
  * they are left out unless traces are exported). Either bundle replays the other's histories: the interceptors
@@ -24,6 +34,16 @@ export function bundleWorkflows(opts: { tracing?: boolean } = {}): Promise<Workf
     workflowInterceptorModules: opts.tracing ? workflowInterceptorModules : [],
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
   });
+}
+
+async function workflowBundleFor(opts: WorkerOptions): Promise<WorkflowBundleOption> {
+  const tracing = Boolean(opts.tracing);
+  const prebuilt = prebuiltWorkflowBundle(tracing);
+  if (prebuilt) {
+    opts.deps.logger.info({ codePath: prebuilt.codePath }, 'loading the pre-built workflow bundle');
+    return prebuilt;
+  }
+  return bundleWorkflows({ tracing });
 }
 
 export interface WorkerOptions {
@@ -46,7 +66,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     connection,
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.temporal.task_queue,
-    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows({ tracing: Boolean(opts.tracing) })),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundleFor(opts)),
     activities: createActivities(opts.deps),
     maxCachedWorkflows: config.worker.max_cached_workflows,
     interceptors: {

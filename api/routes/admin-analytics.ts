@@ -1,16 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorSchema, json, moneySchema } from '../openapi';
+import { bearerAuth, errorSchema, isoDaySchema, json, moneySchema } from '../openapi';
 import { createRouter } from '../router';
 
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine((d) => {
-    const t = Date.parse(`${d}T00:00:00Z`);
-    return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d);
-  }, 'is not a calendar date');
+const isoDay = isoDaySchema;
 const counts = {
   offers_shown: z.number().int().openapi({ description: 'offers returned by searches' }),
   offers_accepted: z.number().int(),

@@ -7,7 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorResponses } from '../openapi';
+import { bearerAuth, errorResponses, isoDaySchema } from '../openapi';
 import { createRouter } from '../router';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -18,7 +18,7 @@ const body = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json
 
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
 const airport = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter IATA airport code (upper case)');
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD');
+const isoDay = isoDaySchema;
 const wholeMinute = z.iso
   .datetime({ offset: true })
   .refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute (seconds zero)');

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { isIsoDate } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
-import { body, errorSchema, json, moneySchema } from '../openapi';
+import { body, errorSchema, isoDaySchema, json, moneySchema } from '../openapi';
 import { createRouter } from '../router';
 
 const airportCode = z
@@ -15,11 +14,7 @@ const cabin = z.enum(CABINS);
 const searchLeg = z.object({
   origin_airport_code: airportCode,
   destination_airport_code: airportCode.openapi({ example: 'LHR' }),
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-    .refine(isIsoDate, 'is not a calendar date')
-    .openapi({ description: 'departure day (UTC), today or later', example: '2026-06-01' }),
+  date: isoDaySchema.openapi({ description: 'departure day (UTC), today or later', example: '2026-06-01' }),
 });
 const count = z.number().int().min(0).max(9);
 const searchRequest = z

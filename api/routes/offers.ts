@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
-import { isIsoDate } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import type { OfferPassengers } from '../../domain/offer';
 import { PASSENGER_TYPES } from '../../domain/pricing';
@@ -11,6 +10,7 @@ import {
   body,
   errorResponses as errors,
   fareConditionsSchema,
+  isoDaySchema,
   json,
   moneySchema,
   optionalBearerAuth,
@@ -24,10 +24,7 @@ import { createRouter } from '../router';
  */
 
 const airportCode = z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter IATA airport code');
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine(isIsoDate, 'is not a calendar date');
+const date = isoDaySchema;
 const count = z.number().int().min(0).max(99);
 const searchRequest = z
   .strictObject({

@@ -19,11 +19,11 @@ import {
   byFlight,
   checkUuid,
   normalizeItems,
-  soldOut,
   type CabinAvailability,
   type HoldItem,
   type Seat,
 } from './items';
+import { createAdmission } from './admission';
 import { holdInTx, ownerHolds, releaseInTx, sellInTx, type ReleasedItem } from './postgres-holds';
 import { createRedisIndex } from './redis-index';
 import { withScripts } from './scripts';
@@ -54,6 +54,7 @@ export function createInventory(deps: InventoryDeps) {
     ...(deps.afterSnapshot ? { afterSnapshot: deps.afterSnapshot } : {}),
   });
   const seatLocks = createSeatLocks({ db, redis });
+  const admission = createAdmission({ redis, ensureIndexed: (ids) => index.availabilityMany(ids) });
 
   /** Brings the index along with the owner's RELEASED holds in Postgres; refreshes flights it could not settle. */
   async function indexReleased(ownerId: string): Promise<void> {
@@ -169,25 +170,11 @@ export function createInventory(deps: InventoryDeps) {
     lockedSeats: (flightId: string, seatNumbers: readonly string[]) => seatLocks.lockedSeats(flightId, seatNumbers),
 
     /**
-     * Load shedding before an order's workflow is started (a sold-out storm must not queue in Temporal): throws
-     * SOLD_OUT when the index already shows fewer seats than asked on some item. Never the authority: a yes here
-     * is only a maybe (the hold decides), and an index that cannot be read lets the request through.
+     * Load shedding before an order's workflow is started (admission.ts): admits the owner's accept, or throws
+     * SOLD_OUT when the seats the index shows are gone or covered by other accepts in flight. Never the authority
+     * (the hold decides); give the admission back once the workflow has answered.
      */
-    async precheck(items: readonly HoldItem[]): Promise<void> {
-      const list = normalizeItems(items);
-      let figures: Map<string, CabinAvailability[]>;
-      try {
-        figures = await index.availabilityMany([...new Set(list.map((i) => i.flightId))]);
-      } catch {
-        return;
-      }
-      for (const item of list) {
-        const cabin = figures.get(item.flightId)?.find((a) => a.cabin === item.cabin);
-        if (cabin && cabin.available < item.quantity) {
-          throw soldOut(item.flightId, item.cabin, item.quantity, cabin.available);
-        }
-      }
-    },
+    admit: (ownerId: string, items: readonly HoldItem[]) => admission.admit(ownerId, items),
 
     /** Per-cabin figures of many flights from the index, building missing keys from Postgres. Unknown flights: []. */
     availabilityMany: (flightIds: readonly string[]): Promise<Map<string, CabinAvailability[]>> =>

@@ -14,6 +14,7 @@ const SCRIPTS = {
   altisInvRebuild: { numberOfKeys: 3, lua: lua('rebuild') },
   altisSeatLock: { numberOfKeys: 1, lua: lua('seat-lock') },
   altisSeatUnlock: { numberOfKeys: 1, lua: lua('seat-unlock') },
+  altisInvAdmit: { numberOfKeys: 2, lua: lua('admit') },
 } as const;
 
 export type Arg = string | number;
@@ -30,6 +31,13 @@ export interface ScriptCommands {
   ): Promise<string[]>;
   altisSeatLock(key: string, owner: string, ttlMs: number): Promise<number>;
   altisSeatUnlock(key: string, owner: string): Promise<number>;
+  altisInvAdmit(
+    avail: string,
+    admit: string,
+    owner: string,
+    ttlMs: number,
+    ...cabinsAndQuantities: Arg[]
+  ): Promise<string[]>;
 }
 
 /** The subset of a pipeline the index uses (ioredis does not type commands added by defineCommand). */

@@ -178,6 +178,10 @@ describe('/v1/admin/flights', () => {
     for (const body of bad) expectError(await api('POST', '/v1/admin/flights', { token: admin, body }), 400);
     const list = await api('GET', `/v1/admin/flights?origin=${ORIGIN}&date=${date}`, { token: admin });
     expect(list.body.flights).toEqual([]);
+    // Days that match the pattern but are no calendar day were a 500 (found by Schemathesis).
+    for (const day of ['0000-00-00', '2026-02-30', '2026-13-01']) {
+      expectError(await api('GET', `/v1/admin/flights?origin=${ORIGIN}&date=${day}`, { token: admin }), 400);
+    }
   });
 
   it('makes a flight that search finds and that can be booked; a flight with an order cannot be deleted', async () => {
@@ -241,11 +245,13 @@ describe('/v1/admin/products', () => {
       { code, type: 'Meal', name: 'x', price: -1 },
       { code: 'lower', type: 'Meal', name: 'x', price: 1 },
       { code, type: 'Meal', name: 'x', price: 1, currency: 'usd' },
+      { code, type: 'Meal', name: 'x', price: 105112887371 }, // beyond the integer column: was a 500
     ]) {
       expectError(await api('POST', '/v1/admin/products', { token: admin, body }), 400, 'VALIDATION_FAILED');
     }
     expectError(await api('PATCH', '/v1/admin/products/BAG_23KG', { token: admin, body: { price: 'free' } }), 400);
     expectError(await api('PATCH', '/v1/admin/products/BAG_23KG', { token: admin, body: {} }), 400);
+    expectError(await api('PATCH', '/v1/admin/products/BAG_23KG', { token: admin, body: { price: 2 ** 31 } }), 400);
     expect(await services.db.select().from(products).where(eq(products.code, code))).toEqual([]);
     const [bag] = await services.db.select().from(products).where(eq(products.code, 'BAG_23KG'));
     expect(bag!.price).toBe(3500);
@@ -312,6 +318,7 @@ describe('/v1/admin/pricing-rules', () => {
       { id, kind: 'discount', name: 'x', percent: 150 },
       { id, kind: 'bogus', name: 'x', percent: 5 },
       { id, kind: 'surcharge', name: 'x', amount: 1.5 },
+      { id, kind: 'surcharge', name: 'x', amount: 23187607924455 }, // beyond the integer column: was a 500
       { id, kind: 'discount', name: 'x', percent: 5, routes: ['nope'] },
       { id, kind: 'sale', name: 'x', percent: 5, starts_at: '2026-02-01T00:00:00Z', ends_at: '2026-01-01T00:00:00Z' },
     ]) {

@@ -209,4 +209,46 @@ describe('a sold-out storm', () => {
     const inventory = await pgInventory(services.sql, flight.id);
     expect({ held: inventory.held, available: inventory.available }).toEqual({ held: 2, available: 0 });
   });
+
+  it('admits only as many accepts as seats remain when they all arrive at once: one workflow per seat', async () => {
+    // Before any hold lands the index still shows the seats: the admission counts the accepts in flight, so the
+    // storm does not start a workflow per request (the bench's 500-accept storm queued 488 in Temporal).
+    const flight = await createTestFlight(services, { route, capacity: 2 });
+    const traveler = { ptc: 'ADT', first_name: 'Ada', last_name: 'Byron', date_of_birth: '1985-12-10', gender: 'F' };
+    const offers = await Promise.all(Array.from({ length: 40 }, () => createTestOffer(services.redis, [flight])));
+    const answers = await Promise.all(
+      offers.map((offer) =>
+        send('POST', `/v1/offers/${offer.id}/accept`, {
+          token: guest,
+          body: { travelers: [traveler], contact: { email: 'ada@example.com' } },
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(2);
+    const refused = answers.filter((a) => a.status === 409);
+    expect(refused).toHaveLength(38);
+    for (const res of refused) {
+      expect(errorShapeProblem(res)).toBeNull();
+      expect((res.json as { error: { code: string } }).error.code).toBe('SOLD_OUT');
+    }
+    const started = await Promise.all(
+      offers.map((offer) =>
+        services.temporal.workflow
+          .getHandle(orderWorkflowId(orderIdForOffer(offer.id)))
+          .describe()
+          .then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof WorkflowNotFoundError) return false;
+              throw err;
+            },
+          ),
+      ),
+    );
+    expect(started.filter(Boolean)).toHaveLength(2);
+    const inventory = await pgInventory(services.sql, flight.id);
+    expect({ held: inventory.held, available: inventory.available }).toEqual({ held: 2, available: 0 });
+    // Nothing stays admitted once the answers are given.
+    expect(await services.redis.zcard(`admit:{${flight.id}}`)).toBe(0);
+  });
 });

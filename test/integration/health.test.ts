@@ -60,9 +60,9 @@ afterAll(async () => {
   await services.close();
 });
 
-async function health() {
+async function health(path = '/health') {
   const app = createApp({ config, logger: silentLogger(), ...services, redis });
-  const res = await app.request('/health');
+  const res = await app.request(path);
   return {
     status: res.status,
     body: (await res.json()) as { status: string; dependencies: Record<string, { status: string }> },
@@ -79,13 +79,18 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 1
   return last;
 }
 
-describe('GET /health', () => {
+describe('GET /health, /health/ready and /health/live', () => {
   it('is 200 with every dependency up, 503 naming Redis while it is stopped, and 200 again after', async () => {
     const up = await health();
     expect(up.status).toBe(200);
     expect(up.body.status).toBe('ok');
     expect(Object.keys(up.body.dependencies).sort()).toEqual(['kafka', 'postgres', 'redis', 'temporal']);
     expect(Object.values(up.body.dependencies).every((d) => d.status === 'up')).toBe(true);
+
+    const ready = await health('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ok');
+    expect(await health('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
 
     await stop(redisProcess);
     const down = await eventually(health, (h) => h.status === 503);
@@ -95,6 +100,11 @@ describe('GET /health', () => {
     expect(down.body.dependencies.postgres!.status).toBe('up');
     expect(down.body.dependencies.temporal!.status).toBe('up');
     expect(down.body.dependencies.kafka!.status).toBe('up');
+    // Readiness follows the dependencies (the pod leaves the Service); liveness does not (no restart storm).
+    const unready = await health('/health/ready');
+    expect(unready.status).toBe(503);
+    expect(unready.body.dependencies.redis!.status).toBe('down');
+    expect(await health('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
 
     redisProcess = await startRedis(redisPort);
     const back = await eventually(health, (h) => h.status === 200);

@@ -10,6 +10,7 @@ import type { Services } from '../../lib/services';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
 
 interface Operation {
+  operationId?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
@@ -123,6 +124,28 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('says null where a value may be null: no nullable field hidden behind allOf with a $ref', () => {
+    // `allOf: [$ref, {type: [..., 'null']}]` rejects null (the $ref branch does): two order fields were documented
+    // so while the API sent null (found by Schemathesis). Nullable named schemas are `anyOf: [$ref, null]`.
+    const hidden: string[] = [];
+    const walk = (value: unknown, at: string): void => {
+      if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${at}/${i}`));
+      else if (value !== null && typeof value === 'object') {
+        const allOf = (value as { allOf?: { $ref?: string; type?: unknown }[] }).allOf;
+        if (allOf?.some((s) => s.$ref) && allOf.some((s) => Array.isArray(s.type) && s.type.includes('null'))) {
+          hidden.push(at);
+        }
+        for (const [k, v] of Object.entries(value)) walk(v, `${at}/${k}`);
+      }
+    };
+    walk(doc, '#');
+    expect(hidden).toEqual([]);
+    const order = doc.components.schemas.Order as { properties: Record<string, { anyOf?: unknown[] }> };
+    const [named, nothing] = order.properties.conditions!.anyOf ?? [];
+    expect(JSON.stringify(named)).toContain('"#/components/schemas/FareConditions"');
+    expect(nothing).toEqual({ type: 'null' });
+  });
+
   it('names exactly the routes the app serves', () => {
     const served = new Set(
       app.routes
@@ -165,7 +188,7 @@ describe('GET /openapi.json', () => {
         if (status === '204') continue;
         const media = Object.values(response.content ?? {})[0];
         expect(media?.schema, `${where} ${status} schema`).toBeDefined();
-        if (Number(status) >= 400 && path !== '/health') {
+        if (Number(status) >= 400 && !path.startsWith('/health')) {
           expect(media!.schema, `${where} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
         }
       }
@@ -196,13 +219,60 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe('operationId', () => {
+  it('names every operation, uniquely, as a code generator wants it (an identifier)', () => {
+    const ids = Object.values(doc.paths).flatMap((item) =>
+      Object.entries(item)
+        .filter(([method]) => METHODS.includes(method))
+        .map(([, op]) => op.operationId),
+    );
+    expect(ids.length).toBeGreaterThan(30);
+    for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/v1/orders/{id}']!.get!.operationId).toBe('getV1OrdersById');
+    expect(doc.paths['/health/ready']!.get!.operationId).toBe('getHealthReady');
+  });
+});
+
 describe('GET /docs', () => {
-  it('is an HTML page that loads the document', async () => {
+  /** Every URL a page or script names: attributes, CSS url(), and quoted absolute URLs. */
+  const urlsIn = (text: string) => [
+    ...[...text.matchAll(/(?:src|href)\s*=\s*["']([^"']+)["']/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/['"`]((?:https?:)?\/\/[^'"`\s]+)['"`]/g)].map((m) => m[1]!),
+  ];
+
+  it('is an HTML page whose scripts and styles are served by the app itself: no external host', async () => {
     const res = await app.request('/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await res.text();
-    expect(html).toContain('/openapi.json');
-    expect(html).toContain('SwaggerUIBundle');
+    const urls = urlsIn(html);
+    expect(urls.length).toBeGreaterThanOrEqual(3);
+    for (const url of urls) expect(url, url).toMatch(/^\/docs\/assets\/[\w.-]+$/);
+    expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script (a strict CSP would block it)
+
+    // Each asset answers from the app, with its type; the start script loads this server's document.
+    const types: Record<string, RegExp> = { '.css': /^text\/css/, '.js': /^text\/javascript/ };
+    for (const url of urls) {
+      const asset = await app.request(url);
+      expect(asset.status, url).toBe(200);
+      expect(asset.headers.get('content-type'), url).toMatch(types[url.slice(url.lastIndexOf('.'))]!);
+      expect((await asset.text()).length, url).toBeGreaterThan(20);
+    }
+    const init = await (await app.request('/docs/assets/init.js')).text();
+    expect(init).toContain("url: '/openapi.json'");
+    expect(init).toContain('SwaggerUIBundle');
+    expect(urlsIn(init)).toEqual([]);
+    const bundle = await (await app.request('/docs/assets/swagger-ui-bundle.js')).text();
+    expect(bundle).toContain('SwaggerUIBundle');
+  });
+
+  it('serves only its own assets: any other name is the API 404', async () => {
+    for (const name of ['package.json', '..%2Fpackage.json', 'index.html']) {
+      const res = await app.request(`/docs/assets/${name}`);
+      expect(res.status, name).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
   });
 });

@@ -46,6 +46,8 @@ const ROUTES = {
   'payment-circuit': ['QGA', 'QGB'],
   'search-staleness': ['QXA', 'QXB'],
   'servicing-services': ['QYA', 'QYB'],
+  schemathesis: ['XSA', 'XSB'],
+  'schemathesis-admin': ['XSC', 'XSD'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

@@ -1,3 +1,4 @@
+import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { sql as drizzleSql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,29 @@ describe('an answer while the database is out of reach', () => {
     const res = await app.request('/read');
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+  });
+
+  // The bench's 500-accept storm saw 60 × 500 INTERNAL: update-with-start calls Temporal could not answer in time.
+  it('is a 503 when Temporal is too busy to answer in time (the update RPC deadline), not a 500', async () => {
+    const app = new Hono<AppEnv>();
+    app.get('/accept', () => {
+      const deadline = Object.assign(new Error('4 DEADLINE_EXCEEDED: context deadline exceeded'), {
+        code: 4,
+        details: 'context deadline exceeded',
+        metadata: {},
+      });
+      throw new WorkflowUpdateRPCTimeoutOrCancelledError('context deadline exceeded', { cause: deadline });
+    });
+    app.get('/grpc', () => {
+      throw Object.assign(new Error('14 UNAVAILABLE: no connection'), { code: 14, details: '', metadata: {} });
+    });
+    app.onError(handleError);
+    for (const path of ['/accept', '/grpc']) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(503);
+      expect(res.headers.get('retry-after'), path).toBe('1');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    }
   });
 
   it('leaves other failures a 500', async () => {
