@@ -20,6 +20,7 @@ import {
   idempotencyKeyHeader,
   json,
   moneySchema,
+  nullableOf,
 } from '../openapi';
 
 const orderIdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
@@ -149,7 +150,7 @@ const removeRoute = createRoute({
       z.object({
         order_item_id: z.uuid(),
         emd: z.string().nullable().openapi({ description: 'the voided EMD' }),
-        refund: moneySchema.nullable(),
+        refund: nullableOf(moneySchema, 'what was refunded; null when the service had been removed already'),
         order: orderSchema,
       }),
       'removed and refunded',
