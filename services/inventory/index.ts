@@ -15,14 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Database, DbOrTx, Sql } from '../../db/client';
 import { DomainError } from '../../domain/errors';
 import { publishSeatEvents } from '../seat-events';
-import {
-  byFlight,
-  checkUuid,
-  normalizeItems,
-  type CabinAvailability,
-  type HoldItem,
-  type Seat,
-} from './items';
+import { byFlight, checkUuid, normalizeItems, type CabinAvailability, type HoldItem, type Seat } from './items';
 import { createAdmission } from './admission';
 import { holdInTx, ownerHolds, releaseInTx, sellInTx, type ReleasedItem } from './postgres-holds';
 import { createRedisIndex } from './redis-index';
