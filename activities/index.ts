@@ -9,8 +9,10 @@ import { createOrderService } from '../services/orders';
 import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
 import { createPaymentVault } from '../services/payment-vault';
+import { createServicing } from '../services/servicing';
 import { withDomainFailures } from './failures';
 import { orderActivities } from './orders';
+import { servicingActivities } from './servicing';
 
 /** What activities need from the outside world, injected by the worker (or a test). */
 export interface ActivityDeps {
@@ -36,11 +38,18 @@ export function createActivities(deps: ActivityDeps) {
     { redis: deps.redis, config: config.payments, logger: deps.logger },
   );
   const pii = createPiiCipher(config.pii);
-  const inventory = createInventory({ db, sql: deps.sql, redis: deps.redis });
-  const vault = createPaymentVault({ db, pii });
-  const orders = createOrderService({ config, logger: deps.logger, db, inventory, gateway, pii, vault });
-  const changes = createOrderChangeSteps({ config, logger: deps.logger, db, inventory, gateway, pii, vault });
-  return withDomainFailures(orderActivities(orders, changes));
+  const parts = {
+    config,
+    logger: deps.logger,
+    db,
+    inventory: createInventory({ db, sql: deps.sql, redis: deps.redis }),
+    gateway,
+    pii,
+    vault: createPaymentVault({ db, pii }),
+  };
+  const orders = createOrderService(parts);
+  const changes = createOrderChangeSteps(parts);
+  return withDomainFailures({ ...orderActivities(orders, changes), ...servicingActivities(createServicing(parts)) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,7 +3,6 @@ import type { Cabin } from '../domain/cabins';
 import type { ProductType } from '../domain/offer';
 import { recordLocator } from '../domain/record-locator';
 import type { OrderSegment } from '../domain/order';
-import type { CouponStatus } from '../domain/tickets';
 import { assignRefs } from '../domain/travelers';
 import { flightDesignator } from '../domain/vocabulary';
 import type { PiiCipher } from '../lib/pii';
@@ -189,12 +188,12 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         number: d.number,
         traveler_id: d.travelerId,
         flight_ids: d.flightIds,
-        status: d.status as CouponStatus,
+        status: d.status,
         exchanged_for: d.exchangedFor,
         // One coupon per flight, with the seat the traveler sits in (the boarding pass carries the same).
         coupons: d.flightIds.map((f) => ({
           flight_id: f,
-          status: d.status as CouponStatus,
+          status: d.status,
           // An exchanged coupon's seat went with the exchange.
           seat_number: d.status === 'EXCHANGED' ? null : seatOf(d.travelerId, f),
         })),
@@ -207,7 +206,12 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
         traveler_id: d.travelerId,
         order_item_id: d.orderItemId,
         flight_ids: d.flightIds,
-        status: d.status,
+        type: d.emdType,
+        rfic: d.rfic,
+        rfisc: d.rfisc,
+        associated_ticket: d.associatedTicket,
+        // A service removed before use has its EMD voided.
+        status: d.voidedAt ? ('VOIDED' as const) : d.status,
       })),
     boarding_passes: passes.map((p) => ({ traveler_id: p.travelerId, flight_id: p.flightId, bcbp: p.bcbp })),
   };

@@ -153,7 +153,16 @@ export const emdSchema = z
     traveler_id: z.string().uuid(),
     order_item_id: z.string().uuid().nullable(),
     flight_ids: z.array(z.string().uuid()),
-    status: z.enum(COUPON_STATUSES),
+    type: z
+      .enum(['EMD-A', 'EMD-S'])
+      .nullable()
+      .openapi({ description: 'EMD-A: associated with the ticket of its segment; null on EMDs issued before' }),
+    rfic: z.string().length(1).nullable().openapi({ description: 'Reason For Issuance Code', example: 'C' }),
+    rfisc: z.string().length(3).nullable().openapi({ description: 'Reason For Issuance Sub Code', example: '0CC' }),
+    associated_ticket: z.string().nullable().openapi({ description: 'the e-ticket an EMD-A is associated with' }),
+    status: z.enum(COUPON_STATUSES).openapi({
+      description: 'OPEN until used; VOIDED when its service was removed before use (or by a cancellation); REFUNDED',
+    }),
   })
   .openapi('Emd');
 export const boardingPassSchema = z

@@ -32,6 +32,10 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 422,
   /** The fare conditions sold with the order do not allow this change (`details.condition` names it). */
   CHANGE_NOT_ALLOWED: 422,
+  /** More of a service than its limit allows (e.g. bags per traveler per segment). */
+  LIMIT_EXCEEDED: 422,
+  /** A service whose refund rule gives nothing back now (insurance; a bag within 24 h of departure). */
+  NOT_REFUNDABLE: 422,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,

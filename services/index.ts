@@ -25,6 +25,7 @@ import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
 import { createSellability } from './schedule';
+import { createServicingReads } from './servicing';
 import { createTripReads } from './trip-reads';
 
 export interface ServiceDeps {
@@ -79,6 +80,7 @@ export function createServices(deps: ServiceDeps) {
     holdLimits: createHoldLimits({ db, redis, config }),
     orderChanges: createOrderChanges({ db, catalog, inventory, config }),
     cancellationQuotes: createCancellationQuoteReads(db),
+    servicingReads: createServicingReads({ db, config }),
     admin: createAdminCommercial({ db, config }),
   };
 }

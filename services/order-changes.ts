@@ -30,14 +30,15 @@ import {
   type ChangeFlightItem,
   type ChangeLegRequest,
 } from '../db/schema';
-import { encodeBcbp } from '../domain/bcbp';
 import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
 import { formatTicketNumber } from '../domain/tickets';
+import { flightNumberOnly } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
+import { boardingPassBcbp } from './boarding-pass';
 import type { Catalog } from './catalog';
 import { CABINS, type Cabin, type Inventory } from './inventory';
 import { appendEvents } from './outbox';
@@ -48,8 +49,6 @@ import type { PaymentVault } from './payment-vault';
 export const MAX_CHANGE_OFFERS = 9;
 /** Flights considered per added leg. */
 const FLIGHTS_PER_LEG = 3;
-
-const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM_ECONOMY: 'W', ECONOMY: 'Y' };
 
 export interface ChangeOfferView {
   id: string;
@@ -203,9 +202,7 @@ export function createOrderChanges(deps: {
             flightId: f.id,
             cabin: cabin.cabin,
             carrier: f.carrier,
-            flightNumber: f.flight_number.startsWith(f.carrier)
-              ? f.flight_number.slice(f.carrier.length)
-              : f.flight_number,
+            flightNumber: flightNumberOnly(f.carrier, f.flight_number),
             origin: f.origin,
             destination: f.destination,
             departureAt: f.departure_at,
@@ -498,23 +495,12 @@ export function createOrderChangeSteps(deps: {
         orderId: p.orderId,
         travelerId: t.id,
         flightId: s.flightId,
-        bcbp: encodeBcbp({
-          passengerName: name,
-          electronicTicket: true,
-          legs: [
-            {
-              pnr,
-              from: s.origin,
-              to: s.destination,
-              carrier: s.carrier,
-              flightNumber: s.flightNumber.replace(/^[A-Z]{2}/, ''),
-              flightDate: new Date(s.departureAt),
-              compartment: COMPARTMENT[s.cabin] ?? 'Y',
-              seat: carried.find((c) => c.flightId === s.flightId && c.travelerId === t.id)?.seatNumber ?? null,
-              checkInSequence: index + 1,
-              passengerStatus: '0',
-            },
-          ],
+        bcbp: boardingPassBcbp({
+          pnr,
+          name,
+          segment: s,
+          seat: carried.find((c) => c.flightId === s.flightId && c.travelerId === t.id)?.seatNumber ?? null,
+          checkInSequence: index + 1,
         }),
       }));
     });

@@ -21,13 +21,13 @@ import {
   travelers,
   type CancellationQuoteLine,
 } from '../db/schema';
-import { encodeBcbp } from '../domain/bcbp';
 import { DomainError } from '../domain/errors';
 import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
-import { flightNumberOnly } from '../domain/vocabulary';
+
 import { chosenSeatCharge } from '../domain/seat-pricing';
 import { cancellationQuote, type CancellationQuote, type RefundDocumentItem } from '../domain/refund';
+import { emdCodesFor } from '../domain/servicing';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
@@ -39,6 +39,7 @@ import type {
   TravelersUpdate,
 } from '../workflows/messages';
 import type { Cabin, HoldItem, Inventory } from './inventory';
+import { boardingPassBcbp } from './boarding-pass';
 import { insertParty } from './order-party';
 import { appendEvents, type DomainEvent } from './outbox';
 import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
@@ -76,8 +77,6 @@ export function holdItems(input: Pick<OrderWorkflowInput, 'segments' | 'traveler
 
 /** The product code of a seat chosen and paid for on its own (not a bundle's). */
 export const SEAT_SELECTED = 'SEAT_SELECTED';
-
-const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM_ECONOMY: 'W', ECONOMY: 'Y' };
 
 const event = (type: string, orderId: string, at: Date, payload: Record<string, unknown> = {}): DomainEvent => ({
   type,
@@ -602,8 +601,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         traveler_id: a.travelerId!,
         segment_id: a.flightId,
         product_type: a.productType,
-        rfic: 'A',
-        rfisc: '0CC',
+        ...emdCodesFor(a.productCode, a.productType),
       })),
       nextSerial: () => queue.shift()!,
     });
@@ -622,23 +620,12 @@ export function createOrderService(deps: OrderServiceDeps) {
         orderId: p.orderId,
         travelerId: t.id,
         flightId: s.flightId,
-        bcbp: encodeBcbp({
-          passengerName: name,
-          electronicTicket: true,
-          legs: [
-            {
-              pnr,
-              from: s.origin,
-              to: s.destination,
-              carrier: s.carrier,
-              flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
-              flightDate: new Date(s.departureAt),
-              compartment: COMPARTMENT[s.cabin] ?? 'Y',
-              seat: seats.find((x) => x.flightId === s.flightId && x.travelerId === t.id)?.seat ?? null,
-              checkInSequence: index + 1,
-              passengerStatus: '0',
-            },
-          ],
+        bcbp: boardingPassBcbp({
+          pnr,
+          name,
+          segment: s,
+          seat: seats.find((x) => x.flightId === s.flightId && x.travelerId === t.id)?.seat ?? null,
+          checkInSequence: index + 1,
         }),
       }));
     });
@@ -660,6 +647,10 @@ export function createOrderService(deps: OrderServiceDeps) {
           travelerId: d.traveler_id,
           flightIds: d.segment_id ? [d.segment_id] : [],
           orderItemId: d.ancillary_id,
+          emdType: d.type,
+          rfic: d.rfic,
+          rfisc: d.rfisc,
+          associatedTicket: d.associated_ticket,
         })),
       ]);
       if (passes.length > 0) await tx.insert(boardingPasses).values(passes);

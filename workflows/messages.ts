@@ -106,9 +106,13 @@ export interface SeatHeld {
   expiresAt: string;
 }
 
-/** A seat chosen for one traveler (an order's traveler id) on one flight, while the order is PROPOSED. */
+/**
+ * A seat chosen for one traveler (an order's traveler id) on one flight: while the order is PROPOSED, or on a paid
+ * (FULFILLED) order, where a seat the bundle does not cover is charged to `paymentToken` (a vault reference).
+ */
 export interface SeatChoice extends SeatRequest {
   travelerId: string;
+  paymentToken?: string;
 }
 
 export interface SeatChosen extends SeatHeld {
@@ -130,6 +134,55 @@ export interface TripCommit {
   seats: SeatRequest[];
   party: TravelersUpdate;
   paymentToken: string; // a vault reference, as in PaymentRequest
+}
+
+/** Services after booking: the lines asked for (product code, traveler ref or id, segment, quantity). */
+export interface ServiceLine {
+  id: string;
+  traveler_ref: string;
+  segment_id?: string | null;
+  quantity: number;
+}
+
+/** Services after booking, paid with `paymentToken` (a vault reference, as in PaymentRequest). */
+export interface ServicesRequest {
+  services: ServiceLine[];
+  paymentToken: string;
+}
+
+export interface ServiceIssued {
+  order_item_id: string;
+  id: string;
+  type: string;
+  traveler_id: string;
+  segment_id: string | null;
+  price: { amount: number; currency: string };
+  emd: {
+    number: string;
+    type: 'EMD-A' | 'EMD-S';
+    rfic: string;
+    rfisc: string;
+    associated_ticket: string | null;
+  } | null;
+}
+
+export interface ServicesAdded {
+  services: ServiceIssued[];
+  /** The order's total (the sum of its items) with the services. */
+  total: number;
+  charged: { amount: number; currency: string };
+  chargeId: string | null;
+}
+
+export interface ServiceRemoval {
+  orderItemId: string;
+}
+
+export interface ServiceRemoved {
+  order_item_id: string;
+  emd: string | null;
+  refund: { amount: number; currency: string } | null;
+  total: number;
 }
 
 export interface CancelRequest {
@@ -197,6 +250,10 @@ export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTrave
 export const commitTrip = defineUpdate<PaymentResult, [TripCommit]>('commitTrip');
 /** v2, a paid order: a voluntary change (hold the new flights, pay the difference, exchange the tickets). */
 export const changeOrder = defineUpdate<ChangeResult, [ChangeConfirm]>('changeOrder');
+/** v2, paid orders: services after booking, charged once, each on an EMD. */
+export const addServices = defineUpdate<ServicesAdded, [ServicesRequest]>('addServices');
+/** v2, paid orders: an unused service removed, refunded by its rule, its EMD voided. */
+export const removeService = defineUpdate<ServiceRemoved, [ServiceRemoval]>('removeService');
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');
 /** An account claimed the order's guest (sign-up or sign-in): the CustomerId search attribute follows the order. */
 export interface CustomerClaim {

@@ -30,6 +30,7 @@ import { NON_RETRYABLE_CODES, type ErrorCode } from '../domain/errors';
 import { holdExpired, isPaid, isTerminal, type OrderStatus } from '../domain/order';
 import { workflowNow, workflowNowIso } from './clock';
 import {
+  addServices,
   addTraveler,
   cancelOrder,
   changeOrder,
@@ -43,6 +44,7 @@ import {
   holdSeat,
   paymentNotification,
   quoteCancellation,
+  removeService,
   setTravelers,
   startPayment,
   ORDER_STATUS_KEY,
@@ -54,7 +56,10 @@ import {
   type PaymentResult,
   type ProposalResult,
   type SeatChoice,
+  type SeatChosen,
   type SeatRequest,
+  type ServiceRemoval,
+  type ServicesRequest,
   type TravelerToAdd,
   type TravelersUpdate,
   type TripCommit,
@@ -113,6 +118,16 @@ const { chargeChange } = remote('charge the change', {
 const { applyChange } = local('exchange flights and tickets', { retry: { ...retry, maximumInterval: '1 minute' } });
 const { refundChange } = remote('refund the change');
 const { quoteCancellation: recordCancellationQuote } = local('quote the cancellation');
+// Servicing a paid order: the checks and writes are the order's own records; charges and refunds call the provider.
+const { priceServices, priceSeatChange } = local('price the servicing');
+const { issueServices } = local('issue the services’ EMDs', { retry: { ...retry, maximumInterval: '1 minute' } });
+const { changeSoldSeat } = local('change the seat, reissue the boarding pass');
+const { chargeServicing } = remote('charge the servicing', {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', maximumInterval: '5s', nonRetryableErrorTypes },
+});
+const { refundServicing } = remote('refund the servicing', { retry: { ...retry, maximumInterval: '1 minute' } });
+const { removeService: refundAndRemoveService } = remote('refund and remove a service');
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
@@ -157,6 +172,8 @@ interface State {
   proposalsServed: number;
   /** A seat choice is being written: the next one waits (a traveler's change must see their current seat). */
   seating: boolean;
+  /** Servicing charges made so far: each has its own idempotency key (order + attempt). */
+  servicingAttempts: number;
   history: { status: OrderStatus; at: string }[];
   /** The order's segments: the input's, until a voluntary change replaces some (archive waits for the last). */
   segments: OrderSegment[];
@@ -190,6 +207,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     proposal: null,
     proposalsServed: 0,
     seating: false,
+    servicingAttempts: 0,
     history: [],
     segments: input.segments,
     changes: 0,
@@ -268,6 +286,7 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     async (choice: SeatChoice) => {
       // Marks the histories of orders that chose seats this way (a message v2 orders did not take before).
       patched('seat-choice');
+      if (s.status === 'FULFILLED' && patched('seat-after-booking')) return changePaidSeat(input, s, choice);
       await condition(() => !s.seating);
       s.seating = true;
       try {
@@ -289,6 +308,13 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       validator: (choice: SeatChoice) => {
         if (typeof choice.travelerId !== 'string' || choice.travelerId.length === 0) {
           throw reject('VALIDATION_FAILED', 'a traveler id is required');
+        }
+        if (s.status === 'FULFILLED') {
+          assertServiceable(s);
+          if (!input.segments.some((seg) => seg.flightId === choice.flightId)) {
+            throw reject('VALIDATION_FAILED', `flight ${choice.flightId} is not part of this order`);
+          }
+          return;
         }
         assertSeatOfOrder(input, s, choice);
       },
@@ -366,6 +392,55 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     },
   );
 
+  setHandler(
+    addServices,
+    (request: ServicesRequest) =>
+      servicing(s, 'ADDING_SERVICES', async () => {
+        patched('services-after-booking');
+        const priced = await priceServices({ orderId: input.orderId, services: request.services });
+        let chargeId: string | null = null;
+        const attempt = ++s.servicingAttempts;
+        if (priced.amount > 0) chargeId = await chargeOrRefuse(input, attempt, priced.amount, request.paymentToken);
+        try {
+          const issued = await issueServices({
+            orderId: input.orderId,
+            attempt,
+            chargeId,
+            lines: priced.lines,
+            at: nowIso(),
+          });
+          return {
+            services: issued.services,
+            total: issued.total,
+            charged: { amount: priced.amount, currency: input.currency },
+            chargeId,
+          };
+        } catch (err) {
+          // Money has moved but the services could not be issued: give it back, then answer with the failure.
+          if (chargeId) await refundServicing(refundOf(input, chargeId, priced.amount, `servicing-refund-${attempt}`));
+          throw err;
+        }
+      }),
+    {
+      validator: (request: ServicesRequest) => {
+        if (typeof request.paymentToken !== 'string' || request.paymentToken.length === 0) {
+          throw reject('VALIDATION_FAILED', 'a payment token is required');
+        }
+        assertServiceable(s);
+      },
+    },
+  );
+
+  setHandler(
+    removeService,
+    ({ orderItemId }: ServiceRemoval) =>
+      servicing(s, 'REMOVING_SERVICE', async () => {
+        patched('services-after-booking');
+        return refundAndRemoveService({ orderId: input.orderId, orderItemId, at: nowIso() });
+      }),
+    { validator: (_removal: ServiceRemoval) => assertServiceable(s) },
+  );
+
   setHandler(paymentNotification, (n) => {
     if (s.seenEvents.has(n.eventId)) return; // a provider may deliver an event more than once
     s.seenEvents.add(n.eventId);
@@ -400,7 +475,7 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
           throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
         }
         if (s.servicing !== null) {
-          throw reject('INVALID_STATE', 'a change of this order is in progress; cancel once it has an outcome');
+          throw reject('INVALID_STATE', 'the order is being changed or serviced; cancel once that has an answer');
         }
         if (s.status === 'PAYMENT_PENDING') {
           throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
@@ -542,6 +617,99 @@ async function change(input: OrderWorkflowInput, s: State, req: ChangeConfirm) {
     refundId,
     order: view(input, s),
   };
+}
+
+/** Servicing (services, seats) on a paid order: FULFILLED, nothing else in progress, not closing. */
+function assertServiceable(s: State): void {
+  if (s.phase !== 'OPEN' || s.status !== 'FULFILLED') {
+    throw reject('INVALID_STATE', `an order in state ${s.status} cannot be serviced; pay for it first`);
+  }
+  if (s.servicing !== null || s.cancelRequest !== null || s.closing !== null) {
+    throw reject('INVALID_STATE', 'another change to this order is in progress; try again once it has an answer');
+  }
+}
+
+/** Runs one servicing action: marked before its first await (validators refuse others meanwhile), cleared after. */
+async function servicing<T>(s: State, action: string, run: () => Promise<T>): Promise<T> {
+  s.servicing = action;
+  try {
+    return await run();
+  } finally {
+    s.servicing = null;
+  }
+}
+
+/** Charges a servicing amount once; a decline answers 402 (PAYMENT_DECLINED) with nothing changed. */
+async function chargeOrRefuse(input: OrderWorkflowInput, attempt: number, amount: number, ref: string) {
+  const charge = await chargeServicing({
+    orderId: input.orderId,
+    attempt,
+    amount,
+    currency: input.currency,
+    payment: ref,
+  });
+  if (charge.status !== 'succeeded' || charge.chargeId === null) {
+    throw ApplicationFailure.create({
+      type: 'PAYMENT_DECLINED',
+      message: 'the payment was declined; nothing was changed',
+      nonRetryable: true,
+      details: [{ decline_code: charge.declineCode }],
+    });
+  }
+  return charge.chargeId;
+}
+
+const refundOf = (input: OrderWorkflowInput, chargeId: string, amount: number, key: string) => ({
+  orderId: input.orderId,
+  chargeId,
+  amount,
+  key,
+});
+
+/**
+ * A paid order's seat change (behind patched('seat-after-booking')): priced (free when the bundle's seat covers
+ * it), charged when it costs something, then the seat moved (the old one freed in the same transaction) and the
+ * boarding pass reissued. A seat lost to someone else after the charge is refunded and answered 409.
+ */
+function changePaidSeat(input: OrderWorkflowInput, s: State, choice: SeatChoice): Promise<SeatChosen> {
+  return servicing(s, 'CHANGING_SEAT', async () => {
+    const target = {
+      orderId: input.orderId,
+      travelerId: choice.travelerId,
+      flightId: choice.flightId,
+      seatNumber: choice.seatNumber,
+    };
+    const quote = await priceSeatChange(target);
+    const answer = (totalAmount: number): SeatChosen => ({
+      travelerId: choice.travelerId,
+      flightId: choice.flightId,
+      seatNumber: choice.seatNumber,
+      totalAmount,
+      expiresAt: new Date(s.expiresAt).toISOString(),
+    });
+    if (quote.unchanged) return answer(s.totalAmount);
+    let chargeId: string | null = null;
+    let attempt: number | null = null;
+    if (quote.amount > 0) {
+      if (typeof choice.paymentToken !== 'string' || choice.paymentToken.length === 0) {
+        throw ApplicationFailure.create({
+          type: 'VALIDATION_FAILED',
+          message: `this seat costs ${quote.amount} ${quote.currency} (minor units): a payment_token is required`,
+          nonRetryable: true,
+          details: [{ amount: { amount: quote.amount, currency: quote.currency } }],
+        });
+      }
+      attempt = ++s.servicingAttempts;
+      chargeId = await chargeOrRefuse(input, attempt, quote.amount, choice.paymentToken);
+    }
+    try {
+      const moved = await changeSoldSeat({ ...target, attempt, chargeId, amount: quote.amount, at: nowIso() });
+      return answer(moved.totalAmount);
+    } catch (err) {
+      if (chargeId) await refundServicing(refundOf(input, chargeId, quote.amount, `seat-refund-${attempt}`));
+      throw err;
+    }
+  });
 }
 
 /** Whether the order can take a payment now: open, PROPOSED, its hold running, with travelers to ticket. */

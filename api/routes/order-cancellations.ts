@@ -10,11 +10,9 @@ import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
 import type { CancellationQuoteRow } from '../../services/cancellation-quotes';
 import { confirmCancellation, ORDER_WORKFLOW_TYPE, quoteCancellation } from '../../workflows/messages';
-import { ownerIds } from '../auth';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import { updateOrder } from '../order-commands';
-import { findOwnedOrder } from '../order-reads';
 import {
   bearerAuth,
   body,
@@ -24,6 +22,7 @@ import {
   json,
   moneySchema,
 } from '../openapi';
+import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
 const uuidParam = (name: string) =>
@@ -117,12 +116,6 @@ function quoteResource(q: CancellationQuoteRow): z.infer<typeof cancellationQuot
     created_at: q.createdAt.toISOString(),
     confirmed_at: q.confirmedAt?.toISOString() ?? null,
   };
-}
-
-async function ownedOrder(c: Context<AppEnv>, id: string) {
-  const deps = c.get('deps');
-  const customer = c.get('customer');
-  return findOwnedOrder(deps.services.orderReads, id, customer, await ownerIds(deps, customer));
 }
 
 async function quoteOf(c: Context<AppEnv>, orderId: string, quoteId: string) {

@@ -7,12 +7,9 @@
  * Mounted at /v1 after the orders router, whose `/orders/*` middleware (auth, rate limit) covers these paths too.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { changeOrder, ORDER_WORKFLOW_TYPE } from '../../workflows/messages';
-import { ownerIds } from '../auth';
-import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import {
   bearerAuth,
@@ -24,8 +21,9 @@ import {
   moneySchema,
 } from '../openapi';
 import { updateOrder } from '../order-commands';
-import { findOwnedOrder, orderResource } from '../order-reads';
+import { orderResource } from '../order-reads';
 import { orderSchema, orderSegmentContract } from '../order-schema';
+import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
 const orderIdParam = z.object({
@@ -129,12 +127,6 @@ const changeRoute = createRoute({
     ...errors(400, 401, 404, 422),
   },
 });
-
-async function ownedOrder(c: Context<AppEnv>, id: string) {
-  const deps = c.get('deps');
-  const customer = c.get('customer');
-  return findOwnedOrder(deps.services.orderReads, id, customer, await ownerIds(deps, customer));
-}
 
 const router = createRouter();
 router.use('/orders/:id/change-requests', idempotency());

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
 import { PASSENGER_TYPES } from '../../domain/pricing';
 import { GENDERS, validateTravelers } from '../../domain/travelers';
@@ -21,8 +22,16 @@ import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKey
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Context } from 'hono';
 import { commitTripParty } from '../trip-commit';
+import { ownedOrder, readDeps } from '../order-access';
+import {
+  addServicesHandler,
+  addServicesRoute,
+  availableServicesHandler,
+  availableServicesRoute,
+  removeServiceHandler,
+  removeServiceRoute,
+} from './order-servicing';
 
 const name = z.string().min(1).max(35);
 const travelerSchema = z
@@ -139,21 +148,40 @@ const seatsRoute = createRoute({
   path: '/orders/{id}/seats',
   tags: ['orders'],
   security: bearerAuth,
-  summary: 'Choose a seat for one traveler on one flight while PROPOSED (seat-map price unless the bundle has a seat)',
+  summary:
+    'Choose a seat for one traveler on one flight: while PROPOSED, or on a paid order (a change: the old seat is freed, the boarding pass reissued; charged at the seat-map price unless the bundle’s seat covers it)',
   request: {
     params: orderIdParam,
+    headers: idempotencyKeyHeader,
     body: body(
       z
-        .object({
-          traveler_id: z.uuid(),
+        .strictObject({
+          traveler_id: z.uuid().optional().openapi({ description: 'the traveler’s id (or give traveler_ref)' }),
+          traveler_ref: z
+            .string()
+            .min(1)
+            .max(40)
+            .optional()
+            .openapi({ description: 'the traveler’s ref, e.g. ADT1 (or give traveler_id)', example: 'ADT1' }),
           flight_id: z.uuid(),
           seat_number: z.string().regex(/^\d{1,3}[A-K]$/, 'a seat such as 12C'),
+          payment_token: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .openapi({ description: 'paid orders: required when the seat costs something (402 when declined)' }),
+        })
+        .refine((b) => (b.traveler_id === undefined) !== (b.traveler_ref === undefined), {
+          message: 'give either traveler_id or traveler_ref',
+          path: ['traveler_id'],
         })
         .openapi('SeatChoice'),
     ),
   },
   responses: {
     200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
+    402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
     ...errors(400, 401, 404, 409, 410),
   },
 });
@@ -204,13 +232,6 @@ const fulfillmentRoute = createRoute({
   },
 });
 
-async function ownedOrder(c: Context<AppEnv>, id: string) {
-  const deps = c.get('deps');
-  const customer = c.get('customer');
-  const owners = await ownerIds(deps, customer);
-  return findOwnedOrder(deps.services.orderReads, id, customer, owners);
-}
-
 type AcceptBody = z.infer<typeof acceptBody>;
 
 /**
@@ -244,12 +265,6 @@ function sameAccept(c: Context<AppEnv>, body: AcceptBody, order: OrderResource, 
   return order;
 }
 
-const readDeps = (c: Context<AppEnv>) => ({
-  reads: c.get('deps').services.orderReads,
-  temporal: c.get('deps').temporal,
-  pii: c.get('pii'),
-});
-
 const router = createRouter();
 router.use('/offers/*', requireAuth, rateLimitByCustomer);
 router.use('/orders', requireAuth, rateLimitByCustomer);
@@ -257,6 +272,8 @@ router.use('/orders/*', requireAuth, rateLimitByCustomer);
 router.use('/offers/:id/accept', idempotency());
 router.use('/orders/:id/pay', idempotency());
 router.use('/orders/:id/cancel', idempotency());
+router.use('/orders/:id/seats', idempotency());
+router.use('/orders/:id/services', idempotency());
 
 export const orders = router
   .openapi(acceptRoute, async (c) => {
@@ -381,13 +398,19 @@ export const orders = router
     return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
   })
   .openapi(seatsRoute, async (c) => {
-    const { temporal } = c.get('deps');
+    const { temporal, services } = c.get('deps');
     const { id } = c.req.valid('param');
-    const { traveler_id, flight_id, seat_number } = c.req.valid('json');
+    const { traveler_id, traveler_ref, flight_id, seat_number, payment_token } = c.req.valid('json');
     const row = await ownedOrder(c, id);
     if (row.workflowType !== ORDER_WORKFLOW_TYPE) {
       throw new DomainError('INVALID_STATE', 'this order was created before seats could be chosen this way');
     }
+    const travelerId = traveler_id ?? (await services.servicingReads.travelerIdOf(row.id, traveler_ref!));
+    // A paid order's seat change may be charged: the workflow carries a vault reference, never the token.
+    const paymentToken =
+      payment_token !== undefined && row.status === 'FULFILLED'
+        ? await services.vault.put(row.id, payment_token)
+        : undefined;
     await updateOrder(
       temporal,
       row.id,
@@ -395,7 +418,14 @@ export const orders = router
       'changed',
       (handle) =>
         handle.executeUpdate(chooseSeat, {
-          args: [{ travelerId: traveler_id, flightId: flight_id, seatNumber: seat_number }],
+          args: [
+            {
+              travelerId,
+              flightId: flight_id,
+              seatNumber: seat_number,
+              ...(paymentToken ? { paymentToken } : {}),
+            },
+          ],
         }),
     );
     return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
@@ -418,4 +448,7 @@ export const orders = router
   .openapi(fulfillmentRoute, async (c) => {
     const row = await ownedOrder(c, c.req.valid('param').id);
     return c.json(await fulfillmentOf(readDeps(c), row), 200);
-  });
+  })
+  .openapi(availableServicesRoute, availableServicesHandler)
+  .openapi(addServicesRoute, addServicesHandler)
+  .openapi(removeServiceRoute, removeServiceHandler);

@@ -158,6 +158,13 @@ export const tickets = pgTable(
     orderItemId: uuid(),
     /** The ticket a change reissued this one as. */
     exchangedFor: char({ length: 13 }),
+    // EMDs: the reason codes (domain/servicing.ts EMD_CODES), EMD-A (associated with a ticket's coupon) or EMD-S.
+    emdType: text({ enum: ['EMD-A', 'EMD-S'] }),
+    rfic: char({ length: 1 }),
+    rfisc: text(),
+    associatedTicket: char({ length: 13 }),
+    /** A service removed before use: its EMD is voided (and refunded per its rule). */
+    voidedAt: timestamp({ withTimezone: true }),
     issuedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /**
      * The status of the document's unflown coupons (domain/tickets.ts COUPON_STATUSES): OPEN until used; REFUNDED

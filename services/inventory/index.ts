@@ -30,6 +30,7 @@ import {
 import { createRedisIndex } from './redis-index';
 import { withScripts } from './scripts';
 import { createSeatLocks, type SeatLockRequest } from './seat-locks';
+import type { Cabin } from './items';
 
 export { CABINS, type Cabin, type CabinAvailability, type HoldItem, type SeatLockResult } from './items';
 
@@ -209,6 +210,16 @@ export function createInventory(deps: InventoryDeps) {
      */
     unlockSeat: (p: { ownerId: string; flightId: string; seatNumber: string }, inTx?: InTx) =>
       seatLocks.unlockSeat(p, inTx),
+
+    /**
+     * A paid order's seat change on one flight: the new seat sold to the owner and the old one freed in one
+     * Postgres transaction with `inTx` (one owner per seat, never both seats kept or both lost); the same refusals
+     * as lockSeat (TAKEN, CABIN_MISMATCH, NOT_HELD when the owner has not bought that cabin there, ...).
+     */
+    moveSoldSeat: (
+      p: { ownerId: string; flightId: string; from: string | null; to: string; cabin: Cabin },
+      inTx?: InTx,
+    ) => seatLocks.moveSoldSeat(p, inTx),
 
     /** The seats among these with a live seat lock in Redis (a lock may come before its assignment is written). */
     lockedSeats: (flightId: string, seatNumbers: readonly string[]) => seatLocks.lockedSeats(flightId, seatNumbers),

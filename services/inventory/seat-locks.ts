@@ -154,6 +154,76 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
       return unlocked === 1 || deleted.length > 0;
     },
 
+    /**
+     * A paid owner's seat change on one flight: `to` becomes its SOLD seat and `from` (its sold seat there, if any)
+     * is freed in the same Postgres transaction, with `inTx` — never both seats, never neither. The seat must be in
+     * `cabin`, which the owner must have bought on the flight (SOLD hold). The Redis lock on `to` is the fast gate
+     * against a concurrent taker; the seat assignment's primary key decides. Publishes seat.released / seat.sold.
+     */
+    async moveSoldSeat(
+      p: { ownerId: string; flightId: string; from: string | null; to: string; cabin: Cabin },
+      inTx?: (tx: DbOrTx) => Promise<void>,
+    ): Promise<SeatLockResult> {
+      checkUuid(p.ownerId, 'owner_id');
+      checkUuid(p.flightId, 'flight_id');
+      if (typeof p.to !== 'string' || !SEAT.test(p.to)) return { ok: false, reason: 'UNKNOWN_SEAT' };
+      const key = seatLockKey(p.flightId, p.to);
+      if ((await redis.altisSeatLock(key, p.ownerId, 60_000)) === 0) return { ok: false, reason: 'TAKEN' };
+      let outcome: SeatLockResult;
+      try {
+        outcome = await db.transaction(async (tx): Promise<SeatLockResult> => {
+          const [seat] = await tx
+            .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
+            .from(flightSeats)
+            .where(and(eq(flightSeats.flightId, p.flightId), eq(flightSeats.seatNumber, p.to)));
+          if (!seat) return { ok: false, reason: 'UNKNOWN_SEAT' };
+          if (seat.blocked) return { ok: false, reason: 'BLOCKED' };
+          if (seat.cabin !== p.cabin) return { ok: false, reason: 'CABIN_MISMATCH', seatCabin: seat.cabin };
+          // Only while the owner has bought that cabin: a cancellation locks the hold row first.
+          const [hold] = await tx
+            .select({ status: inventoryHolds.status })
+            .from(inventoryHolds)
+            .where(
+              and(
+                eq(inventoryHolds.orderId, p.ownerId),
+                eq(inventoryHolds.flightId, p.flightId),
+                eq(inventoryHolds.cabin, p.cabin),
+              ),
+            )
+            .for('share');
+          if (hold?.status !== 'SOLD') return { ok: false, reason: 'NOT_HELD' };
+          const inserted = await tx
+            .insert(seatAssignments)
+            .values({ flightId: p.flightId, seatNumber: p.to, orderId: p.ownerId, status: 'SOLD' })
+            .onConflictDoNothing()
+            .returning({ orderId: seatAssignments.orderId });
+          if (inserted.length === 0) return { ok: false, reason: 'TAKEN' };
+          if (p.from !== null && p.from !== p.to) {
+            await tx
+              .delete(seatAssignments)
+              .where(
+                and(
+                  eq(seatAssignments.flightId, p.flightId),
+                  eq(seatAssignments.seatNumber, p.from),
+                  eq(seatAssignments.orderId, p.ownerId),
+                ),
+              );
+          }
+          if (inTx) await inTx(tx);
+          return { ok: true };
+        });
+      } finally {
+        // A sold seat keeps no Redis lock (its assignment says OCCUPIED): the gate's lock goes either way.
+        await redis.altisSeatUnlock(key, p.ownerId).catch(() => 0);
+      }
+      if (outcome.ok) {
+        if (p.from !== null)
+          await publishSeatEvents(redis, 'seat.released', [{ flightId: p.flightId, seatNumber: p.from }]);
+        await publishSeatEvents(redis, 'seat.sold', [{ flightId: p.flightId, seatNumber: p.to }]);
+      }
+      return outcome;
+    },
+
     /** Deletes the owner's Redis seat locks (compare-and-delete, so another owner's lock is never touched). */
     async dropOwnerLocks(ownerId: string): Promise<void> {
       const members = await redis.smembers(ownerLocksKey(ownerId));

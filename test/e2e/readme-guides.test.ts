@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBcbp } from '../../domain/bcbp';
 import { startProcessStack, type ProcessStack } from '../support/processes';
 
 /** What a reader has: curl and jq (installed as the README says) and tools of every Debian and macOS machine. */
@@ -84,6 +85,8 @@ describe('the README guides, run as written', () => {
       'The trip-hold guide (the Altis README, as written)',
       'Change a flight (voluntary change of a paid order)',
       'Cancel a paid order',
+      'Add a bag after booking',
+      'Change a seat after booking',
     ]);
     for (const g of guides) {
       expect(g.script).not.toMatch(/\buuidgen\b|date -d|date --date|<[a-z ]+>/);
@@ -186,5 +189,54 @@ describe('the README guides, run as written', () => {
     for (const d of [...docs.tickets, ...docs.emds]) {
       expect(d.status).toBe(refundable.get(d.number)! > 0 ? 'REFUNDED' : 'VOIDED');
     }
+  });
+
+  it('add a bag after booking: listed with its limit, charged once on an EMD-A (C/0CC), removed, refunded, voided', async () => {
+    const { code, stdout, stderr } = await runGuide(guides.find((g) => g.title === 'Add a bag after booking')!.script);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = jsonLines(stdout);
+    expect(lines.filter((l) => 'error' in l)).toEqual([]);
+    expect(lines.find((l) => l.status === 'FULFILLED')).toBeDefined();
+    expect(lines.find((l) => l.id === 'BAG_23KG')).toMatchObject({
+      traveler_ref: 'ADT1',
+      max_quantity: 2,
+      rfic: 'C',
+      rfisc: '0CC',
+      refund_rule: { kind: 'UNTIL_DEPARTURE', hours_before: 24 },
+    });
+    const added = lines.find((l) => 'charged' in l)!;
+    expect(added.charged.amount).toBeGreaterThan(0);
+    expect(added.services).toEqual([
+      { id: 'BAG_23KG', emd: { number: expect.stringMatching(/^\d{13}$/), type: 'EMD-A', rfic: 'C', rfisc: '0CC' } },
+    ]);
+    const number = added.services[0].emd.number as string;
+    expect(lines.find((l) => 'refund' in l)).toEqual({ emd: number, refund: added.charged });
+    expect(lines.filter((l) => l.number === number).map((l) => l.status)).toEqual(['OPEN', 'VOIDED']);
+  });
+
+  it('change a seat after booking: charged on an EMD-A, a change covered by it, the old seat freed, coupon and pass reissued', async () => {
+    const { code, stdout, stderr } = await runGuide(
+      guides.find((g) => g.title === 'Change a seat after booking')!.script,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = jsonLines(stdout);
+    expect(lines.filter((l) => 'error' in l)).toEqual([]);
+    const paid = lines.find((l) => l.status === 'FULFILLED')!;
+    const [charged, covered] = lines.filter((l) => 'total' in l && !('status' in l));
+    expect(charged!.seats).toHaveLength(1);
+    expect(charged!.total.amount).toBe(paid.total.amount + charged!.seats[0].price.amount);
+    expect(covered!.total).toEqual(charged!.total);
+    const map = JSON.parse(stdout.split('\n').find((l) => l.startsWith('[{'))!) as Record<string, string>[];
+    const docs = lines.at(-1)!;
+    const [seat, next] = [charged!.seats[0].seat_number as string, docs.coupons[0].seat_number as string];
+    expect(seat).not.toBe(next);
+    expect(Object.fromEntries(map.map((m) => [m.seat_number, m.status]))).toEqual({
+      [seat]: 'AVAILABLE',
+      [next]: 'OCCUPIED',
+    });
+    expect(decodeBcbp(docs.bcbp as string).legs[0]!.seat).toBe(next);
+    expect(docs.emds).toEqual([{ type: 'EMD-A', rfic: 'A', rfisc: '0B5' }]);
   });
 });

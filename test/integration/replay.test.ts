@@ -37,9 +37,12 @@ describe('replay of recorded order histories', () => {
             ].map((name) => `orderWorkflowV2/${name}.json`),
           )
           // v2 only: a cancellation quote and its confirm on a paid order (quoteCancellation, confirmCancellation).
+          .concat(['orderWorkflowV2/cancellation-quote-confirm.json', 'orderWorkflowV2/cancellation-quote-unpaid.json'])
+          // v2 only: servicing a paid order (services added, a service removed, a paid seat change).
           .concat([
-            'orderWorkflowV2/cancellation-quote-confirm.json',
-            'orderWorkflowV2/cancellation-quote-unpaid.json',
+            'orderWorkflowV2/services-added.json',
+            'orderWorkflowV2/service-removed.json',
+            'orderWorkflowV2/seat-after-booking.json',
           ]),
       ),
     );

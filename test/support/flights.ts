@@ -45,6 +45,7 @@ const ROUTES = {
   hardening: ['QNA', 'QNB'],
   'payment-circuit': ['QGA', 'QGB'],
   'search-staleness': ['QXA', 'QXB'],
+  'servicing-services': ['QYA', 'QYB'],
   schemathesis: ['XSA', 'XSB'],
   'schemathesis-admin': ['XSC', 'XSD'],
   abuse: ['QLA', 'QLB'],
