@@ -4,6 +4,7 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from '../services/inventory';
+import { createLatePayments } from '../services/late-payments';
 import { createOrderService } from '../services/orders';
 import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
@@ -44,7 +45,13 @@ export function createActivities(deps: ActivityDeps) {
     pii,
     vault: createPaymentVault({ db, pii }),
   });
-  return withDomainFailures(orderActivities(orders));
+  const late = createLatePayments({ db, gateway, logger: deps.logger, startPayment: orders.startPayment });
+  return withDomainFailures({
+    ...orderActivities(orders),
+    // Late payments (workflows/order.ts's late-payment path, workflows/late-payment.ts).
+    confirmLatePayment: late.confirmLatePayment,
+    refundLatePayment: late.refundLatePayment,
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

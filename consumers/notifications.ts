@@ -1,6 +1,7 @@
 /**
  * Notifications: mails the order's contact on a confirmation with tickets (OrderFulfilled), an expired hold
- * (OrderExpired), a cancellation (OrderCancelled) and a refund (RefundIssued), over SMTP with nodemailer.
+ * (OrderExpired), a cancellation (OrderCancelled), a refund (RefundIssued) and a payment that arrived too late
+ * and was refunded (LatePaymentRefunded), over SMTP with nodemailer.
  *
  * The contact and the passenger names are read from Postgres and decrypted here (they are never in an event);
  * logs carry the order id, the event id and a masked address, never a name or a mail body. Each mail's
@@ -72,7 +73,13 @@ const flightOf = (s: Pick<OrderSegment, 'carrier' | 'flightNumber'>) => {
   return s.carrier && !number.startsWith(s.carrier) ? `${s.carrier}${number}` : number;
 };
 
-export const NOTIFIED_EVENTS = ['OrderFulfilled', 'OrderExpired', 'OrderCancelled', 'RefundIssued'] as const;
+export const NOTIFIED_EVENTS = [
+  'OrderFulfilled',
+  'OrderExpired',
+  'OrderCancelled',
+  'RefundIssued',
+  'LatePaymentRefunded',
+] as const;
 
 export function notificationsHandler(deps: NotificationDeps): EventHandler {
   const { config, pii, mailer } = deps;
@@ -146,6 +153,18 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
           subject: `Refund for booking ${pnr}`,
           text: [
             `A refund of ${amount ? formatMoney(amount) : 'your payment'} has been issued to your original form of payment.`,
+            ...footer,
+          ].join('\n'),
+        };
+      }
+      case 'LatePaymentRefunded': {
+        const amount = (event.payload as { amount?: Money }).amount;
+        return {
+          subject: `Your late payment for ${pnr} has been refunded`,
+          text: [
+            'Your payment was confirmed by your bank only after this booking could no longer take it (the',
+            'reservation had expired, been cancelled or been paid another way), so no ticket was issued for it.',
+            `The full amount, ${amount ? formatMoney(amount) : 'your payment'}, has been refunded to your original form of payment.`,
             ...footer,
           ].join('\n'),
         };

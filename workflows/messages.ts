@@ -161,3 +161,26 @@ export const setTravelers = defineUpdate<OrderView, [TravelersUpdate]>('setTrave
 /** v2: a trip's commit (seats, party, payment) in one update that answers once the payment has an outcome. */
 export const commitTrip = defineUpdate<PaymentResult, [TripCommit]>('commitTrip');
 export const paymentNotification = defineSignal<[PaymentNotification]>('paymentNotification');
+
+/**
+ * Late payments whose order's workflow has closed (EXPIRED, CANCELLED, ARCHIVED): one short workflow per charge
+ * (workflows/late-payment.ts), id `late-payment-<chargeId>`, so a duplicate webhook cannot start it twice.
+ */
+export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
+export const latePaymentWorkflowId = (chargeId: string) => `late-payment-${chargeId}`;
+
+export interface LatePaymentInput {
+  orderId: string;
+  chargeId: string;
+  eventId: string;
+}
+
+export interface LatePaymentOutcome {
+  orderId: string;
+  chargeId: string;
+  outcome: 'refunded' | 'already_refunded' | 'ignored';
+  reason: string;
+  refundId: string | null;
+  amount: number;
+  currency: string | null;
+}

@@ -51,6 +51,7 @@ import {
   type TravelerToAdd,
   type TravelersUpdate,
   type TripCommit,
+  type PaymentNotification,
 } from './messages';
 
 // ---------------------------------------------------------------------------------------------- activities
@@ -96,6 +97,9 @@ const { addTraveler: recordTraveler } = local('add a traveler');
 const { holdSeat: lockSeat } = local('hold a seat');
 const { chooseSeat: seatTraveler } = local('seat a traveler');
 const { replaceTravelers, prepareTripCommit } = local('set the party');
+// Late payments: the provider is asked about the charge (never the webhook trusted); the refund must happen.
+const { confirmLatePayment } = remote('confirm the late payment');
+const { refundLatePayment } = remote('refund the late payment', { retry: { ...retry, maximumInterval: '1 minute' } });
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
@@ -109,6 +113,8 @@ interface Payment {
   outcome: 'succeeded' | 'failed' | null;
   /** The payment's caller has its answer (PAID / DECLINED once settled, PAYMENT_PENDING while a webhook is due). */
   answered: boolean;
+  /** A charge that succeeded after the order stopped waiting for it, paying the order (nothing is charged). */
+  late?: boolean;
 }
 
 interface State {
@@ -134,6 +140,9 @@ interface State {
   /** A seat choice is being written: the next one waits (a traveler's change must see their current seat). */
   seating: boolean;
   history: { status: OrderStatus; at: string }[];
+  /** Late payments: the charges seen (each handled once) and those still being decided or refunded. */
+  lateCharges: Set<string>;
+  lateInFlight: number;
 }
 
 const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
@@ -160,6 +169,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     proposalsServed: 0,
     seating: false,
     history: [],
+    lateCharges: new Set(),
+    lateInFlight: 0,
   };
   registerHandlers(input, s);
 
@@ -169,6 +180,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     else if (s.status === 'PAYMENT_PENDING') await pay(input, s);
     else await untilArchived(input, s); // FULFILLED
   }
+  await condition(() => s.lateInFlight === 0); // a late payment's refund finishes before the workflow closes
   publish(input, s);
   return view(input, s);
 }
@@ -309,6 +321,11 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       p.chargeId === null ||
       p.chargeId !== n.chargeId
     ) {
+      // A success for a charge this order does not wait for: it pays the order or is refunded, never kept.
+      if (n.outcome === 'succeeded' && patched('late-payment')) {
+        void latePayment(input, s, n);
+        return;
+      }
       log.warn('payment event ignored: not the charge this order waits for', {
         eventId: n.eventId,
         chargeId: n.chargeId,
@@ -429,6 +446,11 @@ async function answerOf(input: OrderWorkflowInput, s: State, p: Payment): Promis
  */
 async function pay(input: OrderWorkflowInput, s: State): Promise<void> {
   const p = current(s)!;
+  if (p.late) {
+    await payLate(input, s, p);
+    p.answered = true;
+    return;
+  }
   const amount = { amount: s.totalAmount, currency: input.currency };
   const charge = await chargeOrder({
     orderId: input.orderId,
@@ -490,6 +512,104 @@ async function sell(input: OrderWorkflowInput, s: State, p: Payment): Promise<vo
     s.cancelRequest = { reason: 'the sale could not be completed; refunded', involuntary: true };
     setStatus(input, s, 'PAID');
     await cancel(input, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- late payments
+/**
+ * A `charge.succeeded` for a charge the order is not waiting for (an earlier attempt's, voided or timed out, whose
+ * capture won after all). Decided once the order is not mid-payment or mid-change (a charge in flight may turn out
+ * to be this one): PROPOSED with the hold running → it pays the order (the lock-in now, the sale in `payLate`);
+ * otherwise (paid by another charge, past the hold, closing, cancelled) → refunded in full and the customer told.
+ */
+async function latePayment(input: OrderWorkflowInput, s: State, n: PaymentNotification): Promise<void> {
+  if (s.lateCharges.has(n.chargeId)) return; // another event for a charge already handled
+  s.lateCharges.add(n.chargeId);
+  s.lateInFlight++;
+  try {
+    await condition(
+      () =>
+        s.phase === 'REJECTED' ||
+        (s.phase === 'OPEN' &&
+          s.status !== 'PAYMENT_PENDING' &&
+          s.closing === null &&
+          !s.seating &&
+          !(s.status === 'PROPOSED' && s.cancelRequest !== null)),
+    );
+    if (s.payments.some((x) => x.outcome === 'succeeded' && x.chargeId === n.chargeId)) return; // it paid the order
+    const payable =
+      s.phase === 'OPEN' &&
+      s.status === 'PROPOSED' &&
+      s.cancelRequest === null &&
+      s.travelers > 0 &&
+      workflowNow() < s.expiresAt;
+    if (payable) {
+      s.payments.push({
+        attempt: s.payments.length + 1, // replaced by the charge's own attempt once the provider confirms it
+        ref: '',
+        status: 'PENDING',
+        chargeId: n.chargeId,
+        declineCode: null,
+        startedAt: workflowNow(),
+        outcome: null,
+        answered: true, // nobody waits for an answer
+        late: true,
+      });
+      setStatus(input, s, 'PAYMENT_PENDING'); // the lock-in: the expiry can no longer release the seats
+      return;
+    }
+    await refundLate(input, s, n.chargeId, `the order was ${s.status} when the payment succeeded`);
+  } finally {
+    s.lateInFlight--;
+  }
+}
+
+/** The late charge locked the order in: confirmed with the provider, it is sold on; else back as it was. */
+async function payLate(input: OrderWorkflowInput, s: State, p: Payment): Promise<void> {
+  const verdict = await confirmLatePayment({
+    orderId: input.orderId,
+    chargeId: p.chargeId!,
+    amount: s.totalAmount,
+    currency: input.currency,
+    at: nowIso(),
+  });
+  if (verdict.verdict === 'pay') {
+    p.attempt = verdict.attempt;
+    settle(p, 'succeeded', null);
+    await sell(input, s, p);
+    return;
+  }
+  settle(p, 'failed', `late_payment_${verdict.verdict}`);
+  log.warn('late payment not taken', { chargeId: p.chargeId, verdict: verdict.verdict, reason: verdict.reason });
+  if (verdict.verdict === 'refund') {
+    s.lateInFlight++;
+    try {
+      if (await refundLate(input, s, p.chargeId!, verdict.reason)) p.status = 'REFUNDED';
+    } finally {
+      s.lateInFlight--;
+    }
+  }
+  // The order was never moved in Postgres (the lock-in is written only for a charge that pays it).
+  if (workflowNow() < s.expiresAt) {
+    setStatus(input, s, 'PROPOSED');
+  } else {
+    await expireOrder({ orderId: input.orderId, at: nowIso() });
+    setStatus(input, s, 'EXPIRED');
+  }
+}
+
+/** Refunds a late charge (idempotent per charge). A refund refused for good is logged, never fails the order. */
+async function refundLate(input: OrderWorkflowInput, s: State, chargeId: string, reason: string): Promise<boolean> {
+  try {
+    const result = await refundLatePayment({ orderId: input.orderId, chargeId, reason, at: nowIso() });
+    return result.outcome !== 'ignored';
+  } catch (err) {
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    log.error('a late payment could not be refunded', {
+      chargeId,
+      error: failure instanceof Error ? failure.message : String(failure),
+    });
+    return false;
   }
 }
 
