@@ -558,7 +558,7 @@ async function latePayment(input: OrderWorkflowInput, s: State, n: PaymentNotifi
       setStatus(input, s, 'PAYMENT_PENDING'); // the lock-in: the expiry can no longer release the seats
       return;
     }
-    await refundLate(input, s, n.chargeId, `the order was ${s.status} when the payment succeeded`);
+    await refundLate(input, n.chargeId, `the order was ${s.status} when the payment succeeded`);
   } finally {
     s.lateInFlight--;
   }
@@ -584,7 +584,7 @@ async function payLate(input: OrderWorkflowInput, s: State, p: Payment): Promise
   if (verdict.verdict === 'refund') {
     s.lateInFlight++;
     try {
-      if (await refundLate(input, s, p.chargeId!, verdict.reason)) p.status = 'REFUNDED';
+      if (await refundLate(input, p.chargeId!, verdict.reason)) p.status = 'REFUNDED';
     } finally {
       s.lateInFlight--;
     }
@@ -599,7 +599,7 @@ async function payLate(input: OrderWorkflowInput, s: State, p: Payment): Promise
 }
 
 /** Refunds a late charge (idempotent per charge). A refund refused for good is logged, never fails the order. */
-async function refundLate(input: OrderWorkflowInput, s: State, chargeId: string, reason: string): Promise<boolean> {
+async function refundLate(input: OrderWorkflowInput, chargeId: string, reason: string): Promise<boolean> {
   try {
     const result = await refundLatePayment({ orderId: input.orderId, chargeId, reason, at: nowIso() });
     return result.outcome !== 'ignored';

@@ -26,7 +26,14 @@ describe('replay of recorded order histories', () => {
         ]
           .flatMap((name) => [`orderWorkflow/${name}.json`, `orderWorkflowV2/${name}.json`])
           // v2 only: a traveler's seat chosen on an offer's order (the chooseSeat update).
-          .concat(['orderWorkflowV2/seat-choice.json']),
+          .concat(['orderWorkflowV2/seat-choice.json'])
+          // Late payments: a late charge paying a PROPOSED order, one refunded after another charge paid it, and the
+          // workflow of a late charge whose order had closed (test/integration/late-payments.test.ts).
+          .concat([
+            'orderWorkflowV2/late-payment-pays.json',
+            'orderWorkflowV2/late-payment-refunded.json',
+            'latePaymentWorkflow/expired-refunded.json',
+          ]),
       ),
     );
   });
