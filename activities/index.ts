@@ -45,7 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     pii,
     vault: createPaymentVault({ db, pii }),
   });
-  const late = createLatePayments({ db, gateway, logger: deps.logger, startPayment: orders.startPayment });
+  const late = createLatePayments({ db, gateway, logger: deps.logger });
   return withDomainFailures({
     ...orderActivities(orders),
     // Late payments (workflows/order.ts's late-payment path, workflows/late-payment.ts).

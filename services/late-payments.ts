@@ -19,8 +19,6 @@ export interface LatePaymentDeps {
   db: Database;
   gateway: PaymentGateway;
   logger: Logger;
-  /** The order service's lock-in (PROPOSED → PAYMENT_PENDING with the attempt's payment row). */
-  startPayment(p: { orderId: string; attempt: number; amount: number; currency: string; at: string }): Promise<void>;
 }
 
 export type LateChargeVerdict =
@@ -58,8 +56,8 @@ export function createLatePayments(deps: LatePaymentDeps) {
   }
 
   /**
-   * The order is PROPOSED with its hold running: may this late charge pay it? When it may, the lock-in is written
-   * (PAYMENT_PENDING on the charge's own attempt), so the workflow goes on to sell and issue tickets on it.
+   * The order is PROPOSED with its hold running: may this late charge pay it? Read only: the workflow then locks
+   * the order in on the charge's own attempt and sells and issues tickets on it.
    */
   async function confirmLatePayment(p: {
     orderId: string;
@@ -79,7 +77,6 @@ export function createLatePayments(deps: LatePaymentDeps) {
     }
     const attempt = attemptOf(charge);
     if (attempt === null) return { verdict: 'refund', reason: 'the charge names no payment attempt of this order' };
-    await deps.startPayment({ orderId: p.orderId, attempt, amount: p.amount, currency: p.currency, at: p.at });
     return { verdict: 'pay', attempt };
   }
 

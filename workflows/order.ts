@@ -99,6 +99,7 @@ const { chooseSeat: seatTraveler } = local('seat a traveler');
 const { replaceTravelers, prepareTripCommit } = local('set the party');
 // Late payments: the provider is asked about the charge (never the webhook trusted); the refund must happen.
 const { confirmLatePayment } = remote('confirm the late payment');
+const { markPaymentStarted: recordLatePayment } = local('record the late payment');
 const { refundLatePayment } = remote('refund the late payment', { retry: { ...retry, maximumInterval: '1 minute' } });
 
 // ---------------------------------------------------------------------------------------------- state
@@ -527,75 +528,73 @@ async function latePayment(input: OrderWorkflowInput, s: State, n: PaymentNotifi
   s.lateCharges.add(n.chargeId);
   s.lateInFlight++;
   try {
-    await condition(
-      () =>
-        s.phase === 'REJECTED' ||
-        (s.phase === 'OPEN' &&
-          s.status !== 'PAYMENT_PENDING' &&
-          s.closing === null &&
-          !s.seating &&
-          !(s.status === 'PROPOSED' && s.cancelRequest !== null)),
-    );
+    const settled = () =>
+      s.phase === 'REJECTED' ||
+      (s.phase === 'OPEN' &&
+        s.status !== 'PAYMENT_PENDING' &&
+        s.closing === null &&
+        !s.seating &&
+        !(s.status === 'PROPOSED' && s.cancelRequest !== null));
+    await condition(settled);
     if (s.payments.some((x) => x.outcome === 'succeeded' && x.chargeId === n.chargeId)) return; // it paid the order
-    const payable =
-      s.phase === 'OPEN' &&
-      s.status === 'PROPOSED' &&
-      s.cancelRequest === null &&
-      s.travelers > 0 &&
-      workflowNow() < s.expiresAt;
-    if (payable) {
-      s.payments.push({
-        attempt: s.payments.length + 1, // replaced by the charge's own attempt once the provider confirms it
-        ref: '',
-        status: 'PENDING',
+    let reason = `the order was ${s.status} when the payment succeeded`;
+    if (latePayable(s)) {
+      // Asked of the provider before anything moves: an event naming a charge it never issued changes nothing.
+      const amount = s.totalAmount;
+      const verdict = await confirmLatePayment({
+        orderId: input.orderId,
         chargeId: n.chargeId,
-        declineCode: null,
-        startedAt: workflowNow(),
-        outcome: null,
-        answered: true, // nobody waits for an answer
-        late: true,
+        amount,
+        currency: input.currency,
+        at: nowIso(),
       });
-      setStatus(input, s, 'PAYMENT_PENDING'); // the lock-in: the expiry can no longer release the seats
-      return;
+      if (verdict.verdict === 'ignore') {
+        log.warn('late payment event ignored', { chargeId: n.chargeId, reason: verdict.reason });
+        return;
+      }
+      await condition(settled); // the order may have moved on while the provider answered
+      if (verdict.verdict === 'pay' && latePayable(s) && s.totalAmount === amount) {
+        s.payments.push({
+          attempt: verdict.attempt, // the charge's own attempt: its payment row becomes the paying one
+          ref: '',
+          status: 'PENDING',
+          chargeId: n.chargeId,
+          declineCode: null,
+          startedAt: workflowNow(),
+          outcome: null,
+          answered: true, // nobody waits for an answer
+          late: true,
+        });
+        setStatus(input, s, 'PAYMENT_PENDING'); // the lock-in: the expiry can no longer release the seats
+        return;
+      }
+      reason = verdict.verdict === 'refund' ? verdict.reason : `the order was ${s.status} when it was confirmed`;
     }
-    await refundLate(input, n.chargeId, `the order was ${s.status} when the payment succeeded`);
+    await refundLate(input, n.chargeId, reason);
   } finally {
     s.lateInFlight--;
   }
 }
 
-/** The late charge locked the order in: confirmed with the provider, it is sold on; else back as it was. */
+/** A late charge pays the order only while it is PROPOSED, open to payment, with its hold running. */
+const latePayable = (s: State) =>
+  s.phase === 'OPEN' &&
+  s.status === 'PROPOSED' &&
+  s.cancelRequest === null &&
+  s.travelers > 0 &&
+  workflowNow() < s.expiresAt;
+
+/** The late charge, confirmed by the provider, locked the order in: recorded, then sold and ticketed on it. */
 async function payLate(input: OrderWorkflowInput, s: State, p: Payment): Promise<void> {
-  const verdict = await confirmLatePayment({
+  await recordLatePayment({
     orderId: input.orderId,
-    chargeId: p.chargeId!,
+    attempt: p.attempt,
     amount: s.totalAmount,
     currency: input.currency,
     at: nowIso(),
   });
-  if (verdict.verdict === 'pay') {
-    p.attempt = verdict.attempt;
-    settle(p, 'succeeded', null);
-    await sell(input, s, p);
-    return;
-  }
-  settle(p, 'failed', `late_payment_${verdict.verdict}`);
-  log.warn('late payment not taken', { chargeId: p.chargeId, verdict: verdict.verdict, reason: verdict.reason });
-  if (verdict.verdict === 'refund') {
-    s.lateInFlight++;
-    try {
-      if (await refundLate(input, p.chargeId!, verdict.reason)) p.status = 'REFUNDED';
-    } finally {
-      s.lateInFlight--;
-    }
-  }
-  // The order was never moved in Postgres (the lock-in is written only for a charge that pays it).
-  if (workflowNow() < s.expiresAt) {
-    setStatus(input, s, 'PROPOSED');
-  } else {
-    await expireOrder({ orderId: input.orderId, at: nowIso() });
-    setStatus(input, s, 'EXPIRED');
-  }
+  settle(p, 'succeeded', null);
+  await sell(input, s, p);
 }
 
 /** Refunds a late charge (idempotent per charge). A refund refused for good is logged, never fails the order. */
