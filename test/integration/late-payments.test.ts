@@ -186,6 +186,33 @@ describe('late payments', () => {
     await recordHistory(services.temporal, orderWorkflowId(orderId), 'late-payment-pays');
   });
 
+  it('a signed success naming a charge the provider never issued, while PROPOSED, changes nothing', async () => {
+    const f = await flight();
+    const orderId = (await accept((await createTestOffer(services.redis, [f])).id)).id as string;
+    const forged = `ch_forged_${randomUUID().replaceAll('-', '')}`;
+    expect((await deliver(orderId, forged, `evt_forged_${randomUUID()}`)).status).toBe(200);
+    // The workflow asked the provider (the activity completed, its answer: no such charge) and moved nothing.
+    const handle = services.temporal.workflow.getHandle(orderWorkflowId(orderId));
+    const asked = async () => {
+      const history = await handle.fetchHistory();
+      const scheduled = history.events?.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'confirmLatePayment',
+      );
+      return history.events?.some(
+        (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === scheduled?.eventId?.toString(),
+      );
+    };
+    expect(await eventually(asked, Boolean)).toBe(true);
+    const state = await workflowState(orderId);
+    expect(state).toMatchObject({ status: 'PROPOSED', payment: null });
+    expect(await statusOf(orderId)).toBe('PROPOSED');
+    expect(await typesOf(orderId)).toEqual(['OfferAccepted', 'OrderProposed']);
+    expect(await paymentRows(orderId)).toEqual([]);
+    // Still open for its own payment.
+    expect((await pay(orderId, 'tok_visa')).status).toBe(200);
+    expect(await untilStatus(orderId, 'FULFILLED')).toBe('FULFILLED');
+  });
+
   it('a late success after another charge paid the order is refunded once and notified; the order unchanged', async () => {
     const f = await flight();
     const order = await accept((await createTestOffer(services.redis, [f])).id);
