@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from '../services/inventory';
 import { createOrderChangeSteps } from '../services/order-changes';
+import { createLatePayments } from '../services/late-payments';
 import { createOrderService } from '../services/orders';
 import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
@@ -49,7 +50,14 @@ export function createActivities(deps: ActivityDeps) {
   };
   const orders = createOrderService(parts);
   const changes = createOrderChangeSteps(parts);
-  return withDomainFailures({ ...orderActivities(orders, changes), ...servicingActivities(createServicing(parts)) });
+  const late = createLatePayments({ db, gateway, logger: deps.logger });
+  return withDomainFailures({
+    ...orderActivities(orders, changes),
+    ...servicingActivities(createServicing(parts)),
+    // Late payments (workflows/order.ts's late-payment path, workflows/late-payment.ts).
+    confirmLatePayment: late.confirmLatePayment,
+    refundLatePayment: late.refundLatePayment,
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

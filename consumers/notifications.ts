@@ -1,7 +1,8 @@
 /**
  * Notifications: mails the order's contact on a confirmation with tickets (OrderFulfilled), an expired hold
- * (OrderExpired), a cancellation (OrderCancelled, with its refund and penalty), a refund (RefundIssued) and each
- * change after the sale (OrderChanged, OrderServicesAdded, SeatChanged), over SMTP with nodemailer.
+ * (OrderExpired), a cancellation (OrderCancelled, with its refund and penalty), a refund (RefundIssued), each
+ * change after the sale (OrderChanged, OrderServicesAdded, SeatChanged) and a payment that arrived too late and was
+ * refunded (LatePaymentRefunded), over SMTP with nodemailer.
  *
  * The contact and the passenger names are read from Postgres and decrypted here (they are never in an event);
  * logs carry the order id, the event id and a masked address, never a name or a mail body. Each mail's
@@ -82,6 +83,7 @@ export const NOTIFIED_EVENTS = [
   'OrderChanged',
   'OrderServicesAdded',
   'SeatChanged',
+  'LatePaymentRefunded',
 ] as const;
 
 /** The servicing events' mails: one generic template each (what changed is on the order, which the mail links). */
@@ -213,6 +215,18 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
           subject: `Refund for booking ${pnr}`,
           text: [
             `A refund of ${amount ? formatMoney(amount) : 'your payment'} has been issued to your original form of payment.`,
+            ...footer,
+          ].join('\n'),
+        };
+      }
+      case 'LatePaymentRefunded': {
+        const amount = (event.payload as { amount?: Money }).amount;
+        return {
+          subject: `Your late payment for ${pnr} has been refunded`,
+          text: [
+            'Your payment was confirmed by your bank only after this booking could no longer take it (the',
+            'reservation had expired, been cancelled or been paid another way), so no ticket was issued for it.',
+            `The full amount, ${amount ? formatMoney(amount) : 'your payment'}, has been refunded to your original form of payment.`,
             ...footer,
           ].join('\n'),
         };

@@ -415,6 +415,40 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return c.json(publicCharge(charge));
   });
 
+  /**
+   * Test mode: the capture that raced a void (or outlived the client's timeout) wins after all. A pending or
+   * voided charge becomes succeeded and its `charge.succeeded` webhook goes out, as a provider whose void lost the
+   * race to an in-flight capture would report it. The way to drive Altis's late payment policy in tests.
+   */
+  app.post('/v1/test/charges/:id/capture_late', async (c) => {
+    const charge = store.charges.get(c.req.param('id'));
+    if (!charge) return c.json(apiError('resource_missing', `no such charge: ${c.req.param('id')}`), 404);
+    if (charge.status !== 'pending' && charge.status !== 'voided') {
+      const message = `only a pending or voided charge can be captured late; this one has ${charge.status}`;
+      return c.json(apiError('charge_not_capturable', message, { charge: publicCharge(charge) }), 409);
+    }
+    const timer = settleTimers.get(charge.id);
+    if (timer) clearTimeout(timer);
+    settleTimers.delete(charge.id);
+    charge.status = 'succeeded';
+    charge.declineCode = null;
+    charge.simulation = { kind: 'none' };
+    const event: EventRecord = {
+      id: newId('evt'),
+      type: 'charge.succeeded',
+      created: nowSeconds(),
+      chargeId: charge.id,
+      payload: null,
+      delivery: { delivered: false, attempts: 0, lastStatus: null, lastError: null },
+    };
+    event.payload = { id: event.id, type: event.type, created: event.created, data: { charge: publicCharge(charge) } };
+    store.events.set(event.id, event);
+    log.info({ chargeId: charge.id, eventId: event.id }, 'late capture');
+    await store.persist();
+    startDelivery(event);
+    return c.json(publicCharge(charge));
+  });
+
   app.post('/v1/refunds', async (c) => {
     const key = requireIdempotencyKey(c);
     if (typeof key !== 'string') return key;

@@ -260,3 +260,26 @@ export interface CustomerClaim {
   customerId: string;
 }
 export const claimCustomer = defineSignal<[CustomerClaim]>('claimCustomer');
+
+/**
+ * Late payments whose order's workflow has closed (EXPIRED, CANCELLED, ARCHIVED): one short workflow per charge
+ * (workflows/late-payment.ts), id `late-payment-<chargeId>`, so a duplicate webhook cannot start it twice.
+ */
+export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
+export const latePaymentWorkflowId = (chargeId: string) => `late-payment-${chargeId}`;
+
+export interface LatePaymentInput {
+  orderId: string;
+  chargeId: string;
+  eventId: string;
+}
+
+export interface LatePaymentOutcome {
+  orderId: string;
+  chargeId: string;
+  outcome: 'refunded' | 'already_refunded' | 'ignored';
+  reason: string;
+  refundId: string | null;
+  amount: number;
+  currency: string | null;
+}

@@ -63,6 +63,7 @@ import {
   type TravelerToAdd,
   type TravelersUpdate,
   type TripCommit,
+  type PaymentNotification,
 } from './messages';
 
 // ---------------------------------------------------------------------------------------------- activities
@@ -128,6 +129,10 @@ const { chargeServicing } = remote('charge the servicing', {
 });
 const { refundServicing } = remote('refund the servicing', { retry: { ...retry, maximumInterval: '1 minute' } });
 const { removeService: refundAndRemoveService } = remote('refund and remove a service');
+// Late payments: the provider is asked about the charge (never the webhook trusted); the refund must happen.
+const { confirmLatePayment } = remote('confirm the late payment');
+const { markPaymentStarted: recordLatePayment } = local('record the late payment');
+const { refundLatePayment } = remote('refund the late payment', { retry: { ...retry, maximumInterval: '1 minute' } });
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
@@ -141,6 +146,8 @@ interface Payment {
   outcome: 'succeeded' | 'failed' | null;
   /** The payment's caller has its answer (PAID / DECLINED once settled, PAYMENT_PENDING while a webhook is due). */
   answered: boolean;
+  /** A charge that succeeded after the order stopped waiting for it, paying the order (nothing is charged). */
+  late?: boolean;
 }
 
 interface State {
@@ -180,6 +187,9 @@ interface State {
   /** Changes applied (the archive wait starts again after each); change payments tried (their attempt numbers). */
   changes: number;
   changeAttempts: number;
+  /** Late payments: the charges seen (each handled once) and those still being decided or refunded. */
+  lateCharges: Set<string>;
+  lateInFlight: number;
 }
 
 const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
@@ -212,6 +222,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     segments: input.segments,
     changes: 0,
     changeAttempts: 0,
+    lateCharges: new Set(),
+    lateInFlight: 0,
   };
   registerHandlers(input, s);
 
@@ -221,6 +233,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     else if (s.status === 'PAYMENT_PENDING') await pay(input, s);
     else await untilArchived(input, s); // FULFILLED
   }
+  await condition(() => s.lateInFlight === 0); // a late payment's refund finishes before the workflow closes
   publish(input, s);
   return view(input, s);
 }
@@ -453,6 +466,11 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       p.chargeId === null ||
       p.chargeId !== n.chargeId
     ) {
+      // A success for a charge this order does not wait for: it pays the order or is refunded, never kept.
+      if (n.outcome === 'succeeded' && patched('late-payment')) {
+        void latePayment(input, s, n);
+        return;
+      }
       log.warn('payment event ignored: not the charge this order waits for', {
         eventId: n.eventId,
         chargeId: n.chargeId,
@@ -803,6 +821,11 @@ async function answerOf(input: OrderWorkflowInput, s: State, p: Payment): Promis
  */
 async function pay(input: OrderWorkflowInput, s: State): Promise<void> {
   const p = current(s)!;
+  if (p.late) {
+    await payLate(input, s, p);
+    p.answered = true;
+    return;
+  }
   const amount = { amount: s.totalAmount, currency: input.currency };
   const charge = await chargeOrder({
     orderId: input.orderId,
@@ -864,6 +887,102 @@ async function sell(input: OrderWorkflowInput, s: State, p: Payment): Promise<vo
     s.cancelRequest = { reason: 'the sale could not be completed; refunded', involuntary: true };
     setStatus(input, s, 'PAID');
     await cancel(input, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- late payments
+/**
+ * A `charge.succeeded` for a charge the order is not waiting for (an earlier attempt's, voided or timed out, whose
+ * capture won after all). Decided once the order is not mid-payment or mid-change (a charge in flight may turn out
+ * to be this one): PROPOSED with the hold running → it pays the order (the lock-in now, the sale in `payLate`);
+ * otherwise (paid by another charge, past the hold, closing, cancelled) → refunded in full and the customer told.
+ */
+async function latePayment(input: OrderWorkflowInput, s: State, n: PaymentNotification): Promise<void> {
+  if (s.lateCharges.has(n.chargeId)) return; // another event for a charge already handled
+  s.lateCharges.add(n.chargeId);
+  s.lateInFlight++;
+  try {
+    const settled = () =>
+      s.phase === 'REJECTED' ||
+      (s.phase === 'OPEN' &&
+        s.status !== 'PAYMENT_PENDING' &&
+        s.closing === null &&
+        !s.seating &&
+        !(s.status === 'PROPOSED' && s.cancelRequest !== null));
+    await condition(settled);
+    if (s.payments.some((x) => x.outcome === 'succeeded' && x.chargeId === n.chargeId)) return; // it paid the order
+    let reason = `the order was ${s.status} when the payment succeeded`;
+    if (latePayable(s)) {
+      // Asked of the provider before anything moves: an event naming a charge it never issued changes nothing.
+      const amount = s.totalAmount;
+      const verdict = await confirmLatePayment({
+        orderId: input.orderId,
+        chargeId: n.chargeId,
+        amount,
+        currency: input.currency,
+        at: nowIso(),
+      });
+      if (verdict.verdict === 'ignore') {
+        log.warn('late payment event ignored', { chargeId: n.chargeId, reason: verdict.reason });
+        return;
+      }
+      await condition(settled); // the order may have moved on while the provider answered
+      if (verdict.verdict === 'pay' && latePayable(s) && s.totalAmount === amount) {
+        s.payments.push({
+          attempt: verdict.attempt, // the charge's own attempt: its payment row becomes the paying one
+          ref: '',
+          status: 'PENDING',
+          chargeId: n.chargeId,
+          declineCode: null,
+          startedAt: workflowNow(),
+          outcome: null,
+          answered: true, // nobody waits for an answer
+          late: true,
+        });
+        setStatus(input, s, 'PAYMENT_PENDING'); // the lock-in: the expiry can no longer release the seats
+        return;
+      }
+      reason = verdict.verdict === 'refund' ? verdict.reason : `the order was ${s.status} when it was confirmed`;
+    }
+    await refundLate(input, n.chargeId, reason);
+  } finally {
+    s.lateInFlight--;
+  }
+}
+
+/** A late charge pays the order only while it is PROPOSED, open to payment, with its hold running. */
+const latePayable = (s: State) =>
+  s.phase === 'OPEN' &&
+  s.status === 'PROPOSED' &&
+  s.cancelRequest === null &&
+  s.travelers > 0 &&
+  workflowNow() < s.expiresAt;
+
+/** The late charge, confirmed by the provider, locked the order in: recorded, then sold and ticketed on it. */
+async function payLate(input: OrderWorkflowInput, s: State, p: Payment): Promise<void> {
+  await recordLatePayment({
+    orderId: input.orderId,
+    attempt: p.attempt,
+    amount: s.totalAmount,
+    currency: input.currency,
+    at: nowIso(),
+  });
+  settle(p, 'succeeded', null);
+  await sell(input, s, p);
+}
+
+/** Refunds a late charge (idempotent per charge). A refund refused for good is logged, never fails the order. */
+async function refundLate(input: OrderWorkflowInput, chargeId: string, reason: string): Promise<boolean> {
+  try {
+    const result = await refundLatePayment({ orderId: input.orderId, chargeId, reason, at: nowIso() });
+    return result.outcome !== 'ignored';
+  } catch (err) {
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    log.error('a late payment could not be refunded', {
+      chargeId,
+      error: failure instanceof Error ? failure.message : String(failure),
+    });
+    return false;
   }
 }
 

@@ -1,8 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError } from '../../domain/errors';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../domain/webhook-signature';
-import { orderWorkflowId, paymentNotification } from '../../workflows/messages';
+import {
+  LATE_PAYMENT_WORKFLOW_TYPE,
+  latePaymentWorkflowId,
+  orderWorkflowId,
+  paymentNotification,
+  type LatePaymentInput,
+} from '../../workflows/messages';
 import { errorSchema, json, webhookSignatureAuth } from '../openapi';
 import { createRouter } from '../router';
 
@@ -103,7 +109,26 @@ export const webhooks = router.openapi(route, async (c) => {
     });
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    logger.warn({ order_id: charge.order_id, event_id: event.id }, 'payment event for an order that is no longer open');
+    if (event.type !== 'charge.succeeded') {
+      logger.warn(
+        { order_id: charge.order_id, event_id: event.id },
+        'payment event for an order that is no longer open',
+      );
+    } else {
+      // Money arrived for an order whose workflow has closed: its own workflow refunds it (README, "Late payments").
+      const input: LatePaymentInput = { orderId: charge.order_id, chargeId: charge.id, eventId: event.id };
+      try {
+        await temporal.workflow.start(LATE_PAYMENT_WORKFLOW_TYPE, {
+          workflowId: latePaymentWorkflowId(charge.id),
+          taskQueue: config.temporal.task_queue,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE', // one per charge, even after it has completed
+        });
+        logger.warn({ order_id: charge.order_id, event_id: event.id, charge_id: charge.id }, 'late payment: refunding');
+      } catch (started) {
+        if (!(started instanceof WorkflowExecutionAlreadyStartedError)) throw started;
+      }
+    }
   }
   return c.json({ received: true, duplicate: !recorded }, 200);
 });

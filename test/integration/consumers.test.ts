@@ -316,6 +316,41 @@ describe('the event consumers', () => {
     expect(await consumers.processed(consumers.notifications, [fulfilled!])).toBe(1);
   });
 
+  it('mail the customer a late payment that was refunded (LatePaymentRefunded), with the amount', async () => {
+    const order = await bookings.propose({ route: uniqueRoute(), total: 15_000 });
+    await bookings.expire(order);
+    // As services/late-payments.ts writes it once the provider has refunded the late charge.
+    const money = { amount: 15_000, currency: 'USD' };
+    await services.db.transaction((tx) =>
+      appendEvents(tx, [
+        {
+          type: 'LatePaymentRefunded',
+          aggregateId: order.id,
+          occurredAt: new Date(),
+          payload: {
+            order_id: order.id,
+            charge_id: 'ch_late_test',
+            refund_id: 're_late_test',
+            amount: money,
+            charged: money,
+            reason: 'the order was closed when the payment succeeded',
+          },
+        },
+      ]),
+    );
+    const [notice] = await eventIdsOf([order.id], ['LatePaymentRefunded']);
+    await eventually(
+      () => consumers.processed(consumers.notifications, [notice!]),
+      (n) => n === 1,
+    );
+    const mails = smtp.mails.filter((m) => m.orderId === order.id && m.raw.includes('late payment'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.to).toEqual([order.email]);
+    expect(mails[0]!.raw).toMatch(/Subject: Your late payment for [A-Z0-9]{6} has been refunded/);
+    expect(mails[0]!.raw).toContain('150.00 USD');
+    expect(mails[0]!.raw.toLowerCase()).toContain(`x-altis-event-id: ${notice}`);
+  });
+
   it('feed the ranker store through the offer kept in Redis (ranker-feed adapter)', async () => {
     const recorded: { id: string; outcome: string }[] = [];
     const feed = rankerStoreFeed({

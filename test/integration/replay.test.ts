@@ -43,6 +43,13 @@ describe('replay of recorded order histories', () => {
             'orderWorkflowV2/services-added.json',
             'orderWorkflowV2/service-removed.json',
             'orderWorkflowV2/seat-after-booking.json',
+          ])
+          // Late payments: a late charge paying a PROPOSED order, one refunded after another charge paid it, and the
+          // workflow of a late charge whose order had closed (test/integration/late-payments.test.ts).
+          .concat([
+            'orderWorkflowV2/late-payment-pays.json',
+            'orderWorkflowV2/late-payment-refunded.json',
+            'latePaymentWorkflow/expired-refunded.json',
           ]),
       ),
     );

@@ -45,13 +45,14 @@ const ROUTES = {
   hardening: ['QNA', 'QNB'],
   'payment-circuit': ['QGA', 'QGB'],
   'search-staleness': ['QXA', 'QXB'],
-  'servicing-services': ['QYA', 'QYB'],
+  'servicing-services': ['QQA', 'QQB'],
   schemathesis: ['XSA', 'XSB'],
   'schemathesis-admin': ['XSC', 'XSD'],
   abuse: ['QLA', 'QLB'],
   'servicing-change': ['QYA', 'QYB'],
   vocabulary: ['QMV', 'QMW'],
   'servicing-cancel': ['QRA', 'QRB'],
+  'late-payments': ['QLP', 'QLQ'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
