@@ -124,6 +124,8 @@ export const configSchema = z.strictObject({
     jwt_issuer: z.string(),
     guest_token_ttl_seconds: z.number().int().positive(),
     user_token_ttl_seconds: z.number().int().positive(),
+    /** How long an API process trusts its last look-up of a token's customer (role, token version); 0 = every request. */
+    customer_cache_ms: z.number().int().min(0),
   }),
   orders: z.strictObject({
     hold_seconds: z.number().positive(),
