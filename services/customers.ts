@@ -3,6 +3,7 @@
  * claimed, and which customer ids' orders a caller owns (cached in Redis). The API's auth routes and ownership
  * checks read and write customers through here.
  */
+import argon2 from 'argon2';
 import { eq, or, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
@@ -100,6 +101,41 @@ function tokenStates(db: Database, cacheMs: number) {
   };
 }
 
+// OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms a hash on this machine.
+export const PASSWORD_HASH_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
+
+export const hashPassword = (password: string) => argon2.hash(password, PASSWORD_HASH_OPTIONS);
+
+/**
+ * A user account with this role, created (with the password hash) or promoted (its password kept unless a hash is
+ * given). A role change bumps the token version (trigger, migration 0012), which revokes the account's earlier
+ * tokens. `npm run admin:create` makes the first admin or agent with it.
+ */
+export async function upsertUserWithRole(
+  db: Database,
+  email: string,
+  role: Role,
+  passwordHash: string | null,
+): Promise<{ record: CustomerRecord; created: boolean }> {
+  const [created] = await db
+    .insert(customers)
+    .values({ kind: 'USER', email, role, passwordHash })
+    .onConflictDoNothing({ target: customers.email })
+    .returning();
+  if (created) return { record: created, created: true };
+  const [updated] = await db
+    .update(customers)
+    .set({ role, ...(passwordHash === null ? {} : { passwordHash }) })
+    .where(eq(customers.email, email))
+    .returning();
+  return { record: updated!, created: false };
+}
+
 export function createCustomers(deps: CustomerDeps & { tokenCacheMs?: number }) {
   const { db } = deps;
   const tokenState = tokenStates(db, deps.tokenCacheMs ?? 0);
@@ -113,28 +149,8 @@ export function createCustomers(deps: CustomerDeps & { tokenCacheMs?: number }) 
         .set({ tokenVersion: sql`${customers.tokenVersion} + 1` })
         .where(eq(customers.id, id));
     },
-    /**
-     * A user account with this role, created (with the password hash) or promoted. A role change bumps the
-     * token version (trigger, migration 0012), which revokes the account's earlier tokens.
-     */
-    async upsertUserWithRole(
-      email: string,
-      role: Role,
-      passwordHash: string | null,
-    ): Promise<{ record: CustomerRecord; created: boolean }> {
-      const [created] = await db
-        .insert(customers)
-        .values({ kind: 'USER', email, role, passwordHash })
-        .onConflictDoNothing({ target: customers.email })
-        .returning();
-      if (created) return { record: created, created: true };
-      const [updated] = await db
-        .update(customers)
-        .set({ role, ...(passwordHash === null ? {} : { passwordHash }) })
-        .where(eq(customers.email, email))
-        .returning();
-      return { record: updated!, created: false };
-    },
+    upsertUserWithRole: (email: string, role: Role, passwordHash: string | null) =>
+      upsertUserWithRole(db, email, role, passwordHash),
     async createGuest(): Promise<CustomerRecord> {
       const [guest] = await db.insert(customers).values({ kind: 'GUEST' }).returning();
       return guest!;

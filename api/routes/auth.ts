@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import argon2 from 'argon2';
 import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
+import { PASSWORD_HASH_OPTIONS } from '../../services/customers';
 import { issueToken } from '../auth';
 import type { TokenSubject } from '../auth';
 import type { AppEnv } from '../deps';
@@ -10,8 +11,7 @@ import { rateLimitByCustomer } from '../middleware/rate-limit';
 import { bearerAuth, errorSchema, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
 
-// OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms a hash on this machine.
-const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const HASH_OPTIONS = PASSWORD_HASH_OPTIONS;
 
 const errorResponse = (description: string) => ({
   description,
