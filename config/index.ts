@@ -211,6 +211,8 @@ export const configSchema = z.strictObject({
     worker_port: z.number().int().min(0).max(65535),
     /** The Temporal Core SDK's own Prometheus exporter in the worker; 0 turns it off. */
     temporal_port: z.number().int().min(0).max(65535),
+    /** The consumers process's GET /metrics and GET /health (consumers/metrics.ts); 0 turns the server off. */
+    consumers_port: z.number().int().min(0).max(65535),
     db_cache_ms: z.number().int().min(0),
     /** Count Redis and Postgres round trips at the clients' sockets (lib/round-trips.ts); the bench sets it. */
     count_round_trips: z.boolean(),
