@@ -45,6 +45,7 @@ const ROUTES = {
   hardening: ['QNA', 'QNB'],
   'payment-circuit': ['QGA', 'QGB'],
   'search-staleness': ['QXA', 'QXB'],
+  'scale-out': ['QLA', 'QLB'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
