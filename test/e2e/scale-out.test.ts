@@ -209,10 +209,12 @@ describe('two API and two worker processes on one stack', () => {
           `order ${trip.tripId}`,
         ).toHaveLength(1);
       }
-      // Both workers ran this traffic's activities (worker 1 until it died, worker 2 to the end).
+      // Worker 2 finished them. (Whether worker 1's identity shows too depends on timing: an activity it had started
+      // when it died is retried on worker 2, and its history then names only the attempt that completed.)
       const ran = new Set<string>();
       for (const trip of trips) for (const id of await activityWorkers(trip.tripId)) ran.add(id);
-      expect([...ran].sort()).toEqual(cluster.workers.map((w) => w.identity).sort());
+      expect(ran.has(cluster.workers[1]!.identity!)).toBe(true);
+      for (const id of ran) expect(cluster.workers.map((w) => w.identity)).toContain(id);
     },
   );
 });
