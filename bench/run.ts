@@ -846,7 +846,8 @@ latencies at 1 and 16 in flight and read memory with fulfilled orders waiting on
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : 'n/a');
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-const NOT_MEASURED = 'not measured (out of time)';
+const NOT_MEASURED =
+  REQUEST_PATH_ONLY || WORKERS_ONLY ? 'not measured (not in this run)' : 'not measured (out of time)';
 
 function render(r: Results): string {
   const ratio = (a: number | undefined, b: number | undefined, target?: number) => {
