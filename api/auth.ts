@@ -2,20 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { AppConfig } from '../config';
 import { DomainError } from '../domain/errors';
+import type { Customers } from '../services/customers';
 import type { Customer } from './deps';
 
 // Ownership lives with the customers (services/customers.ts); the order routes and tests import it from here.
 export { claimGuest, ownerIds } from '../services/customers';
 
 /**
- * Stateless bearer tokens: HS256 JWTs whose `sub` is the customer id, with the customer's `kind` and `role`.
- * Nothing is looked up per request; ownership (which orders a caller may see) goes through `ownerIds`
- * (services/customers.ts).
+ * Bearer tokens: HS256 JWTs whose `sub` is the customer id, with the customer's `kind`, `role` and token version
+ * (`ver`). A token is accepted only while its customer exists with that kind and role and `ver` is the customer's
+ * current `token_version` (a sign-out or a role change bumps it): `authenticate` checks the signature here and the
+ * customer through `customers.tokenState` (an in-process cache of `auth.customer_cache_ms`). Ownership (which
+ * orders a caller may see) goes through `ownerIds` (services/customers.ts).
  */
 
 const ALGORITHM = 'HS256';
 const KINDS = ['GUEST', 'USER'] as const;
 const ROLES = ['customer', 'agent', 'admin'] as const;
+
+/** A token's customer and the token version it was issued at. */
+export interface TokenSubject extends Customer {
+  tokenVersion: number;
+}
 
 export interface IssuedToken {
   token: string;
@@ -32,12 +40,12 @@ export function tokenTtlSeconds(config: Pick<AppConfig, 'auth'>, kind: Customer[
 /** Signs a token for a customer; the lifetime defaults to the one configured for its kind. */
 export async function issueToken(
   config: Pick<AppConfig, 'auth'>,
-  customer: Customer,
+  customer: TokenSubject,
   ttlSeconds = tokenTtlSeconds(config, customer.kind),
 ): Promise<IssuedToken> {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ttlSeconds;
-  const token = await new SignJWT({ kind: customer.kind, role: customer.role })
+  const token = await new SignJWT({ kind: customer.kind, role: customer.role, ver: customer.tokenVersion })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(config.auth.jwt_issuer)
     .setSubject(customer.id)
@@ -55,8 +63,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isOneOf = <T extends string>(values: readonly T[], v: unknown): v is T =>
   typeof v === 'string' && (values as readonly string[]).includes(v);
 
-/** Verifies a token (HS256 only, our issuer, not expired) and returns its customer. Throws UNAUTHENTICATED. */
-export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string): Promise<Customer> {
+/**
+ * Verifies a token's signature and claims (HS256 only, our issuer, not expired) and returns what it names; it does
+ * not look the customer up (`authenticate` does). Throws UNAUTHENTICATED.
+ */
+export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string): Promise<TokenSubject> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, secretKey(config), {
@@ -68,7 +79,7 @@ export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string
     const expired = err instanceof joseErrors.JWTExpired;
     throw new DomainError('UNAUTHENTICATED', expired ? 'the token has expired' : 'the token is not valid');
   }
-  const { sub, kind, role, iat, exp } = payload;
+  const { sub, kind, role, ver, iat, exp } = payload;
   // Issued in the future (beyond the clock skew) or for longer than any token we issue: not a token of ours.
   const now = Math.floor(Date.now() / 1000);
   const longest = Math.max(config.auth.guest_token_ttl_seconds, config.auth.user_token_ttl_seconds);
@@ -78,7 +89,27 @@ export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string
   if (typeof sub !== 'string' || !UUID.test(sub) || !isOneOf(KINDS, kind) || !isOneOf(ROLES, role)) {
     throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
   }
-  return { id: sub, kind, role };
+  if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 0) {
+    throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
+  }
+  return { id: sub, kind, role, tokenVersion: ver };
+}
+
+/**
+ * A token's customer, if the token is valid and still current: its customer exists with the token's kind and role,
+ * and the token's version is the customer's (not signed out, role not changed since). Throws UNAUTHENTICATED.
+ */
+export async function authenticate(
+  deps: { config: Pick<AppConfig, 'auth'>; services: { customers: Pick<Customers, 'tokenState'> } },
+  token: string,
+): Promise<Customer> {
+  const claimed = await verifyToken(deps.config, token);
+  const current = await deps.services.customers.tokenState(claimed.id);
+  if (!current) throw new DomainError('UNAUTHENTICATED', 'the customer of this token does not exist');
+  if (current.kind !== claimed.kind || current.role !== claimed.role || current.tokenVersion !== claimed.tokenVersion) {
+    throw new DomainError('UNAUTHENTICATED', 'the token has been revoked (signed out or role changed)');
+  }
+  return { id: claimed.id, kind: claimed.kind, role: claimed.role };
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined when the header is absent. */

@@ -19,6 +19,8 @@
  *      middleware), autocannon at a fixed number of connections. The figure: their ratio.
  *   4. Complete bookings (accept → pay → FULFILLED) at 16 in flight for a fixed window: bookings/s, beside the
  *      previous recorded figure.
+ *  4b. Scale-out: the same window again with a second worker process on the task queue (after phase 4's, which
+ *      had one): bookings/s with 1 and with 2 workers, and their ratio (`npm run bench -- workers`: only this).
  *   5. Open orders: bookings (accept → pay; they go on to FULFILLED and wait on their archive timer) as fast as
  *      the API takes them at BENCH_FILL_IN_FLIGHT, until BENCH_OPEN_ORDERS (5,000) or the time left runs out;
  *      then the memory of the worker and the API again (the ratio; the count reached is printed with it).
@@ -68,6 +70,8 @@ const REQUEST_PATH_ONLY = process.argv.slice(2).includes('request-path');
 /** `npm run bench -- storm`: only the sold-out storm (bench/storm.ts). */
 const STORM_ONLY = process.argv.slice(2).includes('storm');
 const STORM_ACCEPTS = env('BENCH_STORM_ACCEPTS', 500);
+/** `npm run bench -- workers`: only the complete-bookings window with 1 worker and then with 2 (phase 4b). */
+const WORKERS_ONLY = process.argv.slice(2).includes('workers');
 /** Phases stop taking new work this long before the timeout, to leave time for the cleanup. */
 const CLEANUP_RESERVE_S = 35;
 /** After the open orders: the wait for the last ones to reach FULFILLED, then the settle before reading memory. */
@@ -345,6 +349,8 @@ interface Results {
   requestPathPlan?: RequestPathPlan;
   storm?: StormResults;
   bookings?: Sample;
+  /** Phase 4b: the same window with two worker processes. */
+  bookings2Workers?: Sample;
   memoryIdle?: Memory;
   memoryOpen?: Memory & { fulfilled: number; proposed: number; fillSeconds: number; fillRate: number };
   temporalSeries?: number;
@@ -632,6 +638,35 @@ async function run() {
       await storm();
       throw new Done();
     }
+    const bookingsFor = (seconds: number) =>
+      runFor(seconds, IN_FLIGHT, () =>
+        timed(async () => {
+          const order = await accept(await newOffer());
+          await pay(order);
+          paid.push(order);
+          await watcher.waitFor(order.id, ['FULFILLED']);
+        }),
+      );
+    /** Phase 4b: a second worker process joins the task queue; the bookings window again. */
+    const secondWorker = async (seconds: number) => {
+      const port = await freePort();
+      const second = startChild('worker-2', 'worker/main.ts', {
+        ...childEnv,
+        APP_METRICS__WORKER_PORT: String(port),
+        APP_METRICS__TEMPORAL_PORT: '0',
+      });
+      children.push(second);
+      await until('worker 2', 90, async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok);
+      say(`worker 2 (pid ${second.proc.pid}) polling the same task queue`);
+      results.bookings2Workers = await bookingsFor(seconds);
+      say(`complete bookings with 2 workers: ${results.bookings2Workers.rate.toFixed(1)}/s`);
+    };
+    if (WORKERS_ONLY) {
+      results.bookings = await bookingsFor(BOOKING_SECONDS);
+      say(`complete bookings with 1 worker: ${results.bookings.rate.toFixed(1)}/s`);
+      await secondWorker(BOOKING_SECONDS);
+      throw new Done();
+    }
     const warmHandle = services.temporal.workflow.getHandle(orderWorkflowId(warm.id));
     results.historyEvents = await settledHistoryLength(warmHandle);
     say(`warm-up order fulfilled; its settled history has ${results.historyEvents} events`);
@@ -643,7 +678,8 @@ async function run() {
     );
 
     // The fixed phases scaled to take at most 70% of the time left; the open orders get the rest.
-    const fixedSeconds = 6 * (PHASE_SECONDS + 1) + 10 * (HTTP_SECONDS * (4 / 3) + 1) + 8 + BOOKING_SECONDS + 3 + 15;
+    const fixedSeconds =
+      6 * (PHASE_SECONDS + 1) + 10 * (HTTP_SECONDS * (4 / 3) + 1) + 8 + 2 * BOOKING_SECONDS + 20 + 15;
     const leftSeconds = (deadline - Date.now()) / 1000 - FULFIL_WAIT_S - SETTLE_S;
     const scale = Math.max(0.1, Math.min(1, (0.7 * leftSeconds) / fixedSeconds));
     results.scale = scale;
@@ -697,15 +733,10 @@ async function run() {
 
     // ---- 4. complete bookings for a fixed window
     checkTime('the bookings');
-    results.bookings = await runFor(BOOKING_SECONDS * scale, IN_FLIGHT, () =>
-      timed(async () => {
-        const order = await accept(await newOffer());
-        await pay(order);
-        paid.push(order);
-        await watcher.waitFor(order.id, ['FULFILLED']);
-      }),
-    );
+    results.bookings = await bookingsFor(BOOKING_SECONDS * scale);
     say(`complete bookings: ${results.bookings.rate.toFixed(1)}/s`);
+    checkTime('the bookings with 2 workers');
+    await secondWorker(BOOKING_SECONDS * scale);
 
     // ---- 5. open orders as fast as the API takes them (the ones accepted above and not paid first), then memory
     checkTime('the open orders');
@@ -842,7 +873,8 @@ latencies at 1 and 16 in flight and read memory with fulfilled orders waiting on
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : 'n/a');
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-const NOT_MEASURED = 'not measured (out of time)';
+const NOT_MEASURED =
+  REQUEST_PATH_ONLY || WORKERS_ONLY ? 'not measured (not in this run)' : 'not measured (out of time)';
 
 function render(r: Results): string {
   const ratio = (a: number | undefined, b: number | undefined, target?: number) => {
@@ -891,6 +923,13 @@ function render(r: Results): string {
         ? `${r.bookings.rate.toFixed(1)}/s (${r.bookings.count} bookings in ${r.bookings.elapsed.toFixed(1)} s; each p50 ${ms(r.bookings.p50)}, p95 ${ms(r.bookings.p95)}; ${r.bookings.errors} errors)`
         : NOT_MEASURED,
     ],
+    [
+      `complete bookings with 2 worker processes (the same window, a second worker on the task queue)`,
+      r.bookings2Workers
+        ? `${r.bookings2Workers.rate.toFixed(1)}/s (${r.bookings2Workers.count} bookings in ${r.bookings2Workers.elapsed.toFixed(1)} s; each p50 ${ms(r.bookings2Workers.p50)}, p95 ${ms(r.bookings2Workers.p95)}; ${r.bookings2Workers.errors} errors)`
+        : NOT_MEASURED,
+    ],
+    ['**complete bookings, 2 workers ÷ 1 worker**', ratio(r.bookings2Workers?.rate, r.bookings?.rate)],
     [
       `**complete bookings ÷ previous recorded ${PREVIOUS_BOOKINGS_PER_S}/s**`,
       ratio(r.bookings?.rate, PREVIOUS_BOOKINGS_PER_S),

@@ -129,6 +129,8 @@ export const configSchema = z.strictObject({
     jwt_issuer: z.string(),
     guest_token_ttl_seconds: z.number().int().positive(),
     user_token_ttl_seconds: z.number().int().positive(),
+    /** How long an API process trusts its last look-up of a token's customer (role, token version); 0 = every request. */
+    customer_cache_ms: z.number().int().min(0),
   }),
   orders: z.strictObject({
     hold_seconds: z.number().positive(),
@@ -228,6 +230,8 @@ export const configSchema = z.strictObject({
     worker_port: z.number().int().min(0).max(65535),
     /** The Temporal Core SDK's own Prometheus exporter in the worker; 0 turns it off. */
     temporal_port: z.number().int().min(0).max(65535),
+    /** The consumers process's GET /metrics and GET /health (consumers/metrics.ts); 0 turns the server off. */
+    consumers_port: z.number().int().min(0).max(65535),
     db_cache_ms: z.number().int().min(0),
     /** Count Redis and Postgres round trips at the clients' sockets (lib/round-trips.ts); the bench sets it. */
     count_round_trips: z.boolean(),

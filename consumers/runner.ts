@@ -27,6 +27,7 @@ import type { Database, Tx } from '../db/client';
 import { processedEvents } from '../db/schema';
 import type { Kafka } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
+import type { ConsumerMetrics } from './metrics';
 import {
   deadLetterTopic,
   MalformedEventError,
@@ -49,6 +50,8 @@ export interface EventConsumerDeps {
   db: Database;
   config: AppConfig;
   logger: Logger;
+  /** Counts each outcome (consumers/metrics.ts: the process's Prometheus counters). */
+  metrics?: ConsumerMetrics;
 }
 
 export interface EventConsumerOptions {
@@ -82,8 +85,11 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
   const { max_attempts: maxAttempts, retry_base_ms: retryBaseMs, session_timeout_ms: sessionMs } = config.consumers;
   const types = new Set(handler.types);
   const stats: EventConsumerStats = { applied: 0, duplicates: 0, ignored: 0, retries: 0, dead_lettered: 0 };
+  const labels = { consumer: handler.name };
+  const count = deps.metrics ?? null;
 
   let consumer: Consumer | null = null;
+  let inGroup = false;
   let dlqProducer: Producer | null = null;
   let dlqTopicReady = false;
   let stopping = false;
@@ -168,6 +174,7 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
       throw sendErr; // not committed: the message comes back after the consumer restarts
     }
     stats.dead_lettered++;
+    count?.deadLettered.inc(labels);
     logger.error(
       { event_id: event?.id, type: event?.type, order_id: event?.order_id, err: error, attempts, dlq: dlqTopic },
       'event sent to the dead-letter topic',
@@ -181,23 +188,33 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
     try {
       event = parseEnvelope(message.value);
     } catch (err) {
-      if (err instanceof MalformedEventError) return deadLetter(source, err, 1, null);
+      if (err instanceof MalformedEventError) {
+        count?.failed.inc({ ...labels, reason: 'malformed' });
+        return deadLetter(source, err, 1, null);
+      }
       throw err;
     }
     if (!types.has(event.type)) {
       stats.ignored++;
+      count?.skipped.inc({ ...labels, reason: 'ignored' });
       return;
     }
     let failures = 0;
     for (;;) {
       try {
-        if (await applyOnce(event)) stats.applied++;
-        else stats.duplicates++;
+        if (await applyOnce(event)) {
+          stats.applied++;
+          count?.processed.inc(labels);
+        } else {
+          stats.duplicates++;
+          count?.skipped.inc({ ...labels, reason: 'duplicate' });
+        }
         return;
       } catch (err) {
         if (stopping) throw err; // not committed: handled again after a restart
         // Postgres being away is not the message's fault: wait for it without counting towards the DLQ.
         const dbDown = !(await databaseReachable());
+        count?.failed.inc({ ...labels, reason: dbDown ? 'postgres_unavailable' : 'handler' });
         if (!dbDown) failures++;
         if (failures >= maxAttempts) return deadLetter(source, err, failures, event);
         stats.retries++;
@@ -243,7 +260,10 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
             if (!e.payload.restart) resolve(e.payload.error);
           });
         });
-        c.on(c.events.GROUP_JOIN, () => joinedOnce());
+        c.on(c.events.GROUP_JOIN, () => {
+          inGroup = true;
+          joinedOnce();
+        });
         await c.connect();
         await c.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
         await c.run({ partitionsConsumedConcurrently: config.outbox.topic_partitions, eachMessage });
@@ -259,6 +279,7 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
       }
       const c = consumer;
       consumer = null;
+      inGroup = false;
       await c?.disconnect().catch(() => undefined);
       await Promise.race([sleep(Math.min(10_000, 500 * 2 ** Math.min(failures, 5))), stopped]);
     }
@@ -270,8 +291,11 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
   return {
     name: handler.name,
     groupId,
+    topic,
     dlqTopic,
     stats,
+    /** Whether the member is in its group now (false while it restarts after a crash, or before it first joined). */
+    running: () => consumer !== null && inGroup,
     /** Resolves once the member first joined its group (it has partitions and will fetch). */
     joined: () => joined,
     /** Starts consuming in the background; returns at once. */

@@ -19,14 +19,33 @@ export function createRegistry(service: string, registry: Registry = new Registr
   return registry;
 }
 
-/** Serves `registry` at GET /metrics on host:port (port 0 picks a free one). Resolves with the listening server. */
+/** A JSON endpoint beside /metrics (e.g. the consumers' /health): its status code and body. */
+export type ExtraRoute = () => Promise<{ status: number; body: unknown }>;
+
+/**
+ * Serves `registry` at GET /metrics on host:port (port 0 picks a free one), and `routes` (GET, JSON) beside it.
+ * Resolves with the listening server.
+ */
 export async function serveMetrics(
   registry: Registry,
-  opts: { host: string; port: number; logger: Logger },
+  opts: { host: string; port: number; logger: Logger; routes?: Record<string, ExtraRoute> },
 ): Promise<Server & { port: number }> {
   const server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+    const path = (req.url ?? '').split('?')[0]!;
+    const route = req.method === 'GET' ? opts.routes?.[path] : undefined;
+    if (route) {
+      route().then(
+        ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        (err: unknown) =>
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: 'error', error: (err as Error).message })),
+      );
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      const known = ['/metrics', ...Object.keys(opts.routes ?? {})].join(', ');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: GET ${known}\n`);
       return;
     }
     registry.metrics().then(

@@ -3,8 +3,10 @@
  * claimed, and which customer ids' orders a caller owns (cached in Redis). The API's auth routes and ownership
  * checks read and write customers through here.
  */
+import argon2 from 'argon2';
 import { and, eq, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client';
 import { customers, orders } from '../db/schema';
 
@@ -14,6 +16,15 @@ export interface CustomerDeps {
   db: Database;
   redis: Redis;
 }
+
+/** What a token is checked against on every request: the customer's kind, role and current token version. */
+export interface TokenState {
+  kind: CustomerRecord['kind'];
+  role: CustomerRecord['role'];
+  tokenVersion: number;
+}
+
+export type Role = CustomerRecord['role'];
 
 const OWNER_CACHE_SECONDS = 60;
 const ownerCacheKey = (customerId: string) => `auth:owners:${customerId}`;
@@ -96,9 +107,81 @@ export async function purgeIdleGuests(db: Database, before: Date): Promise<numbe
   return rows.length;
 }
 
-export function createCustomers(deps: CustomerDeps) {
+/**
+ * The token state of each customer, looked up once per `cacheMs` per process (lru-cache): the request path stays one
+ * in-memory read, and a revoked token is refused within `cacheMs`. 0 looks it up for every request.
+ */
+function tokenStates(db: Database, cacheMs: number) {
+  const load = async (id: string): Promise<TokenState | undefined> => {
+    const [row] = await db
+      .select({ kind: customers.kind, role: customers.role, tokenVersion: customers.tokenVersion })
+      .from(customers)
+      .where(eq(customers.id, id));
+    return row;
+  };
+  if (cacheMs === 0) return load;
+  // A missing customer is cached too (as null), so a flood of tokens for one unknown id costs one query per TTL.
+  const cache = new LRUCache<string, TokenState | { missing: true }>({
+    max: 50_000,
+    ttl: cacheMs,
+    fetchMethod: async (id) => (await load(id)) ?? { missing: true },
+  });
+  return async (id: string): Promise<TokenState | undefined> => {
+    const state = await cache.fetch(id);
+    return state === undefined || 'missing' in state ? undefined : state;
+  };
+}
+
+// OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms a hash on this machine.
+export const PASSWORD_HASH_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
+
+export const hashPassword = (password: string) => argon2.hash(password, PASSWORD_HASH_OPTIONS);
+
+/**
+ * A user account with this role, created (with the password hash) or promoted (its password kept unless a hash is
+ * given). A role change bumps the token version (trigger, migration 0012), which revokes the account's earlier
+ * tokens. `npm run admin:create` makes the first admin or agent with it.
+ */
+export async function upsertUserWithRole(
+  db: Database,
+  email: string,
+  role: Role,
+  passwordHash: string | null,
+): Promise<{ record: CustomerRecord; created: boolean }> {
+  const [created] = await db
+    .insert(customers)
+    .values({ kind: 'USER', email, role, passwordHash })
+    .onConflictDoNothing({ target: customers.email })
+    .returning();
+  if (created) return { record: created, created: true };
+  const [updated] = await db
+    .update(customers)
+    .set({ role, ...(passwordHash === null ? {} : { passwordHash }) })
+    .where(eq(customers.email, email))
+    .returning();
+  return { record: updated!, created: false };
+}
+
+export function createCustomers(deps: CustomerDeps & { tokenCacheMs?: number }) {
   const { db } = deps;
+  const tokenState = tokenStates(db, deps.tokenCacheMs ?? 0);
   return {
+    /** The customer's kind, role and token version (cached up to `auth.customer_cache_ms`); undefined if none. */
+    tokenState,
+    /** Revokes every token of the customer issued so far (sign-out): their `ver` is no longer current. */
+    async revokeTokens(id: string): Promise<void> {
+      await db
+        .update(customers)
+        .set({ tokenVersion: sql`${customers.tokenVersion} + 1` })
+        .where(eq(customers.id, id));
+    },
+    upsertUserWithRole: (email: string, role: Role, passwordHash: string | null) =>
+      upsertUserWithRole(db, email, role, passwordHash),
     async createGuest(): Promise<CustomerRecord> {
       const [guest] = await db.insert(customers).values({ kind: 'GUEST' }).returning();
       return guest!;

@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps) {
     offers,
     vault: createPaymentVault({ db, pii: createPiiCipher(config.pii) }),
     idempotencyKeys: createIdempotencyStore(db),
-    customers: createCustomers({ db, redis }),
+    customers: createCustomers({ db, redis, tokenCacheMs: config.auth.customer_cache_ms }),
     adminFlights: createAdminFlights({
       db,
       sql,

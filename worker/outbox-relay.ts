@@ -50,7 +50,7 @@ export interface OutboxRelayStats {
   last_published_at: Date | null;
 }
 
-interface OutboxRow {
+export interface OutboxRow {
   seq: number;
   id: string;
   aggregate_id: string;

@@ -1,17 +1,18 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { DomainError } from '../../domain/errors';
-import { bearerToken, verifyToken } from '../auth';
+import { authenticate, bearerToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 
 /**
  * The customer of the request's bearer token, or undefined without an Authorization header. A header that is
- * present but not a valid token is an error (401), never silently ignored.
+ * present but not a valid, current token (its customer gone, signed out, role changed) is an error (401), never
+ * silently ignored.
  */
 export async function optionalCustomer(c: Context<AppEnv>): Promise<Customer | undefined> {
   try {
     const token = bearerToken(c.req.header('Authorization'));
-    return token === undefined ? undefined : await verifyToken(c.get('deps').config, token);
+    return token === undefined ? undefined : await authenticate(c.get('deps'), token);
   } catch (err) {
     if (err instanceof DomainError && err.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer');
     throw err;

@@ -40,6 +40,9 @@ export const customers = pgTable(
     passwordHash: text(),
     role: customerRole().notNull().default('customer'),
     claimedById: uuid(), // a guest claimed by a user account
+    // Carried in each token (claim `ver`): a token is accepted only while it equals this. A role change (trigger in
+    // migration 0012) and a sign-out bump it, which revokes every token issued before.
+    tokenVersion: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   // Ownership looks up the guests a user claimed; guests are the bulk of this table.

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../api/auth';
 import type { AppConfig } from '../../config';
 import { seedCommercialSettings } from '../../services/commercial-settings';
 import { bundles, flights, pricingRules, products } from '../../db/schema';
@@ -9,6 +8,7 @@ import type { Services } from '../../lib/services';
 import { ensureTestAircraft, ensureTestRoute, testRoute } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices, testConfig } from '../support/services';
+import { tokenFor } from '../support/tokens';
 
 let services: Services;
 let stack: OrderStack;
@@ -38,9 +38,9 @@ beforeAll(async () => {
   await ensureTestAircraft(services, 120);
   // The config's defaults in the tables (as the seed leaves them), so this file's writes never drop them.
   await seedCommercialSettings(services.db, config);
-  admin = (await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;
-  customer = (await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'customer' })).token;
-  agent = (await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'agent' })).token;
+  admin = (await tokenFor(services, config, 'admin')).token;
+  customer = (await tokenFor(services, config, 'customer')).token;
+  agent = (await tokenFor(services, config, 'agent')).token;
 });
 
 afterAll(async () => {

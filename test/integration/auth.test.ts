@@ -9,6 +9,7 @@ import { createRouter } from '../../api/router';
 import { customers, orders } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
+import { tokenFor } from '../support/tokens';
 
 const config = testConfig();
 let services: Services;
@@ -107,8 +108,13 @@ describe('guest tokens', () => {
   });
 
   describe('a bad token is 401 UNAUTHENTICATED in the JSON error shape', () => {
-    const subject = randomUUID();
-    const claims = { kind: 'GUEST', role: 'customer' };
+    // A real guest: each case's token differs from one the API accepts only in what the case names.
+    let subject: string;
+    beforeAll(async () => {
+      subject = (await tokenFor(services, config, 'customer', 'GUEST')).id;
+      createdCustomers.push(subject);
+    });
+    const claims = { kind: 'GUEST', role: 'customer', ver: 0 };
     const secret = new TextEncoder().encode(config.auth.jwt_secret);
     /** A bearer header for an HS256 JWT signed with `key` (the right secret unless said), varied as each case says. */
     const bearer = async (o: {
@@ -146,7 +152,7 @@ describe('guest tokens', () => {
       [
         'a payload changed after signing (role: admin)',
         async () => {
-          const { token } = await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer' });
+          const { token } = await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer', tokenVersion: 0 });
           const [h, p, s] = token.split('.');
           const payload = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
           const forged = Buffer.from(JSON.stringify({ ...payload, role: 'admin' })).toString('base64url');
@@ -159,9 +165,26 @@ describe('guest tokens', () => {
       ['no iat', () => bearer({})],
       [
         'an expired token',
-        async () => `Bearer ${(await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer' }, -5)).token}`,
+        async () =>
+          `Bearer ${(await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer', tokenVersion: 0 }, -5)).token}`,
       ],
+      // Signed with the right key, but not a token for a customer as it is now.
+      [
+        'a customer id that does not exist',
+        async () =>
+          `Bearer ${(await issueToken(config, { id: randomUUID(), kind: 'GUEST', role: 'customer', tokenVersion: 0 })).token}`,
+      ],
+      ['no token version (ver)', () => bearer({ payload: { kind: 'GUEST', role: 'customer' }, iat: now() })],
+      ['a token version that is not current', () => bearer({ payload: { ...claims, ver: 1 }, iat: now() })],
+      ['another role than the customer has', () => bearer({ payload: { ...claims, role: 'admin' }, iat: now() })],
+      ['another kind than the customer is', () => bearer({ payload: { ...claims, kind: 'USER' }, iat: now() })],
     ];
+
+    it('the same token with nothing wrong is accepted (so each case fails for what it names)', async () => {
+      const res = await app.request('/v1/auth/me', { headers: { authorization: await bearer({ iat: now() }) } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ customer_id: subject, kind: 'GUEST', role: 'customer' });
+    });
 
     it.each(cases)('%s', async (_name, header) => {
       const authorization = await header();
@@ -175,7 +198,7 @@ describe('guest tokens', () => {
     });
 
     it('says when a token has expired', async () => {
-      const { token } = await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer' }, -5);
+      const { token } = await issueToken(config, { id: subject, kind: 'GUEST', role: 'customer', tokenVersion: 0 }, -5);
       const { json } = await me(token);
       expect(json.error.message).toMatch(/expired/);
     });
@@ -285,15 +308,90 @@ describe('accounts', () => {
 
 describe('requireRole', () => {
   it('is 403 FORBIDDEN for another role and lets the role through', async () => {
-    const customer = await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'customer' });
+    const customer = await tokenFor(services, config, 'customer');
+    createdCustomers.push(customer.id);
     const denied = await app.request('/test/admin', { headers: bearer(customer.token) });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as ErrorJson).error.code).toBe('FORBIDDEN');
 
-    const adminId = randomUUID();
-    const admin = await issueToken(config, { id: adminId, kind: 'USER', role: 'admin' });
+    const admin = await tokenFor(services, config, 'admin');
+    const adminId = admin.id;
+    createdCustomers.push(adminId);
     const allowed = await app.request('/test/admin', { headers: bearer(admin.token) });
     expect(allowed.status).toBe(200);
     expect(await allowed.json()).toEqual({ ok: true, customer: { id: adminId, kind: 'USER', role: 'admin' } });
+  });
+});
+
+describe('revocation: a token is accepted only while its customer has its role and token version', () => {
+  it('POST /v1/auth/sign-out revokes every token of the customer issued so far', async () => {
+    const address = email();
+    expect((await register(address, PASSWORD)).res.status).toBe(201);
+    const first = (await post('/v1/auth/login', { email: address, password: PASSWORD })).json.token;
+    const second = (await post('/v1/auth/login', { email: address, password: PASSWORD })).json.token;
+    expect((await me(first)).res.status).toBe(200);
+
+    const out = await app.request('/v1/auth/sign-out', { method: 'POST', headers: bearer(first) });
+    expect(out.status).toBe(204);
+    for (const token of [first, second]) {
+      const { res, json } = await me(token);
+      expect(res.status).toBe(401);
+      expect(json.error.code).toBe('UNAUTHENTICATED');
+      expect(json.error.message).toMatch(/revoked/);
+    }
+    const again = await app.request('/v1/auth/sign-out', { method: 'POST', headers: bearer(first) });
+    expect(again.status).toBe(401);
+
+    // Signing in again gives a token that works.
+    const fresh = (await post('/v1/auth/login', { email: address, password: PASSWORD })).json.token;
+    expect((await me(fresh)).res.status).toBe(200);
+  });
+
+  it('a guest signs out too', async () => {
+    const { token } = await guest();
+    expect((await app.request('/v1/auth/sign-out', { method: 'POST', headers: bearer(token) })).status).toBe(204);
+    expect((await me(token)).res.status).toBe(401);
+  });
+
+  it('a role removed revokes the old tokens, even once the role is given back', async () => {
+    const address = email();
+    expect((await register(address, PASSWORD)).res.status).toBe(201);
+    await services.db.update(customers).set({ role: 'admin' }).where(eq(customers.email, address));
+    const adminToken = (await post('/v1/auth/login', { email: address, password: PASSWORD })).json.token;
+    expect((await app.request('/test/admin', { headers: bearer(adminToken) })).status).toBe(200);
+
+    await services.db.update(customers).set({ role: 'customer' }).where(eq(customers.email, address));
+    const removed = await app.request('/test/admin', { headers: bearer(adminToken) });
+    expect(removed.status).toBe(401);
+    expect((await me(adminToken)).res.status).toBe(401);
+
+    // Given back: the role matches the token again, but its version does not (the trigger bumped it on each change).
+    await services.db.update(customers).set({ role: 'admin' }).where(eq(customers.email, address));
+    const [row] = await services.db.select().from(customers).where(eq(customers.email, address));
+    expect(row!.tokenVersion).toBe(3); // customer → admin → customer → admin
+    expect((await app.request('/test/admin', { headers: bearer(adminToken) })).status).toBe(401);
+    const renewed = (await post('/v1/auth/login', { email: address, password: PASSWORD })).json.token;
+    expect((await app.request('/test/admin', { headers: bearer(renewed) })).status).toBe(200);
+  });
+
+  it('a token whose customer was deleted is refused', async () => {
+    const { id, token } = await tokenFor(services, config, 'agent');
+    expect((await me(token)).res.status).toBe(200);
+    await services.db.delete(customers).where(eq(customers.id, id));
+    const { res, json } = await me(token);
+    expect(res.status).toBe(401);
+    expect(json.error.message).toMatch(/does not exist/);
+  });
+
+  it('an API process trusts its look-up for auth.customer_cache_ms: a revoked token passes at most that long', async () => {
+    // A long TTL so that the bound shows without a clock: within it the revoked token still passes in this process.
+    const cached = testConfig({ APP_AUTH__CUSTOMER_CACHE_MS: '600000' });
+    const cachedApp = createApp({ config: cached, logger: silentLogger(), ...services });
+    const { token } = await guest();
+    const ask = () => cachedApp.request('/v1/auth/me', { headers: bearer(token) });
+    expect((await ask()).status).toBe(200);
+    expect((await app.request('/v1/auth/sign-out', { method: 'POST', headers: bearer(token) })).status).toBe(204);
+    expect((await me(token)).res.status).toBe(401); // cache 0: refused at once
+    expect((await ask()).status).toBe(200); // cached: still passes until the TTL runs out
   });
 });

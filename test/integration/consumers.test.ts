@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../api/auth';
 import { createApp } from '../../api/app';
 import { rankerFeedHandler, rankerStoreFeed } from '../../consumers/ranker-feed';
 import type { EventHandler } from '../../consumers/runner';
@@ -396,12 +395,12 @@ describe('the event consumers', () => {
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
     expect((await get()).status).toBe(401);
-    const customer = await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'customer' });
+    const customer = await tokenFor(services, config, 'customer');
     const forbidden = await get(customer.token);
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe('FORBIDDEN');
 
-    const admin = await issueToken(config, { id: randomUUID(), kind: 'USER', role: 'admin' });
+    const admin = await tokenFor(services, config, 'admin');
     const ok = await get(admin.token);
     expect(ok.status).toBe(200);
     expect(ok.body.routes).toEqual([

@@ -3,11 +3,9 @@
  * characters in paths, what Node's HTTP parser refuses, slow headers, keep-alive connections reused after an early
  * refusal. Every answer is the one JSON error shape with a request id; nothing is a 5xx or an empty body.
  */
-import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { issueToken } from '../../api/auth';
 import { orderIdForOffer } from '../../api/order-commands';
 import { orderWorkflowId } from '../../workflows/messages';
 import { createTestOffer } from '../support/fixtures';
@@ -16,6 +14,7 @@ import type { Services } from '../../lib/services';
 import { startOrderStack, type OrderStack } from '../support/harness';
 import { ABUSE_STACK_ENV, errorShapeProblem, probeClient, testIp, type Send } from '../support/probe';
 import { openTestServices } from '../support/services';
+import { tokenFor } from '../support/tokens';
 
 let services: Services;
 let stack: OrderStack;
@@ -35,7 +34,7 @@ beforeAll(async () => {
   });
   port = Number(new URL(stack.apiUrl).port);
   send = probeClient(stack.apiUrl, testIp());
-  admin = (await issueToken(stack.config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;
+  admin = (await tokenFor(services, stack.config, 'admin')).token;
   guest = ((await send('POST', '/v1/auth/guest')).json as { token: string }).token;
 });
 

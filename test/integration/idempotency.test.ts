@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
-import { issueToken } from '../../api/auth';
 import { requireAuth } from '../../api/middleware/auth';
 import { idempotency } from '../../api/middleware/idempotency';
 import { createRouter } from '../../api/router';
@@ -11,6 +10,7 @@ import { canonicalJson } from '../../domain/canonical-json';
 import type { Services } from '../../lib/services';
 import { purgeIdempotencyKeys } from '../../services/idempotency-store';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
+import { tokenFor } from '../support/tokens';
 
 const config = testConfig();
 let services: Services;
@@ -65,9 +65,9 @@ afterAll(async () => {
 });
 
 async function newCustomer() {
-  const id = randomUUID();
-  customerIds.push(id);
-  return { id, token: (await issueToken(config, { id, kind: 'GUEST', role: 'customer' })).token };
+  const caller = await tokenFor(services, config, 'customer', 'GUEST');
+  customerIds.push(caller.id);
+  return caller;
 }
 
 async function create(token: string, body: unknown, key?: string, path = '/test/things'): Promise<Response> {

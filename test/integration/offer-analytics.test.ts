@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
-import { issueToken } from '../../api/auth';
 import { analyticsHandler } from '../../consumers/analytics';
 import { createEventConsumer, type EventConsumer } from '../../consumers/runner';
 import { analyticsDaily } from '../../db/schema';
@@ -19,6 +18,7 @@ import { seekGroupToEnd } from '../support/events';
 import { createTestFlight, ensureTestRoute, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices, silentLogger } from '../support/services';
+import { tokenFor } from '../support/tokens';
 
 const route = testRoute('offer-analytics');
 const ROUTE = `${route.origin}-${route.destination}`;
@@ -53,7 +53,7 @@ beforeAll(async () => {
   analytics.start();
   await analytics.joined();
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
-  admin = (await issueToken(stack.config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;
+  admin = (await tokenFor(services, stack.config, 'admin')).token;
 });
 
 afterAll(async () => {

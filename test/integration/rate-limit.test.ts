@@ -2,10 +2,11 @@ import { randomInt } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
-import { issueToken } from '../../api/auth';
 import { customers } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
+import { freePort } from '../support/harness';
+import { tokenFor } from '../support/tokens';
 
 const limits = { APP_RATE_LIMIT__PER_IP_PER_MINUTE: '5', APP_RATE_LIMIT__PER_CUSTOMER_PER_MINUTE: '3' };
 const config = testConfig(limits);
@@ -31,9 +32,9 @@ const fromIp = (ip: string) => ({
 });
 
 async function customerToken() {
-  const [row] = await services.db.insert(customers).values({ kind: 'GUEST' }).returning();
-  createdCustomers.push(row!.id);
-  return (await issueToken(config, { id: row!.id, kind: 'GUEST', role: 'customer' })).token;
+  const { id, token } = await tokenFor(services, config, 'customer', 'GUEST');
+  createdCustomers.push(id);
+  return token;
 }
 
 function get(target: App, path: string, ip: string, headers: Record<string, string> = {}) {
@@ -152,7 +153,16 @@ describe('rate limits', () => {
 
   it('lets requests through when Redis is away', async () => {
     const token = await customerToken();
-    const redis = services.redis.duplicate({ lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    // A port nothing listens on: Redis stays away for the whole request (a lazy client on the real server connects
+    // while the request awaits its customer look-up, and the later limit would then count).
+    const redis = services.redis.duplicate({
+      port: await freePort(),
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    redis.on('error', () => {}); // refused connections are the point here
     const offline = createApp({ config, logger: silentLogger(), ...services, redis });
     const res = await get(offline, '/v1/auth/me', newIp(), { Authorization: `Bearer ${token}` });
     expect(res.status).toBe(200);

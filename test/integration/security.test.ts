@@ -204,7 +204,8 @@ describe("another customer's orders and trips", () => {
 describe('without a valid token', () => {
   it('every order and trip route answers 401 (missing, malformed, forged, unsigned, expired, foreign issuer)', async () => {
     const { config } = stack;
-    const claims = { kind: 'GUEST', role: 'customer' };
+    // As alice's real tokens carry (ver 0): each case is refused for what it names.
+    const claims = { kind: 'GUEST', role: 'customer', ver: 0 };
     const secret = new TextEncoder().encode(config.auth.jwt_secret);
     const forged = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
@@ -226,14 +227,18 @@ describe('without a valid token', () => {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(secret);
-    const adminClaims = await new SignJWT({ kind: 'USER', role: 'admin' })
+    const adminClaims = await new SignJWT({ kind: 'USER', role: 'admin', ver: 0 })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(config.auth.jwt_issuer)
       .setSubject(bob.id)
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('x'.repeat(40)));
-    const expired = (await issueToken(config, { id: alice.id, kind: 'GUEST', role: 'customer' }, -60)).token;
+    const expired = (await issueToken(config, { id: alice.id, kind: 'GUEST', role: 'customer', tokenVersion: 0 }, -60))
+      .token;
+    // Signed with the right key for a customer id that does not exist (#18, defect 9).
+    const unknown = (await issueToken(config, { id: randomUUID(), kind: 'GUEST', role: 'customer', tokenVersion: 0 }))
+      .token;
     const [h, p, s] = alice.token.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: bob.id })).toString('base64url')}.${s}`;
@@ -249,6 +254,7 @@ describe('without a valid token', () => {
       ['self-made admin', `Bearer ${adminClaims}`],
       ['expired', `Bearer ${expired}`],
       ['tampered subject', `Bearer ${tampered}`],
+      ['a customer that does not exist', `Bearer ${unknown}`],
     ];
     await changesNothing(async () => {
       const routes: [string, string, unknown?][] = [

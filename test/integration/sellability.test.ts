@@ -4,16 +4,15 @@
  * refused at accept, trip hold, trip commit and pay with a code that says why; statuses move from the schedule.
  * All over HTTP against the real stack, including a second API process whose catalog cache still has the flight.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
-import { issueToken } from '../../api/auth';
 import type { Services } from '../../lib/services';
 import { moveFlightStatuses } from '../../services/schedule';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, ensureTestRoute, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices, silentLogger } from '../support/services';
+import { tokenFor } from '../support/tokens';
 
 const route = testRoute('sellability');
 const MINUTE = 60_000;
@@ -39,7 +38,7 @@ beforeAll(async () => {
   stack = await startOrderStack(services);
   api = apiClient(stack.apiUrl);
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
-  admin = (await issueToken(stack.config, { id: randomUUID(), kind: 'USER', role: 'admin' })).token;
+  admin = (await tokenFor(services, stack.config, 'admin')).token;
   otherServices = await openTestServices();
   other = createApp({ config: stack.config, logger: silentLogger(), ...otherServices });
 });

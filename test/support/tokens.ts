@@ -21,6 +21,6 @@ export async function tokenFor(
   await services.db
     .insert(customers)
     .values({ id, kind, role, email: kind === 'USER' ? `test-${id}@altis.test` : null });
-  const { token } = await issueToken(config, { id, kind, role });
+  const { token } = await issueToken(config, { id, kind, role, tokenVersion: 0 });
   return { id, token };
 }
