@@ -44,6 +44,8 @@ export function createRedis(target: string | RedisConfig, opts: { name?: string 
   const cluster = new Cluster(seeds, {
     clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
     enableOfflineQueue: true,
+    // Commands sent in the same tick go as one pipeline per node (services/inventory/scripts.ts relies on it).
+    enableAutoPipelining: true,
     redisOptions: {
       ...BASE_OPTIONS,
       connectionName,

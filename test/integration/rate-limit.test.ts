@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { issueToken } from '../../api/auth';
@@ -152,7 +153,8 @@ describe('rate limits', () => {
 
   it('lets requests through when Redis is away', async () => {
     const token = await customerToken();
-    const redis = services.redis.duplicate({ lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    // A client that never connects (not a duplicate of services.redis: a Cluster client's duplicate takes nodes).
+    const redis = new Redis({ lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     const offline = createApp({ config, logger: silentLogger(), ...services, redis });
     const res = await get(offline, '/v1/auth/me', newIp(), { Authorization: `Bearer ${token}` });
     expect(res.status).toBe(200);
