@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { AppConfig } from '../config';
 import { createDb, type DbHandle } from '../db/client';
 import { readPem } from './tls';
@@ -8,7 +8,8 @@ type DatabaseConfig = AppConfig['database'];
 /**
  * postgres.js's `ssl` option for database.sslmode (libpq's meanings): require encrypts without checking the
  * server; verify-ca checks its certificate chains to ssl_ca_file (or the system CAs); verify-full also checks
- * that the certificate names the url's host (postgres.js sends that name; an IP must be an IP SAN).
+ * that the certificate names the url's host: here, not left to postgres.js, which gives TLS no name for an IP
+ * address, so that Node would check the certificate against "localhost" instead of the IP.
  */
 export function databaseSsl(database: DatabaseConfig): undefined | 'require' | ConnectionOptions {
   switch (database.sslmode) {
@@ -19,10 +20,13 @@ export function databaseSsl(database: DatabaseConfig): undefined | 'require' | C
     case 'verify-ca':
     case 'verify-full': {
       const ca = readPem(database.ssl_ca_file);
+      // The url's (first) host, without IPv6 brackets.
+      const host = new URL(database.url.replace(/^postgres(ql)?:/, 'http:')).hostname.replace(/^\[|\]$/g, '');
       return {
         rejectUnauthorized: true,
         ...(ca ? { ca } : {}),
-        ...(database.sslmode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
+        checkServerIdentity:
+          database.sslmode === 'verify-ca' ? () => undefined : (_name, cert) => checkServerIdentity(host, cert),
       };
     }
   }
