@@ -39,7 +39,7 @@ export interface Server {
 export async function startServer(
   cmd: string,
   args: string[],
-  opts: { ready: () => Promise<boolean>; timeoutMs?: number; cwd?: string; env?: Record<string, string> },
+  opts: { ready: (output: string) => Promise<boolean>; timeoutMs?: number; cwd?: string; env?: Record<string, string> },
 ): Promise<Server> {
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
@@ -64,7 +64,7 @@ export async function startServer(
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${cmd} exited with ${child.exitCode}:\n${output}`);
-    if (await opts.ready().catch(() => false)) break;
+    if (await opts.ready(output).catch(() => false)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${cmd} was not ready within ${opts.timeoutMs ?? 30_000} ms:\n${output}`);

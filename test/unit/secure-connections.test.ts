@@ -1,7 +1,7 @@
 /**
  * The connection options the factories build from config, for what cannot run on this machine: Temporal over
  * TLS (the Temporal CLI dev server v1.5.1 has no TLS flags) and Temporal Cloud's API key. Kafka's options are
- * checked here too; the broker test is test/integration/kafka-sasl.test.ts when present.
+ * checked here too (a broker with SASL_SSL runs in test/integration/kafka-sasl.test.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
