@@ -107,19 +107,56 @@ export const configSchema = z.strictObject({
   database: z.strictObject({
     url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     pool_max: z.number().int().min(1),
+    /** TLS to Postgres (lib/database.ts), libpq's names; verify-ca/verify-full check the server against ssl_ca_file. */
+    sslmode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']),
+    ssl_ca_file: z.string(),
   }),
-  redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') }),
-  kafka: z.strictObject({
-    brokers: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')).min(1),
-    client_id: z.string(),
-    topic_prefix: z.string(),
-  }),
-  temporal: z.strictObject({
-    address: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
-    namespace: z.string().min(1),
-    task_queue: z.string().min(1),
-    web_ui_url: z.string(),
-  }),
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+      /** An ioredis Cluster client (lib/redis.ts): the url's host and cluster_nodes are the seed nodes. */
+      cluster: z.boolean(),
+      cluster_nodes: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')),
+      /** TLS (also implied by a rediss:// url); the server is checked against tls_ca_file (else the system CAs). */
+      tls: z.boolean(),
+      tls_ca_file: z.string(),
+      tls_cert_file: z.string(),
+      tls_key_file: z.string(),
+    })
+    .refine((r) => (r.tls_cert_file === '') === (r.tls_key_file === ''), 'tls_cert_file and tls_key_file go together'),
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')).min(1),
+      client_id: z.string(),
+      topic_prefix: z.string(),
+      /** TLS to the brokers (lib/kafka.ts); the brokers are checked against ssl_ca_file (else the system CAs). */
+      ssl: z.boolean(),
+      ssl_ca_file: z.string(),
+      /** SASL: "" (none), plain, scram-sha-256 or scram-sha-512; the user and password come from the environment. */
+      sasl_mechanism: z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512']),
+      sasl_username: z.string(),
+      sasl_password: z.string(),
+    })
+    .refine(
+      (k) => k.sasl_mechanism === '' || (k.sasl_username !== '' && k.sasl_password !== ''),
+      'sasl_mechanism needs sasl_username and sasl_password (APP_KAFKA__SASL_USERNAME, APP_KAFKA__SASL_PASSWORD)',
+    ),
+  temporal: z
+    .strictObject({
+      address: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
+      namespace: z.string().min(1),
+      task_queue: z.string().min(1),
+      web_ui_url: z.string(),
+      /** TLS to the frontend (lib/temporal.ts); implied by tls_cert_file (mTLS) or api_key (Temporal Cloud). */
+      tls: z.boolean(),
+      tls_ca_file: z.string(),
+      tls_server_name: z.string(),
+      tls_cert_file: z.string(),
+      tls_key_file: z.string(),
+      /** A Temporal Cloud API key (sent as a bearer token over TLS); from the environment, APP_TEMPORAL__API_KEY. */
+      api_key: z.string(),
+    })
+    .refine((t) => (t.tls_cert_file === '') === (t.tls_key_file === ''), 'tls_cert_file and tls_key_file go together'),
   worker: z.strictObject({
     /** Workflow cache size of the order worker (Worker.create maxCachedWorkflows); 0 disables the cache. */
     max_cached_workflows: z.number().int().min(0),

@@ -4,7 +4,7 @@
  */
 import { createRankerStore } from '../services/ranker-store';
 import { loadConfig } from '../config';
-import { createDb } from '../db/client';
+import { openDatabase } from '../lib/database';
 import { createRedis } from '../lib/redis';
 import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
@@ -20,8 +20,8 @@ import { createEventConsumer, type EventConsumer } from './runner';
 async function run() {
   const config = loadConfig();
   const logger = createLogger(config, 'consumers');
-  const pg = createDb(config.database.url, { max: config.database.pool_max });
-  const redis = createRedis(config.redis.url, { name: 'consumers' });
+  const pg = openDatabase(config);
+  const redis = createRedis(config.redis, { name: 'consumers' });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const kafka = createKafka(config, `${config.kafka.client_id}-consumers`);
   const mailer = createSmtpMailer(config);

@@ -1,4 +1,5 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { ConnectionOptions } from 'node:tls';
 import postgres from 'postgres';
 import * as schema from './schema';
 
@@ -14,9 +15,19 @@ export interface DbHandle {
 export function createDb(
   url: string,
   /** `socket`: postgres.js's (untyped) socket factory, given its parsed options; lib/round-trips.ts counts with it. */
-  opts: { max?: number; socket?: (options: never) => unknown } = {},
+  opts: {
+    max?: number;
+    socket?: (options: never) => unknown;
+    /** postgres.js's `ssl` (lib/database.ts builds it from database.sslmode); absent: as the url says. */
+    ssl?: 'require' | ConnectionOptions;
+  } = {},
 ): DbHandle {
-  const options = { max: opts.max ?? 10, onnotice: () => {}, connect_timeout: 10 };
+  const options = {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+    ...(opts.ssl !== undefined ? { ssl: opts.ssl } : {}),
+  };
   const sql = postgres(url, opts.socket ? ({ ...options, socket: opts.socket } as typeof options) : options);
   const db = drizzle(sql, { schema, casing: 'snake_case' });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };

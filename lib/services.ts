@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { AppConfig } from '../config';
-import { createDb, type Database, type Sql } from '../db/client';
+import type { Database, Sql } from '../db/client';
+import { openDatabase } from './database';
 import { createRedis } from './redis';
 import { createKafka } from './kafka';
 import { countingPgSocket, countRedisRoundTrips } from './round-trips';
@@ -22,11 +23,8 @@ export interface Services {
 
 export async function openServices(config: AppConfig, logger: Logger, name: string): Promise<Services> {
   const counting = config.metrics.count_round_trips;
-  const pg = createDb(config.database.url, {
-    max: config.database.pool_max,
-    ...(counting ? { socket: countingPgSocket } : {}),
-  });
-  const redis = createRedis(config.redis.url, { name });
+  const pg = openDatabase(config, counting ? { socket: countingPgSocket } : {});
+  const redis = createRedis(config.redis, { name });
   if (counting) countRedisRoundTrips(redis);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const temporal = await connectTemporal(config);

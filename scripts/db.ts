@@ -12,7 +12,7 @@ import { loadConfig, type AppConfig } from '../config';
 import { createRedis } from '../lib/redis';
 import { connectTemporal } from '../lib/temporal';
 import { runMigrations } from '../db/migrate';
-import { createDb } from '../db/client';
+import { databaseSsl, openDatabase } from '../lib/database';
 import { REDIS_REGISTRY, seedFromConfig } from './seed';
 
 const say = (msg: string) => console.log(`\x1b[1;32m[db]\x1b[0m ${msg}`);
@@ -20,7 +20,7 @@ const dbName = (config: AppConfig) => new URL(config.database.url).pathname.slic
 
 async function migrate(config: AppConfig) {
   const t0 = performance.now();
-  await runMigrations(config.database.url);
+  await runMigrations(config.database.url, databaseSsl(config.database));
   say(`migrations applied to ${dbName(config)} in ${Math.round(performance.now() - t0)} ms`);
 }
 
@@ -51,14 +51,14 @@ async function reset(config: AppConfig) {
   if (config.env === 'production') throw new Error('db:reset refuses to run with APP_ENV=production');
   const open = await terminateOpenOrders(config);
   say(`terminated ${open} running workflows on task queue ${config.temporal.task_queue}`);
-  const pg = createDb(config.database.url, { max: 1 });
+  const pg = openDatabase(config, { max: 1 });
   try {
     await pg.sql.unsafe('DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
   } finally {
     await pg.close();
   }
   say(`dropped every table of ${dbName(config)}`);
-  const redis = createRedis(config.redis.url, { name: 'db-reset' });
+  const redis = createRedis(config.redis, { name: 'db-reset' });
   try {
     // Db 0 of an Altis Redis also holds the registry of which clone uses which database (scripts/infra.sh): kept.
     const registry = await redis.hgetall(REDIS_REGISTRY);

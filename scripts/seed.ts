@@ -6,7 +6,8 @@
  */
 import type { Redis } from 'ioredis';
 import { loadConfig, type AppConfig, type BundleConfig, type PricingRuleConfig } from '../config';
-import { createDb, type Database, type Sql } from '../db/client';
+import type { Database, Sql } from '../db/client';
+import { openDatabase } from '../lib/database';
 import { AIRCRAFT_TYPES, AIRPORTS, PRODUCTS, ROUTES } from '../db/seed/data';
 import { createRedis } from '../lib/redis';
 import { exchangeRates, seedCommercialSettings } from '../services/commercial-settings';
@@ -99,8 +100,8 @@ export const REDIS_REGISTRY = 'altis:redis-databases';
 
 /** Seeds the configured database with 60 days of schedule from today and prints what it added. */
 export async function seedFromConfig(config: AppConfig) {
-  const pg = createDb(config.database.url, { max: 2 });
-  const redis = createRedis(config.redis.url, { name: 'seed' });
+  const pg = openDatabase(config, { max: 2 });
+  const redis = createRedis(config.redis, { name: 'seed' });
   try {
     // The index of a flight is built when it is first read; a full rebuild is worth its seconds only when Redis
     // has nothing (a fresh or restarted server, a reset), not on every `npm start`.

@@ -5,7 +5,7 @@
  * chose (`.data/services.env`): a clone that shares another clone's servers gets names of its own there, so two
  * clones' suites never see each other's data (the Kafka topic prefix and the Temporal task queue too, on a shared
  * broker or server). ALTIS_TEST_DB and ALTIS_TEST_REDIS_DB choose by hand; the prefix and task queue then follow
- * the database's name.
+ * the database's name. ALTIS_TEST_REDIS_CLUSTER_URL puts Redis on a Cluster (its seed node; database 0).
  */
 import { readServicesEnv } from '../config/index.ts';
 
@@ -21,7 +21,9 @@ const name = database.replace(/_/g, '-');
 export const TEST_ENV: Record<string, string> = {
   APP_ENV: 'test',
   APP_DATABASE__URL: `postgres://altis:altis@${pgServer}/${database}`,
-  APP_REDIS__URL: `redis://${redisServer}/${redisDb}`,
+  APP_REDIS__URL: process.env.ALTIS_TEST_REDIS_CLUSTER_URL ?? `redis://${redisServer}/${redisDb}`,
+  // test/integration/redis-cluster.test.ts runs test files on a Redis Cluster of its own: this is its seed node.
+  ...(process.env.ALTIS_TEST_REDIS_CLUSTER_URL ? { APP_REDIS__CLUSTER: 'true' } : {}),
   APP_KAFKA__BROKERS: services.APP_KAFKA__BROKERS ?? '127.0.0.1:9092',
   APP_TEMPORAL__ADDRESS: services.APP_TEMPORAL__ADDRESS ?? '127.0.0.1:7233',
   APP_LOG__LEVEL: 'warn',

@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
     );
   }
   const pg = createDb(config.database.url, { max: 2 });
-  const redis = createRedis(config.redis.url, { name: 'test-setup' });
+  const redis = createRedis(config.redis, { name: 'test-setup' });
   try {
     await seed(pg.db, pg.sql, { today: new Date(), days: 3, redis, fx: exchangeRates(config.pricing) });
   } finally {
@@ -43,7 +43,9 @@ export default async function setup(project: TestProject) {
   const bundle = await bundleWorkflows();
   const dir = new URL('../.data/test', import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
-  const path = `${dir}/workflow-bundle.js`;
+  // A run on a Redis Cluster of its own (test/integration/redis-cluster.test.ts) starts inside a normal run: its
+  // own file, so that it never rewrites the bundle the outer run's files are loading.
+  const path = `${dir}/workflow-bundle${process.env.ALTIS_TEST_REDIS_CLUSTER_URL ? '-redis-cluster' : ''}.js`;
   writeFileSync(path, bundle.code);
   project.provide('workflowBundlePath', path);
 }

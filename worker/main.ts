@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { loadConfig } from '../config';
-import { createDb } from '../db/client';
+import { openDatabase } from '../lib/database';
 import { createRedis } from '../lib/redis';
 import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
@@ -18,8 +18,8 @@ async function run() {
   const tracing = startTracing(config, 'altis-worker');
   const registry = createRegistry('worker', register);
   const metrics = createWorkerMetrics(registry);
-  const pg = createDb(config.database.url, { max: config.database.pool_max });
-  const redis = createRedis(config.redis.url, { name: 'worker' });
+  const pg = openDatabase(config);
+  const redis = createRedis(config.redis, { name: 'worker' });
   const { worker, connection } = await createWorker({
     deps: { config, logger, db: pg.db, sql: pg.sql, redis },
     metrics,

@@ -9,6 +9,7 @@ import {
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Tracing } from '../lib/tracing';
+import { temporalConnectionOptions } from '../lib/temporal';
 import { activityInterceptors, workflowInterceptorModules, workflowSinks, type WorkerMetrics } from './observability';
 
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
@@ -61,7 +62,7 @@ export interface WorkerOptions {
 /** Builds the order worker: the workflows of workflows/ and the activities of activities/, bound to deps. */
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const config: AppConfig = opts.deps.config;
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

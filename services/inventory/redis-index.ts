@@ -3,7 +3,6 @@
  * owner's held cabin. The fast gate of a hold, never the authority: it is rebuilt from Postgres when its key is
  * missing (Redis keeps nothing on disk here), when a hold finds it stale, and after a failed hold.
  */
-import type { Redis } from 'ioredis';
 import type { Sql } from '../../db/client';
 import { DomainError } from '../../domain/errors';
 import { availKey, holdsKey, indexKeys, settlesKey } from './keys';
@@ -222,7 +221,7 @@ export function createRedisIndex(deps: RedisIndexDeps) {
     /** Deletes these flights' index keys; the next read or hold rebuilds them from Postgres. */
     async drop(flightIds: readonly string[]): Promise<void> {
       if (flightIds.length === 0) return;
-      const pipe = (redis as Redis).pipeline();
+      const pipe = scriptPipeline(redis);
       for (const id of flightIds) pipe.del(...indexKeys(id)); // one flight per command: one Cluster slot each
       for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
     },

@@ -45,12 +45,45 @@ export interface ScriptPipeline {
   altisInvRebuild(avail: string, holds: string, settles: string, ...args: Arg[]): ScriptPipeline;
   hgetall(key: string): ScriptPipeline;
   get(key: string): ScriptPipeline;
+  del(...keys: string[]): ScriptPipeline;
   exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
 
-export const scriptPipeline = (redis: Redis) => redis.pipeline() as unknown as ScriptPipeline;
+/**
+ * A pipeline of commands on several flights. On Redis Cluster a pipeline may only hold keys of one node (ioredis
+ * refuses it otherwise), so there each command goes on its own, all at once (the Cluster client's auto-pipelining
+ * batches them per node); every command's keys are one flight's, so each still runs in one slot. Same answers,
+ * in the same order, either way.
+ */
+export function scriptPipeline(redis: Redis): ScriptPipeline {
+  if (!redis.isCluster) return redis.pipeline() as unknown as ScriptPipeline;
+  const client = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const calls: (() => Promise<unknown>)[] = [];
+  const queue =
+    (name: string) =>
+    (...args: unknown[]) => {
+      calls.push(() => client[name]!(...args));
+      return pipeline;
+    };
+  const pipeline: ScriptPipeline = {
+    altisInvRebuild: queue('altisInvRebuild'),
+    hgetall: queue('hgetall'),
+    get: queue('get'),
+    del: queue('del'),
+    exec: () =>
+      Promise.all(
+        calls.map((call) =>
+          call().then(
+            (v): [null, unknown] => [null, v],
+            (e: Error): [Error, null] => [e, null],
+          ),
+        ),
+      ),
+  };
+  return pipeline;
+}
 
 /** Registers the scripts on this client (once; a client shared by several inventories keeps its commands). */
 export function withScripts(redis: Redis): ScriptedRedis {

@@ -25,7 +25,7 @@ const flights: string[] = [];
 
 beforeAll(async () => {
   services = await openTestServices(config);
-  redis2 = createRedis(config.redis.url, { name: 'test-inventory-2' });
+  redis2 = createRedis(config.redis, { name: 'test-inventory-2' });
   inventory = createInventory({ db: services.db, sql: services.sql, redis: services.redis });
   inventory2 = createInventory({ db: services.db, sql: services.sql, redis: redis2 });
 });
@@ -75,7 +75,7 @@ async function expectIndexAgreesWithPostgres(flightId: string) {
 
 /** Collects the seat events published on these flights' channels, on a connection of its own. */
 async function listenToSeats(flightIds: string[]) {
-  const sub = createRedis(config.redis.url, { name: 'test-inventory-seats' });
+  const sub = createRedis(config.redis, { name: 'test-inventory-seats' });
   const events: SeatEvent[] = [];
   sub.on('message', (_channel: string, message: string) => events.push(JSON.parse(message) as SeatEvent));
   await sub.subscribe(...flightIds.map(seatChannel));

@@ -10,16 +10,20 @@ let redis: Redis;
 const config = testConfig();
 
 beforeAll(() => {
-  redis = createRedis(config.redis.url, { name: 'seat-stream-test' });
+  redis = createRedis(config.redis, { name: 'seat-stream-test' });
 });
 afterAll(async () => {
   await redis.quit();
 });
 
-const subscriberCount = async () =>
-  String(await redis.call('CLIENT', 'LIST'))
-    .split('\n')
+/** Connections with a subscription, on the server (on every master of a Redis Cluster). */
+async function subscriberCount() {
+  const nodes = redis.isCluster ? (redis as unknown as { nodes(role: 'master'): Redis[] }).nodes('master') : [redis];
+  const lists = await Promise.all(nodes.map(async (node) => String(await node.call('CLIENT', 'LIST'))));
+  return lists
+    .flatMap((list) => list.split('\n'))
     .filter((line: string) => line.includes('sub=') && !line.includes(' sub=0 ')).length;
+}
 
 describe('SeatStreamHub', () => {
   it('fans a flight’s events out to its listeners only, and leaves no subscription behind', async () => {
