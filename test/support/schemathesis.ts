@@ -72,7 +72,8 @@ export async function runSchemathesis(
     '--no-color',
   ];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(st, args, { env: { ...process.env, NO_COLOR: '1' } });
+    // Run in its own directory: the tool keeps a cache (.schemathesis/) where it runs.
+    const child = spawn(st, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
