@@ -54,7 +54,8 @@ function deepImport(name: string, spec: string): string {
   throw new Error(`import '${spec}' names no file of ${name}`);
 }
 
-const IMPORT = /((?:\bfrom|\bimport)\s*\(?\s*)(['"])([^'"]+)\2/g;
+// Import and export declarations (one per line in tsc's output) and dynamic imports: never a word in a string.
+const IMPORT = /(^\s*(?:import|export)\b[^'";]*?\bfrom\s*|^\s*import\s*|\bimport\s*\(\s*)(['"])([^'"]+)\2/gm;
 
 function packageOf(spec: string): string {
   const parts = spec.split('/');
