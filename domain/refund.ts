@@ -168,3 +168,38 @@ export function cancellationQuote(input: Omit<RefundInput, 'items'> & { items: r
   };
   return result;
 }
+
+/** One charge an order holds money on: what is still refundable of it. */
+export interface HeldCharge {
+  chargeId: string;
+  remaining: number;
+}
+
+export interface PlannedRefund {
+  chargeId: string;
+  amount: number;
+  /** The gateway idempotency key: a retried refund is the same refund. */
+  key: string;
+}
+
+/**
+ * Splits a refund over the charges an order holds money on (the sale's, then a change's or services' bought after
+ * booking, in the order given), each up to what is still refundable of it, so that money taken on a later charge
+ * comes back too. The sale's charge keeps the key it always had (`refund-<order>`). Never more than is held.
+ */
+export function splitRefund(orderId: string, amount: number, held: readonly HeldCharge[], primary: string | null) {
+  const plan: PlannedRefund[] = [];
+  let left = amount;
+  for (const c of held) {
+    if (left <= 0) break;
+    const take = Math.min(left, Math.max(0, c.remaining));
+    if (take <= 0) continue;
+    plan.push({
+      chargeId: c.chargeId,
+      amount: take,
+      key: c.chargeId === primary ? `refund-${orderId}` : `refund-${orderId}-${c.chargeId}`,
+    });
+    left -= take;
+  }
+  return plan;
+}

@@ -4,7 +4,7 @@
  * moves an order only along a transition it allows; the state it already has is a retried write (no-op).
  * Inventory goes through the one facade (services/inventory), money through the payment gateway port.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database, DbOrTx } from '../db/client';
@@ -26,7 +26,14 @@ import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
 
 import { chosenSeatCharge } from '../domain/seat-pricing';
-import { cancellationQuote, type CancellationQuote, type RefundDocumentItem } from '../domain/refund';
+import {
+  cancellationQuote,
+  splitRefund,
+  type CancellationQuote,
+  type HeldCharge,
+  type PlannedRefund,
+  type RefundDocumentItem,
+} from '../domain/refund';
 import { emdCodesFor } from '../domain/servicing';
 import { ticketDocumentsFor } from '../domain/tickets';
 import type { Logger } from '../lib/logger';
@@ -104,6 +111,12 @@ export async function transition(tx: DbOrTx, orderId: string, to: OrderStatus, a
     .set({ status: to, updatedAt: at, version: sql`${orders.version} + 1` })
     .where(eq(orders.id, orderId));
   return true;
+}
+
+/** The id of the quote a one-step cancel (POST /cancel) records: one per order (an order is cancelled once). */
+function oneStepQuoteId(orderId: string): string {
+  const h = createHash('sha256').update(`cancel-${orderId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export function createOrderService(deps: OrderServiceDeps) {
@@ -323,6 +336,17 @@ export function createOrderService(deps: OrderServiceDeps) {
    * no_show). An order without items (recorded before every payment path wrote them) counts its charge as one
    * order-level item. Unpaid (`charged` null): nothing to give back.
    */
+  /**
+   * The money the order holds at the provider: each succeeded charge of the order (the sale's first, then a change's
+   * or services' bought after booking, oldest first), less what was refunded of it.
+   */
+  async function heldCharges(orderId: string, primary: string | null): Promise<HeldCharge[]> {
+    const listed = (await gateway.listCharges(orderId)).filter((c) => c.status === 'succeeded');
+    listed.sort((a, b) => (a.id === primary ? -1 : b.id === primary ? 1 : a.created - b.created));
+    return listed.map((c) => ({ chargeId: c.id, remaining: c.amount - c.amountRefunded }));
+  }
+  const heldTotal = (held: readonly HeldCharge[]) => held.reduce((n, c) => n + Math.max(0, c.remaining), 0);
+
   async function quoteNow(orderId: string, charged: number | null, at: Date) {
     const [row] = await db
       .select({ offer: orders.offer, currency: orders.currency })
@@ -412,7 +436,9 @@ export function createOrderService(deps: OrderServiceDeps) {
       .where(eq(cancellationQuotes.id, p.quoteId));
     if (existing) return { quoteId: existing.id, expiresAt: existing.expiresAt.toISOString() };
     const at = new Date(p.at);
-    const { quote, rule, route, currency } = await quoteNow(p.orderId, p.charge?.amount ?? null, at);
+    // The ceiling: all the order holds (its sale's charge and any charged after booking), not the sale alone.
+    const charged = p.charge ? heldTotal(await heldCharges(p.orderId, p.charge.chargeId)) : null;
+    const { quote, rule, route, currency } = await quoteNow(p.orderId, charged, at);
     await db.transaction(async (tx) => {
       await tx.insert(cancellationQuotes).values({
         id: p.quoteId,
@@ -458,17 +484,25 @@ export function createOrderService(deps: OrderServiceDeps) {
     quoteId?: string;
   }): Promise<{ refundId: string | null }> {
     const at = new Date(p.at);
-    const [stored] = p.quoteId
+    const [confirmed] = p.quoteId
       ? await db.select().from(cancellationQuotes).where(eq(cancellationQuotes.id, p.quoteId))
       : [];
-    if (p.quoteId && !stored) throw new DomainError('NOT_FOUND', `cancellation quote ${p.quoteId} was not found`);
-    const computed = stored ? null : await quoteNow(p.orderId, p.refund?.amount ?? null, at);
+    if (p.quoteId && !confirmed) throw new DomainError('NOT_FOUND', `cancellation quote ${p.quoteId} was not found`);
+    // A cancel without a quote (POST /cancel) records one under an id of its own order: a retried activity finds the
+    // row (and its refund plan) an earlier attempt wrote, and asks the same refunds again, never new ones.
+    const quoteId = confirmed?.id ?? oneStepQuoteId(p.orderId);
+    const [earlier] = confirmed
+      ? []
+      : await db.select().from(cancellationQuotes).where(eq(cancellationQuotes.id, quoteId));
+    const stored = confirmed ?? earlier;
+    const held = p.refund ? await heldCharges(p.orderId, p.refund.chargeId) : [];
+    const computed = stored ? null : await quoteNow(p.orderId, p.refund ? heldTotal(held) : null, at);
     const currency = stored?.currency ?? computed!.currency;
     const route = computed?.route ?? orderRoute(await orderSegments(p.orderId));
     const due = stored
       ? { amount: stored.refundAmount, penalty: stored.penaltyAmount, rule: stored.rule, lines: stored.breakdown }
       : p.refund && p.involuntary
-        ? { amount: p.refund.amount, penalty: 0, rule: 'as_sold', lines: [] as CancellationQuoteLine[] }
+        ? { amount: heldTotal(held), penalty: 0, rule: 'as_sold', lines: [] as CancellationQuoteLine[] }
         : {
             amount: computed!.quote.amount,
             penalty: computed!.quote.penalty,
@@ -476,16 +510,43 @@ export function createOrderService(deps: OrderServiceDeps) {
             lines: quoteLines(computed!.quote),
           };
     const refunding = p.refund !== null && due.amount > 0;
-    const refundId = refunding
-      ? (
-          await gateway.refund({
+    // The refund split over the charges the order holds money on, written down before the first is asked.
+    let plan: PlannedRefund[] = stored?.refundPlan ?? [];
+    if (refunding && !stored?.refundPlan) {
+      plan = splitRefund(p.orderId, due.amount, held, p.refund!.chargeId);
+      if (stored) {
+        await db.update(cancellationQuotes).set({ refundPlan: plan }).where(eq(cancellationQuotes.id, stored.id));
+      } else {
+        await db
+          .insert(cancellationQuotes)
+          .values({
+            id: quoteId,
+            orderId: p.orderId,
+            status: 'QUOTED',
+            refundAmount: due.amount,
+            penaltyAmount: due.penalty,
+            currency,
+            rule: due.rule,
             chargeId: p.refund!.chargeId,
-            amount: due.amount,
-            idempotencyKey: `refund-${p.orderId}`,
+            breakdown: due.lines,
+            expiresAt: at,
+            createdAt: at,
+            refundPlan: plan,
           })
-        ).id
-      : null;
-    const quoteId = stored?.id ?? randomUUID();
+          .onConflictDoNothing();
+      }
+    }
+    const refunds: { id: string; planned: PlannedRefund }[] = [];
+    for (const planned of refunding ? plan : []) {
+      const refund = await gateway.refund({
+        chargeId: planned.chargeId,
+        amount: planned.amount,
+        idempotencyKey: planned.key,
+      });
+      refunds.push({ id: refund.id, planned });
+    }
+    const refundId = refunds[0]?.id ?? null;
+    const onSale = (chargeId: string) => refunds.find((r) => r.planned.chargeId === chargeId)?.planned.amount ?? 0;
     const events = [
       event('OrderCancelled', p.orderId, at, {
         reason: p.reason,
@@ -497,12 +558,12 @@ export function createOrderService(deps: OrderServiceDeps) {
       }),
     ];
     // Nothing due (a non-refundable fare, every coupon flown): the cancellation only, no refund to announce.
-    if (refunding) {
+    for (const { id, planned } of refunds) {
       events.push(
         event('RefundIssued', p.orderId, at, {
-          refund_id: refundId,
-          charge_id: p.refund!.chargeId,
-          amount: { amount: due.amount, currency: p.refund!.currency },
+          refund_id: id,
+          charge_id: planned.chargeId,
+          amount: { amount: planned.amount, currency: p.refund!.currency },
           charged: { amount: p.refund!.amount, currency: p.refund!.currency },
           rule: due.rule,
         }),
@@ -514,8 +575,13 @@ export function createOrderService(deps: OrderServiceDeps) {
           await t
             .update(payments)
             .set({
-              ...(due.amount > 0 ? { status: 'REFUNDED' as const, refundId } : {}),
-              refundedAmount: due.amount,
+              ...(onSale(p.refund.chargeId) > 0
+                ? {
+                    status: 'REFUNDED' as const,
+                    refundId: refunds.find((r) => r.planned.chargeId === p.refund!.chargeId)!.id,
+                  }
+                : {}),
+              refundedAmount: onSale(p.refund.chargeId),
               updatedAt: at,
             })
             .where(and(eq(payments.orderId, p.orderId), eq(payments.chargeId, p.refund.chargeId)));
@@ -526,21 +592,29 @@ export function createOrderService(deps: OrderServiceDeps) {
             .set({ status: 'CONFIRMED', confirmedAt: at, refundId })
             .where(eq(cancellationQuotes.id, stored.id));
         } else if (p.refund) {
-          await t.insert(cancellationQuotes).values({
-            id: quoteId,
-            orderId: p.orderId,
-            status: 'CONFIRMED',
-            refundAmount: due.amount,
-            penaltyAmount: due.penalty,
-            currency,
-            rule: due.rule,
-            chargeId: p.refund.chargeId,
-            breakdown: due.lines,
-            expiresAt: at,
-            createdAt: at,
-            confirmedAt: at,
-            refundId,
-          });
+          await t
+            .insert(cancellationQuotes)
+            .values({
+              id: quoteId,
+              orderId: p.orderId,
+              status: 'CONFIRMED',
+              refundAmount: due.amount,
+              penaltyAmount: due.penalty,
+              currency,
+              rule: due.rule,
+              chargeId: p.refund.chargeId,
+              breakdown: due.lines,
+              expiresAt: at,
+              createdAt: at,
+              confirmedAt: at,
+              refundId,
+              refundPlan: plan,
+            })
+            // The row a first attempt wrote (QUOTED, with its plan) before it asked the refunds.
+            .onConflictDoUpdate({
+              target: cancellationQuotes.id,
+              set: { status: 'CONFIRMED', confirmedAt: at, refundId },
+            });
         }
         for (const line of due.lines) {
           if (line.document_number === null || line.flown) continue;

@@ -36,6 +36,12 @@ export const cancellationQuotes = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull(),
     confirmedAt: timestamp({ withTimezone: true }),
     refundId: text(),
+    /**
+     * How the refund is split over the order's charges (the sale's, a change's, services bought after booking),
+     * written before the first refund is asked, so that a retried confirm asks the same refunds again (their
+     * idempotency keys), never new ones.
+     */
+    refundPlan: jsonb().$type<{ chargeId: string; amount: number; key: string }[]>(),
   },
   (t) => [index('cancellation_quotes_order').on(t.orderId, t.createdAt)],
 );

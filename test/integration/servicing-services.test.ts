@@ -80,7 +80,7 @@ const eventsOf = async (id: string, type: string) =>
   (await outboxRows(services.db, [id])).filter((e) => e.type === type).map((e) => e.payload as Record<string, any>);
 
 /** A paid (FULFILLED) order of one adult on the flight, in the bundle asked for. */
-async function paidOrder(f: TestFlight, bundle: 'FLIGHT_ONLY' | 'COMFORT') {
+async function paidOrder(f: TestFlight, bundle: 'FLIGHT_ONLY' | 'COMFORT' | 'PREMIUM') {
   const search = await api('POST', '/v1/offers/search', {
     token,
     body: {
@@ -295,6 +295,33 @@ describe('services after booking', () => {
     expect((await chargesOf(o.id)).find((c) => c.amount === 6000)!.amount_refunded).toBe(3500);
     await recordHistory(services.temporal, orderWorkflowId(o.id), 'service-removed');
   });
+
+  it('cancelling gives back what services bought after booking were charged too: the refund split over both charges', async () => {
+    // Premium refunds in full before departure: the quote is the sale and the insurance bought after it. The sale's
+    // charge alone cannot hold that refund (the cancellation used to refund it only, keeping the insurance's money).
+    const f = await flight();
+    const o = await paidOrder(f, 'PREMIUM');
+    const added = await addServices(o.id, [{ id: 'INSURANCE', traveler_ref: 'ADT1', quantity: 1 }]);
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const extra = added.body.charged.amount as number;
+    expect(extra).toBeGreaterThan(0);
+    const quote = await api('POST', `/v1/orders/${o.id}/cancellation-quotes`, { token });
+    expect(quote.status, JSON.stringify(quote.body)).toBe(201);
+    expect(quote.body.refund_amount).toEqual({ amount: o.total + extra, currency: 'USD' });
+    const confirm = await api('POST', `/v1/orders/${o.id}/cancellation-quotes/${quote.body.id}/confirm`, { token });
+    expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
+    const charges = await chargesOf(o.id);
+    expect(charges.map((c) => [c.amount, c.amount_refunded])).toEqual([
+      [o.total, o.total],
+      [extra, extra],
+    ]);
+    const again = await api('POST', `/v1/orders/${o.id}/cancellation-quotes/${quote.body.id}/confirm`, { token });
+    expect(again.status).toBe(200);
+    expect((await chargesOf(o.id)).map((c) => c.amount_refunded)).toEqual([o.total, extra]);
+    const refunds = await eventsOf(o.id, 'RefundIssued');
+    expect(refunds.map((r) => r.amount.amount).sort((a, b) => a - b)).toEqual([extra, o.total].sort((a, b) => a - b));
+    expect((await order(o.id)).status).toBe('CANCELLED');
+  });
 });
 
 describe('seats after booking', () => {
@@ -319,7 +346,7 @@ describe('seats after booking', () => {
     expect(await seatStatus(f.id, '7C')).toBe('OCCUPIED');
     expect(await passSeat(o.id, o.travelerId)).toBe('7C');
     const docs = await fulfillment(o.id);
-    expect(docs.tickets[0].coupons).toEqual([{ flight_id: f.id, seat_number: '7C' }]);
+    expect(docs.tickets[0].coupons).toEqual([{ flight_id: f.id, seat_number: '7C', status: 'OPEN' }]);
     expect((await eventsOf(o.id, 'SeatChanged')).map((e) => [e.from_seat, e.to_seat, e.amount.amount])).toEqual([
       [null, '6C', 0],
       ['6C', '7C', 0],
