@@ -1033,10 +1033,12 @@ async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void>
   const lastDeparture = Math.max(...s.segments.map((seg) => Date.parse(seg.departureAt)));
   const wait = lastDeparture + input.archiveGraceSeconds * 1000 - workflowNow();
   const changes = s.changes;
-  // A change moves the last departure: the wait starts again (orders never changed wait exactly as before).
+  // A change moves the last departure: the wait starts again (orders never changed wait exactly as before). Only a
+  // change wakes it (other servicing — quotes, services, seats — leaves the timer running, as their histories
+  // were recorded with); an archive due while any servicing runs waits for it below.
   const woken =
     wait > 0
-      ? await condition(() => s.cancelRequest !== null || s.changes !== changes || s.servicing !== null, wait, {
+      ? await condition(() => s.cancelRequest !== null || s.changes !== changes || s.servicing === 'CHANGE', wait, {
           summary: 'archive after departure',
         })
       : s.cancelRequest !== null;

@@ -53,7 +53,7 @@ const ROUTES = {
   vocabulary: ['QMV', 'QMW'],
   'servicing-cancel': ['QRA', 'QRB'],
   'late-payments': ['QLP', 'QLQ'],
-  'scale-out': ['QLA', 'QLB'],
+  'scale-out': ['QSX', 'QSY'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
