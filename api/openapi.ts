@@ -165,6 +165,13 @@ function addAppWideResponses(paths: Record<string, object> = {}) {
       const responses = (op.responses ??= {});
       if (path !== '/health' && !path.startsWith('/health/'))
         responses['429'] ??= errorContent('too many requests (per IP or per customer)');
+      // One rule for a bad header (README, "API"): present but not a valid bearer token is 401 on every /v1 route,
+      // public ones too; only the payment webhook authenticates by signature instead.
+      if (path.startsWith('/v1/') && path !== '/v1/webhooks/payments') {
+        responses['401'] ??= errorContent(
+          'the Authorization header is not a valid bearer token (malformed, expired, revoked)',
+        );
+      }
       if (op.requestBody) {
         responses['413'] ??= errorContent('the body is larger than the server accepts');
         responses['415'] ??= errorContent('the body is not application/json');

@@ -182,7 +182,7 @@ const seatsRoute = createRoute({
   responses: {
     200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
     402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
-    ...errors(400, 401, 404, 409, 410),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
 });
 

@@ -121,7 +121,7 @@ const addPassenger = createRoute({
       }),
       'added',
     ),
-    ...errors(400, 401, 404, 409, 410),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
 });
 
