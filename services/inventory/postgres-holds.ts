@@ -114,9 +114,24 @@ async function lockedHolds(tx: DbOrTx, ownerId: string) {
  * payment) become RELEASED, and the owner's seat assignments are deleted. Idempotent: a second call finds nothing.
  * Returns what it released now and the seats it freed.
  */
-export async function releaseInTx(tx: DbOrTx, ownerId: string): Promise<{ released: ReleasedItem[]; seats: Seat[] }> {
+export const releaseInTx = (tx: DbOrTx, ownerId: string) => releaseHolds(tx, ownerId, null);
+
+/** The owner's seat assignments: all of them, or those on these flights only. */
+const ownerSeats = (ownerId: string, flightIds: readonly string[] | null) =>
+  flightIds
+    ? and(eq(seatAssignments.orderId, ownerId), inArray(seatAssignments.flightId, [...flightIds]))
+    : eq(seatAssignments.orderId, ownerId);
+
+/** releaseInTx, or releaseFlightsInTx when `flightIds` scopes it to some flights. */
+async function releaseHolds(
+  tx: DbOrTx,
+  ownerId: string,
+  flightIds: readonly string[] | null,
+  opts: { forget?: boolean } = {},
+): Promise<{ released: ReleasedItem[]; seats: Seat[] }> {
   const released: ReleasedItem[] = [];
-  for (const h of await lockedHolds(tx, ownerId)) {
+  const holds = flightIds ? await lockedHoldsOn(tx, ownerId, flightIds) : await lockedHolds(tx, ownerId);
+  for (const h of holds) {
     if (h.status === 'RELEASED') continue;
     await tx
       .update(flightInventory)
@@ -126,12 +141,14 @@ export async function releaseInTx(tx: DbOrTx, ownerId: string): Promise<{ releas
           : { sold: dsql`${flightInventory.sold} - ${h.quantity}` },
       )
       .where(inventoryRow(h));
-    await tx.update(inventoryHolds).set({ status: 'RELEASED', updatedAt: new Date() }).where(holdRow(ownerId, h));
+    // Forgotten: a change that was not paid for leaves no trace, so the same flights may be held again.
+    if (opts.forget && h.status === 'HELD') await tx.delete(inventoryHolds).where(holdRow(ownerId, h));
+    else await tx.update(inventoryHolds).set({ status: 'RELEASED', updatedAt: new Date() }).where(holdRow(ownerId, h));
     released.push({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity, was: h.status });
   }
   const seats = await tx
     .delete(seatAssignments)
-    .where(eq(seatAssignments.orderId, ownerId))
+    .where(ownerSeats(ownerId, flightIds))
     .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
   await appendEvents(
     tx,
@@ -145,9 +162,19 @@ export async function releaseInTx(tx: DbOrTx, ownerId: string): Promise<{ releas
  * Idempotent. Throws HOLD_EXPIRED when the hold was released, INVALID_STATE when the owner holds nothing.
  * Returns every item the owner has bought and the seats sold by this call.
  */
-export async function sellInTx(tx: DbOrTx, ownerId: string): Promise<{ sold: HoldItem[]; seats: Seat[] }> {
-  const holds = await lockedHolds(tx, ownerId);
-  if (holds.length === 0) throw new DomainError('INVALID_STATE', `${ownerId} holds no seats`, { owner_id: ownerId });
+export const sellInTx = (tx: DbOrTx, ownerId: string) => sellHolds(tx, ownerId, null);
+
+/** sellInTx, or sellFlightsInTx when `flightIds` scopes it to some flights. */
+async function sellHolds(
+  tx: DbOrTx,
+  ownerId: string,
+  flightIds: readonly string[] | null,
+): Promise<{ sold: HoldItem[]; seats: Seat[] }> {
+  const holds = flightIds ? await lockedHoldsOn(tx, ownerId, flightIds) : await lockedHolds(tx, ownerId);
+  if (holds.length === 0) {
+    const where = flightIds ? ' on these flights' : '';
+    throw new DomainError('INVALID_STATE', `${ownerId} holds no seats${where}`, { owner_id: ownerId });
+  }
   if (holds.some((h) => h.status === 'RELEASED')) {
     throw new DomainError('HOLD_EXPIRED', `the hold of ${ownerId} was released`, { owner_id: ownerId });
   }
@@ -165,7 +192,7 @@ export async function sellInTx(tx: DbOrTx, ownerId: string): Promise<{ sold: Hol
   const seats = await tx
     .update(seatAssignments)
     .set({ status: 'SOLD' })
-    .where(and(eq(seatAssignments.orderId, ownerId), eq(seatAssignments.status, 'HELD')))
+    .where(and(ownerSeats(ownerId, flightIds), eq(seatAssignments.status, 'HELD')))
     .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
   return { sold: holds.map((h) => ({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity })), seats };
 }
@@ -191,79 +218,19 @@ async function lockedHoldsOn(tx: DbOrTx, ownerId: string, flightIds: readonly st
  * Gives back the owner's holds (HELD or SOLD) on these flights only, and its seat assignments there. Idempotent.
  * `forget`: HELD rows are deleted rather than marked RELEASED.
  */
-export async function releaseFlightsInTx(
+export const releaseFlightsInTx = (
   tx: DbOrTx,
   ownerId: string,
   flightIds: readonly string[],
   opts: { forget?: boolean } = {},
-): Promise<{ released: ReleasedItem[]; seats: Seat[] }> {
-  const released: ReleasedItem[] = [];
-  for (const h of await lockedHoldsOn(tx, ownerId, flightIds)) {
-    if (h.status === 'RELEASED') continue;
-    await tx
-      .update(flightInventory)
-      .set(
-        h.status === 'HELD'
-          ? { held: dsql`${flightInventory.held} - ${h.quantity}` }
-          : { sold: dsql`${flightInventory.sold} - ${h.quantity}` },
-      )
-      .where(inventoryRow(h));
-    // Forgotten: a change that was not paid for leaves no trace, so the same flights may be held again.
-    if (opts.forget && h.status === 'HELD') await tx.delete(inventoryHolds).where(holdRow(ownerId, h));
-    else await tx.update(inventoryHolds).set({ status: 'RELEASED', updatedAt: new Date() }).where(holdRow(ownerId, h));
-    released.push({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity, was: h.status });
-  }
-  const seats = await tx
-    .delete(seatAssignments)
-    .where(and(eq(seatAssignments.orderId, ownerId), inArray(seatAssignments.flightId, [...flightIds])))
-    .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
-  await appendEvents(
-    tx,
-    seats.map((s) => seatEvent('SeatReleased', ownerId, s, 'ORDER_RELEASED')),
-  );
-  return { released, seats };
-}
+) => releaseHolds(tx, ownerId, flightIds, opts);
 
 /**
  * Sells the owner's HELD holds on these flights (and its HELD seat assignments there). Idempotent. Throws
  * HOLD_EXPIRED when one was released, INVALID_STATE when the owner holds nothing there.
  */
-export async function sellFlightsInTx(
-  tx: DbOrTx,
-  ownerId: string,
-  flightIds: readonly string[],
-): Promise<{ sold: HoldItem[]; seats: Seat[] }> {
-  const holds = await lockedHoldsOn(tx, ownerId, flightIds);
-  if (holds.length === 0) {
-    throw new DomainError('INVALID_STATE', `${ownerId} holds no seats on these flights`, { owner_id: ownerId });
-  }
-  if (holds.some((h) => h.status === 'RELEASED')) {
-    throw new DomainError('HOLD_EXPIRED', `the hold of ${ownerId} was released`, { owner_id: ownerId });
-  }
-  for (const h of holds) {
-    if (h.status !== 'HELD') continue;
-    await tx
-      .update(flightInventory)
-      .set({
-        held: dsql`${flightInventory.held} - ${h.quantity}`,
-        sold: dsql`${flightInventory.sold} + ${h.quantity}`,
-      })
-      .where(inventoryRow(h));
-    await tx.update(inventoryHolds).set({ status: 'SOLD', updatedAt: new Date() }).where(holdRow(ownerId, h));
-  }
-  const seats = await tx
-    .update(seatAssignments)
-    .set({ status: 'SOLD' })
-    .where(
-      and(
-        eq(seatAssignments.orderId, ownerId),
-        eq(seatAssignments.status, 'HELD'),
-        inArray(seatAssignments.flightId, [...flightIds]),
-      ),
-    )
-    .returning({ flightId: seatAssignments.flightId, seatNumber: seatAssignments.seatNumber });
-  return { sold: holds.map((h) => ({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity })), seats };
-}
+export const sellFlightsInTx = (tx: DbOrTx, ownerId: string, flightIds: readonly string[]) =>
+  sellHolds(tx, ownerId, flightIds);
 
 /** The owner's hold rows on these flights, whatever their status (a change may not re-hold a flight it gave back). */
 export async function holdsOn(db: DbOrTx, ownerId: string, flightIds: readonly string[]) {
