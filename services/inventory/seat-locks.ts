@@ -30,6 +30,40 @@ export interface SeatLockRequest {
 
 type Refusal = Exclude<SeatLockResult, { ok: true }>;
 
+/**
+ * Why `owner` may not take this seat, or null: it must exist and not be blocked and, when a cabin is named, be in
+ * that cabin (seats and cabin counts agree: an owner holding economy never sits in business) while the owner's hold
+ * of that cabin is `status` (HELD before payment, SOLD for a paid order's seat change). A release or cancellation
+ * locks the hold row first, so a seat taken concurrently is either released with it or refused here.
+ */
+async function seatRefusal(
+  tx: DbOrTx,
+  owner: { ownerId: string; flightId: string; cabin?: Cabin | undefined },
+  seatNumber: string,
+  status: 'HELD' | 'SOLD',
+): Promise<Refusal | null> {
+  const [seat] = await tx
+    .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
+    .from(flightSeats)
+    .where(and(eq(flightSeats.flightId, owner.flightId), eq(flightSeats.seatNumber, seatNumber)));
+  if (!seat) return { ok: false, reason: 'UNKNOWN_SEAT' };
+  if (seat.blocked) return { ok: false, reason: 'BLOCKED' };
+  if (owner.cabin === undefined) return null;
+  if (seat.cabin !== owner.cabin) return { ok: false, reason: 'CABIN_MISMATCH', seatCabin: seat.cabin };
+  const [hold] = await tx
+    .select({ status: inventoryHolds.status })
+    .from(inventoryHolds)
+    .where(
+      and(
+        eq(inventoryHolds.orderId, owner.ownerId),
+        eq(inventoryHolds.flightId, owner.flightId),
+        eq(inventoryHolds.cabin, owner.cabin),
+      ),
+    )
+    .for('share');
+  return hold?.status === status ? null : { ok: false, reason: 'NOT_HELD' };
+}
+
 export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
   const { db, redis } = deps;
 
@@ -47,30 +81,8 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
           return { ok: false, reason: 'LIMIT' };
         }
       }
-      const [seat] = await tx
-        .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
-        .from(flightSeats)
-        .where(and(eq(flightSeats.flightId, p.flightId), eq(flightSeats.seatNumber, p.seatNumber)));
-      if (!seat) return { ok: false, reason: 'UNKNOWN_SEAT' };
-      if (seat.blocked) return { ok: false, reason: 'BLOCKED' };
-      if (p.cabin !== undefined) {
-        // Seats and cabin counts must agree: an owner holding economy never sits in business.
-        if (seat.cabin !== p.cabin) return { ok: false, reason: 'CABIN_MISMATCH', seatCabin: seat.cabin };
-        // ...and only while it holds that cabin: a release (expiry, cancel) locks the hold row first, so a seat
-        // locked concurrently is either released with it or refused here.
-        const [hold] = await tx
-          .select({ status: inventoryHolds.status })
-          .from(inventoryHolds)
-          .where(
-            and(
-              eq(inventoryHolds.orderId, p.ownerId),
-              eq(inventoryHolds.flightId, p.flightId),
-              eq(inventoryHolds.cabin, p.cabin),
-            ),
-          )
-          .for('share');
-        if (hold?.status !== 'HELD') return { ok: false, reason: 'NOT_HELD' };
-      }
+      const refused = await seatRefusal(tx, p, p.seatNumber, 'HELD');
+      if (refused) return refused;
       const inserted = await tx
         .insert(seatAssignments)
         .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
@@ -172,26 +184,8 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
       let outcome: SeatLockResult;
       try {
         outcome = await db.transaction(async (tx): Promise<SeatLockResult> => {
-          const [seat] = await tx
-            .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
-            .from(flightSeats)
-            .where(and(eq(flightSeats.flightId, p.flightId), eq(flightSeats.seatNumber, p.to)));
-          if (!seat) return { ok: false, reason: 'UNKNOWN_SEAT' };
-          if (seat.blocked) return { ok: false, reason: 'BLOCKED' };
-          if (seat.cabin !== p.cabin) return { ok: false, reason: 'CABIN_MISMATCH', seatCabin: seat.cabin };
-          // Only while the owner has bought that cabin: a cancellation locks the hold row first.
-          const [hold] = await tx
-            .select({ status: inventoryHolds.status })
-            .from(inventoryHolds)
-            .where(
-              and(
-                eq(inventoryHolds.orderId, p.ownerId),
-                eq(inventoryHolds.flightId, p.flightId),
-                eq(inventoryHolds.cabin, p.cabin),
-              ),
-            )
-            .for('share');
-          if (hold?.status !== 'SOLD') return { ok: false, reason: 'NOT_HELD' };
+          const refused = await seatRefusal(tx, p, p.to, 'SOLD');
+          if (refused) return refused;
           const inserted = await tx
             .insert(seatAssignments)
             .values({ flightId: p.flightId, seatNumber: p.to, orderId: p.ownerId, status: 'SOLD' })
