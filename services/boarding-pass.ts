@@ -4,7 +4,9 @@
  */
 import { encodeBcbp } from '../domain/bcbp';
 import type { OrderSegment } from '../domain/order';
+import { recordLocator } from '../domain/record-locator';
 import { flightNumberOnly } from '../domain/vocabulary';
+import type { PiiCipher } from '../lib/pii';
 
 const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM_ECONOMY: 'W', ECONOMY: 'Y' };
 
@@ -34,5 +36,28 @@ export function boardingPassBcbp(p: {
         passengerStatus: '0',
       },
     ],
+  });
+}
+
+/**
+ * An order's boarding passes for these flights: one per traveler and flight, each traveler's names decrypted, its
+ * seat on that flight when it has one, the check-in sequence its place in the order (fulfilment and a change).
+ */
+export function boardingPassesFor(p: {
+  orderId: string;
+  travelers: readonly { id: string; firstName: string; lastName: string }[];
+  segments: readonly OrderSegment[];
+  pii: PiiCipher;
+  seatOf: (travelerId: string, flightId: string) => string | null;
+}) {
+  const pnr = recordLocator(p.orderId);
+  return p.travelers.flatMap((t, index) => {
+    const name = { last: p.pii.decrypt(t.lastName), first: p.pii.decrypt(t.firstName) };
+    return p.segments.map((s) => ({
+      orderId: p.orderId,
+      travelerId: t.id,
+      flightId: s.flightId,
+      bcbp: boardingPassBcbp({ pnr, name, segment: s, seat: p.seatOf(t.id, s.flightId), checkInSequence: index + 1 }),
+    }));
   });
 }

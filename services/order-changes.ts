@@ -33,12 +33,11 @@ import {
 import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
-import { recordLocator } from '../domain/record-locator';
 import { formatTicketNumber } from '../domain/tickets';
 import { flightNumberOnly } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
-import { boardingPassBcbp } from './boarding-pass';
+import { boardingPassesFor } from './boarding-pass';
 import type { Catalog } from './catalog';
 import { CABINS, type Cabin, type Inventory } from './inventory';
 import { appendEvents } from './outbox';
@@ -488,21 +487,13 @@ export function createOrderChangeSteps(deps: {
       flightIds: t.flightIds.map((f) => replaced.get(f)?.flightId ?? f),
     }));
 
-    const pnr = recordLocator(p.orderId);
-    const passes = pax.flatMap((t, index) => {
-      const name = { last: pii.decrypt(t.lastName), first: pii.decrypt(t.firstName) };
-      return offer.add.map((s) => ({
-        orderId: p.orderId,
-        travelerId: t.id,
-        flightId: s.flightId,
-        bcbp: boardingPassBcbp({
-          pnr,
-          name,
-          segment: s,
-          seat: carried.find((c) => c.flightId === s.flightId && c.travelerId === t.id)?.seatNumber ?? null,
-          checkInSequence: index + 1,
-        }),
-      }));
+    const passes = boardingPassesFor({
+      orderId: p.orderId,
+      travelers: pax,
+      segments: offer.add,
+      pii,
+      seatOf: (travelerId, flightId) =>
+        carried.find((c) => c.flightId === flightId && c.travelerId === travelerId)?.seatNumber ?? null,
     });
 
     let done = false;

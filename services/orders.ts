@@ -23,7 +23,6 @@ import {
 } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
-import { recordLocator } from '../domain/record-locator';
 
 import { chosenSeatCharge } from '../domain/seat-pricing';
 import {
@@ -46,7 +45,7 @@ import type {
   TravelersUpdate,
 } from '../workflows/messages';
 import type { Cabin, HoldItem, Inventory } from './inventory';
-import { boardingPassBcbp } from './boarding-pass';
+import { boardingPassesFor } from './boarding-pass';
 import { insertParty } from './order-party';
 import { appendEvents, type DomainEvent } from './outbox';
 import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
@@ -687,21 +686,13 @@ export function createOrderService(deps: OrderServiceDeps) {
       })
       .from(seatAssignments)
       .where(eq(seatAssignments.orderId, p.orderId));
-    const pnr = recordLocator(p.orderId);
-    const passes = pax.flatMap((t, index) => {
-      const name = { last: pii.decrypt(t.lastName), first: pii.decrypt(t.firstName) };
-      return p.segments.map((s) => ({
-        orderId: p.orderId,
-        travelerId: t.id,
-        flightId: s.flightId,
-        bcbp: boardingPassBcbp({
-          pnr,
-          name,
-          segment: s,
-          seat: seats.find((x) => x.flightId === s.flightId && x.travelerId === t.id)?.seat ?? null,
-          checkInSequence: index + 1,
-        }),
-      }));
+    const passes = boardingPassesFor({
+      orderId: p.orderId,
+      travelers: pax,
+      segments: p.segments,
+      pii,
+      seatOf: (travelerId, flightId) =>
+        seats.find((x) => x.flightId === flightId && x.travelerId === travelerId)?.seat ?? null,
     });
     await db.transaction(async (tx) => {
       const changed = await transition(tx, p.orderId, 'FULFILLED', at);
