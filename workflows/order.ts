@@ -21,6 +21,7 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   type ActivityOptions,
   type LocalActivityOptions,
@@ -88,8 +89,9 @@ const remote = (summary: string, opts: Partial<ActivityOptions> = {}) =>
   });
 
 // The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
+const PROPOSAL_ATTEMPT_TIMEOUT_MS = 15_000;
 const { proposeOrder } = local('hold the seats', {
-  startToCloseTimeout: '15s',
+  startToCloseTimeout: PROPOSAL_ATTEMPT_TIMEOUT_MS,
   retry: { initialInterval: '300ms', maximumAttempts: 5, nonRetryableErrorTypes },
 });
 // Longer than the gateway's own timeout (payments.gateway_timeout_ms), so a hung call ends as "unknown" first.
@@ -1007,8 +1009,24 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
     // A hold that failed for another reason (Postgres away through every attempt) may have been recorded by an
     // attempt whose answer was lost: give back whatever it holds (none is a no-op), so that no seat stays held and
     // no order PROPOSED under a closed workflow (found by the fault matrix's Postgres restart).
-    if (!soldOut && patched('release-failed-proposal')) await expireOrder({ orderId: input.orderId, at: nowIso() });
+    if (!soldOut && patched('release-failed-proposal')) await releaseFailedProposal(input);
     return false;
+  }
+}
+
+/**
+ * Gives back what a failed proposal may have recorded. An attempt that timed out can still commit after the
+ * workflow gave up (its query was queued while Postgres restarted): wait out the attempt's timeout first, and take
+ * "no such order" as nothing to release instead of failing the workflow (both found by the fault matrix).
+ */
+async function releaseFailedProposal(input: OrderWorkflowInput): Promise<void> {
+  if (!patched('failed-proposal-settles')) return expireOrder({ orderId: input.orderId, at: nowIso() });
+  await sleep(PROPOSAL_ATTEMPT_TIMEOUT_MS + 1_000, { summary: 'let a late proposal attempt settle' });
+  try {
+    await expireOrder({ orderId: input.orderId, at: nowIso() });
+  } catch (err) {
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    if (!(failure instanceof ApplicationFailure && failure.type === 'NOT_FOUND')) throw err;
   }
 }
 

@@ -344,8 +344,8 @@ export async function checkInvariants(deps: InvariantDeps, scope: Scope): Promis
 
 /**
  * Waits (bounded) until the stack is quiet: the outbox published, every consumer caught up, no order between
- * steps (PAYMENT_PENDING, PAID) or past its own timer, no charge pending at the provider and no webhook it is still
- * retrying. Returns what was still moving at the end.
+ * steps (PAYMENT_PENDING, PAID) or past its own timer, no charge pending at the provider, no webhook it is still
+ * retrying and no order workflow with an activity pending (one a killed worker was running waits out its timeout). Returns what was still moving at the end.
  */
 export async function waitForQuiescence(deps: InvariantDeps, scope: Scope, timeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
@@ -374,6 +374,17 @@ export async function waitForQuiescence(deps: InvariantDeps, scope: Scope, timeo
       // A settled charge whose webhook the provider is still retrying (the API or Temporal was away).
       const undelivered = (await sandboxEvents(deps)).filter((e) => !e.delivered && e.attempts < WEBHOOK_ATTEMPTS);
       if (undelivered.length) moving.push(`${undelivered.length} webhooks still being delivered`);
+      // An activity a killed worker was running is retried only once its timeout has passed: still moving.
+      let retrying = 0;
+      for (const id of scope.orderIds) {
+        try {
+          const description = await deps.temporal.workflow.getHandle(orderWorkflowId(id)).describe();
+          if ((description.raw.pendingActivities ?? []).length > 0) retrying++;
+        } catch {
+          // not an order workflow of this stack (or never started): nothing pending
+        }
+      }
+      if (retrying) moving.push(`${retrying} orders with an activity pending`);
     } catch (err) {
       moving.push(`not reachable yet: ${(err as Error).message}`);
     }

@@ -164,6 +164,34 @@ describe('the v2 order workflow with mocked activities', () => {
     expect(calls[1]!.args[0]).toMatchObject({ orderId: order.orderId });
   });
 
+  it('closes cleanly when a failed proposal recorded nothing (the release finds no order)', async () => {
+    const calls: Calls = [];
+    const activities = mockActivities(calls, {
+      proposeOrder: () => {
+        throw ApplicationFailure.create({ type: 'DEPENDENCY_UNAVAILABLE', message: 'db away', nonRetryable: true });
+      },
+      expireOrder: () => {
+        throw ApplicationFailure.create({ type: 'NOT_FOUND', message: 'no such order', nonRetryable: true });
+      },
+    });
+    const order = input();
+    const closed = await run(activities, async (taskQueue) => {
+      const op = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
+        workflowId: orderWorkflowId(order.orderId),
+        taskQueue,
+        args: [order],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      await env.client.workflow.executeUpdateWithStart(confirmProposal, { startWorkflowOperation: op });
+      const handle = env.client.workflow.getHandle(orderWorkflowId(order.orderId));
+      await handle.result();
+      return (await handle.describe()).status.name;
+    });
+    // Before the fix the NOT_FOUND failed the workflow; a late attempt could then record an order no one owns.
+    expect(closed).toBe('COMPLETED');
+    expect(calls.map((c) => c.name)).toEqual(['proposeOrder', 'expireOrder']);
+  });
+
   it('settles a pending payment only by the webhook of its own charge', async () => {
     const calls: Calls = [];
     const activities = mockActivities(calls, {
