@@ -88,6 +88,9 @@ const remote = (summary: string, opts: Partial<ActivityOptions> = {}) =>
     ...opts,
   });
 
+/** What an activity failed with (its ApplicationFailure), or the error itself when it is not an activity's. */
+const activityCause = (err: unknown) => (err instanceof ActivityFailure ? err.cause : err);
+
 // The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
 const PROPOSAL_ATTEMPT_TIMEOUT_MS = 15_000;
 const { proposeOrder } = local('hold the seats', {
@@ -882,7 +885,7 @@ async function sell(input: OrderWorkflowInput, s: State, p: Payment): Promise<vo
     setStatus(input, s, 'FULFILLED');
   } catch (err) {
     // Money has moved: never end holding it. A sale refused for good (bad data) is refunded and cancelled.
-    const failure = err instanceof ActivityFailure ? err.cause : err;
+    const failure = activityCause(err);
     log.error('the sale could not be completed: refunding', {
       error: failure instanceof Error ? failure.message : String(failure),
     });
@@ -979,7 +982,7 @@ async function refundLate(input: OrderWorkflowInput, chargeId: string, reason: s
     const result = await refundLatePayment({ orderId: input.orderId, chargeId, reason, at: nowIso() });
     return result.outcome !== 'ignored';
   } catch (err) {
-    const failure = err instanceof ActivityFailure ? err.cause : err;
+    const failure = activityCause(err);
     log.error('a late payment could not be refunded', {
       chargeId,
       error: failure instanceof Error ? failure.message : String(failure),
@@ -998,7 +1001,7 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
     s.proposal = { outcome: 'PROPOSED', created: true, order: view(input, s) };
     return true;
   } catch (err) {
-    const failure = err instanceof ActivityFailure ? err.cause : err;
+    const failure = activityCause(err);
     const soldOut = failure instanceof ApplicationFailure && failure.type === 'SOLD_OUT';
     s.phase = 'REJECTED';
     s.proposal = soldOut
@@ -1025,7 +1028,7 @@ async function releaseFailedProposal(input: OrderWorkflowInput): Promise<void> {
   try {
     await expireOrder({ orderId: input.orderId, at: nowIso() });
   } catch (err) {
-    const failure = err instanceof ActivityFailure ? err.cause : err;
+    const failure = activityCause(err);
     if (!(failure instanceof ApplicationFailure && failure.type === 'NOT_FOUND')) throw err;
   }
 }
