@@ -10,6 +10,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 C=${1:-/tmp/altis-cold}
 rm -rf "$C" && mkdir -p "$C/home" "$C/go" "$C/apt/partial" "$C/clone"
 (cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^node_modules' | tar -cf - -T -) | tar -C "$C/clone" -xf -
+# The machine's npm configuration is not a cache: a fresh machine of this kind has it too (here `nodedir=/usr`, so
+# node-gyp builds native modules against the installed headers instead of downloading them).
+[ -f "$HOME/.npmrc" ] && cp "$HOME/.npmrc" "$C/home/.npmrc"
 export HOME=$C/home GOPATH=$C/go GOMODCACHE=$C/go/pkg/mod GOCACHE=$C/gocache NPM_CONFIG_CACHE=$C/home/.npm
 export ALTIS_PG_PORT=25432 ALTIS_REDIS_PORT=26379 ALTIS_TEMPORAL_PORT=27233 ALTIS_KAFKA_PORT=29092
 export APP_SERVER__PORT=28080 APP_PAYMENTS__GATEWAY_URL=http://127.0.0.1:28090 APP_SMTP__PORT=22525
