@@ -18,7 +18,7 @@ import {
   ORDER_WORKFLOW_TYPE,
   type OrderWorkflowInput,
 } from '../../workflows/messages';
-import { eventually } from '../support/harness';
+import { eventually, recordHistory } from '../support/harness';
 import { testConfig, uniqueTaskQueue, workflowBundle } from '../support/services';
 
 let env: TestWorkflowEnvironment;
@@ -93,17 +93,29 @@ async function run<T>(activities: Record<string, unknown>, body: (taskQueue: str
   return worker.runUntil(body(taskQueue));
 }
 
-async function start(taskQueue: string, order: OrderWorkflowInput) {
+/** Accepts the order as the API does (update-with-start): the proposal's answer and the workflow's handle. */
+async function accept(taskQueue: string, order: OrderWorkflowInput) {
   const op = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
     workflowId: orderWorkflowId(order.orderId),
     taskQueue,
     args: [order],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  expect(
-    await env.client.workflow.executeUpdateWithStart(confirmProposal, { startWorkflowOperation: op }),
-  ).toMatchObject({ outcome: 'PROPOSED' });
-  return env.client.workflow.getHandle(orderWorkflowId(order.orderId));
+  const proposal = await env.client.workflow.executeUpdateWithStart(confirmProposal, { startWorkflowOperation: op });
+  return { proposal, handle: env.client.workflow.getHandle(orderWorkflowId(order.orderId)) };
+}
+
+async function start(taskQueue: string, order: OrderWorkflowInput) {
+  const { proposal, handle } = await accept(taskQueue, order);
+  expect(proposal).toMatchObject({ outcome: 'PROPOSED' });
+  return handle;
+}
+
+/** Accepts, then waits for the workflow to close: the proposal's answer and how the workflow ended. */
+async function proposeUntilClosed(order: OrderWorkflowInput, taskQueue: string) {
+  const { proposal, handle } = await accept(taskQueue, order);
+  await handle.result();
+  return { proposal, closed: (await handle.describe()).status.name };
 }
 
 describe('the v2 order workflow with mocked activities', () => {
@@ -146,19 +158,7 @@ describe('the v2 order workflow with mocked activities', () => {
       },
     });
     const order = input();
-    const outcome = await run(activities, async (taskQueue) => {
-      const op = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
-        workflowId: orderWorkflowId(order.orderId),
-        taskQueue,
-        args: [order],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      const proposal = await env.client.workflow.executeUpdateWithStart(confirmProposal, {
-        startWorkflowOperation: op,
-      });
-      await env.client.workflow.getHandle(orderWorkflowId(order.orderId)).result();
-      return proposal;
-    });
+    const { proposal: outcome } = await run(activities, (taskQueue) => proposeUntilClosed(order, taskQueue));
     expect(outcome).toMatchObject({ outcome: 'FAILED' });
     expect(calls.map((c) => c.name)).toEqual(['proposeOrder', 'expireOrder']);
     expect(calls[1]!.args[0]).toMatchObject({ orderId: order.orderId });
@@ -175,21 +175,11 @@ describe('the v2 order workflow with mocked activities', () => {
       },
     });
     const order = input();
-    const closed = await run(activities, async (taskQueue) => {
-      const op = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, {
-        workflowId: orderWorkflowId(order.orderId),
-        taskQueue,
-        args: [order],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      await env.client.workflow.executeUpdateWithStart(confirmProposal, { startWorkflowOperation: op });
-      const handle = env.client.workflow.getHandle(orderWorkflowId(order.orderId));
-      await handle.result();
-      return (await handle.describe()).status.name;
-    });
+    const { closed } = await run(activities, (taskQueue) => proposeUntilClosed(order, taskQueue));
     // Before the fix the NOT_FOUND failed the workflow; a late attempt could then record an order no one owns.
     expect(closed).toBe('COMPLETED');
     expect(calls.map((c) => c.name)).toEqual(['proposeOrder', 'expireOrder']);
+    await recordHistory(env.client, orderWorkflowId(order.orderId), 'failed-proposal-released');
   });
 
   it('settles a pending payment only by the webhook of its own charge', async () => {
