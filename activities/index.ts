@@ -10,6 +10,7 @@ import { createOrderService } from '../services/orders';
 import { withCircuitBreaker } from '../services/payment-circuit';
 import { createHttpPaymentGateway, type PaymentGateway } from '../services/payment-gateway';
 import { createPaymentVault } from '../services/payment-vault';
+import { createSellability } from '../services/schedule';
 import { createServicing } from '../services/servicing';
 import { withDomainFailures } from './failures';
 import { orderActivities } from './orders';
@@ -50,12 +51,20 @@ export function createActivities(deps: ActivityDeps) {
   };
   const orders = createOrderService(parts);
   const changes = createOrderChangeSteps(parts);
-  const late = createLatePayments({ db, gateway, logger: deps.logger });
+  const late = createLatePayments({
+    db,
+    gateway,
+    logger: deps.logger,
+    inventory: parts.inventory,
+    sellability: createSellability({ sql: deps.sql, config }),
+    config,
+  });
   return withDomainFailures({
     ...orderActivities(orders, changes),
     ...servicingActivities(createServicing(parts)),
     // Late payments (workflows/order.ts's late-payment path, workflows/late-payment.ts).
     confirmLatePayment: late.confirmLatePayment,
+    reinstateLatePayment: late.reinstateLatePayment,
     refundLatePayment: late.refundLatePayment,
   });
 }

@@ -33,6 +33,14 @@ export const LIVE_PAYMENT_STATUSES = ['CHARGING', ...PAYMENT_STATUSES] as const;
 export const isTerminal = (s: OrderStatus) => TRANSITIONS[s].length === 0;
 export const canTransition = (from: OrderStatus, to: OrderStatus) => TRANSITIONS[from].includes(to);
 
+/**
+ * The one way out of a terminal state, outside the table above: an EXPIRED order whose late payment (a charge that
+ * succeeded after its hold was released) finds its seats still free is reinstated, PAYMENT_PENDING on that charge
+ * (services/late-payments.ts; README, "Late payments"). Nothing else leaves EXPIRED; CANCELLED and ARCHIVED never.
+ */
+export const REINSTATABLE: OrderStatus = 'EXPIRED';
+export const REINSTATED_AS: OrderStatus = 'PAYMENT_PENDING';
+
 export function assertTransition(from: OrderStatus, to: OrderStatus): void {
   if (!canTransition(from, to)) {
     throw new DomainError('INVALID_STATE', `an order cannot go from ${from} to ${to}`, { from, to });

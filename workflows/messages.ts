@@ -55,6 +55,11 @@ export interface OrderWorkflowInput {
   conditions?: FareConditions;
   paymentTimeoutSeconds: number;
   archiveGraceSeconds: number;
+  /**
+   * A new run for an EXPIRED order that a late payment reinstated (workflows/late-payment.ts): its seats are held
+   * again and the order is PAYMENT_PENDING on this charge, which pays it (no hold is taken, nothing is charged).
+   */
+  reinstated?: { attempt: number; chargeId: string };
 }
 
 export interface PaymentView {
@@ -277,7 +282,8 @@ export interface LatePaymentInput {
 export interface LatePaymentOutcome {
   orderId: string;
   chargeId: string;
-  outcome: 'refunded' | 'already_refunded' | 'ignored';
+  /** `reinstated`: the expired order's seats were free again and the charge pays it (a new run of its workflow). */
+  outcome: 'reinstated' | 'refunded' | 'already_refunded' | 'ignored';
   reason: string;
   refundId: string | null;
   amount: number;

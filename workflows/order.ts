@@ -232,7 +232,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
   };
   registerHandlers(input, s);
 
-  if (!(await hold(input, s))) return view(input, s);
+  if (input.reinstated) reinstate(input, s, input.reinstated);
+  else if (!(await hold(input, s))) return view(input, s);
   while (!isTerminal(s.status)) {
     if (s.status === 'PROPOSED') await whileProposed(input, s);
     else if (s.status === 'PAYMENT_PENDING') await pay(input, s);
@@ -1015,6 +1016,33 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
     if (!soldOut && patched('release-failed-proposal')) await releaseFailedProposal(input);
     return false;
   }
+}
+
+/**
+ * A new run for an EXPIRED order that a late payment reinstated (workflows/late-payment.ts): its seats are held
+ * again and it is PAYMENT_PENDING on that charge, which pays it as any late payment does (`payLate`: recorded,
+ * sold, ticketed; a sale that cannot be completed is refunded). No hold is taken and nothing is charged.
+ */
+function reinstate(input: OrderWorkflowInput, s: State, by: { attempt: number; chargeId: string }): void {
+  s.phase = 'OPEN';
+  s.status = 'PAYMENT_PENDING';
+  s.published = 'PAYMENT_PENDING'; // set at start by the late payment's workflow
+  s.history.push({ status: 'PAYMENT_PENDING', at: nowIso() });
+  s.lateCharges.add(by.chargeId);
+  s.payments.push({
+    attempt: by.attempt,
+    ref: '',
+    status: 'PENDING',
+    chargeId: by.chargeId,
+    declineCode: null,
+    startedAt: workflowNow(),
+    outcome: null,
+    answered: true, // nobody waits for an answer
+    late: true,
+  });
+  // A repeated accept of the order's offer reaches this run: it answers with the order, never as created.
+  s.proposal = { outcome: 'PROPOSED', created: false, order: view(input, s) };
+  s.proposalsServed = 1;
 }
 
 /**

@@ -115,7 +115,8 @@ export const webhooks = router.openapi(route, async (c) => {
         'payment event for an order that is no longer open',
       );
     } else {
-      // Money arrived for an order whose workflow has closed: its own workflow refunds it (README, "Late payments").
+      // Money arrived for an order whose workflow has closed: its own workflow re-holds the order (an EXPIRED one
+      // whose seats are free) or refunds it (README, "Late payments").
       const input: LatePaymentInput = { orderId: charge.order_id, chargeId: charge.id, eventId: event.id };
       try {
         await temporal.workflow.start(LATE_PAYMENT_WORKFLOW_TYPE, {
@@ -124,7 +125,10 @@ export const webhooks = router.openapi(route, async (c) => {
           args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE', // one per charge, even after it has completed
         });
-        logger.warn({ order_id: charge.order_id, event_id: event.id, charge_id: charge.id }, 'late payment: refunding');
+        logger.warn(
+          { order_id: charge.order_id, event_id: event.id, charge_id: charge.id },
+          'late payment: re-holding or refunding',
+        );
       } catch (started) {
         if (!(started instanceof WorkflowExecutionAlreadyStartedError)) throw started;
       }

@@ -21,6 +21,7 @@ import {
   holdInTx,
   holdsOn,
   ownerHolds,
+  reholdInTx,
   releaseFlightsInTx,
   releaseInTx,
   sellFlightsInTx,
@@ -93,6 +94,23 @@ export function createInventory(deps: InventoryDeps) {
         await index.rebuild([...byFlight(list).keys()], 'force').catch(() => 0);
         throw err;
       }
+    },
+
+    /**
+     * Takes back the seats of an owner whose holds were all released (an expired order reinstated by a late
+     * payment), all or nothing, in one Postgres transaction with `inTx` first (the order's own writes, which may
+     * refuse by throwing): the authority decides alone (no Redis gate: a rare path), then the index of those
+     * flights is rebuilt from what Postgres committed. Seats are not re-assigned (they are chosen again). Throws
+     * SOLD_OUT when a cabin no longer has the seats, INVALID_STATE when the owner has no released hold.
+     */
+    async rehold(ownerId: string, inTx?: InTx): Promise<HoldItem[]> {
+      checkUuid(ownerId, 'owner_id');
+      const items = await db.transaction(async (tx) => {
+        if (inTx) await inTx(tx);
+        return reholdInTx(tx, ownerId);
+      });
+      await index.rebuild([...byFlight(items).keys()], 'force');
+      return items;
     },
 
     /**

@@ -66,32 +66,58 @@ export async function holdInTx(tx: DbOrTx, ownerId: string, items: readonly Hold
       }
       continue; // a retried hold: already counted once
     }
-    const updated = await tx
-      .update(flightInventory)
-      .set({ held: dsql`${flightInventory.held} + ${item.quantity}` })
-      .where(
-        and(
-          inventoryRow(item),
-          dsql`${flightInventory.capacity} - ${flightInventory.held} - ${flightInventory.sold} >= ${item.quantity}`,
-        ),
-      )
-      .returning({ held: flightInventory.held });
-    if (updated.length === 0) {
-      const [row] = await tx
-        .select({
-          available: dsql<number>`${flightInventory.capacity} - ${flightInventory.held} - ${flightInventory.sold}`,
-        })
-        .from(flightInventory)
-        .where(inventoryRow(item));
-      if (!row) {
-        throw new DomainError('VALIDATION_FAILED', `flight ${item.flightId} has no ${item.cabin} cabin`, {
-          flight_id: item.flightId,
-          cabin: item.cabin,
-        });
-      }
-      throw soldOut(item.flightId, item.cabin, item.quantity, Number(row.available));
-    }
+    await takeSeats(tx, item);
   }
+}
+
+/**
+ * `held += n` only where the cabin still has n seats (`capacity - held - sold >= n`). Throws SOLD_OUT when it has
+ * not (the caller's transaction must then roll back), VALIDATION_FAILED when the flight has no such cabin.
+ */
+async function takeSeats(tx: DbOrTx, item: HoldItem): Promise<void> {
+  const updated = await tx
+    .update(flightInventory)
+    .set({ held: dsql`${flightInventory.held} + ${item.quantity}` })
+    .where(
+      and(
+        inventoryRow(item),
+        dsql`${flightInventory.capacity} - ${flightInventory.held} - ${flightInventory.sold} >= ${item.quantity}`,
+      ),
+    )
+    .returning({ held: flightInventory.held });
+  if (updated.length > 0) return;
+  const [row] = await tx
+    .select({
+      available: dsql<number>`${flightInventory.capacity} - ${flightInventory.held} - ${flightInventory.sold}`,
+    })
+    .from(flightInventory)
+    .where(inventoryRow(item));
+  if (!row) {
+    throw new DomainError('VALIDATION_FAILED', `flight ${item.flightId} has no ${item.cabin} cabin`, {
+      flight_id: item.flightId,
+      cabin: item.cabin,
+    });
+  }
+  throw soldOut(item.flightId, item.cabin, item.quantity, Number(row.available));
+}
+
+/**
+ * Takes back every seat of an owner whose holds were all released (a late payment reinstating an expired order,
+ * services/late-payments.ts): each RELEASED row HELD again, with `held += n` where the cabin still has n seats, all
+ * or nothing (SOLD_OUT: the caller's transaction must roll back). INVALID_STATE when the owner still holds or owns
+ * something, or never held anything. Returns what it took.
+ */
+export async function reholdInTx(tx: DbOrTx, ownerId: string): Promise<HoldItem[]> {
+  const holds = await lockedHolds(tx, ownerId);
+  if (holds.length === 0 || holds.some((h) => h.status !== 'RELEASED')) {
+    throw new DomainError('INVALID_STATE', `${ownerId} has no released hold to take back`, { owner_id: ownerId });
+  }
+  const items = holds.map((h) => ({ flightId: h.flightId, cabin: h.cabin, quantity: h.quantity }));
+  for (const item of items) {
+    await takeSeats(tx, item);
+    await tx.update(inventoryHolds).set({ status: 'HELD', updatedAt: new Date() }).where(holdRow(ownerId, item));
+  }
+  return items;
 }
 
 /** The owner's holds, locked, in the order every writer locks inventory rows in. */

@@ -2,8 +2,9 @@
  * The late payment policy (README, "Late payments") on the real stack: a charge that succeeds after the order
  * stopped waiting for it — the sandbox's test mode captures a voided charge late (a void that raced a capture),
  * and its signed `charge.succeeded` webhook reaches the API like any other. While the order is PROPOSED with its
- * hold running the late charge pays it; otherwise it is refunded in full, once, and the customer told
- * (LatePaymentRefunded). Duplicate deliveries change nothing.
+ * hold running the late charge pays it; once it has EXPIRED, its seats are held again and the charge pays it when
+ * they are still free; otherwise it is refunded in full, once, and the customer told (LatePaymentRefunded).
+ * Duplicate deliveries change nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
@@ -21,6 +22,7 @@ import {
 import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
+import { expectInventoryConsistent, type SeatMapSeat } from '../support/inventory-invariants';
 import { openTestServices } from '../support/services';
 
 const route = testRoute('late-payments');
@@ -152,6 +154,9 @@ async function voidedCharge(orderId: string): Promise<WireCharge> {
   return charge!;
 }
 
+const seatMap = async (flightId: string) =>
+  (await api<{ seats: SeatMapSeat[] }>('GET', `/v1/flights/${flightId}/seats`, { token })).body.seats;
+
 /** A query is answered after every signal delivered before it: the workflow has taken the redeliveries. */
 const workflowState = (orderId: string) =>
   services.temporal.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderState);
@@ -260,20 +265,79 @@ describe('late payments', () => {
     await recordHistory(services.temporal, orderWorkflowId(orderId), 'late-payment-refunded');
   });
 
-  it('a success after the order EXPIRED (its workflow closed) is refunded by its own workflow, once', async () => {
-    const f = await flight();
+  /** An order accepted with a 2 s hold whose only charge never answered: voided after the hold ran out, EXPIRED. */
+  async function expiredWithVoidedCharge(f: TestFlight) {
     const order = await acceptWithHold((await createTestOffer(services.redis, [f])).id, 2);
     const orderId = order.id as string;
-    // The charge never answers; the void comes after the hold ran out: EXPIRED, seats released, workflow closed.
     const charge = await voidedCharge(orderId);
     expect(await untilStatus(orderId, 'EXPIRED')).toBe('EXPIRED');
-    await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+    await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).result(); // its workflow closed
     expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 0 });
+    return { orderId, charge };
+  }
+
+  it('a success after the order EXPIRED re-holds its seats when they are free: sold, ticketed, serviceable', async () => {
+    const f = await flight();
+    const { orderId, charge } = await expiredWithVoidedCharge(f);
 
     const eventId = await captureLate(charge.id);
     const late = services.temporal.workflow.getHandle(latePaymentWorkflowId(charge.id));
     const outcome = (await late.result()) as LatePaymentOutcome;
+    expect(outcome).toMatchObject({ orderId, chargeId: charge.id, outcome: 'reinstated', amount: charge.amount });
+    // A new run of the order's own workflow sells and tickets on the late charge; nothing is charged again.
+    expect(await untilStatus(orderId, 'FULFILLED')).toBe('FULFILLED');
+    await redeliver(orderId, charge.id, eventId); // reaches the new run, which knows the charge: nothing changes
+    const state = await workflowState(orderId);
+    expect(state).toMatchObject({
+      status: 'FULFILLED',
+      payment: { attempt: 1, status: 'SUCCEEDED', chargeId: charge.id },
+    });
+    expect(await chargesOf(orderId)).toMatchObject([{ id: charge.id, status: 'succeeded', amount_refunded: 0 }]);
+    expect(await refundsOf(charge.id)).toEqual([]);
+    expect((await paymentRows(orderId)).map((p) => [p.attempt, p.status, p.chargeId])).toEqual([
+      [1, 'SUCCEEDED', charge.id],
+    ]);
+    expect(await ticketCount(orderId)).toBe(1);
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 1 });
+    const types = await typesOf(orderId);
+    expect(types.slice(types.indexOf('OrderExpired'))).toEqual([
+      'OrderExpired',
+      'OrderReinstated',
+      'OrderPaid',
+      'OrderFulfilled',
+    ]);
+    const read = await api('GET', `/v1/orders/${orderId}`, { token });
+    expect(read.status).toBe(200);
+    expect(read.body.status).toBe('FULFILLED');
+    await expectInventoryConsistent(services, [f.id], seatMap);
+
+    // The reinstated order is serviced as any other: cancelled, refunded by its workflow, the seat given back.
+    const cancelled = await api('POST', `/v1/orders/${orderId}/cancel`, { token, body: { reason: 'changed plans' } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+    expect((await refundsOf(charge.id)).length).toBe(1);
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 0 });
+    await expectInventoryConsistent(services, [f.id], seatMap);
+    await recordHistory(services.temporal, latePaymentWorkflowId(charge.id), 'expired-reinstated');
+    await recordHistory(services.temporal, orderWorkflowId(orderId), 'reinstated-then-cancelled');
+  });
+
+  it('a success after the order EXPIRED is refunded, once, when its seats were sold meanwhile', async () => {
+    const f = await createTestFlight(services, { route, capacity: 1 });
+    await createInventory(services).rebuildIndex([f.id]);
+    const { orderId, charge } = await expiredWithVoidedCharge(f);
+    // Another customer takes the only seat while the first order is expired.
+    const other = await accept((await createTestOffer(services.redis, [f])).id);
+    expect((await pay(other.id as string, 'tok_visa')).status).toBe(200);
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 1 });
+
+    const eventId = await captureLate(charge.id);
+    const outcome = (await services.temporal.workflow
+      .getHandle(latePaymentWorkflowId(charge.id))
+      .result()) as LatePaymentOutcome;
     expect(outcome).toMatchObject({ orderId, chargeId: charge.id, outcome: 'refunded', amount: charge.amount });
+    expect(outcome.reason).toMatch(/sold/);
 
     await redeliver(orderId, charge.id, eventId); // the webhook answers once its (refused) start has been tried
     expect(await refundsOf(charge.id)).toMatchObject([{ amount: charge.amount }]);
@@ -285,11 +349,61 @@ describe('late payments', () => {
     ]);
     const types = await typesOf(orderId);
     expect(types.filter((t) => t === 'LatePaymentRefunded')).toHaveLength(1);
+    expect(types).not.toContain('OrderReinstated');
     expect(types).not.toContain('OrderPaid');
     expect(await statusOf(orderId)).toBe('EXPIRED');
     expect(await ticketCount(orderId)).toBe(0);
-    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 0 });
-    await recordHistory(services.temporal, latePaymentWorkflowId(charge.id), 'expired-refunded');
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 1 });
+    await expectInventoryConsistent(services, [f.id], seatMap);
+    await recordHistory(services.temporal, latePaymentWorkflowId(charge.id), 'expired-sold-out-refunded');
+  });
+
+  it('two late successes racing for one expired order: exactly one re-holds it, the other is refunded', async () => {
+    const f = await flight();
+    const order = await acceptWithHold((await createTestOffer(services.redis, [f])).id, 10);
+    const orderId = order.id as string;
+    // Two attempts whose charges never answer, each voided while the hold runs; then the hold runs out.
+    const first = await voidedCharge(orderId);
+    expect(await untilStatus(orderId, 'PROPOSED')).toBe('PROPOSED');
+    expect((await pay(orderId, 'tok_timeout')).status).toBe(202);
+    const charges = await eventually(
+      () => chargesOf(orderId),
+      (c) => c.length === 2 && c.every((x) => x.status === 'voided'),
+      30_000,
+    );
+    expect(await untilStatus(orderId, 'EXPIRED')).toBe('EXPIRED');
+    await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+    expect(charges.map((c) => c.id)).toContain(first.id);
+
+    await Promise.all(charges.map((c) => captureLate(c.id)));
+    const outcomes = await Promise.all(
+      charges.map(
+        async (c) =>
+          (await services.temporal.workflow.getHandle(latePaymentWorkflowId(c.id)).result()) as LatePaymentOutcome,
+      ),
+    );
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['refunded', 'reinstated']);
+    const paidBy = outcomes.find((o) => o.outcome === 'reinstated')!.chargeId;
+    const refunded = outcomes.find((o) => o.outcome === 'refunded')!.chargeId;
+    expect(await untilStatus(orderId, 'FULFILLED')).toBe('FULFILLED');
+    expect(await refundsOf(paidBy)).toEqual([]);
+    expect(await refundsOf(refunded)).toHaveLength(1);
+    expect(
+      (await paymentRows(orderId))
+        .map((p) => [p.chargeId, p.status])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual(
+      [
+        [paidBy, 'SUCCEEDED'],
+        [refunded, 'REFUNDED'],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    expect(await ticketCount(orderId)).toBe(1);
+    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 1 });
+    const types = await typesOf(orderId);
+    expect(types.filter((t) => t === 'OrderReinstated')).toHaveLength(1);
+    expect(types.filter((t) => t === 'OrderPaid')).toHaveLength(1);
+    await expectInventoryConsistent(services, [f.id], seatMap);
   });
 
   it('a success after the order was CANCELLED is refunded, once; a charge the provider never issued is not', async () => {

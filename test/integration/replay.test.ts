@@ -50,7 +50,17 @@ describe('replay of recorded order histories', () => {
             'orderWorkflowV2/late-payment-pays.json',
             'orderWorkflowV2/late-payment-refunded.json',
             'latePaymentWorkflow/expired-refunded.json',
-          ]),
+          ])
+          // An expired order's late charge re-holding it (a new run of its workflow, then cancelled), or refunded
+          // when its seats were sold meanwhile (behind patched('late-payment-rehold')).
+          .concat([
+            'latePaymentWorkflow/expired-reinstated.json',
+            'latePaymentWorkflow/expired-sold-out-refunded.json',
+            'orderWorkflowV2/reinstated-then-cancelled.json',
+          ])
+          // A failed proposal that waits out its attempt, then finds nothing to release (patched
+          // 'failed-proposal-settles'; test/integration/order-workflow-isolated.test.ts).
+          .concat(['orderWorkflowV2/failed-proposal-released.json']),
       ),
     );
   });
