@@ -124,6 +124,22 @@ describe('control characters in the URL', () => {
   });
 });
 
+describe('a NUL character in a JSON body', () => {
+  // Found by Schemathesis (seed 693266): a NUL in a bundle's product list reached Postgres, which refused it (500).
+  it.each([
+    ['POST', '/v1/admin/bundles', { code: 'NULCHK', name: 'Nul', products: ['BAG_23KG\u0000'], discount_percent: 0 }],
+    ['POST', '/v1/admin/products', { code: 'NULCHK', type: 'Bag', name: 'a\u0000b', price: 100, currency: 'USD' }],
+  ] as const)('%s %s is a 400 naming where it is, and creates nothing', async (method, path, body) => {
+    const res = await send(method, path, { token: admin, body });
+    expect(res.status, JSON.stringify(res.json)).toBe(400);
+    expect(errorShapeProblem(res)).toBeNull();
+    const error = (res.json as { error: { code: string; details: { issues: { message: string }[] } } }).error;
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details.issues[0]!.message).toMatch(/NUL/);
+    expect((await send('GET', `${path}/NULCHK`, { token: admin })).status).toBe(404);
+  });
+});
+
 describe('every error answer carries its request id', () => {
   it('validation 400s, unmatched 404s, 413s, 401s and 415s', async () => {
     const answers = await Promise.all([
