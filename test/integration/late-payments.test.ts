@@ -154,6 +154,19 @@ async function voidedCharge(orderId: string): Promise<WireCharge> {
   return charge!;
 }
 
+/** The order is FULFILLED on its first attempt's charge, kept whole (never refunded), one ticket, the seat sold. */
+async function expectPaidOnceBy(orderId: string, chargeId: string, flightId: string) {
+  const state = await workflowState(orderId);
+  expect(state).toMatchObject({ status: 'FULFILLED', payment: { attempt: 1, status: 'SUCCEEDED', chargeId } });
+  expect(await chargesOf(orderId)).toMatchObject([{ id: chargeId, status: 'succeeded', amount_refunded: 0 }]);
+  expect(await refundsOf(chargeId)).toEqual([]);
+  expect((await paymentRows(orderId)).map((p) => [p.attempt, p.status, p.chargeId])).toEqual([
+    [1, 'SUCCEEDED', chargeId],
+  ]);
+  expect(await ticketCount(orderId)).toBe(1);
+  expect(await pgInventory(services.sql, flightId)).toMatchObject({ held: 0, sold: 1 });
+}
+
 const seatMap = async (flightId: string) =>
   (await api<{ seats: SeatMapSeat[] }>('GET', `/v1/flights/${flightId}/seats`, { token })).body.seats;
 
@@ -174,16 +187,7 @@ describe('late payments', () => {
     expect(await untilStatus(orderId, 'FULFILLED')).toBe('FULFILLED');
 
     await redeliver(orderId, charge.id, eventId);
-    const state = await workflowState(orderId);
-    expect(state.status).toBe('FULFILLED');
-    expect(state.payment).toMatchObject({ attempt: 1, status: 'SUCCEEDED', chargeId: charge.id });
-    expect(await chargesOf(orderId)).toMatchObject([{ id: charge.id, status: 'succeeded', amount_refunded: 0 }]);
-    expect(await refundsOf(charge.id)).toEqual([]);
-    expect((await paymentRows(orderId)).map((p) => [p.attempt, p.status, p.chargeId])).toEqual([
-      [1, 'SUCCEEDED', charge.id],
-    ]);
-    expect(await ticketCount(orderId)).toBe(1);
-    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 1 });
+    await expectPaidOnceBy(orderId, charge.id, f.id);
     const types = await typesOf(orderId);
     expect(types.filter((t) => t === 'OrderPaid')).toHaveLength(1);
     expect(types.filter((t) => t === 'OrderFulfilled')).toHaveLength(1);
@@ -287,18 +291,7 @@ describe('late payments', () => {
     // A new run of the order's own workflow sells and tickets on the late charge; nothing is charged again.
     expect(await untilStatus(orderId, 'FULFILLED')).toBe('FULFILLED');
     await redeliver(orderId, charge.id, eventId); // reaches the new run, which knows the charge: nothing changes
-    const state = await workflowState(orderId);
-    expect(state).toMatchObject({
-      status: 'FULFILLED',
-      payment: { attempt: 1, status: 'SUCCEEDED', chargeId: charge.id },
-    });
-    expect(await chargesOf(orderId)).toMatchObject([{ id: charge.id, status: 'succeeded', amount_refunded: 0 }]);
-    expect(await refundsOf(charge.id)).toEqual([]);
-    expect((await paymentRows(orderId)).map((p) => [p.attempt, p.status, p.chargeId])).toEqual([
-      [1, 'SUCCEEDED', charge.id],
-    ]);
-    expect(await ticketCount(orderId)).toBe(1);
-    expect(await pgInventory(services.sql, f.id)).toMatchObject({ held: 0, sold: 1 });
+    await expectPaidOnceBy(orderId, charge.id, f.id);
     const types = await typesOf(orderId);
     expect(types.slice(types.indexOf('OrderExpired'))).toEqual([
       'OrderExpired',
