@@ -412,11 +412,11 @@ export function createServicing(deps: ServicingDeps) {
       );
     }
     if (due.amount > 0 && details.charge_id) {
-      await refundCharge({
-        orderId: p.orderId,
+      // At the provider only: the removal's own posting (below) records this refund.
+      await gateway.refund({
         chargeId: details.charge_id,
         amount: due.amount,
-        key: `service-refund-${item.id}`,
+        idempotencyKey: `service-refund-${item.id}`,
       });
     }
     return db.transaction(async (tx) => {
