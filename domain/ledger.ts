@@ -20,6 +20,7 @@ export const POSTING_KINDS = [
   'tickets_issued',
   'emds_issued',
   'coupon_flown',
+  'coupon_no_show',
   'refund',
   'cancellation',
   'change',
@@ -112,12 +113,15 @@ const release = (balances: readonly DocumentBalance[]): LedgerLine[] =>
     flightId: b.flightId,
   }));
 
-/** A coupon flown: its document's unearned value (and its EMDs' for that flight) is earned. */
-export function flownLines(balances: readonly DocumentBalance[]): LedgerLine[] {
+/**
+ * A coupon flown: its document's unearned value (and its EMDs' for that flight) is earned. A no-show's coupon
+ * (`to` PENALTIES) is kept under the no-show rule instead.
+ */
+export function flownLines(balances: readonly DocumentBalance[], to: 'EARNED' | 'PENALTIES' = 'EARNED'): LedgerLine[] {
   return nonZero([
     ...release(balances),
     ...balances.map((b): LedgerLine => ({
-      account: 'EARNED',
+      account: to,
       amount: b.balance,
       route: b.route,
       document: b.document,

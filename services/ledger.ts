@@ -300,6 +300,25 @@ export async function postCouponFlown(
   tx: DbOrTx,
   p: { orderId: string; ticketNumber: string; at: Date },
 ): Promise<void> {
+  await consume(tx, p, 'coupon_flown');
+}
+
+/**
+ * A coupon left unflown at departure (NO_SHOW): its value, as postCouponFlown finds it, is retained (PENALTIES)
+ * under the no-show rule. A refund the rule gives is a cancellation's or a refund's posting of its own.
+ */
+export async function postCouponNoShow(
+  tx: DbOrTx,
+  p: { orderId: string; ticketNumber: string; at: Date },
+): Promise<void> {
+  await consume(tx, p, 'coupon_no_show');
+}
+
+async function consume(
+  tx: DbOrTx,
+  p: { orderId: string; ticketNumber: string; at: Date },
+  kind: 'coupon_flown' | 'coupon_no_show',
+): Promise<void> {
   const [ticket] = await tx
     .select()
     .from(tickets)
@@ -338,7 +357,9 @@ export async function postCouponFlown(
   );
   if (!othersOpen) mine.push(...all.filter((b) => b.document === null));
   const ctx = await contextOf(tx, p.orderId);
-  await write(tx, 'coupon_flown', `flown:${p.orderId}:${p.ticketNumber}`, p.orderId, ctx, p.at, flownLines(mine));
+  const lines = flownLines(mine, kind === 'coupon_flown' ? 'EARNED' : 'PENALTIES');
+  // One key per coupon for both: a coupon is consumed once, flown or not.
+  await write(tx, kind, `consumed:${p.orderId}:${p.ticketNumber}`, p.orderId, ctx, p.at, lines);
 }
 
 // ------------------------------------------------------------------------------------------------ reads

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FareConditions } from '../../domain/commercial';
 import type { Services } from '../../lib/services';
-import { postCouponFlown } from '../../services/ledger';
+import { postCouponFlown, postCouponNoShow } from '../../services/ledger';
 import { saveOffers } from '../../services/offer-store';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
@@ -190,6 +190,20 @@ describe('the ledger of a sale', () => {
     expect(balance(l, 'EARNED')).toBe(-total);
     expect(balance(l, 'UNEARNED')).toBe(0);
     expect(delta(await settlementOf(), before)).toMatchObject({ earned: total, unearned: -total, captured: 0 });
+  });
+  it('a no-show’s coupon is kept under the no-show rule (PENALTIES), and a coupon is consumed only once', async () => {
+    const { orderId, total } = await paidOrder(await flight());
+    const [ticket] = (await ledgerOf(orderId)).entries.filter((e) => e.account === 'UNEARNED');
+    const at = new Date();
+    await services.db.transaction((tx) =>
+      postCouponNoShow(tx, { orderId, ticketNumber: ticket!.document_number!, at }),
+    );
+    await services.db.transaction((tx) => postCouponFlown(tx, { orderId, ticketNumber: ticket!.document_number!, at }));
+    const l = await ledgerOf(orderId);
+    expect(l.balanced).toBe(true);
+    expect(balance(l, 'PENALTIES')).toBe(-total);
+    expect(balance(l, 'EARNED')).toBe(0);
+    expect(balance(l, 'UNEARNED')).toBe(0);
   });
 });
 

@@ -58,6 +58,13 @@ describe('ledger posting rules', () => {
     expect(of(lines, 'EARNED')).toBe(-10000);
   });
 
+  it('a no-show’s coupon is retained (PENALTIES) instead of earned', () => {
+    const lines = flownLines([{ document: 'T1', flightId: 'f1', route: R, balance: -10000 }], 'PENALTIES');
+    expect(isBalanced(lines)).toBe(true);
+    expect(of(lines, 'PENALTIES')).toBe(-10000);
+    expect(of(lines, 'EARNED')).toBe(0);
+  });
+
   it('a cancellation refunds out of CASH and retains the rest as a penalty', () => {
     const lines = cancellationLines({
       released: [{ document: 'T1', flightId: 'f1', route: R, balance: -20000 }],
