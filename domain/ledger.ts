@@ -24,6 +24,7 @@ export const POSTING_KINDS = [
   'refund',
   'cancellation',
   'change',
+  'reissue',
   'service_removed',
 ] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
@@ -214,6 +215,16 @@ export function changeLines(p: {
   ];
   lines.push({ account: 'CUSTOMER', amount: -sum(lines), route: p.route });
   return nonZero(lines);
+}
+
+/** Tickets reissued with no money moving (an involuntary re-accommodation): each old value carried to its new ticket. */
+export function reissueLines(pairs: readonly { from: DocumentBalance; to: IssuedDocument }[]): LedgerLine[] {
+  return nonZero(
+    pairs.flatMap(({ from, to }): LedgerLine[] => [
+      ...release([from]),
+      { account: 'UNEARNED', amount: from.balance, route: to.route, document: to.document, flightId: to.flightId },
+    ]),
+  );
 }
 
 /**

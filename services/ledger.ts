@@ -18,6 +18,7 @@ import {
   flownLines,
   issueLines,
   refundLines,
+  reissueLines,
   runningBalances,
   serviceRemovedLines,
   type DocumentBalance,
@@ -273,6 +274,41 @@ export async function postChange(
   );
   const lines = changeLines({ released, issued, penalty: offer.penaltyAmount, route: ctx.route });
   await write(tx, 'change', `change:${p.orderId}:${p.changeOfferId}`, p.orderId, ctx, p.at, lines);
+}
+
+/**
+ * Tickets reissued with no money moving (airline-initiated re-accommodation: the order moved to another flight, no
+ * charge): each exchanged ticket's unearned value is carried to the new ticket, on the new ticket's flight. Call it in
+ * the transaction that writes the new tickets; `key` names the reissue (e.g. the disruption's option id).
+ */
+export async function postTicketsReissued(
+  tx: DbOrTx,
+  p: { orderId: string; key: string; exchanged: readonly { from: string; to: string }[]; at: Date },
+): Promise<void> {
+  const ctx = await contextOf(tx, p.orderId);
+  const balances = await unearnedOf(
+    tx,
+    p.orderId,
+    p.exchanged.map((e) => e.from),
+  );
+  const newTickets = p.exchanged.length
+    ? await tx
+        .select({ number: tickets.number, flightIds: tickets.flightIds })
+        .from(tickets)
+        .where(
+          inArray(
+            tickets.number,
+            p.exchanged.map((e) => e.to),
+          ),
+        )
+    : [];
+  const pairs = p.exchanged.flatMap((e) => {
+    const from = balances.find((b) => b.document === e.from);
+    if (!from) return [];
+    const flightId = newTickets.find((t) => t.number === e.to)?.flightIds[0] ?? from.flightId;
+    return [{ from, to: { document: e.to, flightId, route: ctx.routeOf(flightId), amount: -from.balance } }];
+  });
+  await write(tx, 'reissue', `reissue:${p.orderId}:${p.key}`, p.orderId, ctx, p.at, reissueLines(pairs));
 }
 
 /** A service removed before use: its EMD's value released, `refund` given back, the rest retained. */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FareConditions } from '../../domain/commercial';
 import type { Services } from '../../lib/services';
-import { postCouponFlown, postCouponNoShow } from '../../services/ledger';
+import { postCouponFlown, postCouponNoShow, postTicketsReissued } from '../../services/ledger';
 import { saveOffers } from '../../services/offer-store';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
@@ -204,6 +204,27 @@ describe('the ledger of a sale', () => {
     expect(balance(l, 'PENALTIES')).toBe(-total);
     expect(balance(l, 'EARNED')).toBe(0);
     expect(balance(l, 'UNEARNED')).toBe(0);
+  });
+  it('a reissue with no money (re-accommodation) carries each ticket’s value to its new number', async () => {
+    const { orderId, total } = await paidOrder(await flight());
+    const [ticket] = (await ledgerOf(orderId)).entries.filter((e) => e.account === 'UNEARNED');
+    const from = ticket!.document_number!;
+    const to = '1579999999999';
+    const at = new Date();
+    for (let i = 0; i < 2; i++) {
+      await services.db.transaction((tx) =>
+        postTicketsReissued(tx, { orderId, key: 'option-1', exchanged: [{ from, to }], at }),
+      );
+    }
+    const l = await ledgerOf(orderId);
+    expect(l.balanced).toBe(true);
+    const reissue = l.entries.filter((e) => e.kind === 'reissue');
+    expect(reissue.map((e) => [e.document_number, e.amount.amount])).toEqual([
+      [from, total],
+      [to, -total],
+    ]);
+    expect(balance(l, 'UNEARNED')).toBe(-total);
+    expect(balance(l, 'CASH')).toBe(total);
   });
 });
 
