@@ -13,6 +13,7 @@ import { rateLimitByIp } from './middleware/rate-limit';
 import { refuseControlCharacters } from './middleware/request-guard';
 import { createRouter } from './router';
 import { adminAnalytics } from './routes/admin-analytics';
+import { adminLedger } from './routes/admin-ledger';
 import { adminBundles, adminPricingRules, adminProducts } from './routes/admin-commercial';
 import { adminFlights } from './routes/admin-flights';
 import { auth } from './routes/auth';
@@ -66,6 +67,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1', trips)
     .route('/v1/webhooks', webhooks)
     .route('/v1/admin/analytics', adminAnalytics)
+    .route('/v1/admin', adminLedger)
     .route('/v1/admin/flights', adminFlights)
     .route('/v1/admin/products', adminProducts)
     .route('/v1/admin/bundles', adminBundles)

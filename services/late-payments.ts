@@ -20,6 +20,7 @@ import { assignRefs } from '../domain/travelers';
 import type { Logger } from '../lib/logger';
 import type { OrderWorkflowInput } from '../workflows/messages';
 import type { Inventory } from './inventory';
+import * as ledger from './ledger';
 import { appendEvents } from './outbox';
 import { GatewayRequestError, type Charge, type PaymentGateway, type Refund } from './payment-gateway';
 import type { Sellability } from './schedule';
@@ -329,6 +330,14 @@ export function createLatePayments(deps: LatePaymentDeps) {
           .returning({ id: payments.id });
         if (updated.length === 0) return false;
       }
+      await ledger.postRefund(tx, {
+        orderId: p.orderId,
+        ref: `late-refund-${charge.id}`,
+        refundId: refund?.id ?? null,
+        amount,
+        at,
+        capture: { chargeId: charge.id, amount: charge.amount },
+      });
       await appendEvents(tx, [
         {
           type: 'LatePaymentRefunded',

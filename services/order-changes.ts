@@ -40,6 +40,7 @@ import type { PiiCipher } from '../lib/pii';
 import { boardingPassesFor } from './boarding-pass';
 import type { Catalog } from './catalog';
 import { CABINS, type Cabin, type Inventory } from './inventory';
+import * as ledger from './ledger';
 import { appendEvents } from './outbox';
 import { GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
 import type { PaymentVault } from './payment-vault';
@@ -593,6 +594,13 @@ export function createOrderChangeSteps(deps: {
           .delete(boardingPasses)
           .where(and(eq(boardingPasses.orderId, p.orderId), inArray(boardingPasses.flightId, removedIds)));
         if (passes.length > 0) await tx.insert(boardingPasses).values(passes).onConflictDoNothing();
+        await ledger.postChange(tx, {
+          orderId: p.orderId,
+          changeOfferId: offer.id,
+          chargeId: p.chargeId,
+          exchanged,
+          at,
+        });
         await tx.insert(orderChanges).values({
           orderId: p.orderId,
           changeOfferId: offer.id,
@@ -655,7 +663,18 @@ export function createOrderChangeSteps(deps: {
       amount: p.amount,
       idempotencyKey: `change-refund-${p.changeOfferId}`,
     });
-    await db.update(orderChanges).set({ refundId: refund.id }).where(eq(orderChanges.changeOfferId, p.changeOfferId));
+    await db.transaction(async (tx) => {
+      await tx.update(orderChanges).set({ refundId: refund.id }).where(eq(orderChanges.changeOfferId, p.changeOfferId));
+      // A change that could not be applied refunds its whole charge, which nothing recorded as captured.
+      await ledger.postRefund(tx, {
+        orderId: p.orderId,
+        ref: `change-refund-${p.changeOfferId}`,
+        refundId: refund.id,
+        amount: refund.amount,
+        at: new Date(),
+        ...(p.chargeId ? { capture: { chargeId: p.chargeId, amount: p.amount } } : {}),
+      });
+    });
     return { refundId: refund.id };
   }
 

@@ -46,6 +46,7 @@ import type {
 } from '../workflows/messages';
 import type { Cabin, HoldItem, Inventory } from './inventory';
 import { boardingPassesFor } from './boarding-pass';
+import * as ledger from './ledger';
 import { insertParty } from './order-party';
 import { appendEvents, type DomainEvent } from './outbox';
 import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
@@ -303,6 +304,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         [event('OrderPaid', p.orderId, at, { attempt: p.attempt, charge_id: p.chargeId })],
         async (t) => {
           await setPayment(t, p.orderId, p.attempt, { status: 'SUCCEEDED', chargeId: p.chargeId });
+          await ledger.postPaymentCaptured(t, { orderId: p.orderId, attempt: p.attempt, chargeId: p.chargeId, at });
         },
       );
     });
@@ -339,10 +341,10 @@ export function createOrderService(deps: OrderServiceDeps) {
    * The money the order holds at the provider: each succeeded charge of the order (the sale's first, then a change's
    * or services' bought after booking, oldest first), less what was refunded of it.
    */
-  async function heldCharges(orderId: string, primary: string | null): Promise<HeldCharge[]> {
+  async function heldCharges(orderId: string, primary: string | null): Promise<(HeldCharge & { amount: number })[]> {
     const listed = (await gateway.listCharges(orderId)).filter((c) => c.status === 'succeeded');
     listed.sort((a, b) => (a.id === primary ? -1 : b.id === primary ? 1 : a.created - b.created));
-    return listed.map((c) => ({ chargeId: c.id, remaining: c.amount - c.amountRefunded }));
+    return listed.map((c) => ({ chargeId: c.id, remaining: c.amount - c.amountRefunded, amount: c.amount }));
   }
   const heldTotal = (held: readonly HeldCharge[]) => held.reduce((n, c) => n + Math.max(0, c.remaining), 0);
 
@@ -615,6 +617,13 @@ export function createOrderService(deps: OrderServiceDeps) {
               set: { status: 'CONFIRMED', confirmedAt: at, refundId },
             });
         }
+        await ledger.postCancellation(t, {
+          orderId: p.orderId,
+          at,
+          charges: held.map((c) => ({ chargeId: c.chargeId, amount: c.amount })),
+          refunds: refunds.map((r) => ({ refundId: r.id, amount: r.planned.amount })),
+          flown: due.lines.flatMap((l) => (l.flown && l.document_number ? [l.document_number] : [])),
+        });
         for (const line of due.lines) {
           if (line.document_number === null || line.flown) continue;
           await t
@@ -719,6 +728,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         })),
       ]);
       if (passes.length > 0) await tx.insert(boardingPasses).values(passes);
+      await ledger.postDocumentsIssued(tx, { orderId: p.orderId, key: `issue:${p.orderId}:order`, at });
       await appendEvents(tx, [
         event('OrderFulfilled', p.orderId, at, {
           tickets: docs.tickets.map((d) => ({

@@ -42,6 +42,7 @@ import type { PiiCipher } from '../lib/pii';
 import { boardingPassBcbp } from './boarding-pass';
 import { exchangeRates } from './commercial-settings';
 import type { Cabin, Inventory } from './inventory';
+import * as ledger from './ledger';
 import { appendEvents, type DomainEvent } from './outbox';
 import { GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
 import type { PaymentVault } from './payment-vault';
@@ -236,7 +237,18 @@ export function createServicing(deps: ServicingDeps) {
 
   /** Gives a servicing charge back (the compensation when what it paid for could not be delivered). */
   async function refundCharge(p: { orderId: string; chargeId: string; amount: number; key: string }) {
-    await gateway.refund({ chargeId: p.chargeId, amount: p.amount, idempotencyKey: p.key });
+    const refund = await gateway.refund({ chargeId: p.chargeId, amount: p.amount, idempotencyKey: p.key });
+    // What the charge paid for was never issued: its capture and this refund, in the ledger together.
+    await db.transaction((tx) =>
+      ledger.postRefund(tx, {
+        orderId: p.orderId,
+        ref: p.key,
+        refundId: refund.id,
+        amount: refund.amount,
+        at: new Date(),
+        capture: { chargeId: p.chargeId, amount: p.amount },
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------- services
@@ -331,6 +343,13 @@ export function createServicing(deps: ServicingDeps) {
       const total = await recomputeTotal(tx, p.orderId, at);
       const services = await issuedOf(tx);
       const amount = units.reduce((sum, u) => sum + u.unitPrice, 0);
+      await ledger.postDocumentsIssued(tx, {
+        orderId: p.orderId,
+        key: `issue:${p.orderId}:servicing-${p.attempt}`,
+        at,
+        documents: numbers,
+        ...(p.chargeId ? { capture: { chargeId: p.chargeId, amount } } : {}),
+      });
       await appendEvents(tx, [
         event('OrderServicesAdded', p.orderId, at, {
           route: routeOf(order.offer?.segments ?? []),
@@ -393,11 +412,11 @@ export function createServicing(deps: ServicingDeps) {
       );
     }
     if (due.amount > 0 && details.charge_id) {
-      await refundCharge({
-        orderId: p.orderId,
+      // At the provider only: the removal's own posting (below) records this refund.
+      await gateway.refund({
         chargeId: details.charge_id,
         amount: due.amount,
-        key: `service-refund-${item.id}`,
+        idempotencyKey: `service-refund-${item.id}`,
       });
     }
     return db.transaction(async (tx) => {
@@ -409,6 +428,14 @@ export function createServicing(deps: ServicingDeps) {
       await tx.delete(orderItems).where(eq(orderItems.id, item.id));
       const total = await recomputeTotal(tx, p.orderId, at);
       const refund = { amount: due.amount, currency: item.currency };
+      const refunded = due.amount > 0 && details.charge_id ? refund : null;
+      await ledger.postServiceRemoved(tx, {
+        orderId: p.orderId,
+        orderItemId: item.id,
+        emd: emd?.number ?? null,
+        refund: refunded,
+        at,
+      });
       await appendEvents(tx, [
         event('OrderServiceRemoved', p.orderId, at, {
           route: routeOf(segments),
@@ -591,6 +618,13 @@ export function createServicing(deps: ServicingDeps) {
             ...emdCodesFor(SEAT_SELECTED, 'Seat'),
             associatedTicket: associated,
             issuedAt: at,
+          });
+          await ledger.postDocumentsIssued(tx, {
+            orderId: p.orderId,
+            key: `issue:${p.orderId}:seat-${item!.id}`,
+            at,
+            documents: [number!],
+            ...(p.chargeId ? { capture: { chargeId: p.chargeId, amount: p.amount } } : {}),
           });
         }
         // The boarding pass is reissued with the new seat.

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { orderIdForOffer, workflowInputFromOffer } from '../../api/order-commands';
 import { orders } from '../../db/schema';
 import { createPiiCipher } from '../../lib/pii';
@@ -22,6 +22,7 @@ import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
+import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
 
 const route = testRoute('order-workflow-v2');
 const CARD = 'tok_visa';
@@ -48,6 +49,16 @@ beforeAll(async () => {
   const guest = await api<{ token: string; customer_id: string }>('POST', '/v1/auth/guest');
   token = guest.body.token;
   customerId = guest.body.customer_id;
+});
+
+// The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
+let ledgerMark = new Date();
+beforeEach(() => {
+  ledgerMark = new Date();
+});
+afterEach(async () => {
+  const orderIds = await ordersCreatedSince(services, ledgerMark);
+  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
 });
 
 afterAll(async () => {

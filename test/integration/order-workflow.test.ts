@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { saveOffers } from '../../services/offer-store';
 import { outbox, orders } from '../../db/schema';
 import { decodeBcbp } from '../../domain/bcbp';
@@ -21,6 +21,7 @@ import {
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { openTestServices, uniqueTaskQueue } from '../support/services';
+import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
 
 const route = testRoute('order-workflow');
 
@@ -40,6 +41,16 @@ beforeAll(async () => {
   });
   api = apiClient(stack.apiUrl);
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
+});
+
+// The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
+let ledgerMark = new Date();
+beforeEach(() => {
+  ledgerMark = new Date();
+});
+afterEach(async () => {
+  const orderIds = await ordersCreatedSince(services, ledgerMark);
+  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
 });
 
 afterAll(async () => {

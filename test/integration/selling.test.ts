@@ -5,7 +5,7 @@
  *   - seats for offer orders: chosen per traveler and flight while PROPOSED, carried by ticket and boarding pass.
  * After every test the flights' counts, holds, seat assignments, index and seat map agree.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { decodeBcbp } from '../../domain/bcbp';
 import type { Services } from '../../lib/services';
@@ -14,6 +14,7 @@ import { createTestFlight, testRoute, type TestFlight } from '../support/flights
 import { expectInventoryConsistent } from '../support/inventory-invariants';
 import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
+import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
 
 const route = testRoute('selling');
 
@@ -54,6 +55,16 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await expectInventoryConsistent(services, flightsOfTest.splice(0), seatMap);
+});
+
+// The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
+let ledgerMark = new Date();
+beforeEach(() => {
+  ledgerMark = new Date();
+});
+afterEach(async () => {
+  const orderIds = await ordersCreatedSince(services, ledgerMark);
+  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
 });
 
 afterAll(async () => {

@@ -53,6 +53,7 @@ const ROUTES = {
   vocabulary: ['QMV', 'QMW'],
   'servicing-cancel': ['QRA', 'QRB'],
   'late-payments': ['QLP', 'QLQ'],
+  ledger: ['QXL', 'QXM'],
   'scale-out': ['QSX', 'QSY'],
 } as const satisfies Record<string, readonly [string, string]>;
 
