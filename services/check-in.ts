@@ -36,7 +36,6 @@ import {
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
-import type { CouponStatus } from '../domain/tickets';
 import { flightNumberOnly } from '../domain/vocabulary';
 import type { PiiCipher } from '../lib/pii';
 import { checkedInBoardingPassBcbp } from './boarding-pass';
