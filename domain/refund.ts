@@ -60,7 +60,18 @@ export interface RefundQuote {
   kept: number;
 }
 
-export function refundQuote(input: RefundInput): RefundQuote {
+/** A flight with a settled coupon (FLOWN or NO_SHOW) has departed, whatever the clock of the caller says. */
+function withSettledCoupons<T extends RefundInput>(input: T): T {
+  if (!input.coupons) return input;
+  const departed = new Set(input.departedFlightIds);
+  for (const [key, status] of input.coupons) {
+    if (status === 'FLOWN' || status === 'NO_SHOW') departed.add(key.slice(key.indexOf(':') + 1));
+  }
+  return { ...input, departedFlightIds: departed };
+}
+
+export function refundQuote(raw: RefundInput): RefundQuote {
+  const input = withSettledCoupons(raw);
   const anyDeparted = input.departedFlightIds.size > 0;
   const flownItem = (i: RefundItem) => i.flightId !== null && input.departedFlightIds.has(i.flightId);
   // Per-order items ride with the whole journey: once it has begun they are used.
@@ -133,7 +144,8 @@ export interface CancellationQuote extends RefundQuote {
  * non-refundable fare's whole value) is taken from their documents in order (the ticket first, then the EMDs), so
  * every line's refundable + penalty is its unflown amount and the lines sum to the quote.
  */
-export function cancellationQuote(input: Omit<RefundInput, 'items'> & { items: readonly RefundDocumentItem[] }) {
+export function cancellationQuote(raw: Omit<RefundInput, 'items'> & { items: readonly RefundDocumentItem[] }) {
+  const input = withSettledCoupons(raw);
   const quote = refundQuote(input);
   const anyDeparted = input.departedFlightIds.size > 0;
   const unflown = (i: RefundItem) => (i.flightId === null ? !anyDeparted : !input.departedFlightIds.has(i.flightId));

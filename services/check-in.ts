@@ -702,21 +702,20 @@ export async function settleCouponsAtDeparture(tx: TransactionSql, flightId: str
     id: randomUUID(),
     aggregate_id: r.order_id,
     type,
-    schema_version: 1,
     occurred_at: when,
-    payload: tx.json({
-      order_id: r.order_id,
-      flight_id: flightId,
-      traveler_id: r.traveler_id,
-      ticket_number: r.ticket_number,
-    }),
+    payload: { order_id: r.order_id, flight_id: flightId, traveler_id: r.traveler_id, ticket_number: r.ticket_number },
   });
   const events = [
     ...flown.map((r) => event('CouponFlown', r)),
     ...[...noShow, ...neverCheckedIn].map((r) => event('CouponNoShow', r)),
   ];
   if (events.length > 0) {
-    await tx`INSERT INTO outbox ${tx(events)}`;
+    // The outbox rows of services/outbox.ts appendEvents, written on this (postgres.js) transaction.
+    await tx`
+      INSERT INTO outbox (id, aggregate_id, type, schema_version, occurred_at, payload)
+      SELECT e.id, e.aggregate_id, e.type, 1, e.occurred_at, e.payload
+      FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+           AS e(id uuid, aggregate_id text, type text, occurred_at timestamptz, payload jsonb)`;
     await tx`NOTIFY altis_outbox`;
   }
   return { flown: flown.length, noShow: noShow.length + neverCheckedIn.length };

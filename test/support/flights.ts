@@ -54,6 +54,8 @@ const ROUTES = {
   'servicing-cancel': ['QRA', 'QRB'],
   'late-payments': ['QLP', 'QLQ'],
   'scale-out': ['QSX', 'QSY'],
+  'day-of-travel': ['QAT', 'QAU'],
+  'day-of-travel-intl': ['QAV', 'QAW'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
