@@ -315,7 +315,9 @@ export function createCheckIn(deps: {
       return await assignSeatAndWrite(orderId, segment, traveler.id, write);
     } catch (err) {
       if (!(err instanceof AlreadyCheckedIn)) throw err;
-      return (await existingCheckIn(orderId, traveler.id, segment.flightId))!;
+      const committed = await existingCheckIn(orderId, traveler.id, segment.flightId);
+      if (!committed) throw new DomainError('COUPON_NOT_OPEN', 'this coupon was settled at departure (no-show)');
+      return committed;
     }
   }
 
