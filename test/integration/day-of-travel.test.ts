@@ -138,7 +138,7 @@ describe('check-in', () => {
     const seat = await services.sql<{ cabin: string; traveler_id: string; order_id: string }[]>`
       SELECT s.cabin, a.traveler_id, a.order_id FROM seat_assignments a
       JOIN flight_seats s ON s.flight_id = a.flight_id AND s.seat_number = a.seat_number
-      WHERE a.flight_id = ${fOpen.id} AND a.seat_number = ${pass.seat_number!}`;
+      WHERE a.flight_id = ${fOpen.id} AND a.seat_number = ${pass.seat_number}`;
     expect(seat).toEqual([{ cabin: 'ECONOMY', traveler_id: a.travelers[0], order_id: a.id }]);
 
     const leg = decodeBcbp(pass.bcbp).legs[0]!;
