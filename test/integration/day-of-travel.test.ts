@@ -229,6 +229,23 @@ describe('check-in', () => {
   });
 });
 
+describe('check-in at once', () => {
+  it('gives concurrent check-ins of several orders distinct sequences and seats on the flight', async () => {
+    const orders = [];
+    for (const first of ['Eve', 'Finn', 'Gus']) orders.push(await paidOrder(fIntl, intlRoute, { first }));
+    const answers = await Promise.all(
+      orders.map((o) => checkIn(o.id, { flight_id: fIntl.id, travelers: [{ ref: 'ADT1', document: passport }] })),
+    );
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const passes = answers.map((a) => a.body.boarding_passes[0] as Pass);
+    expect(new Set(passes.map((p) => p.check_in_sequence)).size).toBe(3);
+    expect(new Set(passes.map((p) => p.seat_number)).size).toBe(3);
+    const rows = await services.sql<{ n: number; distinct: number }[]>`
+      SELECT count(*)::int AS n, count(DISTINCT sequence)::int AS distinct FROM check_ins WHERE flight_id = ${fIntl.id}`;
+    expect(rows[0]!.n).toBe(rows[0]!.distinct);
+  });
+});
+
 describe('boarding at the gate', () => {
   it('boards a checked-in pass once: 200 with the passenger, then 409 ALREADY_BOARDED', async () => {
     const { pass } = open.a!;
