@@ -17,10 +17,12 @@ import { adminLedger } from './routes/admin-ledger';
 import { adminBundles, adminPricingRules, adminProducts } from './routes/admin-commercial';
 import { adminFlights } from './routes/admin-flights';
 import { auth } from './routes/auth';
+import { checkIn } from './routes/check-in';
 import { flights } from './routes/flights';
 import { health } from './routes/health';
 import { offers } from './routes/offers';
 import { flightStream } from './routes/flight-stream';
+import { gate } from './routes/gate';
 import { orderCancellations } from './routes/order-cancellations';
 import { orders } from './routes/orders';
 import { orderChanges } from './routes/order-changes';
@@ -64,10 +66,12 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1', orders)
     .route('/v1', orderChanges) // after orders: its /orders/* middleware (auth, rate limit) covers these
     .route('/v1', orderCancellations)
+    .route('/v1', checkIn)
     .route('/v1', trips)
     .route('/v1/webhooks', webhooks)
     .route('/v1/admin/analytics', adminAnalytics)
     .route('/v1/admin', adminLedger)
+    .route('/v1', gate) // before the admin flights router: the manifest is for agents too
     .route('/v1/admin/flights', adminFlights)
     .route('/v1/admin/products', adminProducts)
     .route('/v1/admin/bundles', adminBundles)

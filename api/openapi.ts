@@ -123,6 +123,7 @@ export const API_TAGS = [
   { name: 'trips', description: 'The trip-hold API of the README: hold flights, add passengers and seats, commit' },
   { name: 'webhooks', description: "The payment provider's signed events" },
   { name: 'admin', description: 'Reports, schedule, products, bundles and pricing rules, for admins' },
+  { name: 'gate', description: 'Boarding at the gate and flight manifests, for agents' },
   { name: 'ops', description: 'Health' },
 ];
 

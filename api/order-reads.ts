@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Cabin } from '../domain/cabins';
+import { couponStatus } from '../domain/check-in';
 import type { ProductType } from '../domain/offer';
 import { recordLocator } from '../domain/record-locator';
 import type { OrderSegment } from '../domain/order';
@@ -176,7 +177,9 @@ export const listOrders = (reads: OrderReads, owners: string[], limit: number, c
   reads.page(owners, limit, cursor);
 
 export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
-  const { docs, passes, seats } = await deps.reads.documents(row.id);
+  const { docs, passes, seats, coupons } = await deps.reads.documents(row.id);
+  const dayOfTravel = (ticket: string, flightId: string) =>
+    coupons.find((c) => c.ticketNumber === ticket && c.flightId === flightId);
   const seatOf = (travelerId: string, flightId: string) =>
     seats.find((s) => s.travelerId === travelerId && s.flightId === flightId)?.seatNumber ?? null;
   return {
@@ -196,6 +199,9 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
           status: d.status,
           // An exchanged coupon's seat went with the exchange.
           seat_number: d.status === 'EXCHANGED' ? null : seatOf(d.travelerId, f),
+          // The day of travel's status (checked in, boarded, flown, no-show); the ticket's own status wins.
+          coupon_status: couponStatus(d.status, dayOfTravel(d.number, f)?.status),
+          check_in_sequence: dayOfTravel(d.number, f)?.sequence ?? null,
         })),
         issued_at: d.issuedAt.toISOString(),
       })),

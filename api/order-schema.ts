@@ -2,6 +2,7 @@
  * The Order resource's contract (GET /v1/orders/:id and every order answer), built by api/order-reads.ts
  * `orderResource`: the typed client and the OpenAPI document see every field of it.
  */
+import { COUPON_USE_STATUSES } from '../domain/check-in';
 import { COUPON_STATUSES } from '../domain/tickets';
 import { z } from '@hono/zod-openapi';
 import { CABINS } from '../domain/cabins';
@@ -142,6 +143,15 @@ export const ticketSchema = z
         flight_id: z.string().uuid(),
         status: z.enum(COUPON_STATUSES),
         seat_number: z.string().nullable().openapi({ description: 'the seat, as on the boarding pass; null: none' }),
+        coupon_status: z.enum(COUPON_USE_STATUSES).openapi({
+          description:
+            'the coupon on the day of travel: OPEN, CHECKED_IN, BOARDED, FLOWN, NO_SHOW; or the ticket’s REFUNDED, VOIDED, EXCHANGED',
+        }),
+        check_in_sequence: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: 'unique on the flight; null: not checked in' }),
       }),
     ),
     issued_at: isoTime,

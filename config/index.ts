@@ -180,6 +180,11 @@ export const configSchema = z.strictObject({
     sales_close_minutes: z.number().int().min(0),
     cancellation_quote_ttl_seconds: z.number().int().positive(),
   }),
+  /** Day of travel (services/check-in.ts): the check-in window before each departure. */
+  check_in: z.strictObject({
+    opens_hours_before: z.number().positive(),
+    closes_minutes_before: z.number().min(0),
+  }),
   catalog: z.strictObject({
     /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */
     availability_max_age_ms: z.number().int().min(0),

@@ -5,6 +5,11 @@
  *
  * Layout: unique items (23 characters), then per leg the repeated mandatory items (37 characters) followed by
  * that leg's variable-size data. A one-leg pass is 60 characters and each further leg adds 37.
+ *
+ * A pass issued at check-in also carries conditional items (version 6) in its first leg's variable-size field:
+ * the unique ones (passenger description — 4 for an infant —, source of check-in and of issuance, date of issue,
+ * document type B, issuer) and the leg's repeated ones (the e-ticket's airline code and serial, selectee and
+ * international documentation verification indicators): `decodeBcbpConditional` reads them back.
  */
 import { invalid } from './errors';
 
@@ -21,18 +26,51 @@ export interface BcbpLegInput {
   flightDate: Date;
   /** Compartment (cabin) code, one letter, e.g. 'Y'. */
   compartment: string;
-  /** Row and letter like '1A' or '12C'; null when no seat is assigned yet (encoded as four spaces). */
+  /** Row and letter like '1A' or '12C'; 'INF' for a lap infant; null when none is assigned yet (four spaces). */
   seat: string | null;
   /** 0–9999: the field holds four digits and an optional suffix (IATA sample: "0025 "). */
   checkInSequence: number;
   /** Passenger status, one character ('0' not checked in, '1' checked in, ...). */
   passengerStatus: string;
+  /** Conditional: the leg's 13-digit e-ticket number (airline numeric code + document serial). */
+  ticketNumber?: string;
+  /** Conditional: international documentation verification, '0' not required, '1' required, '2' performed. */
+  documentVerification?: '0' | '1' | '2';
+}
+
+/** The unique conditional items a pass issued at check-in carries (IATA Resolution 792 version 6). */
+export interface BcbpConditionalInput {
+  /** '0' adult, '3' child, '4' infant, ... (IATA passenger description). */
+  passengerDescription: string;
+  /** 'W' web, 'A' airport agent, 'K' kiosk, ... */
+  sourceOfCheckIn: string;
+  sourceOfIssuance: string;
+  issuedAt: Date;
+  /** Airline designator of the boarding pass issuer. */
+  issuer: string;
 }
 
 export interface BcbpInput {
   passengerName: { last: string; first: string };
   electronicTicket: boolean;
   legs: readonly BcbpLegInput[];
+  /** With it, the first leg's variable-size field carries the conditional items (and every leg its ticket). */
+  conditional?: BcbpConditionalInput;
+}
+
+export interface DecodedBcbpConditional {
+  version: string;
+  passengerDescription: string;
+  sourceOfCheckIn: string;
+  sourceOfIssuance: string;
+  /** Last digit of the year and the day of the year, as encoded: "6338". */
+  dateOfIssue: string;
+  documentType: string;
+  issuer: string;
+  /** The first leg's e-ticket number (airline code + serial), or null when absent. */
+  ticketNumber: string | null;
+  selectee: string;
+  documentVerification: string;
 }
 
 export interface DecodedBcbpLeg {
@@ -78,8 +116,74 @@ export function encodeBcbp(input: BcbpInput): string {
     throw invalid(`A boarding pass encodes 1 to ${BCBP_MAX_LEGS} legs`, { legs: legs.length });
   }
   const unique = 'M' + String(legs.length) + bcbpName(input.passengerName).padEnd(NAME_LENGTH, ' ');
-  return unique + (input.electronicTicket ? 'E' : ' ') + legs.map(encodeLeg).join('');
+  const conditional = input.conditional;
+  const encoded = legs.map((leg, i) => {
+    const mandatory = encodeLeg(leg, i);
+    if (!conditional) return mandatory;
+    const variable = (i === 0 ? uniqueConditional(conditional) : '') + repeatedConditional(leg, i);
+    return mandatory.slice(0, -2) + hex2(variable.length) + variable;
+  });
+  return unique + (input.electronicTicket ? 'E' : ' ') + encoded.join('');
 }
+
+/**
+ * The conditional items of a pass (`encodeBcbp` with `conditional`): the unique ones from the first leg's
+ * variable-size data, the repeated ones of that leg after them. Null for a pass that carries none.
+ */
+export function decodeBcbpConditional(pass: DecodedBcbp): DecodedBcbpConditional | null {
+  const data = pass.legs[0]?.variableData ?? '';
+  if (data[0] !== '>' || data.length < 4) return null;
+  const uniqueSize = parseInt(data.slice(2, 4), 16);
+  const unique = data.slice(4, 4 + uniqueSize);
+  const rest = data.slice(4 + uniqueSize);
+  const repeatedSize = /^[0-9A-Fa-f]{2}/.test(rest) ? parseInt(rest.slice(0, 2), 16) : 0;
+  const repeated = rest.slice(2, 2 + repeatedSize);
+  const ticket = repeated.slice(0, 13);
+  return {
+    version: data[1]!,
+    passengerDescription: unique.slice(0, 1),
+    sourceOfCheckIn: unique.slice(1, 2),
+    sourceOfIssuance: unique.slice(2, 3),
+    dateOfIssue: unique.slice(3, 7),
+    documentType: unique.slice(7, 8),
+    issuer: unique.slice(8, 11).trimEnd(),
+    ticketNumber: /^\d{13}$/.test(ticket) ? ticket : null,
+    selectee: repeated.slice(13, 14),
+    documentVerification: repeated.slice(14, 15),
+  };
+}
+
+// Version 6, then the unique items' size and items: description, check-in source, issuance source, date of issue
+// (last digit of the year + day of year), document type B (boarding pass), issuer designator.
+function uniqueConditional(c: BcbpConditionalInput): string {
+  const one = (v: string, what: string) => {
+    if (!/^[0-9A-Z ]$/.test(v)) throw invalid(`BCBP ${what} must be one letter or digit`, { [what]: v });
+    return v;
+  };
+  const issuer = c.issuer.trim().toUpperCase();
+  if (!/^[A-Z0-9]{2,3}$/.test(issuer)) throw invalid('BCBP issuer must be a 2- or 3-character code', c);
+  const issued = String(c.issuedAt.getUTCFullYear() % 10) + String(julianDay(c.issuedAt)).padStart(3, '0');
+  const items =
+    one(c.passengerDescription, 'passenger description') +
+    one(c.sourceOfCheckIn, 'source of check-in') +
+    one(c.sourceOfIssuance, 'source of issuance') +
+    issued +
+    'B' +
+    issuer.padEnd(3, ' ');
+  return '>6' + hex2(items.length) + items;
+}
+
+// The leg's repeated items: airline numeric code (3) + document serial (10), selectee, documentation verification.
+function repeatedConditional(leg: BcbpLegInput, index: number): string {
+  const ticket = leg.ticketNumber ?? '';
+  if (ticket !== '' && !/^\d{13}$/.test(ticket)) {
+    throw invalid(`leg ${index + 1}: ticket number must be 13 digits`, { ticketNumber: ticket });
+  }
+  const items = ticket.padEnd(13, ' ') + ' ' + (leg.documentVerification ?? '0');
+  return hex2(items.length) + items;
+}
+
+const hex2 = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
 
 /**
  * "LAST/FIRST" as the barcode carries it: upper case, letters A–Z and single spaces only, at most 20 characters.
@@ -218,6 +322,7 @@ function flightNumber(value: string | number, where: string): string {
 
 function seat(value: string | null, where: string): string {
   if (value === null) return '    ';
+  if (value === 'INF') return 'INF '; // a lap infant has no seat of its own
   const match = SEAT.exec(value.trim().toUpperCase());
   if (match?.[1] === undefined || match[2] === undefined || Number(match[1]) === 0) {
     throw invalid(`${where}: seat must be a row and a letter A-K, like 12C`, { seat: value });

@@ -19,6 +19,18 @@ export const ERROR_STATUS = {
   TOO_MANY_HOLDS: 409,
   FLIGHT_CANCELLED: 409,
   FLIGHT_CLOSED: 409,
+  /** Check-in for the flight has not opened yet (config check_in.opens_hours_before). */
+  CHECK_IN_NOT_OPEN: 409,
+  /** Check-in for the flight has closed (config check_in.closes_minutes_before). */
+  CHECK_IN_CLOSED: 409,
+  /** A gate scan of a boarding pass whose coupon is already boarded (or flown). */
+  ALREADY_BOARDED: 409,
+  /** A gate scan of a pass that was reissued since (a seat change): only the latest pass boards. */
+  BOARDING_PASS_SUPERSEDED: 409,
+  /** A gate scan of a traveler who has not checked in on that flight. */
+  NOT_CHECKED_IN: 409,
+  /** The coupon is not open: its ticket was refunded, voided or exchanged, or the coupon settled as no-show. */
+  COUPON_NOT_OPEN: 409,
   REQUEST_TIMEOUT: 408,
   GONE: 410,
   OFFER_EXPIRED: 410,
@@ -36,6 +48,8 @@ export const ERROR_STATUS = {
   LIMIT_EXCEEDED: 422,
   /** A service whose refund rule gives nothing back now (insurance; a bag within 24 h of departure). */
   NOT_REFUNDABLE: 422,
+  /** A gate scan of a boarding pass for another flight or another day than the gate's. */
+  WRONG_FLIGHT: 422,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,

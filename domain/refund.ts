@@ -8,7 +8,13 @@
  *   per-order items (insurance) are no longer refunded;
  * - an order sold before conditions existed (none stored) refunds its unflown items in full, as it was sold.
  * The refund never exceeds what was charged.
+ *
+ * With the coupons' day-of-travel statuses (`coupons`, domain/check-in.ts couponStatus), a departed flight's coupon
+ * is judged by its status: FLOWN and NO_SHOW coupons are used (kept); the `no_show` condition applies to a
+ * traveler with a NO_SHOW coupon (or a departed coupon not settled yet), while a traveler whose departed coupons
+ * were all FLOWN cancels the unflown rest under `refund_before_departure` (they showed up).
  */
+import type { CouponUseStatus } from './check-in';
 import type { FareCondition, FareConditions } from './commercial';
 
 export interface RefundItem {
@@ -24,6 +30,24 @@ export interface RefundInput {
   departedFlightIds: ReadonlySet<string>;
   /** What was charged (minor units): the refund's ceiling. */
   charged: number;
+  /** The coupons' statuses by `couponKey(travelerId, flightId)`; absent: judged by departures alone. */
+  coupons?: ReadonlyMap<string, CouponUseStatus>;
+}
+
+export const couponKey = (travelerId: string, flightId: string) => `${travelerId}:${flightId}`;
+
+type RuleName = 'refund_before_departure' | 'no_show';
+
+/**
+ * The condition each traveler's unflown rest follows: before any departure, refund_before_departure; after one,
+ * no_show — unless the coupon statuses show that every departed coupon of the traveler was FLOWN.
+ */
+function travelerRule(input: RefundInput, travelerId: string | null, anyDeparted: boolean): RuleName {
+  if (!anyDeparted) return 'refund_before_departure';
+  if (travelerId === null || !input.coupons) return 'no_show';
+  const departed = [...input.departedFlightIds].map((f) => input.coupons!.get(couponKey(travelerId, f)));
+  const flownAll = departed.length > 0 && departed.every((s) => s === 'FLOWN');
+  return flownAll ? 'refund_before_departure' : 'no_show';
 }
 
 export interface RefundQuote {
@@ -36,7 +60,18 @@ export interface RefundQuote {
   kept: number;
 }
 
-export function refundQuote(input: RefundInput): RefundQuote {
+/** A flight with a settled coupon (FLOWN or NO_SHOW) has departed, whatever the clock of the caller says. */
+function withSettledCoupons<T extends RefundInput>(input: T): T {
+  if (!input.coupons) return input;
+  const departed = new Set(input.departedFlightIds);
+  for (const [key, status] of input.coupons) {
+    if (status === 'FLOWN' || status === 'NO_SHOW') departed.add(key.slice(key.indexOf(':') + 1));
+  }
+  return { ...input, departedFlightIds: departed };
+}
+
+export function refundQuote(raw: RefundInput): RefundQuote {
+  const input = withSettledCoupons(raw);
   const anyDeparted = input.departedFlightIds.size > 0;
   const flownItem = (i: RefundItem) => i.flightId !== null && input.departedFlightIds.has(i.flightId);
   // Per-order items ride with the whole journey: once it has begun they are used.
@@ -46,9 +81,9 @@ export function refundQuote(input: RefundInput): RefundQuote {
     .filter((i) => flownItem(i) || (i.flightId === null && anyDeparted))
     .reduce((s, i) => s + i.amount, 0);
 
-  const rule: RefundQuote['rule'] =
-    input.conditions === null ? 'as_sold' : anyDeparted ? 'no_show' : 'refund_before_departure';
-  const condition: FareCondition | null = input.conditions === null ? null : input.conditions[rule as 'no_show'];
+  const ruleOf = (travelerId: string | null) => travelerRule(input, travelerId, anyDeparted);
+  const conditionOf = (travelerId: string | null): FareCondition | null =>
+    input.conditions === null ? null : input.conditions[ruleOf(travelerId)];
 
   const byTraveler = new Map<string | null, number>();
   for (const i of input.items.filter(unflownItem)) {
@@ -56,8 +91,11 @@ export function refundQuote(input: RefundInput): RefundQuote {
   }
   let amount = 0;
   let unflown = 0;
+  const rules = new Set<RuleName>();
   for (const [travelerId, sum] of byTraveler) {
     unflown += sum;
+    const condition = conditionOf(travelerId);
+    if (travelerId !== null || byTraveler.size === 1) rules.add(ruleOf(travelerId));
     if (condition === null) amount += sum;
     else if (condition.allowed) {
       // Order-level items (no traveler) carry no passenger penalty.
@@ -66,6 +104,13 @@ export function refundQuote(input: RefundInput): RefundQuote {
     }
   }
   amount = Math.max(0, Math.min(amount, input.charged));
+  // The quote names the condition that decided: no_show when it applied to anyone.
+  const rule: RefundQuote['rule'] =
+    input.conditions === null
+      ? 'as_sold'
+      : rules.has('no_show') || (anyDeparted && rules.size === 0)
+        ? 'no_show'
+        : 'refund_before_departure';
   return { amount, rule, flown, kept: unflown - amount };
 }
 
@@ -99,7 +144,8 @@ export interface CancellationQuote extends RefundQuote {
  * non-refundable fare's whole value) is taken from their documents in order (the ticket first, then the EMDs), so
  * every line's refundable + penalty is its unflown amount and the lines sum to the quote.
  */
-export function cancellationQuote(input: Omit<RefundInput, 'items'> & { items: readonly RefundDocumentItem[] }) {
+export function cancellationQuote(raw: Omit<RefundInput, 'items'> & { items: readonly RefundDocumentItem[] }) {
+  const input = withSettledCoupons(raw);
   const quote = refundQuote(input);
   const anyDeparted = input.departedFlightIds.size > 0;
   const unflown = (i: RefundItem) => (i.flightId === null ? !anyDeparted : !input.departedFlightIds.has(i.flightId));
@@ -136,8 +182,8 @@ export function cancellationQuote(input: Omit<RefundInput, 'items'> & { items: r
   // What each traveler keeps of their unflown items, as refundQuote decided it (per traveler), spread over lines.
   const kept = new Map<string | null, number>();
   for (const l of sorted) kept.set(l.travelerId, (kept.get(l.travelerId) ?? 0) + l.unflown);
-  const condition = input.conditions === null ? null : input.conditions[quote.rule as 'no_show'];
   for (const [travelerId, sum] of kept) {
+    const condition = input.conditions === null ? null : input.conditions[travelerRule(input, travelerId, anyDeparted)];
     const keep =
       condition === null
         ? 0

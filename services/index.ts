@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createAdminCommercial } from './admin-commercial';
 import { createCatalog } from './catalog';
+import { createCheckIn } from './check-in';
 import { createAdminFlights } from './admin-flights';
 import { createAnalyticsReads } from './analytics';
 import { createCommercialSettings } from './commercial-settings';
@@ -55,12 +56,14 @@ export function createServices(deps: ServiceDeps) {
     catalog,
     logger: deps.logger.child({ component: 'offers' }),
   });
+  const pii = createPiiCipher(config.pii);
   return {
     inventory,
     commercial,
     catalog,
     offers,
-    vault: createPaymentVault({ db, pii: createPiiCipher(config.pii) }),
+    vault: createPaymentVault({ db, pii }),
+    checkIn: createCheckIn({ db, inventory, config, pii }),
     idempotencyKeys: createIdempotencyStore(db),
     customers: createCustomers({ db, redis, tokenCacheMs: config.auth.customer_cache_ms }),
     adminFlights: createAdminFlights({

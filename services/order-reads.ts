@@ -6,6 +6,7 @@ import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import {
   boardingPasses,
+  checkIns,
   orderChanges,
   orderItems,
   orders,
@@ -120,7 +121,7 @@ export function createOrderReads(db: Database) {
 
     /** An order's tickets and EMDs (by number) and boarding passes. */
     async documents(orderId: string) {
-      const [docs, passes, seats] = await Promise.all([
+      const [docs, passes, seats, coupons] = await Promise.all([
         db.select().from(tickets).where(eq(tickets.orderId, orderId)).orderBy(asc(tickets.number)),
         db.select().from(boardingPasses).where(eq(boardingPasses.orderId, orderId)),
         db
@@ -131,8 +132,17 @@ export function createOrderReads(db: Database) {
           })
           .from(seatAssignments)
           .where(eq(seatAssignments.orderId, orderId)),
+        db
+          .select({
+            ticketNumber: checkIns.ticketNumber,
+            flightId: checkIns.flightId,
+            status: checkIns.status,
+            sequence: checkIns.sequence,
+          })
+          .from(checkIns)
+          .where(eq(checkIns.orderId, orderId)),
       ]);
-      return { docs, passes, seats };
+      return { docs, passes, seats, coupons };
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Database, DbOrTx } from '../db/client';
 import {
   boardingPasses,
   cancellationQuotes,
+  checkIns,
   flightSeats,
   orderItems,
   orders,
@@ -25,8 +26,10 @@ import { DomainError } from '../domain/errors';
 import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
 
 import { chosenSeatCharge } from '../domain/seat-pricing';
+import { couponStatus } from '../domain/check-in';
 import {
   cancellationQuote,
+  couponKey,
   splitRefund,
   type CancellationQuote,
   type HeldCharge,
@@ -400,11 +403,18 @@ export function createOrderService(deps: OrderServiceDeps) {
             };
           })
         : [{ travelerId: null, flightId: null, amount: charged, documentNumber: null, documentType: null }];
+    // The coupons' day-of-travel statuses (flown, no-show): the fare conditions' no-show rule reads them.
+    const settled = await db
+      .select({ travelerId: checkIns.travelerId, flightId: checkIns.flightId, status: checkIns.status })
+      .from(checkIns)
+      .where(eq(checkIns.orderId, orderId));
+    const coupons = new Map(settled.map((c) => [couponKey(c.travelerId, c.flightId), couponStatus('OPEN', c.status)]));
     const quote = cancellationQuote({
       conditions: row.offer?.conditions ?? null,
       items,
       departedFlightIds: departed,
       charged,
+      coupons,
     });
     return { quote, rule: quote.rule as string, route, currency: row.currency };
   }

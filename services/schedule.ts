@@ -11,6 +11,7 @@ import type { SeedRoute } from '../db/seed/data';
 import { DomainError } from '../domain/errors';
 import { assertSellable, flightStatusAt, type FlightStatus } from '../domain/flight-status';
 import { canConvert, convert, money, type ExchangeRates } from '../domain/money';
+import { settleCouponsAtDeparture } from './check-in';
 
 type Cabin = CabinLayout['cabin'];
 
@@ -244,7 +245,8 @@ export type Sellability = ReturnType<typeof createSellability>;
 /**
  * Records the status moves that are due (SCHEDULED → CLOSED → DEPARTED → ARRIVED, by the rule of
  * domain/flight-status.ts) on flights whose sales have closed; CANCELLED and ARRIVED flights are never touched, and
- * a cancel that lands meanwhile wins. Returns the number of flights moved per new status.
+ * a cancel that lands meanwhile wins. A move to DEPARTED (or straight to ARRIVED) settles the flight's coupons in
+ * its transaction (services/check-in.ts settleCouponsAtDeparture). Returns the number of flights moved per status.
  */
 export async function moveFlightStatuses(
   sql: Sql,
@@ -275,6 +277,19 @@ export async function moveFlightStatuses(
   const moved: Partial<Record<FlightStatus, number>> = {};
   for (const [to, groups] of moves) {
     for (const g of groups) {
+      if (to === 'DEPARTED' || to === 'ARRIVED') {
+        // A departure settles the flight's coupons (FLOWN / NO_SHOW) in the same transaction as its status move,
+        // one flight at a time: the status guard makes a rerun (or a second worker) a no-op.
+        for (const id of g.ids) {
+          const count = await sql.begin(async (tx) => {
+            const res = await tx`UPDATE flights SET status = ${to} WHERE id = ${id} AND status = ${g.from}`;
+            if (res.count > 0 && g.from !== 'DEPARTED') await settleCouponsAtDeparture(tx, id, now);
+            return res.count;
+          });
+          moved[to] = (moved[to] ?? 0) + count;
+        }
+        continue;
+      }
       const res = await sql`
         UPDATE flights SET status = ${to} WHERE id = ANY(${g.ids}::uuid[]) AND status = ${g.from}`;
       moved[to] = (moved[to] ?? 0) + res.count;

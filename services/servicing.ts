@@ -40,6 +40,7 @@ import { assignRefs } from '../domain/travelers';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import { boardingPassBcbp } from './boarding-pass';
+import { reissueCheckedInPass } from './check-in';
 import { exchangeRates } from './commercial-settings';
 import type { Cabin, Inventory } from './inventory';
 import * as ledger from './ledger';
@@ -627,14 +628,26 @@ export function createServicing(deps: ServicingDeps) {
             ...(p.chargeId ? { capture: { chargeId: p.chargeId, amount: p.amount } } : {}),
           });
         }
-        // The boarding pass is reissued with the new seat.
-        const bcbp = boardingPassBcbp({
-          pnr: recordLocator(p.orderId),
-          name: { last: pii.decrypt(traveler.lastName), first: pii.decrypt(traveler.firstName) },
-          segment,
-          seat: p.seatNumber,
-          checkInSequence: position + 1,
-        });
+        // The boarding pass is reissued with the new seat (a checked-in traveler's keeps its check-in sequence).
+        const name = { last: pii.decrypt(traveler.lastName), first: pii.decrypt(traveler.firstName) };
+        const bcbp =
+          (await reissueCheckedInPass(tx, {
+            orderId: p.orderId,
+            travelerId: p.travelerId,
+            ptc: traveler.ptc,
+            name,
+            segment,
+            seatNumber: p.seatNumber,
+            issuer: config.orders.airline_designator,
+            at,
+          })) ??
+          boardingPassBcbp({
+            pnr: recordLocator(p.orderId),
+            name,
+            segment,
+            seat: p.seatNumber,
+            checkInSequence: position + 1,
+          });
         await tx
           .insert(boardingPasses)
           .values({ orderId: p.orderId, travelerId: p.travelerId, flightId: p.flightId, bcbp, issuedAt: at })

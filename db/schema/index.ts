@@ -7,3 +7,4 @@ export * from './commercial';
 export * from './order-changes';
 export * from './servicing';
 export * from './ledger';
+export * from './check-ins';

@@ -326,8 +326,12 @@ describe('seats for offer orders: per traveler and flight while PROPOSED', () =>
     expect([passSeat(jane!.id), passSeat(tim!.id)]).toEqual(['5A', '5B']);
     const ticketOf = (travelerId: string) =>
       docs.tickets.find((t: { traveler_id: string }) => t.traveler_id === travelerId);
-    expect(ticketOf(jane!.id).coupons).toEqual([{ flight_id: f.id, seat_number: '5A', status: 'OPEN' }]);
-    expect(ticketOf(tim!.id).coupons).toEqual([{ flight_id: f.id, seat_number: '5B', status: 'OPEN' }]);
+    expect(ticketOf(jane!.id).coupons).toEqual([
+      { flight_id: f.id, seat_number: '5A', status: 'OPEN', coupon_status: 'OPEN', check_in_sequence: null },
+    ]);
+    expect(ticketOf(tim!.id).coupons).toEqual([
+      { flight_id: f.id, seat_number: '5B', status: 'OPEN', coupon_status: 'OPEN', check_in_sequence: null },
+    ]);
     expect(await seatStatus(f.id, '5B')).toBe('OCCUPIED');
   });
 

@@ -357,7 +357,9 @@ describe('seats after booking', () => {
     expect(await seatStatus(f.id, '7C')).toBe('OCCUPIED');
     expect(await passSeat(o.id, o.travelerId)).toBe('7C');
     const docs = await fulfillment(o.id);
-    expect(docs.tickets[0].coupons).toEqual([{ flight_id: f.id, seat_number: '7C', status: 'OPEN' }]);
+    expect(docs.tickets[0].coupons).toEqual([
+      { flight_id: f.id, seat_number: '7C', status: 'OPEN', coupon_status: 'OPEN', check_in_sequence: null },
+    ]);
     expect((await eventsOf(o.id, 'SeatChanged')).map((e) => [e.from_seat, e.to_seat, e.amount.amount])).toEqual([
       [null, '6C', 0],
       ['6C', '7C', 0],

@@ -55,6 +55,8 @@ const ROUTES = {
   'late-payments': ['QLP', 'QLQ'],
   ledger: ['QXL', 'QXM'],
   'scale-out': ['QSX', 'QSY'],
+  'day-of-travel': ['QAT', 'QAU'],
+  'day-of-travel-intl': ['QAV', 'QAW'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

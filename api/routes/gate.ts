@@ -1,0 +1,136 @@
+/**
+ * Boarding at the gate (issue #15, item 4), for agents: POST /v1/gate/scan reads a boarding pass's BCBP string and
+ * boards its coupon once; GET /v1/admin/flights/:id/manifest lists the flight's ticketed travelers with their
+ * checked-in / boarded / no-show state. Mounted before the admin flights router, whose routes need role admin.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { COUPON_USE_STATUSES } from '../../domain/check-in';
+import { requireAuth, requireRole } from '../middleware/auth';
+import { idempotency } from '../middleware/idempotency';
+import { rateLimitByCustomer } from '../middleware/rate-limit';
+import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { createRouter } from '../router';
+
+const scanRequest = z
+  .strictObject({
+    barcode: z.string().min(1).max(1000).openapi({ description: 'the BCBP string the barcode carries' }),
+    flight_id: z.string().uuid().optional().openapi({ description: 'the gate’s flight: a pass for another is 422' }),
+  })
+  .openapi('GateScanRequest');
+
+export const gateScanSchema = z
+  .strictObject({
+    status: z.literal('BOARDED'),
+    order_id: z.string().uuid(),
+    booking_reference: z.string(),
+    flight_id: z.string().uuid(),
+    traveler_id: z.string().uuid(),
+    passenger: z.strictObject({ first_name: z.string(), last_name: z.string(), passenger_type: z.string() }),
+    ticket_number: z.string(),
+    seat_number: z.string().nullable(),
+    check_in_sequence: z.number().int(),
+    boarded_at: z.string(),
+  })
+  .openapi('GateScan');
+
+export const manifestSchema = z
+  .strictObject({
+    flight_id: z.string().uuid(),
+    carrier: z.string(),
+    flight_number: z.string(),
+    departure_at: z.string(),
+    status: z.string(),
+    passengers: z.array(
+      z.strictObject({
+        order_id: z.string().uuid(),
+        booking_reference: z.string(),
+        traveler_id: z.string().uuid(),
+        passenger_type: z.string(),
+        name: z.strictObject({ first: z.string(), last: z.string() }),
+        ticket_number: z.string(),
+        coupon_status: z.enum(COUPON_USE_STATUSES),
+        seat_number: z.string().nullable(),
+        check_in_sequence: z.number().int().nullable(),
+        checked_in_at: z.string().nullable(),
+        boarded_at: z.string().nullable(),
+      }),
+    ),
+    totals: z.strictObject({
+      ticketed: z.number().int(),
+      not_checked_in: z.number().int(),
+      checked_in: z.number().int(),
+      boarded: z.number().int(),
+      flown: z.number().int(),
+      no_show: z.number().int(),
+    }),
+  })
+  .openapi('FlightManifest');
+
+const scanRoute = createRoute({
+  method: 'post',
+  path: '/gate/scan',
+  tags: ['gate'],
+  security: bearerAuth,
+  summary: 'Scan a boarding pass at the gate: boards its coupon once (role agent)',
+  request: { headers: idempotencyKeyHeader, body: body(scanRequest) },
+  responses: {
+    200: json(gateScanSchema, 'boarded: the passenger, seat and sequence'),
+    409: json(
+      errorSchema,
+      'ALREADY_BOARDED, BOARDING_PASS_SUPERSEDED, NOT_CHECKED_IN, or COUPON_NOT_OPEN (cancelled or changed ticket)',
+    ),
+    422: json(errorSchema, 'WRONG_FLIGHT: a pass for another flight or another day'),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const manifestRoute = createRoute({
+  method: 'get',
+  path: '/admin/flights/{id}/manifest',
+  tags: ['gate'],
+  security: bearerAuth,
+  summary: 'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
+  request: {
+    params: z.strictObject({
+      id: z
+        .string()
+        .uuid()
+        .openapi({ param: { name: 'id', in: 'path' } }),
+    }),
+  },
+  responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
+});
+
+const router = createRouter();
+const agents = [requireAuth, requireRole('agent', 'admin'), rateLimitByCustomer] as const;
+router.use('/gate/*', ...agents);
+router.use('/gate/scan', idempotency());
+router.use('/admin/flights/:id/manifest', ...agents);
+
+export const gate = router
+  .openapi(scanRoute, async (c) => {
+    const req = c.req.valid('json');
+    const r = await c.get('deps').services.checkIn.scan({
+      barcode: req.barcode,
+      gateFlightId: req.flight_id?.toLowerCase(),
+    });
+    return c.json(
+      {
+        status: 'BOARDED' as const,
+        order_id: r.orderId,
+        booking_reference: req.barcode.slice(23, 30).trimEnd(),
+        flight_id: r.flightId,
+        traveler_id: r.travelerId,
+        passenger: { first_name: r.name.first, last_name: r.name.last, passenger_type: r.ptc },
+        ticket_number: r.ticketNumber,
+        seat_number: r.seatNumber,
+        check_in_sequence: r.sequence,
+        boarded_at: r.boardedAt.toISOString(),
+      },
+      200,
+    );
+  })
+  .openapi(manifestRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(await c.get('deps').services.checkIn.manifest(id.toLowerCase()), 200);
+  });
