@@ -143,7 +143,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
    * are due (the worker's job, done here too so that the filter and the statuses shown agree).
    */
   async function list(filter: FlightFilter, limit: number, offset: number): Promise<AdminFlight[]> {
-    if (filter.status) await moveFlightStatuses(sql, deps.salesCloseMinutes);
+    if (filter.status) await moveFlightStatuses({ db, sql }, deps.salesCloseMinutes);
     const day = filter.date ? new Date(`${filter.date}T00:00:00Z`) : undefined;
     const where = and(
       filter.origin ? eq(flights.origin, filter.origin) : undefined,

@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
-import type { TransactionSql } from 'postgres';
 import type { Database, DbOrTx } from '../db/client';
 import {
   airports,
@@ -40,7 +39,8 @@ import { flightNumberOnly } from '../domain/vocabulary';
 import type { PiiCipher } from '../lib/pii';
 import { checkedInBoardingPassBcbp } from './boarding-pass';
 import type { Inventory } from './inventory';
-import { appendEvents } from './outbox';
+import * as ledger from './ledger';
+import { appendEvents, type DomainEvent } from './outbox';
 import { createServicingReads } from './servicing';
 
 type Cabin = 'FIRST' | 'BUSINESS' | 'PREMIUM_ECONOMY' | 'ECONOMY';
@@ -669,56 +669,59 @@ export async function reissueCheckedInPass(
  * CHECKED_IN → NO_SHOW, and an OPEN coupon of a ticketed order whose traveler never checked in → NO_SHOW (a row
  * written for it). Idempotent: a settled coupon is never moved again. Returns the coupons moved.
  */
-export async function settleCouponsAtDeparture(tx: TransactionSql, flightId: string, at: Date = new Date()) {
-  const when = at.toISOString();
-  // The BOARDED → FLOWN moment (a ledger's "coupon flown → revenue earned" entry belongs beside it).
-  const flown = await tx<{ order_id: string; traveler_id: string; ticket_number: string }[]>`
-    UPDATE check_ins SET status = 'FLOWN', settled_at = ${when}::timestamptz
-    WHERE flight_id = ${flightId} AND status = 'BOARDED'
-    RETURNING order_id, traveler_id, ticket_number`;
-  const noShow = await tx<{ order_id: string; traveler_id: string; ticket_number: string }[]>`
-    UPDATE check_ins SET status = 'NO_SHOW', settled_at = ${when}::timestamptz
-    WHERE flight_id = ${flightId} AND status = 'CHECKED_IN'
-    RETURNING order_id, traveler_id, ticket_number`;
-  const neverCheckedIn = await tx<{ order_id: string; traveler_id: string; ticket_number: string }[]>`
-    SELECT t.order_id, t.traveler_id, t.number AS ticket_number
-    FROM tickets t JOIN orders o ON o.id = t.order_id
-    WHERE t.kind = 'TKT' AND t.status = 'OPEN' AND ${flightId}::uuid = ANY(t.flight_ids)
-      AND o.status IN ('FULFILLED', 'ARCHIVED')
-      AND NOT EXISTS (SELECT 1 FROM check_ins c
-                      WHERE c.order_id = t.order_id AND c.traveler_id = t.traveler_id AND c.flight_id = ${flightId})`;
+export async function settleCouponsAtDeparture(tx: DbOrTx, flightId: string, at: Date = new Date()) {
+  type Settled = { orderId: string; travelerId: string; ticketNumber: string };
+  const settledRow = {
+    orderId: checkIns.orderId,
+    travelerId: checkIns.travelerId,
+    ticketNumber: checkIns.ticketNumber,
+  };
+  // The BOARDED → FLOWN moment: each flown coupon's value is earned in this transaction (services/ledger.ts).
+  const flown: Settled[] = await tx
+    .update(checkIns)
+    .set({ status: 'FLOWN', settledAt: at })
+    .where(and(eq(checkIns.flightId, flightId), eq(checkIns.status, 'BOARDED')))
+    .returning(settledRow);
+  const noShow: Settled[] = await tx
+    .update(checkIns)
+    .set({ status: 'NO_SHOW', settledAt: at })
+    .where(and(eq(checkIns.flightId, flightId), eq(checkIns.status, 'CHECKED_IN')))
+    .returning(settledRow);
+  const neverCheckedIn: Settled[] = (
+    await tx.execute<{ order_id: string; traveler_id: string; ticket_number: string }>(sql`
+      SELECT t.order_id, t.traveler_id, t.number AS ticket_number
+      FROM tickets t JOIN orders o ON o.id = t.order_id
+      WHERE t.kind = 'TKT' AND t.status = 'OPEN' AND ${flightId}::uuid = ANY(t.flight_ids)
+        AND o.status IN ('FULFILLED', 'ARCHIVED')
+        AND NOT EXISTS (SELECT 1 FROM check_ins c
+                        WHERE c.order_id = t.order_id AND c.traveler_id = t.traveler_id AND c.flight_id = ${flightId})`)
+  ).map((r) => ({ orderId: r.order_id, travelerId: r.traveler_id, ticketNumber: r.ticket_number }));
   if (neverCheckedIn.length > 0) {
-    const rows = neverCheckedIn.map((r) => ({
-      id: randomUUID(),
-      order_id: r.order_id,
-      traveler_id: r.traveler_id,
-      flight_id: flightId,
-      ticket_number: r.ticket_number,
-      record_locator: recordLocator(r.order_id),
-      status: 'NO_SHOW',
-      settled_at: when,
-    }));
-    await tx`INSERT INTO check_ins ${tx(rows)} ON CONFLICT (order_id, traveler_id, flight_id) DO NOTHING`;
+    await tx
+      .insert(checkIns)
+      .values(
+        neverCheckedIn.map((r) => ({
+          ...r,
+          flightId,
+          recordLocator: recordLocator(r.orderId),
+          status: 'NO_SHOW' as const,
+          settledAt: at,
+        })),
+      )
+      .onConflictDoNothing({ target: [checkIns.orderId, checkIns.travelerId, checkIns.flightId] });
   }
-  const event = (type: string, r: { order_id: string; traveler_id: string; ticket_number: string }) => ({
-    id: randomUUID(),
-    aggregate_id: r.order_id,
+  const noShows = [...noShow, ...neverCheckedIn];
+  for (const r of flown) await ledger.postCouponFlown(tx, { orderId: r.orderId, ticketNumber: r.ticketNumber, at });
+  for (const r of noShows) await ledger.postCouponNoShow(tx, { orderId: r.orderId, ticketNumber: r.ticketNumber, at });
+  const event = (type: string, r: Settled): DomainEvent => ({
     type,
-    occurred_at: when,
-    payload: { order_id: r.order_id, flight_id: flightId, traveler_id: r.traveler_id, ticket_number: r.ticket_number },
+    aggregateId: r.orderId,
+    occurredAt: at,
+    payload: { order_id: r.orderId, flight_id: flightId, traveler_id: r.travelerId, ticket_number: r.ticketNumber },
   });
-  const events = [
+  await appendEvents(tx, [
     ...flown.map((r) => event('CouponFlown', r)),
-    ...[...noShow, ...neverCheckedIn].map((r) => event('CouponNoShow', r)),
-  ];
-  if (events.length > 0) {
-    // The outbox rows of services/outbox.ts appendEvents, written on this (postgres.js) transaction.
-    await tx`
-      INSERT INTO outbox (id, aggregate_id, type, schema_version, occurred_at, payload)
-      SELECT e.id, e.aggregate_id, e.type, 1, e.occurred_at, e.payload
-      FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
-           AS e(id uuid, aggregate_id text, type text, occurred_at timestamptz, payload jsonb)`;
-    await tx`NOTIFY altis_outbox`;
-  }
-  return { flown: flown.length, noShow: noShow.length + neverCheckedIn.length };
+    ...noShows.map((r) => event('CouponNoShow', r)),
+  ]);
+  return { flown: flown.length, noShow: noShows.length };
 }

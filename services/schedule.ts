@@ -5,7 +5,9 @@
  * selling calls before it holds or charges, and the status moves the worker records.
  */
 import type { AppConfig } from '../config';
-import type { Sql } from '../db/client';
+import { and, eq } from 'drizzle-orm';
+import type { Database, Sql } from '../db/client';
+import { flights } from '../db/schema';
 import type { CabinLayout } from '../db/schema';
 import type { SeedRoute } from '../db/seed/data';
 import { DomainError } from '../domain/errors';
@@ -249,10 +251,11 @@ export type Sellability = ReturnType<typeof createSellability>;
  * its transaction (services/check-in.ts settleCouponsAtDeparture). Returns the number of flights moved per status.
  */
 export async function moveFlightStatuses(
-  sql: Sql,
+  pg: { db: Database; sql: Sql },
   salesCloseMinutes: number,
   now = new Date(),
 ): Promise<Partial<Record<FlightStatus, number>>> {
+  const { db, sql } = pg;
   const due = await sql<ScheduleRow[]>`
     SELECT id, carrier, flight_number, status,
            (extract(epoch FROM departure_at) * 1000)::float8 AS departure_ms,
@@ -281,10 +284,14 @@ export async function moveFlightStatuses(
         // A departure settles the flight's coupons (FLOWN / NO_SHOW) in the same transaction as its status move,
         // one flight at a time: the status guard makes a rerun (or a second worker) a no-op.
         for (const id of g.ids) {
-          const count = await sql.begin(async (tx) => {
-            const res = await tx`UPDATE flights SET status = ${to} WHERE id = ${id} AND status = ${g.from}`;
-            if (res.count > 0 && g.from !== 'DEPARTED') await settleCouponsAtDeparture(tx, id, now);
-            return res.count;
+          const count = await db.transaction(async (tx) => {
+            const res = await tx
+              .update(flights)
+              .set({ status: to })
+              .where(and(eq(flights.id, id), eq(flights.status, g.from)))
+              .returning({ id: flights.id });
+            if (res.length > 0 && g.from !== 'DEPARTED') await settleCouponsAtDeparture(tx, id, now);
+            return res.length;
           });
           moved[to] = (moved[to] ?? 0) + count;
         }

@@ -50,10 +50,14 @@ export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeep
  * Records the flights' status moves from the schedule (SCHEDULED → CLOSED → DEPARTED → ARRIVED) at start and then
  * every `flight_status_interval_seconds`; stop() ends it. Sales never wait for it: they judge the times themselves.
  */
-export function startFlightStatusMoves(sql: Sql, config: Pick<AppConfig, 'housekeeping' | 'orders'>, logger: Logger) {
+export function startFlightStatusMoves(
+  pg: { db: Database; sql: Sql },
+  config: Pick<AppConfig, 'housekeeping' | 'orders'>,
+  logger: Logger,
+) {
   const run = async () => {
     try {
-      const moved = await moveFlightStatuses(sql, config.orders.sales_close_minutes);
+      const moved = await moveFlightStatuses(pg, config.orders.sales_close_minutes);
       if (Object.keys(moved).length > 0) logger.info({ moved }, 'flight statuses moved');
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'flight status moves failed; they run again at the next interval');

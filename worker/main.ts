@@ -36,7 +36,7 @@ async function run() {
   registerOutboxMetrics(relay, registry);
   await relay.start();
   const housekeeping = startHousekeeping(pg.db, config, logger.child({ component: 'housekeeping' }));
-  const statusMoves = startFlightStatusMoves(pg.sql, config, logger.child({ component: 'flight-status' }));
+  const statusMoves = startFlightStatusMoves(pg, config, logger.child({ component: 'flight-status' }));
   // The identity is what Temporal records on each task this worker ran (history events), e.g. to tell workers apart.
   logger.info({ taskQueue: config.temporal.task_queue, identity: worker.options.identity }, 'Altis worker polling');
   // The Temporal runtime turns SIGTERM/SIGINT into a graceful worker shutdown; run() resolves after it.

@@ -335,8 +335,8 @@ describe('boarding at the gate', () => {
 
     // The worker's flight-status move, as it runs once the flight has departed.
     const departed = new Date(fOpen.departureAt.getTime() + 60_000);
-    await moveFlightStatuses(services.sql, 1, departed);
-    await moveFlightStatuses(services.sql, 1, departed); // idempotent
+    await moveFlightStatuses(services, 1, departed);
+    await moveFlightStatuses(services, 1, departed); // idempotent
     const after = await manifest(fOpen.id);
     expect(after.status).toBe('DEPARTED');
     expect(byOrder(after, open.a!.id)).toEqual(['FLOWN']);
@@ -348,6 +348,24 @@ describe('boarding at the gate', () => {
     expect(flownEvents).toHaveLength(1);
     const noShows = (await outboxRows(services.db, [open.c!])).filter((e) => e.type === 'CouponNoShow');
     expect(noShows).toHaveLength(1);
+
+    // The ledger, in the departure's transaction: the flown coupon's value earned, the no-shows' retained, each once.
+    const admin = (await tokenFor(services, stack.config, 'admin')).token;
+    const ledgerOf = async (orderId: string) =>
+      (await api('GET', `/v1/admin/orders/${orderId}/ledger`, { token: admin })).body as {
+        balanced: boolean;
+        entries: { kind: string; account: string; amount: { amount: number } }[];
+      };
+    const flownLedger = await ledgerOf(open.a!.id);
+    expect(flownLedger.balanced).toBe(true);
+    const earned = flownLedger.entries.filter((e) => e.kind === 'coupon_flown' && e.account === 'EARNED');
+    expect(earned).toHaveLength(1);
+    expect(earned[0]!.amount.amount).toBeLessThan(0); // a credit to revenue
+    const noShowLedger = await ledgerOf(open.c!);
+    expect(noShowLedger.entries.filter((e) => e.kind === 'coupon_no_show' && e.account === 'PENALTIES')).toHaveLength(
+      1,
+    );
+    expect(noShowLedger.entries.some((e) => e.kind === 'coupon_flown')).toBe(false);
 
     const docs = (await api('GET', `/v1/orders/${open.a!.id}/fulfillment`, { token })).body;
     expect(docs.tickets[0].coupons[0].coupon_status).toBe('FLOWN');
