@@ -6,3 +6,4 @@ export * from './ranker';
 export * from './commercial';
 export * from './order-changes';
 export * from './servicing';
+export * from './disruptions';

@@ -54,6 +54,7 @@ const ROUTES = {
   'servicing-cancel': ['QRA', 'QRB'],
   'late-payments': ['QLP', 'QLQ'],
   'scale-out': ['QSX', 'QSY'],
+  disruptions: ['QZD', 'QZE'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
