@@ -601,7 +601,8 @@ function registerDisruptionHandlers(input: OrderWorkflowInput, s: State): void {
     async (answer: DisruptionAnswer) => {
       const id = s.disruption!.id;
       s.disruptionAnswer = answer;
-      await condition(() => s.disruption?.id !== id);
+      // A refund answers once the order is CANCELLED (its refund done), an accept once the move is.
+      await condition(() => s.disruption?.id !== id && (answer.action !== 'refund' || s.status === 'CANCELLED'));
       return view(input, s);
     },
     {
