@@ -187,7 +187,7 @@ describe('a cancelled flight', () => {
     const [disrupted] = await eventsOf([a], 'OrderDisrupted');
     const mails: { to: string; subject: string; text: string }[] = [];
     const mailer: Mailer = {
-      sendMail: async (m) => mails.push(m as never),
+      sendMail: async (m) => mails.push(m),
       close: () => undefined,
     };
     const handler = notificationsHandler({
