@@ -635,7 +635,14 @@ async function onDisruption(input: OrderWorkflowInput, s: State): Promise<void> 
   const d = s.disruptionQueue.shift()!;
   s.servicing = 'DISRUPTION';
   try {
-    const prepared = await prepareDisruption({ orderId, disruptionId: d.disruptionId, at: nowIso() });
+    let prepared: Awaited<ReturnType<typeof prepareDisruption>>;
+    try {
+      prepared = await prepareDisruption({ orderId, disruptionId: d.disruptionId, at: nowIso() });
+    } catch (err) {
+      // Refused for good (bad data): the order stays as it is rather than failing its workflow.
+      log.error('disruption could not be recorded', { disruptionId: d.disruptionId, error: String(err) });
+      return;
+    }
     if (!prepared) return;
     upsertSearchAttributes([{ key: DISRUPTION_KEY, value: prepared.kind }]);
     s.segments = prepared.segments;
@@ -660,7 +667,16 @@ async function onDisruption(input: OrderWorkflowInput, s: State): Promise<void> 
       return;
     }
     if (prepared.kind === 'FLIGHT_CANCELLED') {
-      const applied = await applyChange({ orderId, changeOfferId: answer.optionId!, chargeId: null, at });
+      let applied: Awaited<ReturnType<typeof applyChange>>;
+      try {
+        applied = await applyChange({ orderId, changeOfferId: answer.optionId!, chargeId: null, at });
+      } catch (err) {
+        // The move was refused for good: the customer is owed the refund instead (never left on a cancelled flight).
+        log.error('re-accommodation could not be applied: refunded', { optionId: answer.optionId, error: String(err) });
+        await resolveDisruption({ orderId, disruptionId: d.disruptionId, action: 'refunded', by, optionId: null, at });
+        s.cancelRequest = { reason: `airline-initiated change (${prepared.kind}): refunded`, involuntary: true };
+        return;
+      }
       s.segments = applied.segments;
       s.totalAmount = applied.totalAmount;
       for (const other of prepared.optionIds.filter((id) => id !== answer.optionId)) {
