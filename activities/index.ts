@@ -4,6 +4,7 @@ import type { Database, Sql } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { createPiiCipher } from '../lib/pii';
 import { createInventory } from '../services/inventory';
+import { createFlightDisruptions, createOrderDisruptions } from '../services/disruptions';
 import { createOrderChangeSteps } from '../services/order-changes';
 import { createLatePayments } from '../services/late-payments';
 import { createOrderService } from '../services/orders';
@@ -13,6 +14,7 @@ import { createPaymentVault } from '../services/payment-vault';
 import { createSellability } from '../services/schedule';
 import { createServicing } from '../services/servicing';
 import { withDomainFailures } from './failures';
+import { disruptionActivities } from './disruptions';
 import { orderActivities } from './orders';
 import { servicingActivities } from './servicing';
 
@@ -66,6 +68,11 @@ export function createActivities(deps: ActivityDeps) {
     confirmLatePayment: late.confirmLatePayment,
     reinstateLatePayment: late.reinstateLatePayment,
     refundLatePayment: late.refundLatePayment,
+    // Airline-initiated changes (workflows/flight-disruption.ts and the order's disruption path).
+    ...disruptionActivities(
+      createFlightDisruptions({ db, inventory: parts.inventory }),
+      createOrderDisruptions({ db, sql: deps.sql, config, inventory: parts.inventory, changes }),
+    ),
   });
 }
 

@@ -24,6 +24,7 @@ import { offers } from './routes/offers';
 import { flightStream } from './routes/flight-stream';
 import { gate } from './routes/gate';
 import { orderCancellations } from './routes/order-cancellations';
+import { orderDisruptions } from './routes/order-disruptions';
 import { orders } from './routes/orders';
 import { orderChanges } from './routes/order-changes';
 import { trips } from './routes/trips';
@@ -67,6 +68,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1', orderChanges) // after orders: its /orders/* middleware (auth, rate limit) covers these
     .route('/v1', orderCancellations)
     .route('/v1', checkIn)
+    .route('/v1', orderDisruptions)
     .route('/v1', trips)
     .route('/v1/webhooks', webhooks)
     .route('/v1/admin/analytics', adminAnalytics)

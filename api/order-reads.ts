@@ -68,12 +68,13 @@ export async function orderResources(
 ): Promise<OrderResource[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [{ travelers: pax, items, payments: pays }, changes, lives] = await Promise.all([
+  const [{ travelers: pax, items, payments: pays }, changes, lives, disruptions] = await Promise.all([
     deps.reads.parties(ids),
     deps.reads.changes(ids),
     opts.live === false
       ? Promise.resolve(ids.map(() => null))
       : Promise.all(ids.map((id) => liveView(deps.temporal, id))),
+    deps.reads.disruptions(ids),
   ]);
   const paxOf = groupBy(pax, (t) => t.orderId);
   const itemsOf = groupBy(items, (i) => i.orderId);
@@ -134,6 +135,7 @@ export async function orderResources(
         created_at: c.createdAt.toISOString(),
       })),
       live: live ? liveOf(live) : null,
+      disruption: disruptions.get(row.id) ?? null,
     };
   });
 }

@@ -94,6 +94,31 @@ export const orderChangeSchema = z
 
 export const orderSegmentContract = orderSegmentSchema;
 
+/** An airline-initiated change as the order shows it (services/disruptions.ts; Duffel's airline-initiated change). */
+export const orderDisruptionSchema = z
+  .strictObject({
+    id: z.uuid(),
+    kind: z.enum(['FLIGHT_CANCELLED', 'FLIGHT_RETIMED', 'FLIGHT_DELAYED']),
+    flight_id: z.uuid(),
+    status: z.enum(['OPEN', 'ACCEPTED', 'REFUNDED', 'AUTO_ACCEPTED']),
+    removed: z.array(orderSegmentSchema).openapi({ description: 'the segment as it was' }),
+    added: z.array(orderSegmentSchema).openapi({
+      description: 'a cancel: the re-accommodation options’ segments; a retime: the segment at its new times',
+    }),
+    options: z
+      .array(z.strictObject({ id: z.uuid(), segments: z.array(orderSegmentSchema) }))
+      .openapi({ description: 'what POST …/disruption/accept takes as option_id (held until respond_by)' }),
+    available_actions: z.array(z.enum(['accept', 'refund'])).openapi({ description: 'empty once answered' }),
+    default_action: z.enum(['protect', 'refund']).openapi({ description: 'carried out at respond_by' }),
+    respond_by: isoTime.nullable(),
+    action_taken: z.enum(['accepted', 'refunded', 'auto_accepted']).nullable(),
+    action_taken_by: z.enum(['customer', 'default', 'tolerance']).nullable(),
+    option_id: z.uuid().nullable(),
+    action_taken_at: isoTime.nullable(),
+    created_at: isoTime,
+  })
+  .openapi('OrderDisruption');
+
 export const orderSchema = z
   .object({
     id: z.uuid(),
@@ -122,6 +147,9 @@ export const orderSchema = z
     ),
     changes: z.array(orderChangeSchema).openapi({ description: 'voluntary changes, oldest first' }),
     live: liveOrderSchema.nullable(),
+    disruption: orderDisruptionSchema.nullable().openapi({
+      description: 'the latest airline-initiated change of one of its flights (null: none); see "Disruptions"',
+    }),
   })
   .openapi('Order');
 

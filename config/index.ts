@@ -185,6 +185,17 @@ export const configSchema = z.strictObject({
     opens_hours_before: z.number().positive(),
     closes_minutes_before: z.number().min(0),
   }),
+  /** Airline-initiated changes (services/disruptions.ts, workflows/flight-disruption.ts). */
+  disruptions: z.strictObject({
+    /** How long a disrupted order's customer has to answer (fractions allowed: tests use seconds). */
+    response_hours: z.number().positive(),
+    /** No answer by then: protect (the first re-accommodation option, or keep the retimed flight) or refund. */
+    default_action: z.enum(['protect', 'refund']),
+    /** A retime that moves departure and arrival by at most this is accepted for the customer. */
+    retime_tolerance_minutes: z.number().int().min(0),
+    /** Re-accommodation options held per order for a cancelled flight (the next flights with seats). */
+    options: z.number().int().min(1).max(5),
+  }),
   catalog: z.strictObject({
     /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */
     availability_max_age_ms: z.number().int().min(0),

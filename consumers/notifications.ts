@@ -84,6 +84,7 @@ export const NOTIFIED_EVENTS = [
   'OrderServicesAdded',
   'SeatChanged',
   'LatePaymentRefunded',
+  'OrderDisrupted',
 ] as const;
 
 /** The servicing events' mails: one generic template each (what changed is on the order, which the mail links). */
@@ -183,6 +184,49 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
           text: [
             'Your booking has been cancelled and its seats released.',
             ...money,
+            '',
+            'Flights:',
+            ...segments,
+            ...footer,
+          ].join('\n'),
+        };
+      }
+      case 'OrderDisrupted': {
+        // An airline-initiated change (services/disruptions.ts): what changed, what the customer may do, by when.
+        const p = event.payload as {
+          kind?: string;
+          status?: string;
+          removed?: { flight_number?: string; departure_at?: string }[];
+          added?: { flight_number?: string; origin?: string; destination?: string; departure_at?: string }[];
+          available_actions?: string[];
+          default_action?: string;
+          respond_by?: string | null;
+        };
+        const was = p.removed?.[0];
+        const what =
+          p.kind === 'FLIGHT_CANCELLED'
+            ? `Flight ${was?.flight_number ?? ''} has been cancelled by the airline.`
+            : `Flight ${was?.flight_number ?? ''} has a new schedule (it was to depart ${was?.departure_at ?? '?'}).`;
+        const offered = (p.added ?? []).map(
+          (s) =>
+            `  ${s.flight_number ?? '?'}  ${s.origin ?? '?'} → ${s.destination ?? '?'}  departs ${s.departure_at ?? '?'}`,
+        );
+        const ask =
+          p.status === 'AUTO_ACCEPTED'
+            ? ['The change is small: your booking keeps its seats at the new time. Nothing to do.']
+            : [
+                `You may: ${(p.available_actions ?? []).join(' or ')} (a refund is in full, with no penalty).`,
+                `Please answer by ${p.respond_by ?? '?'}; otherwise we will ${p.default_action === 'refund' ? 'refund you in full' : 'keep you on the first option'}.`,
+              ];
+        return {
+          subject: `Important: a change to your booking ${pnr}`,
+          text: [
+            what,
+            ...(offered.length > 0
+              ? ['', p.kind === 'FLIGHT_CANCELLED' ? 'Seats held for you on:' : 'New schedule:', ...offered]
+              : []),
+            '',
+            ...ask,
             '',
             'Flights:',
             ...segments,

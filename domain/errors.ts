@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   /** A client has as many unpaid holds (or held seats) open as it may (README, "Abuse limits"). */
   TOO_MANY_HOLDS: 409,
   FLIGHT_CANCELLED: 409,
+  /** An answer to an airline-initiated change on an order that has none open (never had, or answered already). */
+  NO_OPEN_DISRUPTION: 409,
   FLIGHT_CLOSED: 409,
   /** Check-in for the flight has not opened yet (config check_in.opens_hours_before). */
   CHECK_IN_NOT_OPEN: 409,

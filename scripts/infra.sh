@@ -511,11 +511,16 @@ start_temporal() {
     say "temporal: starting this clone's own dev server on :$TEMPORAL_PORT, Web UI on :$TEMPORAL_UI_PORT (state in $DATA/temporal)"
     setsid nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
       --db-filename "$DATA/temporal/temporal.db" --namespace default \
-      --search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword \
+      --search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword --search-attribute Disruption=Keyword \
       --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
       --log-level warn </dev/null >>"$LOGS/temporal.log" 2>&1 &
     echo $! >"$TEMPORAL_PID"
     wait_for temporal 120 temporal_ready
+  fi
+  # Disruption (issue #15, airline-initiated changes): registered on a server started before it existed too.
+  if ! temporal_cli operator search-attribute list --namespace default 2>/dev/null | grep -q Disruption; then
+    temporal_cli operator search-attribute create --namespace default --name Disruption --type Keyword >/dev/null 2>&1 ||
+      warn "temporal: could not register the search attribute Disruption (orders cannot be filtered by it)"
   fi
 }
 

@@ -10,6 +10,7 @@ import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client';
 import { aircraftTypes, airports, flightInventory, flights, type CabinLayout } from '../db/schema';
 import { DomainError } from '../domain/errors';
+import { disruptionKind } from '../domain/disruptions';
 import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
 import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
@@ -224,7 +225,11 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
    * Changes the status (cancel, or reinstate a cancelled flight) or the times; INVALID_STATE once departed,
    * CONFLICT when the new time is taken. A reinstated flight sells again only if its sales have not closed.
    */
-  async function update(id: string, b: FlightChange): Promise<AdminFlight> {
+  async function update(
+    id: string,
+    b: FlightChange,
+    opts: { disrupt?: (change: FlightChange) => Promise<unknown> } = {},
+  ): Promise<AdminFlight> {
     const current = await get(id);
     const dep = new Date(b.departure_at ?? current.departure_at);
     const arr = new Date(b.arrival_at ?? current.arrival_at);
@@ -235,6 +240,16 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
     }
     if (current.status === 'DEPARTED' || current.status === 'ARRIVED') {
       throw new DomainError('INVALID_STATE', 'the flight has departed');
+    }
+    // An airline-initiated change (a cancel, a retime, a delay) is written by its fan-out (api/flight-disruptions.ts).
+    const kind = disruptionKind(
+      { status: current.status, departureAt: current.departure_at, arrivalAt: current.arrival_at },
+      { status: b.status ?? current.status, departureAt: dep.toISOString(), arrivalAt: arr.toISOString() },
+    );
+    if (kind && opts.disrupt) {
+      await opts.disrupt(b);
+      changed();
+      return get(id);
     }
     try {
       await db

@@ -18,6 +18,7 @@ import {
 import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { recordLocator } from '../domain/record-locator';
+import { latestDisruptions } from './disruptions';
 
 export type OrderRow = typeof orders.$inferSelect;
 
@@ -84,6 +85,9 @@ export function createOrderReads(db: Database) {
         .where(inArray(orderChanges.orderId, ids))
         .orderBy(asc(orderChanges.orderId), asc(orderChanges.createdAt));
     },
+
+    /** Each order's latest airline-initiated change (services/disruptions.ts), by order id. */
+    disruptions: (ids: string[]) => latestDisruptions(db, ids),
 
     /** A page of the customers' orders, newest first, and the cursor of the next page. */
     async page(owners: string[], limit: number, cursor?: string) {

@@ -289,3 +289,53 @@ export interface LatePaymentOutcome {
   amount: number;
   currency: string | null;
 }
+
+// ---------------------------------------------------------------------------------------------- disruptions
+/**
+ * Airline-initiated changes (issue #15). An admin's retime, delay or cancel of a flight runs one fan-out workflow
+ * (workflows/flight-disruption.ts) whose first activity applies the change with its Flight* event; it then signals
+ * every affected order's workflow (`flightDisrupted`), page by page. The id is derived from the flight and the
+ * change, so a retried PATCH joins the same workflow instead of starting a second.
+ */
+export const FLIGHT_DISRUPTION_WORKFLOW_TYPE = 'flightDisruptionWorkflow';
+
+export interface FlightDisruptionChange {
+  status?: 'SCHEDULED' | 'CANCELLED' | undefined;
+  departure_at?: string | undefined;
+  arrival_at?: string | undefined;
+}
+
+export interface FlightDisruptionInput {
+  flightId: string;
+  change: FlightDisruptionChange;
+  /** After continueAsNew: what the first run applied, and the last order signalled. */
+  applied?: { disruptionId: string; kind: string };
+  after?: string | null;
+  signalled?: number;
+}
+
+export interface FlightChangeApplied {
+  disruptionId: string | null;
+  kind: string | null;
+}
+
+/** Answers once the fan-out's first activity has applied the flight's change (or failed: the same failure). */
+export const flightChangeApplied = defineUpdate<FlightChangeApplied>('flightChangeApplied');
+
+/** Sent by the fan-out to each affected order (v2, behind patched('airline-disruption')). */
+export interface FlightDisrupted {
+  disruptionId: string;
+  flightId: string;
+  kind: string;
+}
+export const flightDisrupted = defineSignal<[FlightDisrupted]>('flightDisrupted');
+
+/** The customer's answer to an open disruption: accept an option (`optionId`), or a full refund. */
+export interface DisruptionAnswer {
+  action: 'accept' | 'refund';
+  optionId?: string;
+}
+export const answerDisruption = defineUpdate<OrderView, [DisruptionAnswer]>('answerDisruption');
+
+/** An order with an airline-initiated change: its kind (FLIGHT_CANCELLED, …), for the Temporal UI. */
+export const DISRUPTION_KEY = defineSearchAttributeKey('Disruption', SearchAttributeType.KEYWORD);

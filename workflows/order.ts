@@ -33,13 +33,16 @@ import { workflowNow, workflowNowIso } from './clock';
 import {
   addServices,
   addTraveler,
+  answerDisruption,
   cancelOrder,
   changeOrder,
   chooseSeat,
   claimCustomer,
   commitTrip,
   CUSTOMER_ID_KEY,
+  DISRUPTION_KEY,
   confirmCancellation,
+  flightDisrupted,
   confirmProposal,
   getOrderState,
   holdSeat,
@@ -51,6 +54,8 @@ import {
   ORDER_STATUS_KEY,
   ORDER_WORKFLOW_TYPE,
   type ChangeConfirm,
+  type DisruptionAnswer,
+  type FlightDisrupted,
   type OrderSegment,
   type OrderView,
   type OrderWorkflowInput,
@@ -138,6 +143,11 @@ const { removeService: refundAndRemoveService } = remote('refund and remove a se
 const { confirmLatePayment } = remote('confirm the late payment');
 const { markPaymentStarted: recordLatePayment } = local('record the late payment');
 const { refundLatePayment } = remote('refund the late payment', { retry: { ...retry, maximumInterval: '1 minute' } });
+// Airline-initiated changes: the order's disruption recorded (options held), then the answer carried out.
+const { prepareDisruption } = local('record the disruption, hold the options', {
+  retry: { ...retry, maximumInterval: '1 minute' },
+});
+const { resolveDisruption } = local('record the disruption’s answer');
 
 // ---------------------------------------------------------------------------------------------- state
 interface Payment {
@@ -195,6 +205,11 @@ interface State {
   /** Late payments: the charges seen (each handled once) and those still being decided or refunded. */
   lateCharges: Set<string>;
   lateInFlight: number;
+  /** Airline-initiated changes (patched 'airline-disruption'): signalled, not yet handled; seen; the open one. */
+  disruptionQueue: FlightDisrupted[];
+  disruptionsSeen: Set<string>;
+  disruption: { id: string; optionIds: string[] } | null;
+  disruptionAnswer: DisruptionAnswer | null;
 }
 
 const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
@@ -229,6 +244,10 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
     changeAttempts: 0,
     lateCharges: new Set(),
     lateInFlight: 0,
+    disruptionQueue: [],
+    disruptionsSeen: new Set(),
+    disruption: null,
+    disruptionAnswer: null,
   };
   registerHandlers(input, s);
 
@@ -247,6 +266,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
 // ---------------------------------------------------------------------------------------------- handlers
 function registerHandlers(input: OrderWorkflowInput, s: State): void {
   setHandler(getOrderState, () => view(input, s));
+  registerDisruptionHandlers(input, s);
 
   setHandler(confirmProposal, async () => {
     await condition(() => s.phase !== 'HOLDING');
@@ -561,6 +581,122 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       },
     },
   );
+}
+
+// ---------------------------------------------------------------------------------------------- disruptions
+/**
+ * Airline-initiated changes (issue #15, patched 'airline-disruption'): the fan-out (workflows/flight-disruption.ts)
+ * signals `flightDisrupted`; the FULFILLED phase handles it (`onDisruption`); `answerDisruption` is the customer's
+ * accept or refund while it is open.
+ */
+function registerDisruptionHandlers(input: OrderWorkflowInput, s: State): void {
+  setHandler(flightDisrupted, (d: FlightDisrupted) => {
+    if (!patched('airline-disruption')) return;
+    if (typeof d?.disruptionId !== 'string' || s.disruptionsSeen.has(d.disruptionId)) return;
+    s.disruptionsSeen.add(d.disruptionId);
+    s.disruptionQueue.push(d);
+  });
+  setHandler(
+    answerDisruption,
+    async (answer: DisruptionAnswer) => {
+      const id = s.disruption!.id;
+      s.disruptionAnswer = answer;
+      // A refund answers once the order is CANCELLED (its refund done), an accept once the move is.
+      await condition(() => s.disruption?.id !== id && (answer.action !== 'refund' || s.status === 'CANCELLED'));
+      return view(input, s);
+    },
+    {
+      validator: (answer: DisruptionAnswer) => {
+        if (s.disruption === null || s.disruptionAnswer !== null) {
+          throw reject('NO_OPEN_DISRUPTION', 'this order has no open disruption to answer');
+        }
+        if (answer?.action !== 'accept' && answer?.action !== 'refund') {
+          throw reject('VALIDATION_FAILED', 'the action is accept or refund');
+        }
+        if (answer.action === 'accept' && !s.disruption.optionIds.includes(answer.optionId ?? '')) {
+          throw reject('VALIDATION_FAILED', 'option_id is not one of this disruption’s options');
+        }
+      },
+    },
+  );
+}
+
+/** A disruption is handled when nothing else runs on the order. */
+const disruptionDue = (s: State) => s.disruptionQueue.length > 0 && s.servicing === null && s.closing === null;
+
+/**
+ * One disruption: recorded with its options held (a retime within the tolerance is accepted there and then), then
+ * the customer's answer or, at `respond_by`, the configured default: accept an option (a change of total 0:
+ * tickets reissued, no charge, the other options' holds given back), keep a retimed flight, or a full refund
+ * (involuntary: everything paid, whatever the fare).
+ */
+async function onDisruption(input: OrderWorkflowInput, s: State): Promise<void> {
+  const { orderId } = input;
+  const d = s.disruptionQueue.shift()!;
+  s.servicing = 'DISRUPTION';
+  try {
+    let prepared: Awaited<ReturnType<typeof prepareDisruption>>;
+    try {
+      prepared = await prepareDisruption({ orderId, disruptionId: d.disruptionId, at: nowIso() });
+    } catch (err) {
+      // Refused for good (bad data): the order stays as it is rather than failing its workflow.
+      log.error('disruption could not be recorded', { disruptionId: d.disruptionId, error: String(err) });
+      return;
+    }
+    if (!prepared) return;
+    upsertSearchAttributes([{ key: DISRUPTION_KEY, value: prepared.kind }]);
+    s.segments = prepared.segments;
+    s.changes++; // the archive wait starts again from the (new) last departure
+    if (prepared.status !== 'OPEN' || prepared.respondBy === null) return;
+    s.disruption = { id: prepared.disruptionId, optionIds: prepared.optionIds };
+    publish(input, s, `the answer to ${prepared.kind} (${prepared.defaultAction} by default)`);
+    const remaining = prepared.respondBy - workflowNow();
+    if (remaining > 0) {
+      await condition(() => s.disruptionAnswer !== null, remaining, { summary: 'disruption response window' });
+    }
+    const by = s.disruptionAnswer ? ('customer' as const) : ('default' as const);
+    const first = prepared.optionIds[0];
+    const answer: DisruptionAnswer =
+      s.disruptionAnswer ??
+      (prepared.defaultAction === 'protect' && first ? { action: 'accept', optionId: first } : { action: 'refund' });
+    const at = nowIso();
+    if (answer.action === 'refund') {
+      await resolveDisruption({ orderId, disruptionId: d.disruptionId, action: 'refunded', by, optionId: null, at });
+      // The options' holds go with the order's other seats (the cancel releases everything the order has).
+      s.cancelRequest = { reason: `airline-initiated change (${prepared.kind}): refunded`, involuntary: true };
+      return;
+    }
+    if (prepared.kind === 'FLIGHT_CANCELLED') {
+      let applied: Awaited<ReturnType<typeof applyChange>>;
+      try {
+        applied = await applyChange({ orderId, changeOfferId: answer.optionId!, chargeId: null, at });
+      } catch (err) {
+        // The move was refused for good: the customer is owed the refund instead (never left on a cancelled flight).
+        log.error('re-accommodation could not be applied: refunded', { optionId: answer.optionId, error: String(err) });
+        await resolveDisruption({ orderId, disruptionId: d.disruptionId, action: 'refunded', by, optionId: null, at });
+        s.cancelRequest = { reason: `airline-initiated change (${prepared.kind}): refunded`, involuntary: true };
+        return;
+      }
+      s.segments = applied.segments;
+      s.totalAmount = applied.totalAmount;
+      for (const other of prepared.optionIds.filter((id) => id !== answer.optionId)) {
+        await releaseChangeHold({ orderId, changeOfferId: other });
+      }
+      s.changes++;
+    }
+    await resolveDisruption({
+      orderId,
+      disruptionId: d.disruptionId,
+      action: 'accepted',
+      by,
+      optionId: answer.optionId ?? null,
+      at,
+    });
+  } finally {
+    s.servicing = null;
+    s.disruption = null;
+    s.disruptionAnswer = null;
+  }
 }
 
 /** A cancellation can be quoted and confirmed before payment (PROPOSED, refunds 0) and once sold (FULFILLED). */
@@ -1087,11 +1223,14 @@ async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void>
   // were recorded with); an archive due while any servicing runs waits for it below.
   const woken =
     wait > 0
-      ? await condition(() => s.cancelRequest !== null || s.changes !== changes || s.servicing === 'CHANGE', wait, {
-          summary: 'archive after departure',
-        })
+      ? await condition(
+          () => s.cancelRequest !== null || s.changes !== changes || s.servicing === 'CHANGE' || disruptionDue(s),
+          wait,
+          { summary: 'archive after departure' },
+        )
       : s.cancelRequest !== null;
   if (s.cancelRequest !== null) return cancel(input, s);
+  if (disruptionDue(s)) return onDisruption(input, s); // FULFILLED still, or a refund asked (cancelled next round)
   if (woken) {
     await condition(() => s.servicing === null);
     return; // FULFILLED still: the next round waits for the (new) last departure

@@ -7,6 +7,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
+import type { FlightDisruptionChange } from '../../workflows/messages';
+import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { bearerAuth, errorResponses, isoDaySchema } from '../openapi';
 import { createRouter } from '../router';
@@ -144,7 +146,8 @@ const patchFlight = createRoute({
   ...common,
   method: 'patch',
   path: '/{id}',
-  summary: 'Change the status (SCHEDULED/CANCELLED) or the times of a flight',
+  summary:
+    'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
   request: { params: idParam, body: body(patchBody) },
   responses: { 200: json(adminFlight, 'the flight'), ...errorResponses(400, 404, 409), ...authErrors },
 });
@@ -177,7 +180,10 @@ export const adminFlights = router
   .openapi(getFlight, async (c) => c.json(await c.get('deps').services.adminFlights.get(c.req.valid('param').id), 200))
   .openapi(patchFlight, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await c.get('deps').services.adminFlights.update(id, c.req.valid('json')), 200);
+    const { services, temporal, config } = c.get('deps');
+    // A cancel, retime or delay: written and fanned out to its orders by a workflow (api/flight-disruptions.ts).
+    const disrupt = (change: FlightDisruptionChange) => disruptFlight(temporal, config.temporal.task_queue, id, change);
+    return c.json(await services.adminFlights.update(id, c.req.valid('json'), { disrupt }), 200);
   })
   .openapi(deleteFlight, async (c) => {
     await c.get('deps').services.adminFlights.remove(c.req.valid('param').id);

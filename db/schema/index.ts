@@ -8,3 +8,4 @@ export * from './order-changes';
 export * from './servicing';
 export * from './ledger';
 export * from './check-ins';
+export * from './disruptions';

@@ -60,7 +60,15 @@ describe('replay of recorded order histories', () => {
           ])
           // A failed proposal that waits out its attempt, then finds nothing to release (patched
           // 'failed-proposal-settles'; test/integration/order-workflow-isolated.test.ts).
-          .concat(['orderWorkflowV2/failed-proposal-released.json']),
+          .concat(['orderWorkflowV2/failed-proposal-released.json'])
+          // Airline-initiated changes (patched 'airline-disruption'; test/integration/disruptions.test.ts): an order
+          // moved to a held option, refunded, defaulted by its timer, a retime kept; the flight's fan-out.
+          .concat(
+            ['disruption-accepted', 'disruption-refunded', 'disruption-defaulted', 'disruption-retimed'].map(
+              (name) => `orderWorkflowV2/${name}.json`,
+            ),
+          )
+          .concat(['flightDisruptionWorkflow/cancelled-fan-out.json']),
       ),
     );
   });

@@ -57,6 +57,7 @@ const ROUTES = {
   'scale-out': ['QSX', 'QSY'],
   'day-of-travel': ['QAT', 'QAU'],
   'day-of-travel-intl': ['QAV', 'QAW'],
+  disruptions: ['QZD', 'QZE'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

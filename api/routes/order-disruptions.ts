@@ -1,0 +1,96 @@
+/**
+ * Answers to an airline-initiated change (issue #15; services/disruptions.ts): `POST /v1/orders/:id/disruption/accept`
+ * `{ option_id }` moves the order to a held re-accommodation option (tickets reissued, no charge) or keeps a retimed
+ * flight at its new time; `POST /v1/orders/:id/disruption/refund` refunds everything paid (involuntary: no
+ * penalty). Both are an Update on the order's workflow (`answerDisruption`), which carries the answer out; the owner
+ * or an agent, with an Idempotency-Key; 409 NO_OPEN_DISRUPTION when the order has nothing to answer.
+ *
+ * Mounted at /v1 after the orders router, whose `/orders/*` middleware (auth, rate limit) covers these paths too.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { DomainError } from '../../domain/errors';
+import { answerDisruption, ORDER_WORKFLOW_TYPE, type DisruptionAnswer } from '../../workflows/messages';
+import type { AppEnv } from '../deps';
+import { idempotency } from '../middleware/idempotency';
+import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { updateOrder } from '../order-commands';
+import { orderResource } from '../order-reads';
+import { orderSchema } from '../order-schema';
+import { ownedOrder } from '../order-access';
+import { createRouter } from '../router';
+
+const orderIdParam = z.strictObject({
+  id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+const common = { tags: ['orders'], security: bearerAuth };
+const answered = {
+  200: json(orderSchema, 'the order once the answer is carried out (its `disruption` answered)'),
+  409: json(errorSchema, 'NO_OPEN_DISRUPTION: nothing to answer (none, or answered already)'),
+  ...errors(400, 401, 404, 422),
+};
+
+const acceptRoute = createRoute({
+  ...common,
+  method: 'post',
+  path: '/orders/{id}/disruption/accept',
+  summary: 'Accept an airline-initiated change: move to a re-accommodation option, or keep the retimed flight',
+  request: {
+    params: orderIdParam,
+    headers: idempotencyKeyHeader,
+    body: body(
+      z
+        .strictObject({ option_id: z.uuid().openapi({ description: 'one of `disruption.options[].id`' }) })
+        .openapi('DisruptionAccept'),
+    ),
+  },
+  responses: answered,
+});
+
+const refundRoute = createRoute({
+  ...common,
+  method: 'post',
+  path: '/orders/{id}/disruption/refund',
+  summary: 'Refuse an airline-initiated change: a full refund, no penalty (involuntary), the order CANCELLED',
+  request: {
+    params: orderIdParam,
+    headers: idempotencyKeyHeader,
+    body: body(z.strictObject({}).openapi('DisruptionRefund'), { required: false }),
+  },
+  responses: answered,
+});
+
+async function answer(c: Context<AppEnv>, id: string, reply: DisruptionAnswer) {
+  const { services, temporal } = c.get('deps');
+  const row = await ownedOrder(c, id);
+  const open = (await services.orderReads.disruptions([row.id])).get(row.id);
+  if (row.workflowType !== ORDER_WORKFLOW_TYPE || open?.status !== 'OPEN') {
+    throw new DomainError('NO_OPEN_DISRUPTION', 'this order has no open disruption to answer');
+  }
+  const view = await updateOrder(
+    temporal,
+    row.id,
+    () => ownedOrder(c, id),
+    reply.action === 'refund' ? 'cancelled' : 'changed',
+    (handle) => handle.executeUpdate(answerDisruption, { args: [reply] }),
+  );
+  const deps = { reads: services.orderReads, temporal, pii: c.get('pii') };
+  return orderResource(deps, await ownedOrder(c, id), { view });
+}
+
+const router = createRouter();
+router.use('/orders/:id/disruption/accept', idempotency());
+router.use('/orders/:id/disruption/refund', idempotency());
+
+export const orderDisruptions = router
+  .openapi(acceptRoute, async (c) =>
+    c.json(
+      await answer(c, c.req.valid('param').id, { action: 'accept', optionId: c.req.valid('json').option_id }),
+      200,
+    ),
+  )
+  .openapi(refundRoute, async (c) => c.json(await answer(c, c.req.valid('param').id, { action: 'refund' }), 200));
