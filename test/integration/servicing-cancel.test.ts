@@ -67,7 +67,7 @@ beforeEach(() => {
   ledgerMark = new Date();
 });
 afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark);
+  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
   await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
 });
 

@@ -6,6 +6,7 @@
  */
 import { expect } from 'vitest';
 import type { Services } from '../../lib/services';
+import type { TestRoute } from './flights';
 
 interface WireCharge {
   id: string;
@@ -15,11 +16,21 @@ interface WireCharge {
   status: string;
 }
 
-/** The ids of orders created at or after `since` (a test's mark), for expectLedgerBalanced. */
-export async function ordersCreatedSince(services: Pick<Services, 'sql'>, since: Date): Promise<string[]> {
-  const rows = await services.sql<
-    { id: string }[]
-  >`select id from orders where created_at >= ${since.toISOString()}::timestamptz`;
+/**
+ * The orders this test file made since `since`: created then, on its own route (test files run in parallel on one
+ * database, each with its own payments sandbox, so another file's orders are not this sandbox's to check).
+ */
+export async function ordersCreatedSince(
+  services: Pick<Services, 'sql'>,
+  since: Date,
+  route: TestRoute,
+): Promise<string[]> {
+  const codes = [route.origin, route.destination];
+  const rows = await services.sql<{ id: string }[]>`
+    select id from orders
+    where created_at >= ${since.toISOString()}::timestamptz
+      and exists (select 1 from jsonb_array_elements(offer->'segments') s
+                  where s->>'origin' = any(${codes}) or s->>'destination' = any(${codes}))`;
   return rows.map((r) => r.id);
 }
 
