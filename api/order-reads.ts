@@ -80,7 +80,10 @@ export async function orderResources(
   const itemsOf = groupBy(items, (i) => i.orderId);
   const paysOf = groupBy(pays, (p) => p.orderId);
   const changesOf = groupBy(changes, (c) => c.orderId);
-  return rows.map((row, n) => {
+  return rows.map((given, n) => {
+    // A disrupted order as it is now: its disruption and the new times it wrote to the order commit together, and
+    // the order row read after the disruption shows them (the one read before it may not).
+    const row = disruptions.rows.get(given.id) ?? given;
     const live = lives[n] ?? null;
     return {
       id: row.id,
@@ -135,7 +138,7 @@ export async function orderResources(
         created_at: c.createdAt.toISOString(),
       })),
       live: live ? liveOf(live) : null,
-      disruption: disruptions.get(row.id) ?? null,
+      disruption: disruptions.views.get(row.id) ?? null,
     };
   });
 }

@@ -11,7 +11,7 @@ import type { Database, Sql } from '../db/client';
 import { aircraftTypes, airports, flightInventory, flights, type CabinLayout } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { disruptionKind } from '../domain/disruptions';
-import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
+import { flightStatusAt, type FlightStatus, type ScheduleRules } from '../domain/flight-status';
 import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import { isUniqueViolation } from './postgres-errors';
@@ -73,8 +73,8 @@ export interface AdminFlightsDeps {
   inventory: Pick<Inventory, 'rebuildIndex' | 'dropIndex'>;
   /** The currency of a new flight's fares when the request names none. */
   currency: string;
-  /** orders.sales_close_minutes: when a flight's sales close (its status CLOSED). */
-  salesCloseMinutes: number;
+  /** When a flight's check-in opens and its sales close (services/schedule.ts scheduleRules). */
+  rules: ScheduleRules;
   /** Called after a flight was created, changed or deleted (the catalog drops its cached rows). */
   onChange?: () => void;
 }
@@ -115,7 +115,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       status: flightStatusAt(
         { status: f.status, departureMs: f.departureAt.getTime(), arrivalMs: f.arrivalAt.getTime() },
         Date.now(),
-        deps.salesCloseMinutes,
+        deps.rules,
       ),
       cabins: inv
         .filter((i) => i.flightId === f.id)
@@ -144,7 +144,7 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
    * are due (the worker's job, done here too so that the filter and the statuses shown agree).
    */
   async function list(filter: FlightFilter, limit: number, offset: number): Promise<AdminFlight[]> {
-    if (filter.status) await moveFlightStatuses({ db, sql }, deps.salesCloseMinutes);
+    if (filter.status) await moveFlightStatuses({ db }, deps.rules);
     const day = filter.date ? new Date(`${filter.date}T00:00:00Z`) : undefined;
     const where = and(
       filter.origin ? eq(flights.origin, filter.origin) : undefined,

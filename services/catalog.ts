@@ -15,7 +15,8 @@ import { exchangeRates, type CommercialSettings } from './commercial-settings';
 import type { PricingRuleConfig } from '../domain/commercial';
 import { cabinRank } from '../domain/cabins';
 import { DomainError } from '../domain/errors';
-import { flightStatusAt, type FlightStatus } from '../domain/flight-status';
+import { flightStatusAt, isSelling, type FlightStatus } from '../domain/flight-status';
+import { scheduleRules } from './schedule';
 import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import type { OfferPassengers } from '../domain/offer';
@@ -27,7 +28,7 @@ import type { Cabin, CabinAvailability, Inventory } from './inventory';
 export interface CatalogDeps {
   sql: Sql;
   redis: Redis;
-  config: Pick<AppConfig, 'pricing' | 'orders'>;
+  config: Pick<AppConfig, 'pricing' | 'orders' | 'check_in'>;
   inventory: Inventory;
   /** Where the pricing rules come from (the admin-managed tables); without it, `config.pricing.rules`. */
   commercial?: CommercialSettings;
@@ -150,7 +151,7 @@ export function createCatalog(deps: CatalogDeps) {
     flightStatusAt(
       { status: row.status, departureMs: row.departure_ms, arrivalMs: row.arrival_ms },
       now.getTime(),
-      deps.config.orders.sales_close_minutes,
+      scheduleRules(deps.config),
     );
   const fx = exchangeRates(pricing);
   const ttl = deps.cacheTtlMs ?? 30_000;
@@ -340,7 +341,7 @@ export function createCatalog(deps: CatalogDeps) {
       FROM flights f
       WHERE f.origin = ${origin} AND f.destination = ${destination}
         AND f.departure_at >= ${from}::timestamptz AND f.departure_at < ${from}::timestamptz + interval '1 day'
-        AND f.status = 'SCHEDULED'
+        AND f.status IN ('SCHEDULED', 'CHECK_IN_OPEN')
       ORDER BY f.departure_at, f.flight_number`;
     const list = rows.map((r) => ({ ...r, cabins: r.cabins ?? [] }));
     legCache.set(key, list);
@@ -394,7 +395,7 @@ export function createCatalog(deps: CatalogDeps) {
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', issues[0]!.message, { issues });
     const party = q.party ?? { adults: q.passengers, children: 0, infants: 0 };
 
-    const rows = (await legRows(origin, destination, q.date)).filter((r) => statusAt(r, now) === 'SCHEDULED');
+    const rows = (await legRows(origin, destination, q.date)).filter((r) => isSelling(statusAt(r, now)));
     if (rows.length === 0) return [];
     const [avail, rules, countries] = await Promise.all([
       availabilityOf(rows.map((r) => r.id)),

@@ -400,7 +400,7 @@ export function createOrderDisruptions(deps: {
       SELECT f.id, f.carrier, f.flight_number, f.origin, f.destination, f.departure_at, f.arrival_at, fi.cabin
       FROM flights f JOIN flight_inventory fi ON fi.flight_id = f.id
       WHERE f.origin = ${seg.origin} AND f.destination = ${seg.destination} AND f.id <> ${seg.flightId}
-        AND f.status = 'SCHEDULED' AND f.departure_at >= ${sellsFrom.toISOString()}::timestamptz
+        AND f.status IN ('SCHEDULED', 'CHECK_IN_OPEN') AND f.departure_at >= ${sellsFrom.toISOString()}::timestamptz
         AND fi.cabin::text = ANY(${cabins as string[]}::text[]) AND fi.currency = ${order.currency}
         AND fi.capacity - fi.held - fi.sold >= ${seated}
       ORDER BY f.departure_at, f.id

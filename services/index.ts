@@ -25,7 +25,7 @@ import { createOrderReads } from './order-reads';
 import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
 import { createPaymentVault } from './payment-vault';
-import { createSellability } from './schedule';
+import { createSellability, scheduleRules } from './schedule';
 import { createServicingReads } from './servicing';
 import { createTripReads } from './trip-reads';
 
@@ -71,7 +71,7 @@ export function createServices(deps: ServiceDeps) {
       sql,
       inventory,
       currency: config.pricing.currency,
-      salesCloseMinutes: config.orders.sales_close_minutes,
+      rules: scheduleRules(config),
       onChange: () => catalog.forget(),
     }),
     sellability: createSellability({ sql, config }),

@@ -65,7 +65,7 @@ export interface OfferSearchResult {
 }
 
 export interface OfferEngineDeps {
-  config: Pick<AppConfig, 'pricing' | 'offers' | 'bundles' | 'ranker' | 'orders'>;
+  config: Pick<AppConfig, 'pricing' | 'offers' | 'bundles' | 'ranker' | 'orders' | 'check_in'>;
   db: Database;
   sql: Sql;
   redis: Redis;

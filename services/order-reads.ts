@@ -86,8 +86,19 @@ export function createOrderReads(db: Database) {
         .orderBy(asc(orderChanges.orderId), asc(orderChanges.createdAt));
     },
 
-    /** Each order's latest airline-initiated change (services/disruptions.ts), by order id. */
-    disruptions: (ids: string[]) => latestDisruptions(db, ids),
+    /**
+     * Each order's latest airline-initiated change (services/disruptions.ts), by order id, and the rows of the
+     * orders that have one, read after it (a disruption writes the order's new times in its own transaction).
+     */
+    async disruptions(ids: string[]) {
+      const views = await latestDisruptions(db, ids);
+      if (views.size === 0) return { views, rows: new Map<string, typeof orders.$inferSelect>() };
+      const current = await db
+        .select()
+        .from(orders)
+        .where(inArray(orders.id, [...views.keys()]));
+      return { views, rows: new Map(current.map((r) => [r.id, r])) };
+    },
 
     /** A page of the customers' orders, newest first, and the cursor of the next page. */
     async page(owners: string[], limit: number, cursor?: string) {

@@ -50,6 +50,7 @@ import type {
 import type { Cabin, HoldItem, Inventory } from './inventory';
 import { boardingPassesFor } from './boarding-pass';
 import * as ledger from './ledger';
+import { moveFlightStatuses, scheduleRules } from './schedule';
 import { insertParty } from './order-party';
 import { appendEvents, type DomainEvent } from './outbox';
 import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
@@ -651,9 +652,13 @@ export function createOrderService(deps: OrderServiceDeps) {
     return row?.offer?.segments ?? [];
   }
 
-  /** FULFILLED → ARCHIVED once the last flight has departed. */
+  /** FULFILLED → ARCHIVED once the last flight has arrived (older orders: departed). */
   async function archive(p: { orderId: string; at: string }): Promise<void> {
     const at = new Date(p.at);
+    // Every coupon is FLOWN, NO_SHOW, REFUNDED or EXCHANGED when the order is archived: the departures of its
+    // flights (and their coupons' settlement) are recorded now if the worker's status move has not come yet.
+    const flightIds = (await orderSegments(p.orderId)).map((s) => s.flightId);
+    if (flightIds.length > 0) await moveFlightStatuses({ db }, scheduleRules(config), at, flightIds);
     await db.transaction((tx) => move(tx, p.orderId, 'ARCHIVED', at, [event('OrderArchived', p.orderId, at)]));
   }
 

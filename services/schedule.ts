@@ -5,13 +5,13 @@
  * selling calls before it holds or charges, and the status moves the worker records.
  */
 import type { AppConfig } from '../config';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql as dsql } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client';
 import { flights } from '../db/schema';
 import type { CabinLayout } from '../db/schema';
 import type { SeedRoute } from '../db/seed/data';
 import { DomainError } from '../domain/errors';
-import { assertSellable, flightStatusAt, type FlightStatus } from '../domain/flight-status';
+import { assertSellable, flightStatusAt, type FlightStatus, type ScheduleRules } from '../domain/flight-status';
 import { canConvert, convert, money, type ExchangeRates } from '../domain/money';
 import { settleCouponsAtDeparture } from './check-in';
 
@@ -219,8 +219,13 @@ async function scheduleRows(sql: Sql, flightIds: readonly string[]): Promise<Sch
  * Whether flights can be sold now, read from Postgres (never from a cache: an admin's cancel in another process
  * must stop the next accept). Used by accept, trip hold, trip commit and pay before anything is held or charged.
  */
-export function createSellability(deps: { sql: Sql; config: Pick<AppConfig, 'orders'> }) {
-  const closeMinutes = () => deps.config.orders.sales_close_minutes;
+/** The times that move a flight's status, from the configuration (domain/flight-status.ts applies them). */
+export const scheduleRules = (config: Pick<AppConfig, 'orders' | 'check_in'>): ScheduleRules => ({
+  salesCloseMinutes: config.orders.sales_close_minutes,
+  checkInOpensHours: config.check_in.opens_hours_before,
+});
+
+export function createSellability(deps: { sql: Sql; config: Pick<AppConfig, 'orders' | 'check_in'> }) {
   return {
     /** NOT_FOUND for an unknown flight; FLIGHT_CANCELLED / FLIGHT_CLOSED (409) or FLIGHT_DEPARTED (410). */
     async assertSellable(flightIds: readonly string[], now = new Date()): Promise<void> {
@@ -236,7 +241,7 @@ export function createSellability(deps: { sql: Sql; config: Pick<AppConfig, 'ord
           return { id, label: `${r.carrier}${r.flight_number}`, ...f };
         }),
         now.getTime(),
-        closeMinutes(),
+        scheduleRules(deps.config),
       );
     },
   };
@@ -244,31 +249,37 @@ export function createSellability(deps: { sql: Sql; config: Pick<AppConfig, 'ord
 
 export type Sellability = ReturnType<typeof createSellability>;
 
+/** How far ahead of a departure the next status move can be due: check-in opening, else sales close. */
+const dueWithinMs = (r: ScheduleRules) =>
+  Math.max(r.salesCloseMinutes * 60_000, (r.checkInOpensHours ?? 0) * 3_600_000);
+
 /**
- * Records the status moves that are due (SCHEDULED → CLOSED → DEPARTED → ARRIVED, by the rule of
- * domain/flight-status.ts) on flights whose sales have closed; CANCELLED and ARRIVED flights are never touched, and
+ * Records the status moves that are due (SCHEDULED → CHECK_IN_OPEN → CLOSED → DEPARTED → ARRIVED, by the rule of
+ * domain/flight-status.ts) on flights whose check-in has opened (all, or `only` these); CANCELLED and ARRIVED flights are never touched, and
  * a cancel that lands meanwhile wins. A move to DEPARTED (or straight to ARRIVED) settles the flight's coupons in
  * its transaction (services/check-in.ts settleCouponsAtDeparture). Returns the number of flights moved per status.
  */
 export async function moveFlightStatuses(
-  pg: { db: Database; sql: Sql },
-  salesCloseMinutes: number,
+  pg: { db: Database },
+  rules: ScheduleRules,
   now = new Date(),
+  only?: readonly string[],
 ): Promise<Partial<Record<FlightStatus, number>>> {
-  const { db, sql } = pg;
-  const due = await sql<ScheduleRow[]>`
+  const { db } = pg;
+  const due = await db.execute<ScheduleRow & Record<string, unknown>>(dsql`
     SELECT id, carrier, flight_number, status,
            (extract(epoch FROM departure_at) * 1000)::float8 AS departure_ms,
            (extract(epoch FROM arrival_at) * 1000)::float8 AS arrival_ms
     FROM flights
-    WHERE status IN ('SCHEDULED', 'CLOSED', 'DEPARTED')
-      AND departure_at <= ${new Date(now.getTime() + salesCloseMinutes * 60_000).toISOString()}::timestamptz`;
+    WHERE status IN ('SCHEDULED', 'CHECK_IN_OPEN', 'CLOSED', 'DEPARTED')
+      AND departure_at <= ${new Date(now.getTime() + dueWithinMs(rules)).toISOString()}::timestamptz
+      ${only ? dsql`AND ${inArray(flights.id, [...only])}` : dsql``}`);
   const moves = new Map<FlightStatus, { from: FlightStatus; ids: string[] }[]>();
   for (const r of due) {
     const to = flightStatusAt(
       { status: r.status, departureMs: r.departure_ms, arrivalMs: r.arrival_ms },
       now.getTime(),
-      salesCloseMinutes,
+      rules,
     );
     if (to === r.status) continue;
     const list = moves.get(to) ?? [];
@@ -297,9 +308,12 @@ export async function moveFlightStatuses(
         }
         continue;
       }
-      const res = await sql`
-        UPDATE flights SET status = ${to} WHERE id = ANY(${g.ids}::uuid[]) AND status = ${g.from}`;
-      moved[to] = (moved[to] ?? 0) + res.count;
+      const res = await db
+        .update(flights)
+        .set({ status: to })
+        .where(and(inArray(flights.id, g.ids), eq(flights.status, g.from)))
+        .returning({ id: flights.id });
+      moved[to] = (moved[to] ?? 0) + res.length;
     }
   }
   return moved;

@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger';
 import { purgeIdleGuests } from '../services/customers';
 import { purgeIdempotencyKeys } from '../services/idempotency-store';
 import { purgePaymentTokens } from '../services/payment-vault';
-import { moveFlightStatuses } from '../services/schedule';
+import { moveFlightStatuses, scheduleRules } from '../services/schedule';
 
 export interface HousekeepingResult {
   idempotencyKeys: number;
@@ -52,12 +52,12 @@ export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeep
  */
 export function startFlightStatusMoves(
   pg: { db: Database; sql: Sql },
-  config: Pick<AppConfig, 'housekeeping' | 'orders'>,
+  config: Pick<AppConfig, 'housekeeping' | 'orders' | 'check_in'>,
   logger: Logger,
 ) {
   const run = async () => {
     try {
-      const moved = await moveFlightStatuses(pg, config.orders.sales_close_minutes);
+      const moved = await moveFlightStatuses(pg, scheduleRules(config));
       if (Object.keys(moved).length > 0) logger.info({ moved }, 'flight statuses moved');
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'flight status moves failed; they run again at the next interval');

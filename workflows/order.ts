@@ -1212,11 +1212,14 @@ async function whileProposed(input: OrderWorkflowInput, s: State): Promise<void>
   setStatus(input, s, 'EXPIRED');
 }
 
-/** FULFILLED: archive once the last flight has departed, unless cancelled first (refund). */
+/** FULFILLED: archive once the last flight has arrived, unless cancelled first (refund). */
 async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void> {
-  publish(input, s, 'departure of the last flight');
-  const lastDeparture = Math.max(...s.segments.map((seg) => Date.parse(seg.departureAt)));
-  const wait = lastDeparture + input.archiveGraceSeconds * 1000 - workflowNow();
+  // Archived once the last flight has arrived (its coupons flown or not by then); orders whose histories waited for
+  // the last departure keep doing so.
+  const byArrival = patched('archive-after-arrival');
+  publish(input, s, byArrival ? 'arrival of the last flight' : 'departure of the last flight');
+  const lastFlight = Math.max(...s.segments.map((seg) => Date.parse(byArrival ? seg.arrivalAt : seg.departureAt)));
+  const wait = lastFlight + input.archiveGraceSeconds * 1000 - workflowNow();
   const changes = s.changes;
   // A change moves the last departure: the wait starts again (orders never changed wait exactly as before). Only a
   // change wakes it (other servicing — quotes, services, seats — leaves the timer running, as their histories
@@ -1226,7 +1229,7 @@ async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void>
       ? await condition(
           () => s.cancelRequest !== null || s.changes !== changes || s.servicing === 'CHANGE' || disruptionDue(s),
           wait,
-          { summary: 'archive after departure' },
+          { summary: byArrival ? 'archive after arrival' : 'archive after departure' },
         )
       : s.cancelRequest !== null;
   if (s.cancelRequest !== null) return cancel(input, s);

@@ -67,7 +67,7 @@ const refundRoute = createRoute({
 async function answer(c: Context<AppEnv>, id: string, reply: DisruptionAnswer) {
   const { services, temporal } = c.get('deps');
   const row = await ownedOrder(c, id);
-  const open = (await services.orderReads.disruptions([row.id])).get(row.id);
+  const open = (await services.orderReads.disruptions([row.id])).views.get(row.id);
   if (row.workflowType !== ORDER_WORKFLOW_TYPE || open?.status !== 'OPEN') {
     throw new DomainError('NO_OPEN_DISRUPTION', 'this order has no open disruption to answer');
   }

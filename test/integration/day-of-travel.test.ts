@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBcbp, decodeBcbpConditional } from '../../domain/bcbp';
 import { createPiiCipher } from '../../lib/pii';
 import type { Services } from '../../lib/services';
-import { moveFlightStatuses } from '../../services/schedule';
+import { moveFlightStatuses, scheduleRules } from '../../services/schedule';
 import { outboxRows } from '../support/events';
 import { createTestFlight, testRoute, type TestFlight, type TestRoute } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
@@ -335,8 +335,8 @@ describe('boarding at the gate', () => {
 
     // The worker's flight-status move, as it runs once the flight has departed.
     const departed = new Date(fOpen.departureAt.getTime() + 60_000);
-    await moveFlightStatuses(services, 1, departed);
-    await moveFlightStatuses(services, 1, departed); // idempotent
+    await moveFlightStatuses(services, scheduleRules(stack.config), departed);
+    await moveFlightStatuses(services, scheduleRules(stack.config), departed); // idempotent
     const after = await manifest(fOpen.id);
     expect(after.status).toBe('DEPARTED');
     expect(byOrder(after, open.a!.id)).toEqual(['FLOWN']);

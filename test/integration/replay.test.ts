@@ -68,7 +68,9 @@ describe('replay of recorded order histories', () => {
               (name) => `orderWorkflowV2/${name}.json`,
             ),
           )
-          .concat(['flightDisruptionWorkflow/cancelled-fan-out.json']),
+          .concat(['flightDisruptionWorkflow/cancelled-fan-out.json'])
+          // Archived once the last flight has arrived (patched 'archive-after-arrival'; flight-lifecycle.test.ts).
+          .concat(['orderWorkflowV2/archived-after-arrival.json']),
       ),
     );
   });

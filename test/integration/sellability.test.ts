@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import type { Services } from '../../lib/services';
-import { moveFlightStatuses } from '../../services/schedule';
+import { moveFlightStatuses, scheduleRules } from '../../services/schedule';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, ensureTestRoute, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
@@ -229,7 +229,7 @@ describe('departed and arrived flights', () => {
     expect((await api('GET', `/v1/flights/${arrived.id}`)).body.status).toBe('ARRIVED');
     expect((await patchFlight(departed.id, { status: 'CANCELLED' })).body.error.code).toBe('INVALID_STATE');
 
-    await moveFlightStatuses(services, stack.config.orders.sales_close_minutes);
+    await moveFlightStatuses(services, scheduleRules(stack.config));
     const recorded = await services.sql<{ id: string; status: string }[]>`
       SELECT id, status FROM flights WHERE id = ANY(${[departed.id, arrived.id, closing.id, later.id]}::uuid[])`;
     expect(Object.fromEntries(recorded.map((r) => [r.id, r.status]))).toEqual({

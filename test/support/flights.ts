@@ -58,6 +58,7 @@ const ROUTES = {
   'day-of-travel': ['QAT', 'QAU'],
   'day-of-travel-intl': ['QAV', 'QAW'],
   disruptions: ['QZD', 'QZE'],
+  'flight-lifecycle': ['QFL', 'QFM'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

@@ -45,6 +45,28 @@ describe('flightStatusAt: SCHEDULED → CLOSED → DEPARTED → ARRIVED from the
   });
 });
 
+describe('flightStatusAt with the check-in window: SCHEDULED → CHECK_IN_OPEN → CLOSED', () => {
+  const rules = { salesCloseMinutes: 60, checkInOpensHours: 24 };
+  it.each([
+    [-24 * 60 - 1, 'SCHEDULED'],
+    [-24 * 60, 'CHECK_IN_OPEN'], // check-in opens exactly opens_hours_before departure
+    [-61, 'CHECK_IN_OPEN'],
+    [-60, 'CLOSED'],
+    [0, 'DEPARTED'],
+    [120, 'ARRIVED'],
+  ])('%i minutes from departure: %s', (minutes, status) => {
+    expect(flightStatusAt(flight(), dep + minutes * MIN, rules)).toBe(status);
+  });
+
+  it('a flight keeps selling while its check-in is open, and a recorded CHECK_IN_OPEN is judged by the times', () => {
+    expect(isSellable(flight(), dep - 2 * 60 * MIN, rules)).toBe(true);
+    expect(() => assertSellable([{ id: 'f', ...flight() }], dep - 2 * 60 * MIN, rules)).not.toThrow();
+    expect(isSellable(flight(), dep - 30 * MIN, rules)).toBe(false);
+    expect(flightStatusAt(flight('CHECK_IN_OPEN'), dep - 30 * MIN, rules)).toBe('CLOSED');
+    expect(flightStatusAt(flight('CHECK_IN_OPEN'), dep - 48 * 60 * MIN, rules)).toBe('SCHEDULED'); // retimed later
+  });
+});
+
 describe('assertSellable', () => {
   const refusal = (f: FlightSchedule, at: number) => {
     try {
