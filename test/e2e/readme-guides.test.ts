@@ -87,6 +87,7 @@ describe('the README guides, run as written', () => {
       'Cancel a paid order',
       'Add a bag after booking',
       'Change a seat after booking',
+      'Check in and get the boarding pass',
     ]);
     for (const g of guides) {
       expect(g.script).not.toMatch(/\buuidgen\b|date -d|date --date|<[a-z ]+>/);
@@ -189,6 +190,32 @@ describe('the README guides, run as written', () => {
     for (const d of [...docs.tickets, ...docs.emds]) {
       expect(d.status).toBe(refundable.get(d.number)! > 0 ? 'REFUNDED' : 'VOIDED');
     }
+  });
+
+  it('check in: a flight with check-in open → paid → checked in with a document → a seated pass, its barcode PNG', async () => {
+    const guide = guides.find((g) => g.title === 'Check in and get the boarding pass')!;
+    const { code, stdout, stderr } = await runGuide(guide.script);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = jsonLines(stdout);
+    expect(lines.filter((l) => 'error' in l)).toEqual([]);
+    expect(lines[0]!.flight_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines.find((l) => l.status === 'FULFILLED')).toBeDefined();
+    const checkedIn = lines.find((l) => 'international' in l)!;
+    expect(checkedIn).toMatchObject({ international: true, pass: { status: 'CHECKED_IN' } });
+    expect(checkedIn.pass.seat_number).toMatch(/^\d+[A-K]$/);
+    const bcbp = decodeBcbp(checkedIn.pass.bcbp);
+    expect(bcbp.passengerName).toBe('DOE/JANE');
+    expect(bcbp.legs[0]).toMatchObject({
+      seat: checkedIn.pass.seat_number,
+      checkInSequence: String(checkedIn.pass.check_in_sequence),
+    });
+    const barcode = lines.find((l) => 'barcode' in l)!.barcode;
+    expect(barcode).toMatchObject({ http_status: 200, content_type: 'image/png' });
+    expect(barcode.bytes).toBeGreaterThan(500);
+    expect(lines.find((l) => 'coupons' in l)!.coupons).toEqual([
+      { coupon_status: 'CHECKED_IN', check_in_sequence: checkedIn.pass.check_in_sequence },
+    ]);
   });
 
   it('add a bag after booking: listed with its limit, charged once on an EMD-A (C/0CC), removed, refunded, voided', async () => {
