@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notificationsHandler, type Mailer } from '../../consumers/notifications';
 import { createPiiCipher } from '../../lib/pii';
 import { outbox } from '../../db/schema';
@@ -19,6 +19,7 @@ import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { expectInventoryConsistent } from '../support/inventory-invariants';
+import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
 import { openTestServices, silentLogger } from '../support/services';
 import { tokenFor } from '../support/tokens';
 
@@ -58,6 +59,16 @@ beforeAll(async () => {
   token = (await tokenFor(services, stack.config)).token;
   admin = (await tokenFor(services, stack.config, 'admin')).token;
   agent = (await tokenFor(services, stack.config, 'agent')).token; // an agent reads (and answers for) any order
+});
+
+// The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
+let ledgerMark = new Date();
+beforeEach(() => {
+  ledgerMark = new Date();
+});
+afterEach(async () => {
+  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
+  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
 });
 
 afterAll(async () => {
@@ -333,6 +344,10 @@ describe('no answer by respond_by', () => {
       expect(done.body.segments.map((s: any) => s.flight_id)).toEqual([next.id]);
       expect(await pgInventory(services.sql, next.id)).toMatchObject({ held: 0, sold: 1 });
       await recordHistory(services.temporal, orderWorkflowId(id), 'disruption-defaulted');
+      // This test's orders were paid at its own stack's sandbox: checked against that one, here.
+      const orderIds = await ordersCreatedSince(services, ledgerMark, route);
+      await expectLedgerBalanced(services, short.sandboxUrl, short.config.payments.gateway_api_key, orderIds);
+      ledgerMark = new Date();
     } finally {
       await short.close();
     }
