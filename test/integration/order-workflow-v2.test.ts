@@ -142,10 +142,10 @@ describe('the v2 order workflow', () => {
 
     const events = await settledHistory(orderId, 'FULFILLED');
     const summaries = (type: string) => events.filter((e) => e.eventType === `EVENT_TYPE_${type}`).map(summaryOf);
-    expect(summaries('TIMER_STARTED')).toEqual(['hold expires', 'archive after departure']);
+    expect(summaries('TIMER_STARTED')).toEqual(['hold expires', 'archive after arrival']);
     expect(summaries('ACTIVITY_TASK_SCHEDULED')).toEqual(['charge the card']);
     expect(await metadata()).toContain('**FULFILLED**');
-    expect(await metadata()).toContain('waiting for departure of the last flight');
+    expect(await metadata()).toContain('waiting for arrival of the last flight');
   });
 });
 
