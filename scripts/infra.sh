@@ -619,8 +619,11 @@ EOF
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     say "kafka: formatting KRaft storage"
     # A cluster id is 16 random bytes in URL-safe base64 (what `StorageTool random-uuid` prints): one JVM start less.
-    local cluster_id
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    # Not one that starts with "-": the tool's argument parser would take it for an option (1 start in 64 failed).
+    local cluster_id=-
+    while [ "${cluster_id#-}" != "$cluster_id" ]; do
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    done
     kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" >>"$LOGS/kafka-format.log" 2>&1
   fi
   say "kafka: starting this clone's own broker on :$KAFKA_PORT (KRaft, one broker)"
