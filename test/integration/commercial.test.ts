@@ -11,13 +11,13 @@
  *   GREEN in KWD: bag 10.745 → 10.208 (−5 %, 0.53725 → 0.537), offset 2.456 → 2.333: 12.541.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { orderSchema } from '../../api/order-schema';
 import type { Services } from '../../lib/services';
 import { createTestFlight, ensureTestRoute, testRoute, type TestRoute } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 import { openTestServices, silentLogger } from '../support/services';
 
 const jpyRoute = testRoute('commercial-jpy');
@@ -47,16 +47,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = (
-    await Promise.all([jpyRoute, kwdRoute].map((r) => ordersCreatedSince(services, ledgerMark, r)))
-  ).flat();
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [jpyRoute, kwdRoute]);
 
 afterAll(async () => {
   await stack?.close();

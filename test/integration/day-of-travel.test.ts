@@ -5,7 +5,7 @@
  * the PDF417 image, the gate scan (boarded once, another flight, not checked in, superseded, cancelled), the
  * manifest, and the coupons settled FLOWN / NO_SHOW by the flight-status move at departure.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBcbp, decodeBcbpConditional } from '../../domain/bcbp';
 import { createPiiCipher } from '../../lib/pii';
 import type { Services } from '../../lib/services';
@@ -13,7 +13,7 @@ import { moveFlightStatuses, scheduleRules } from '../../services/schedule';
 import { outboxRows } from '../support/events';
 import { createTestFlight, testRoute, type TestFlight, type TestRoute } from '../support/flights';
 import { apiClient, startOrderStack, type OrderStack } from '../support/harness';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 import { openTestServices } from '../support/services';
 import { tokenFor } from '../support/tokens';
 
@@ -59,16 +59,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = (
-    await Promise.all([route, intlRoute].map((r) => ordersCreatedSince(services, ledgerMark, r)))
-  ).flat();
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route, intlRoute]);
 
 afterAll(async () => {
   await stack?.close();

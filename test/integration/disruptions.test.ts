@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationsHandler, type Mailer } from '../../consumers/notifications';
 import { createPiiCipher } from '../../lib/pii';
 import { outbox } from '../../db/schema';
@@ -19,7 +19,7 @@ import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { expectInventoryConsistent } from '../support/inventory-invariants';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 import { openTestServices, silentLogger } from '../support/services';
 import { tokenFor } from '../support/tokens';
 
@@ -62,14 +62,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+const ledger = ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();
@@ -345,9 +338,7 @@ describe('no answer by respond_by', () => {
       expect(await pgInventory(services.sql, next.id)).toMatchObject({ held: 0, sold: 1 });
       await recordHistory(services.temporal, orderWorkflowId(id), 'disruption-defaulted');
       // This test's orders were paid at its own stack's sandbox: checked against that one, here.
-      const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-      await expectLedgerBalanced(services, short.sandboxUrl, short.config.payments.gateway_api_key, orderIds);
-      ledgerMark = new Date();
+      await ledger.checkNow(short);
     } finally {
       await short.close();
     }

@@ -4,7 +4,7 @@
  * only once its last flight has arrived (not at departure), with every coupon settled (FLOWN or NO_SHOW).
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flights, orders } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { moveFlightStatuses, scheduleRules } from '../../services/schedule';
@@ -12,7 +12,7 @@ import { orderWorkflowId } from '../../workflows/messages';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute } from '../support/flights';
 import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 import { openTestServices } from '../support/services';
 import { tokenFor } from '../support/tokens';
 
@@ -42,14 +42,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outbox, orders, payments, tickets } from '../../db/schema';
 import { signWebhook } from '../../domain/webhook-signature';
 import { createInventory } from '../../services/inventory';
@@ -24,7 +24,7 @@ import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { expectInventoryConsistent, type SeatMapSeat } from '../support/inventory-invariants';
 import { openTestServices } from '../support/services';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('late-payments');
 
@@ -47,14 +47,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

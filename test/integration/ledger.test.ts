@@ -6,7 +6,7 @@
  * each order's ledger balances against what the payments sandbox recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FareConditions } from '../../domain/commercial';
 import type { Services } from '../../lib/services';
 import { postCouponFlown, postCouponNoShow, postTicketsReissued } from '../../services/ledger';
@@ -14,7 +14,7 @@ import { saveOffers } from '../../services/offer-store';
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 import { openTestServices } from '../support/services';
 import { tokenFor } from '../support/tokens';
 
@@ -45,14 +45,8 @@ beforeAll(async () => {
   admin = (await tokenFor(services, stack.config, 'admin')).token;
 });
 
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+// The invariant after every test: each order's ledger balances against the provider.
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderIdForOffer, workflowInputFromOffer } from '../../api/order-commands';
 import { orders } from '../../db/schema';
 import { createPiiCipher } from '../../lib/pii';
@@ -22,7 +22,7 @@ import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('order-workflow-v2');
 const CARD = 'tok_visa';
@@ -52,14 +52,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

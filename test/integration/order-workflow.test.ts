@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveOffers } from '../../services/offer-store';
 import { outbox, orders } from '../../db/schema';
 import { decodeBcbp } from '../../domain/bcbp';
@@ -21,7 +21,7 @@ import {
 import { createTestOffer } from '../support/fixtures';
 import { createTestFlight, pgInventory, testRoute, type TestFlight } from '../support/flights';
 import { openTestServices, uniqueTaskQueue } from '../support/services';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('order-workflow');
 
@@ -44,14 +44,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

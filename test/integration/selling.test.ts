@@ -5,7 +5,7 @@
  *   - seats for offer orders: chosen per traveler and flight while PROPOSED, carried by ticket and boarding pass.
  * After every test the flights' counts, holds, seat assignments, index and seat map agree.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { decodeBcbp } from '../../domain/bcbp';
 import type { Services } from '../../lib/services';
@@ -14,7 +14,7 @@ import { createTestFlight, testRoute, type TestFlight } from '../support/flights
 import { expectInventoryConsistent } from '../support/inventory-invariants';
 import { apiClient, eventually, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('selling');
 
@@ -58,14 +58,7 @@ afterEach(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

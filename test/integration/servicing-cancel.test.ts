@@ -6,7 +6,7 @@
  * Redis and the payment sandbox.
  */
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { createAltisClient } from '../../api/client';
 import { cancellationQuotes, outbox, payments } from '../../db/schema';
@@ -20,7 +20,7 @@ import { apiClient, recordHistory, startOrderStack, type OrderStack } from '../s
 import { expectInventoryConsistent } from '../support/inventory-invariants';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
 import { tokenFor } from '../support/tokens';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('servicing-cancel');
 const CARD = 'tok_visa';
@@ -62,14 +62,7 @@ afterEach(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

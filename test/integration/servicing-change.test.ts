@@ -4,7 +4,7 @@
  * order's workflow. After each path the inventory invariants hold on every flight involved.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FareConditions } from '../../domain/commercial';
 import type { Services } from '../../lib/services';
 import { saveOffers } from '../../services/offer-store';
@@ -23,7 +23,7 @@ import {
 import { expectInventoryConsistent } from '../support/inventory-invariants';
 import { openTestServices, uniqueTaskQueue } from '../support/services';
 import { tokenFor } from '../support/tokens';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('servicing-change');
 const PENALTY = 1500;
@@ -48,14 +48,7 @@ beforeAll(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

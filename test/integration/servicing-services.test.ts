@@ -5,7 +5,7 @@
  * booking — free with a bundle's seat, charged otherwise, the old seat freed, the boarding pass reissued, two
  * orders racing for one seat. After every test the flights' counts, holds, seat assignments, index and seat map agree.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBcbp } from '../../domain/bcbp';
 import type { Services } from '../../lib/services';
 import { orderWorkflowId } from '../../workflows/messages';
@@ -15,7 +15,7 @@ import { expectInventoryConsistent } from '../support/inventory-invariants';
 import { apiClient, recordHistory, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices } from '../support/services';
 import { tokenFor } from '../support/tokens';
-import { expectLedgerBalanced, ordersCreatedSince } from '../support/ledger-invariants';
+import { ledgerCheckedAfterEachTest } from '../support/ledger-invariants';
 
 const route = testRoute('servicing-services');
 
@@ -52,14 +52,7 @@ afterEach(async () => {
 });
 
 // The ledger invariant (test/support/ledger-invariants.ts): every order a test made balances against the provider.
-let ledgerMark = new Date();
-beforeEach(() => {
-  ledgerMark = new Date();
-});
-afterEach(async () => {
-  const orderIds = await ordersCreatedSince(services, ledgerMark, route);
-  await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
-});
+ledgerCheckedAfterEachTest(() => ({ services, stack }), [route]);
 
 afterAll(async () => {
   await stack?.close();

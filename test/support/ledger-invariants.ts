@@ -4,7 +4,7 @@
  * sums to zero per currency. The ledger is written after the provider answers, in the state change's transaction:
  * the check waits a little for in-flight activities before it fails.
  */
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { Services } from '../../lib/services';
 import type { TestRoute } from './flights';
 
@@ -77,4 +77,32 @@ export async function expectLedgerBalanced(
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(problems).toEqual([]);
+}
+
+interface LedgerStack {
+  sandboxUrl: string;
+  config: { payments: { gateway_api_key: string } };
+}
+
+/**
+ * Checks the ledger invariant after each test of the file: the orders the test made on the file's routes balance
+ * against the file's sandbox. `checkNow(stack)` checks a test's orders against another stack's sandbox at once
+ * (a test that pays through a stack of its own), and the hook then has nothing more to check for that test.
+ */
+export function ledgerCheckedAfterEachTest(
+  get: () => { services: Pick<Services, 'sql'>; stack: LedgerStack },
+  routes: readonly TestRoute[],
+) {
+  let mark = new Date();
+  const check = async (stack: LedgerStack) => {
+    const { services } = get();
+    const orderIds = (await Promise.all(routes.map((r) => ordersCreatedSince(services, mark, r)))).flat();
+    await expectLedgerBalanced(services, stack.sandboxUrl, stack.config.payments.gateway_api_key, orderIds);
+    mark = new Date();
+  };
+  beforeEach(() => {
+    mark = new Date();
+  });
+  afterEach(() => check(get().stack));
+  return { checkNow: check };
 }
