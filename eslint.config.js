@@ -3,6 +3,7 @@ import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /*
  * Rooms: DESIGN.md's "may import" column, as we read it. "Only" means every other top-level folder is forbidden;
@@ -18,6 +19,7 @@ import { importX, createNodeResolver } from 'eslint-plugin-import-x';
  *   lib/        lib/, config/, db/client.ts.    config/  config/ only.
  *   worker/     anything but api/, consumers/, scripts/.
  *   payments-sandbox/  anything but api/, activities/.    test/, bench/, scripts/: unrestricted.
+ *   web/        api/client.ts only (the typed client; it imports the app as a type); no Node built-ins.
  * import-x/no-restricted-paths resolves every import (type imports too) to its file and holds the folder rules. It
  * cannot tell `import type` from a value import, so the folders allowed "as `import type` only" stay open there and
  * no-restricted-imports (allowTypeImports) closes them to value imports, matching the import's text.
@@ -72,6 +74,13 @@ const roomZones = [
     except: ['./client.ts'],
     message: 'lib/ may import only client.ts of db/ (DESIGN.md, Rooms).',
   },
+  mayImportOnly('web', ['api']),
+  {
+    target: './web',
+    from: './api',
+    except: ['./client.ts'],
+    message: 'web/ talks to the API through the typed client only: api/client.ts (DESIGN.md, Rooms).',
+  },
   mayNotImport('worker', ['api', 'consumers', 'scripts']),
   mayNotImport('payments-sandbox', ['api', 'activities']),
 ];
@@ -90,7 +99,7 @@ const IO_PACKAGES = '^(ioredis|postgres|kafkajs|drizzle-orm|@temporalio/[^/]+)(/
 const NODE_BUILTINS = `^(node:.*|${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?$`;
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'db/migrations/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'web/dist/**', 'db/migrations/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -108,10 +117,25 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: {
       // Imports are extensionless relative paths ('../config', '../../services/inventory' = its index.ts).
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] })],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] })],
     },
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: roomZones }],
+    },
+  },
+  {
+    files: ['web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: NODE_BUILTINS, message: 'web/ runs in the browser: no Node built-ins (DESIGN.md, Rooms).' },
+          ],
+        },
+      ],
     },
   },
   {

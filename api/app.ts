@@ -12,6 +12,7 @@ import { refuseInvalidBearer } from './middleware/auth';
 import { rateLimitByIp } from './middleware/rate-limit';
 import { refuseControlCharacters } from './middleware/request-guard';
 import { createRouter } from './router';
+import { mountWeb } from './web';
 import { adminAnalytics } from './routes/admin-analytics';
 import { adminLedger } from './routes/admin-ledger';
 import { adminBundles, adminPricingRules, adminProducts } from './routes/admin-commercial';
@@ -44,6 +45,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
   app.use('*', observeRequests(deps, pii, metrics));
   app.use('*', refuseControlCharacters);
   for (const path of ORDER_PATHS) app.use(path, orderLogContext);
+  mountWeb(app); // the web app's pages and assets (api/web.ts), before the per-IP rate limit
   app.use('*', rateLimitByIp);
   app.use(
     '*',

@@ -5,7 +5,8 @@
  *      needs; an import that names no emitted file fails the build;
  *   3. the files the code reads beside itself are copied to the same places (config/default.toml, the SQL
  *      migrations, the Lua scripts, package.json for the API version);
- *   4. the workflow code is bundled once (webpack, as the worker does at start in the source tree), without and
+ *   4. the web app (web/) is built by Vite and copied to dist/web/dist, where the API serves it from;
+ *   5. the workflow code is bundled once (webpack, as the worker does at start in the source tree), without and
  *      with the tracing interceptors, to dist/workflows/bundle.js and bundle-traced.js: the worker loads those.
  * A dist/ import of a package that is not in package.json's `dependencies` fails the build (the image installs
  * production dependencies only). Tests run from source and do not use dist/.
@@ -15,6 +16,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { bundleWorkflows } from '../worker/worker';
+import { buildWeb } from './build-web';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
@@ -88,6 +90,11 @@ for (const asset of ['config/default.toml', 'db/migrations', 'services/inventory
   cpSync(join(root, asset), join(dist, asset), { recursive: true });
 }
 say('assets copied (config/default.toml, db/migrations, services/inventory/lua, package.json)');
+
+// The web app the API serves (api/web.ts looks for it at web/dist beside its own folder).
+await buildWeb();
+cpSync(join(root, 'web/dist'), join(dist, 'web/dist'), { recursive: true });
+say('web app built and copied to dist/web/dist');
 
 mkdirSync(join(dist, 'workflows'), { recursive: true });
 for (const tracing of [false, true]) {

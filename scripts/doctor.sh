@@ -61,6 +61,7 @@ prereq psql 15 'psql --version' 'apt-get install postgresql (npm start does it w
 prereq redis-server 7 'redis-server --version' 'apt-get install redis-server (npm start does it when missing)'
 prereq curl '' 'curl --version' 'apt-get install curl (the README guides use it)'
 prereq jq 1.6 'jq --version' 'apt-get install jq / brew install jq (the README guides print ids with it)'
+prereq chromium 100 'chromium --version' 'apt-get install chromium (npm test does it when missing: the browser tests drive it)'
 if [ -d node_modules ]; then ok node_modules "installed"; else bad node_modules "missing" "npm start or npm test installs them (scripts/deps.sh)"; fi
 if [ -x "$TEMPORAL_BIN" ]; then ok temporal-cli "1.5.1, $("$TEMPORAL_BIN" --version 2>/dev/null | grep -o '(Server.*)' | tr -d '()') ($TEMPORAL_BIN)"; else bad temporal-cli "not built" "npm start builds it (scripts/infra.sh install, a few minutes the first time)"; fi
 if [ -f "$KAFKA_JAR" ]; then ok kafka-jars "3.9.1 ($(dirname "$KAFKA_JAR"))"; else bad kafka-jars "not resolved" "npm start resolves them from Maven Central (scripts/infra.sh install)"; fi

@@ -108,6 +108,8 @@ APT_PACKAGES=()
 need_apt() {
   if [ -z "$(pg_bin)" ]; then APT_PACKAGES+=(postgresql postgresql-contrib); fi
   if ! command -v redis-server >/dev/null; then APT_PACKAGES+=(redis-server); fi
+  # The browser tests (test/browser/) drive Debian's Chromium through playwright-core: no browser download.
+  if ! command -v chromium >/dev/null; then APT_PACKAGES+=(chromium fonts-liberation); fi
   return 0
 }
 

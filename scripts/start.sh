@@ -36,6 +36,8 @@ run() {
   pids+=($!)
 }
 
+say "building the web app (web/ → web/dist, served at /)"
+node --import tsx scripts/build-web.ts
 say "migrating the database"
 node --import tsx scripts/db.ts migrate
 # The processes need the schema only: they boot while the schedule is seeded.

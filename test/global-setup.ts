@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { createRedis } from '../lib/redis';
+import { buildWeb } from '../scripts/build-web';
 import { seed } from '../scripts/seed';
 import { exchangeRates } from '../services/commercial-settings';
 import { bundleWorkflows } from '../worker/worker';
@@ -40,6 +41,9 @@ export default async function setup(project: TestProject) {
     redis.disconnect();
     await pg.close();
   }
+  // The web app the API serves (the browser tests, test/browser/), built from today's sources. A nested run on a
+  // Redis Cluster of its own leaves the outer run's build alone.
+  if (!process.env.ALTIS_TEST_REDIS_CLUSTER_URL) await buildWeb();
   const bundle = await bundleWorkflows();
   const dir = new URL('../.data/test', import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });

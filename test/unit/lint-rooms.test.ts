@@ -39,9 +39,14 @@ const forbidden: [room: string, file: string, code: string][] = [
   ['config', 'config/probe.ts', "import { createLogger } from '../lib/logger';"],
   ['worker', 'worker/probe.ts', "import { createApp } from '../api/app';"],
   ['payments-sandbox', 'payments-sandbox/probe.ts', "import { createActivities } from '../activities';"],
+  ['web', 'web/src/probe.tsx', "import { createServices } from '../../services';"],
+  ['web', 'web/src/probe.tsx', "import { ERROR_STATUS } from '../../domain/errors';"],
+  ['web', 'web/src/probe.tsx', "import type { AppType } from '../../api/app';"],
+  ['web', 'web/src/probe.tsx', "import { readFileSync } from 'node:fs';"],
 ];
 
 const allowed: [room: string, file: string, code: string][] = [
+  ['web', 'web/src/probe.tsx', "import { createAltisClient } from '../../api/client';"],
   ['domain', 'domain/probe.ts', "import { money } from './money';"],
   ['workflows', 'workflows/probe.ts', "import type { createActivities } from '../activities';"],
   [

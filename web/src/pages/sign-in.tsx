@@ -1,0 +1,58 @@
+/**
+ * Sign-in for agents and admins (POST /v1/auth/login, then /v1/auth/me for the role). The portal and the dashboard
+ * send here with ?next=<their path>; a customer's account signs in the same way.
+ */
+import { useState, type FormEvent } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { ApiError, anonymous, saveSession, unwrap } from '../api';
+import { createAltisClient } from '../../../api/client';
+import { Field, FormError } from '../components/form';
+
+export function SignIn() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const login = await unwrap(await anonymous().v1.auth.login.$post({ json: { email, password }, header: {} }));
+      const me = await unwrap(await createAltisClient(window.location.origin, login.token).v1.auth.me.$get());
+      saveSession({ token: login.token, kind: 'USER', role: me.role, email: me.email ?? email });
+      const next = params.get('next');
+      void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="narrow">
+      <h1>Sign in</h1>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <FormError error={error} />
+        <Field label="Email" name="email" error={error?.issueAt('email')}>
+          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
+        </Field>
+        <Field label="Password" name="password" error={error?.issueAt('password')}>
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </section>
+  );
+}
