@@ -59,6 +59,11 @@ const ROUTES = {
   'day-of-travel-intl': ['QAV', 'QAW'],
   disruptions: ['QZD', 'QZE'],
   'flight-lifecycle': ['QFL', 'QFM'],
+  'browser-booking': ['QBK', 'QBL'],
+  'browser-seat-map': ['QSM', 'QSN'],
+  'browser-manage': ['QMG', 'QMH'],
+  'browser-agent': ['QAG', 'QAH'],
+  'browser-analytics': ['QAN', 'QAO'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
