@@ -17,7 +17,7 @@ import { formatMoney, type Money } from '../domain/money';
 import { recordLocator } from '../domain/record-locator';
 import { flightDesignator } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
-import type { EventEnvelope } from '../lib/order-events';
+import { NOTIFICATIONS_CONSUMER, NOTIFIED_EVENTS, type EventEnvelope } from '../lib/order-events';
 import { maskEmail, type PiiCipher } from '../lib/pii';
 import type { OrderSegment } from '../domain/order';
 import type { EventHandler } from './runner';
@@ -75,18 +75,6 @@ const flightOf = (s: Pick<OrderSegment, 'carrier' | 'flightNumber'>) => {
   return s.carrier ? flightDesignator(s.carrier, number) : number;
 };
 
-export const NOTIFIED_EVENTS = [
-  'OrderFulfilled',
-  'OrderExpired',
-  'OrderCancelled',
-  'RefundIssued',
-  'OrderChanged',
-  'OrderServicesAdded',
-  'SeatChanged',
-  'LatePaymentRefunded',
-  'OrderDisrupted',
-] as const;
-
 /** The servicing events' mails: one generic template each (what changed is on the order, which the mail links). */
 const SERVICING_MAILS: Record<string, { subject: (pnr: string) => string; line: string }> = {
   OrderChanged: {
@@ -113,7 +101,7 @@ const moneyIn = (payload: unknown, key: string): Money | null => {
 
 export function notificationsHandler(deps: NotificationDeps): EventHandler {
   const { config, pii, mailer } = deps;
-  const name = deps.name ?? 'notifications';
+  const name = deps.name ?? NOTIFICATIONS_CONSUMER;
   const logger = deps.logger.child({ consumer: name });
 
   async function compose(

@@ -14,6 +14,22 @@ export interface EventEnvelope<P extends Record<string, unknown> = Record<string
   payload: P;
 }
 
+/** The notifications consumer (consumers/notifications.ts): its processed_events key and group name. */
+export const NOTIFICATIONS_CONSUMER = 'notifications';
+
+/** The events the notifications consumer mails the order's contact about. */
+export const NOTIFIED_EVENTS = [
+  'OrderFulfilled',
+  'OrderExpired',
+  'OrderCancelled',
+  'RefundIssued',
+  'OrderChanged',
+  'OrderServicesAdded',
+  'SeatChanged',
+  'LatePaymentRefunded',
+  'OrderDisrupted',
+] as const;
+
 /** `<prefix>order-events`: every order's events, keyed by order id. */
 export const orderEventsTopic = (config: Pick<AppConfig, 'kafka'>) => topicName(config, 'order-events');
 

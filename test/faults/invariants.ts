@@ -7,7 +7,7 @@ import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Sql } from '../../db/client';
 import { ANALYTICS_EVENTS } from '../../consumers/analytics';
-import { NOTIFIED_EVENTS } from '../../consumers/notifications';
+import { NOTIFIED_EVENTS } from '../../lib/order-events';
 import { orderWorkflowId } from '../../domain/order';
 import { availKey, seatLockKey } from '../../services/inventory/keys';
 import { FAULT_TIMINGS } from './stack';
