@@ -27,7 +27,7 @@ const route = createRoute({
         .trim()
         .min(1, 'type at least one letter')
         .max(50)
-        .regex(/^[\p{L}\p{M} .'()-]+$/u, 'letters, spaces and . \' ( ) - only')
+        .regex(/^[\p{L}\p{M} .'()-]+$/u, "letters, spaces and . ' ( ) - only")
         .openapi({ example: 'lon' }),
       limit: z.coerce.number().int().min(1).max(20).default(10),
     }),
