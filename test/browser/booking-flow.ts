@@ -36,7 +36,11 @@ export async function nameTraveler(page: Page, first = 'Jane', last = 'Doe'): Pr
 
 /** The session token the page made (its guest), for the test's own reads of what the page did. */
 export const pageToken = (page: Page): Promise<string> =>
-  page.evaluate(() => (JSON.parse(sessionStorage.getItem('altis.session') ?? '{}') as { token: string }).token);
+  page.evaluate(() => {
+    // Runs in the page, which has sessionStorage; this file is type-checked without the DOM library.
+    const storage = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage;
+    return (JSON.parse(storage.getItem('altis.session') ?? '{}') as { token: string }).token;
+  });
 
 let zxingReady = false;
 /** The texts of the PDF417 barcodes in a PNG (zxing-cpp as WebAssembly, loaded from node_modules: offline). */
@@ -44,7 +48,7 @@ export async function decodePdf417(png: Uint8Array): Promise<string[]> {
   if (!zxingReady) {
     const wasm = createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm');
     const bytes = readFileSync(wasm);
-    prepareZXingModule({
+    await prepareZXingModule({
       overrides: { wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
       fireImmediately: true,
     });

@@ -4,8 +4,9 @@
  * URL). A flight whose check-in is open (GET /v1/flights/:id says CHECK_IN_OPEN) offers a check-in button: the
  * pass is then reissued as checked in, with its seat and sequence.
  */
-import { useCallback, useEffect, useState } from 'react';
-import { ApiError, authHeader, client, idempotencyKey, unwrap } from '../../api';
+import { useEffect, useState } from 'react';
+import type { ApiError } from '../../api';
+import { authHeader, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { asApiError, type Fulfillment, type Order } from './model';
@@ -57,23 +58,31 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
 
-  const load = useCallback(async () => {
-    try {
-      const got = await documentsOf(orderId);
-      setDocs(got);
-      const api = await client();
-      const statuses = await Promise.all(
-        got.order.segments.map(async (s) => {
-          const flight = await unwrap(await api.v1.flights[':id'].$get({ param: { id: s.flight_id } }));
-          return [s.flight_id, flight.status] as const;
-        }),
-      );
-      setOpen(new Set(statuses.filter(([, status]) => status === 'CHECK_IN_OPEN').map(([id]) => id)));
-    } catch (err) {
-      setError(asApiError(err));
-    }
-  }, [orderId]);
-  useEffect(() => void load(), [load]);
+  const [version, setVersion] = useState(0); // a check-in reads the documents again
+
+  useEffect(() => {
+    let gone = false;
+    void (async () => {
+      try {
+        const got = await documentsOf(orderId);
+        const api = await client();
+        const statuses = await Promise.all(
+          got.order.segments.map(async (s) => {
+            const flight = await unwrap(await api.v1.flights[':id'].$get({ param: { id: s.flight_id } }));
+            return [s.flight_id, flight.status] as const;
+          }),
+        );
+        if (gone) return;
+        setDocs(got);
+        setOpen(new Set(statuses.filter(([, status]) => status === 'CHECK_IN_OPEN').map(([id]) => id)));
+      } catch (err) {
+        if (!gone) setError(asApiError(err));
+      }
+    })();
+    return () => {
+      gone = true;
+    };
+  }, [orderId, version]);
 
   async function checkIn(flightId: string) {
     if (!docs) return;
@@ -88,7 +97,7 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
           json: { flight_id: flightId, travelers: docs.order.travelers.map((t) => ({ ref: t.passenger_ref })) },
         }),
       );
-      await load();
+      setVersion((v) => v + 1);
     } catch (err) {
       setError(asApiError(err));
     } finally {

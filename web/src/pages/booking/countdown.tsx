@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 
 export function HoldCountdown({ expiresAt, onExpired }: { expiresAt: string; onExpired: () => void }) {
   const end = Date.parse(expiresAt);
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   const left = Math.max(0, Math.ceil((end - now) / 1000));
   useEffect(() => {
     if (left === 0) {

@@ -3,7 +3,8 @@
  * dates, and the party by passenger type; POST /v1/offers/search, its validation messages next to the fields.
  */
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { ApiError, anonymous, client, unwrap } from '../../api';
+import type { ApiError } from '../../api';
+import { anonymous, client, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { asApiError, type SearchAnswer } from './model';
 

@@ -5,7 +5,8 @@
  * Every seat is a button named for a screen reader ("Seat 12A, window, $12.00", "Seat 12B, occupied").
  */
 import { useEffect, useState } from 'react';
-import { ApiError, authHeader, client, idempotencyKey, unwrap } from '../../api';
+import type { ApiError } from '../../api';
+import { authHeader, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatMoney } from '../../format';
 import { PTC_NAMES, asApiError, type Order, type Seat } from './model';

@@ -3,7 +3,8 @@
  * POST /v1/offers/:id/accept, each validation message next to its field (`travelers.N.first_name`, …).
  */
 import { useState, type FormEvent } from 'react';
-import { ApiError, client, idempotencyKey, unwrap } from '../../api';
+import type { ApiError } from '../../api';
+import { client, idempotencyKey, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { PTC_NAMES, asApiError, type Offer, type Order } from './model';
 
