@@ -20,6 +20,7 @@ import { adminFlights } from './routes/admin-flights';
 import { auth } from './routes/auth';
 import { checkIn } from './routes/check-in';
 import { flights } from './routes/flights';
+import { airports } from './routes/airports';
 import { health } from './routes/health';
 import { offers } from './routes/offers';
 import { flightStream } from './routes/flight-stream';
@@ -63,6 +64,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
   const routes = app
     .route('/health', health)
     .route('/v1/auth', auth)
+    .route('/v1/airports', airports)
     .route('/v1/flights', flights)
     .route('/v1/flights', flightStream)
     .route('/v1/offers', offers) // before /v1: POST /v1/offers/:id/accept falls through to the orders router

@@ -80,6 +80,13 @@ export interface FlightView {
   cabins: CabinOffer[];
 }
 
+export interface AirportView {
+  code: string;
+  name: string;
+  city: string;
+  country: string;
+}
+
 export type SeatStatus = 'AVAILABLE' | 'HELD' | 'OCCUPIED' | 'BLOCKED';
 
 export interface SeatView {
@@ -489,7 +496,22 @@ export function createCatalog(deps: CatalogDeps) {
     return { flight_id: row.id, aircraft: row.aircraft_type, seats };
   }
 
-  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries, forget };
+  /**
+   * Airports for an autocomplete: an exact IATA code first, then codes, cities and names that start with `q`, then
+   * those that contain it (case-insensitive), at most `limit`.
+   */
+  async function searchAirports(q: string, limit: number): Promise<AirportView[]> {
+    const term = q.trim();
+    const like = term.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+    return sql<AirportView[]>`
+      SELECT code, name, city, country FROM airports
+      WHERE code ILIKE ${`${like}%`} OR city ILIKE ${`%${like}%`} OR name ILIKE ${`%${like}%`}
+      ORDER BY (upper(code) = upper(${term})) DESC,
+        (code ILIKE ${`${like}%`} OR city ILIKE ${`${like}%`} OR name ILIKE ${`${like}%`}) DESC, city, code
+      LIMIT ${limit}`;
+  }
+
+  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries, searchAirports, forget };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;

@@ -1,4 +1,96 @@
-// Placeholder of the booking area until its pages land (issue #16).
+/**
+ * The shopper's booking site, at `/`: search → offers → travelers (accept: seats held) → seat maps and payment,
+ * with the hold's countdown → confirmation (booking reference, e-tickets, boarding-pass barcodes). A hold that
+ * runs out says so and offers a new search. One page whose step is its state; each step is its own component.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import './booking.css';
+import { Confirmation } from './confirmation';
+import { HoldCountdown } from './countdown';
+import type { Offer, Order, SearchAnswer } from './model';
+import { Offers } from './offers';
+import { PaymentForm } from './payment';
+import { SearchForm, type SearchRequest } from './search';
+import { SeatMapView } from './seat-map';
+import { TravelersForm } from './travelers';
+
+type Step =
+  | { kind: 'search'; results?: { answer: SearchAnswer; req: SearchRequest } }
+  | { kind: 'travelers'; offer: Offer }
+  | { kind: 'seats'; order: Order }
+  | { kind: 'confirmation'; orderId: string }
+  | { kind: 'expired' };
+
+const TITLES: Record<Step['kind'], string> = {
+  search: 'Book a flight',
+  travelers: 'Travelers',
+  seats: 'Seats and payment',
+  confirmation: 'Your booking',
+  expired: 'Your hold has expired',
+};
+
 export function BookingRoutes() {
-  return <h1>booking</h1>;
+  const [step, setStep] = useState<Step>({ kind: 'search' });
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${TITLES[step.kind]} – Altis`;
+    if (step.kind !== 'search' || step.results) heading.current?.focus();
+  }, [step]);
+  const expire = useCallback(() => setStep({ kind: 'expired' }), []);
+  const newSearch = () => setStep({ kind: 'search' });
+
+  return (
+    <div className="booking">
+      <h1 ref={heading} tabIndex={-1}>
+        {TITLES[step.kind]}
+      </h1>
+      {step.kind === 'search' ? (
+        <>
+          <SearchForm onResults={(answer, req) => setStep({ kind: 'search', results: { answer, req } })} />
+          {step.results ? (
+            <Offers
+              offers={step.results.answer.offers}
+              busy={false}
+              onChoose={(offer) => setStep({ kind: 'travelers', offer })}
+            />
+          ) : null}
+        </>
+      ) : null}
+      {step.kind === 'travelers' ? (
+        <>
+          <TravelersForm offer={step.offer} onAccepted={(order) => setStep({ kind: 'seats', order })} />
+          <button type="button" className="secondary" onClick={newSearch}>
+            Back to search
+          </button>
+        </>
+      ) : null}
+      {step.kind === 'seats' ? (
+        <>
+          <HoldCountdown expiresAt={step.order.expires_at} onExpired={expire} />
+          {step.order.segments.map((s) => (
+            <SeatMapView
+              key={s.flight_id}
+              order={step.order}
+              flightId={s.flight_id}
+              onOrder={(order) => setStep({ kind: 'seats', order })}
+            />
+          ))}
+          <PaymentForm
+            order={step.order}
+            onOrder={(order) => setStep(order.status === 'EXPIRED' ? { kind: 'expired' } : { kind: 'seats', order })}
+            onPaid={(order) => setStep({ kind: 'confirmation', orderId: order.id })}
+          />
+        </>
+      ) : null}
+      {step.kind === 'confirmation' ? <Confirmation orderId={step.orderId} onNewSearch={newSearch} /> : null}
+      {step.kind === 'expired' ? (
+        <section className="card" role="alert">
+          <p>The seats were held for 30 minutes and have been released. Search again to book.</p>
+          <button type="button" onClick={newSearch}>
+            New search
+          </button>
+        </section>
+      ) : null}
+    </div>
+  );
 }

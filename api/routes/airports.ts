@@ -1,0 +1,44 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses as errors, json } from '../openapi';
+import { createRouter } from '../router';
+
+/**
+ * /v1/airports?q=: the airports an autocomplete offers (public; the per-IP rate limit of every request applies).
+ * Matches the IATA code, the city or the name; at most `limit` (default 10, at most 20), the exact code first.
+ */
+const airport = z
+  .object({
+    code: z.string().openapi({ example: 'LHR' }),
+    name: z.string().openapi({ example: 'Heathrow' }),
+    city: z.string().openapi({ example: 'London' }),
+    country: z.string().openapi({ example: 'GB' }),
+  })
+  .openapi('Airport');
+
+const route = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['flights'],
+  summary: 'Airports whose IATA code, city or name matches q (an autocomplete; public)',
+  request: {
+    query: z.strictObject({
+      q: z
+        .string()
+        .trim()
+        .min(1, 'type at least one letter')
+        .max(50)
+        .regex(/^[\p{L}\p{M} .'()-]+$/u, "letters, spaces and . ' ( ) - only")
+        .openapi({ example: 'lon' }),
+      limit: z.coerce.number().int().min(1).max(20).default(10),
+    }),
+  },
+  responses: {
+    200: json(z.object({ airports: z.array(airport) }).openapi('AirportList'), 'the matches, best first'),
+    ...errors(400, 429),
+  },
+});
+
+export const airports = createRouter().openapi(route, async (c) => {
+  const { q, limit } = c.req.valid('query');
+  return c.json({ airports: await c.get('deps').services.catalog.searchAirports(q, limit) }, 200);
+});

@@ -1,0 +1,167 @@
+/**
+ * The search form: one way or return, origin and destination with an airport autocomplete (GET /v1/airports),
+ * dates, and the party by passenger type; POST /v1/offers/search, its validation messages next to the fields.
+ */
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { ApiError } from '../../api';
+import { anonymous, client, unwrap } from '../../api';
+import { Field, FormError } from '../../components/form';
+import { asApiError, type SearchAnswer } from './model';
+
+interface Airport {
+  code: string;
+  name: string;
+  city: string;
+}
+
+/** A text input for an IATA code whose suggestions (a datalist) come from the API as the shopper types. */
+function AirportInput(props: { value: string; onChange: (v: string) => void; id?: string; name?: string }) {
+  const listId = useId();
+  const [options, setOptions] = useState<Airport[]>([]);
+  const { value } = props;
+  useEffect(() => {
+    const q = value.trim();
+    if (q.length < 2 || options.some((o) => o.code === q.toUpperCase())) return;
+    const timer = setTimeout(() => {
+      void (async () => {
+        try {
+          const res = await anonymous().v1.airports.$get({ query: { q } });
+          setOptions((await unwrap(res)).airports);
+        } catch {
+          setOptions([]); // no suggestions; the field still takes a code
+        }
+      })();
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [value, options]);
+  const { onChange, ...rest } = props;
+  return (
+    <>
+      <input
+        {...rest}
+        list={listId}
+        autoComplete="off"
+        autoCapitalize="characters"
+        placeholder="City or airport code"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <datalist id={listId}>
+        {options.map((a) => (
+          <option key={a.code} value={a.code}>
+            {`${a.city} – ${a.name} (${a.code})`}
+          </option>
+        ))}
+      </datalist>
+    </>
+  );
+}
+
+const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+const COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+export interface SearchRequest {
+  origin: string;
+  destination: string;
+  departure_date: string;
+  return_date?: string;
+  passengers: { adults: number; children: number; infants: number };
+}
+
+export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, req: SearchRequest) => void }) {
+  const [trip, setTrip] = useState<'ONE_WAY' | 'RETURN'>('ONE_WAY');
+  const [origin, setOrigin] = useState('');
+  const [destination, setDestination] = useState('');
+  const [departure, setDeparture] = useState(tomorrow());
+  const [ret, setRet] = useState('');
+  const [adults, setAdults] = useState(1);
+  const [children, setChildren] = useState(0);
+  const [infants, setInfants] = useState(0);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    const req: SearchRequest = {
+      origin: origin.trim(),
+      destination: destination.trim(),
+      departure_date: departure,
+      ...(trip === 'RETURN' ? { return_date: ret } : {}),
+      passengers: { adults, children, infants },
+    };
+    try {
+      const api = await client();
+      onResults(await unwrap(await api.v1.offers.search.$post({ json: req })), req);
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const at = (...paths: string[]) => paths.map((p) => error?.issueAt(p)).find(Boolean);
+  const shown = ['origin', 'destination', 'departure_date', 'return_date', 'passengers'].flatMap(
+    (p) => error?.issues.filter((i) => i.path === p || i.path.startsWith(`${p}.`)).map((i) => i.path) ?? [],
+  );
+  return (
+    <form className="card search-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Search flights">
+      <FormError error={error} shown={shown} />
+      <fieldset className="trip-type">
+        <legend>Trip</legend>
+        <label>
+          <input type="radio" name="trip" checked={trip === 'ONE_WAY'} onChange={() => setTrip('ONE_WAY')} /> One way
+        </label>
+        <label>
+          <input type="radio" name="trip" checked={trip === 'RETURN'} onChange={() => setTrip('RETURN')} /> Return
+        </label>
+      </fieldset>
+      <div className="grid">
+        <Field label="From" name="origin" error={at('origin')}>
+          <AirportInput value={origin} onChange={setOrigin} />
+        </Field>
+        <Field label="To" name="destination" error={at('destination')}>
+          <AirportInput value={destination} onChange={setDestination} />
+        </Field>
+        <Field label="Departure date" name="departure_date" error={at('departure_date')}>
+          <input type="date" value={departure} onChange={(e) => setDeparture(e.target.value)} />
+        </Field>
+        {trip === 'RETURN' ? (
+          <Field label="Return date" name="return_date" error={at('return_date')}>
+            <input type="date" value={ret} onChange={(e) => setRet(e.target.value)} />
+          </Field>
+        ) : null}
+      </div>
+      <fieldset className="party">
+        <legend>Passengers</legend>
+        <div className="grid">
+          <Field label="Adults (ADT, 12+)" name="adults" error={at('passengers.adults', 'passengers')}>
+            <select value={adults} onChange={(e) => setAdults(Number(e.target.value))}>
+              {COUNTS.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Children (CHD, 2–11)" name="children" error={at('passengers.children')}>
+            <select value={children} onChange={(e) => setChildren(Number(e.target.value))}>
+              {COUNTS.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Infants on a lap (INF, under 2)" name="infants" error={at('passengers.infants')}>
+            <select value={infants} onChange={(e) => setInfants(Number(e.target.value))}>
+              {COUNTS.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </Field>
+        </div>
+      </fieldset>
+      <button type="submit" disabled={busy}>
+        {busy ? 'Searching…' : 'Search flights'}
+      </button>
+    </form>
+  );
+}
