@@ -29,6 +29,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a real stack does in its own time (a browser page after a workflow's answer, on
+    // a loaded two-core machine): 15 s before it fails, not vitest's default second.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
     globalSetup: ['test/global-setup.ts', 'test/seeded-schedule-guard.ts'],
     setupFiles: ['test/setup-file.ts'],
     reporters: ['default'],
