@@ -9,9 +9,8 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { client, unwrap, type ApiError, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime } from '../../format';
+import { Table, StatusBadge } from './parts';
 import { asApiError, useLoad } from './load';
-import { Table } from './order-screen';
-import { StatusBadge } from './order-search';
 
 type Api = Awaited<ReturnType<typeof client>>;
 type FlightList = OkBody<Awaited<ReturnType<Api['v1']['admin']['flights']['$get']>>>;
@@ -61,7 +60,7 @@ export function FlightSearch() {
           {flights.length === 0 ? (
             <p>No flight matches.</p>
           ) : (
-            <Table head={['Flight', 'Route', 'Departs', 'Status']}>
+            <Table label="Flights found" head={['Flight', 'Route', 'Departs', 'Status']}>
               {flights.map((f) => (
                 <tr key={f.id}>
                   <td>
@@ -97,7 +96,7 @@ type FlightData = Awaited<ReturnType<typeof loadFlight>>;
 
 export function FlightScreen() {
   const { id = '' } = useParams();
-  const loaded = useLoad(() => loadFlight(id), [id]);
+  const loaded = useLoad(() => loadFlight(id), id);
   if (loaded.error && !loaded.data) {
     return (
       <section>
@@ -136,7 +135,7 @@ function Manifest({ manifest }: { manifest: FlightData['manifest'] }) {
       {manifest.passengers.length === 0 ? (
         <p>No one is ticketed on this flight.</p>
       ) : (
-        <Table head={['Passenger', 'Reference', 'Ticket', 'Seat', 'Status', 'Sequence']}>
+        <Table label="Passengers" head={['Passenger', 'Reference', 'Ticket', 'Seat', 'Status', 'Sequence']}>
           {manifest.passengers.map((p) => (
             <tr key={`${p.ticket_number}-${p.traveler_id}`}>
               <td>
@@ -174,11 +173,11 @@ function Disruptions({ disruptions }: { disruptions: FlightData['disruptions'] }
             {d.kind.replaceAll('_', ' ').toLowerCase()} — {formatDateTime(d.created_at)}
           </h3>
           <p>
-            {d.totals.affected} affected: {d.totals.no_answer} no answer yet, {d.totals.accepted} accepted the rebooking,{' '}
-            {d.totals.refunded} took the refund, {d.totals.auto_accepted} rebooked by default
+            {d.totals.affected} affected: {d.totals.no_answer} no answer yet, {d.totals.accepted} accepted the
+            rebooking, {d.totals.refunded} took the refund, {d.totals.auto_accepted} rebooked by default
           </p>
           {d.orders.length > 0 ? (
-            <Table head={['Reference', 'Answer', 'By', 'When', 'Answer by']}>
+            <Table label="Affected orders" head={['Reference', 'Answer', 'By', 'When', 'Answer by']}>
               {d.orders.map((o) => (
                 <tr key={o.order_id}>
                   <td>

@@ -1,8 +1,9 @@
 /**
- * The agent pages' one way to read: `useLoad(fetcher, deps)` runs the fetcher when a dependency changes and keeps
- * its answer or its ApiError; `reload()` fetches again (after a servicing action).
+ * The agent pages' one way to read: `useLoad(fetcher, key)` runs the fetcher when `key` (what it depends on)
+ * changes and keeps its answer or its ApiError; `reload()` fetches again (after a servicing action), keeping the
+ * last answer on screen meanwhile.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError } from '../../api';
 
 export interface Loaded<T> {
@@ -16,27 +17,20 @@ export interface Loaded<T> {
 export const asApiError = (err: unknown): ApiError =>
   err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached');
 
-export function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [data, setData] = useState<T | undefined>();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [loading, setLoading] = useState(true);
+export function useLoad<T>(fetcher: () => Promise<T>, key: string): Loaded<T> {
   const [round, setRound] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller names what the fetcher depends on
-  const run = useCallback(fetcher, deps);
+  const [state, setState] = useState<{ at: string; data?: T; error?: ApiError }>({ at: '' });
+  const at = `${key}#${round}`;
   useEffect(() => {
     let live = true;
-    setLoading(true);
-    run()
-      .then((d) => {
-        if (!live) return;
-        setData(d);
-        setError(undefined);
-      })
-      .catch((err: unknown) => live && setError(asApiError(err)))
-      .finally(() => live && setLoading(false));
+    fetcher().then(
+      (data) => live && setState({ at, data }),
+      (err: unknown) => live && setState((s) => ({ at, data: s.data, error: asApiError(err) })),
+    );
     return () => {
       live = false;
     };
-  }, [run, round]);
-  return { data, error, loading, reload: () => setRound((n) => n + 1) };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` names everything the fetcher reads
+  }, [at]);
+  return { data: state.data, error: state.error, loading: state.at !== at, reload: () => setRound((n) => n + 1) };
 }

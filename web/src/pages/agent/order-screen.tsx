@@ -8,7 +8,7 @@ import { client, unwrap, type OkBody } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from './load';
-import { StatusBadge } from './order-search';
+import { Table, StatusBadge } from './parts';
 import { Servicing } from './servicing';
 import { Timeline } from './timeline';
 
@@ -21,11 +21,13 @@ async function loadOrder(id: string) {
   return { order, documents };
 }
 export type AgentOrder = Awaited<ReturnType<typeof loadOrder>>['order'];
-type Documents = OkBody<Awaited<ReturnType<Awaited<ReturnType<typeof client>>['v1']['orders'][':id']['fulfillment']['$get']>>>;
+type Documents = OkBody<
+  Awaited<ReturnType<Awaited<ReturnType<typeof client>>['v1']['orders'][':id']['fulfillment']['$get']>>
+>;
 
 export function OrderScreen() {
   const { id = '' } = useParams();
-  const loaded = useLoad(() => loadOrder(id), [id]);
+  const loaded = useLoad(() => loadOrder(id), id);
   if (loaded.error && !loaded.data) {
     return (
       <section>
@@ -82,7 +84,7 @@ export function OrderScreen() {
 
       <div className="card">
         <h2>Travelers</h2>
-        <Table head={['Ref', 'Name', 'Type', 'Date of birth']}>
+        <Table label="Travelers" head={['Ref', 'Name', 'Type', 'Date of birth']}>
           {order.travelers.map((t) => (
             <tr key={t.id}>
               <td>{t.passenger_ref}</td>
@@ -98,7 +100,7 @@ export function OrderScreen() {
 
       <div className="card">
         <h2>Items</h2>
-        <Table head={['Product', 'Traveler', 'Flight', 'Seat', 'Price']}>
+        <Table label="Items" head={['Product', 'Traveler', 'Flight', 'Seat', 'Price']}>
           {order.items.map((i) => (
             <tr key={i.id}>
               <td>
@@ -119,7 +121,7 @@ export function OrderScreen() {
         {order.payments.length === 0 ? (
           <p>No payment yet.</p>
         ) : (
-          <Table head={['Attempt', 'Status', 'Amount', 'Charge', 'Decline']}>
+          <Table label="Payments" head={['Attempt', 'Status', 'Amount', 'Charge', 'Decline']}>
             {order.payments.map((p) => (
               <tr key={p.attempt}>
                 <td>{p.attempt}</td>
@@ -168,7 +170,7 @@ function DocumentsCard({
       {documents.tickets.length === 0 && documents.emds.length === 0 ? (
         <p>No documents issued.</p>
       ) : (
-        <Table head={['Document', 'Number', 'Traveler', 'Flights', 'Status']}>
+        <Table label="Tickets and EMDs" head={['Document', 'Number', 'Traveler', 'Flights', 'Status']}>
           {documents.tickets.map((t) => (
             <tr key={t.number}>
               <td>E-ticket</td>
@@ -176,7 +178,10 @@ function DocumentsCard({
               <td>{nameOf(t.traveler_id)}</td>
               <td>
                 {t.coupons
-                  .map((c) => `${flightOf(c.flight_id)}${c.seat_number ? ` seat ${c.seat_number}` : ''} (${c.coupon_status})`)
+                  .map(
+                    (c) =>
+                      `${flightOf(c.flight_id)}${c.seat_number ? ` seat ${c.seat_number}` : ''} (${c.coupon_status})`,
+                  )
                   .join(', ')}
               </td>
               <td>{t.status}</td>
@@ -193,26 +198,6 @@ function DocumentsCard({
           ))}
         </Table>
       )}
-    </div>
-  );
-}
-
-/** A table with a header row, scrolling sideways on a phone rather than squeezing. */
-export function Table({ head, children }: { head: string[]; children: React.ReactNode }) {
-  return (
-    <div className="table-scroll">
-      <table>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
     </div>
   );
 }

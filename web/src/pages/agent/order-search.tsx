@@ -8,6 +8,7 @@ import { Link, useSearchParams } from 'react-router';
 import { client, unwrap, type ApiError, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
+import { Table, StatusBadge } from './parts';
 import { asApiError } from './load';
 
 const SEARCH_BY = {
@@ -17,8 +18,7 @@ const SEARCH_BY = {
 } as const;
 type SearchBy = keyof typeof SEARCH_BY;
 
-const listOrders = async (query: Record<string, string>) =>
-  unwrap(await (await client()).v1.orders.$get({ query }));
+const listOrders = async (query: Record<string, string>) => unwrap(await (await client()).v1.orders.$get({ query }));
 type OrderPage = OkBody<Awaited<ReturnType<Awaited<ReturnType<typeof client>>['v1']['orders']['$get']>>>;
 export type OrderSummary = OrderPage['data'][number];
 
@@ -97,60 +97,31 @@ function OrderResults({ orders }: { orders: OrderSummary[] }) {
       {orders.length === 0 ? (
         <p>No order matches.</p>
       ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Reference</th>
-                <th scope="col">Status</th>
-                <th scope="col">Journey</th>
-                <th scope="col">Travelers</th>
-                <th scope="col">Total</th>
-                <th scope="col">Booked</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((o) => (
-                <tr key={o.id}>
-                  <td>
-                    <Link to={`/agent/orders/${o.id}`} aria-label={`Open order ${o.booking_reference}`}>
-                      {o.booking_reference}
-                    </Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={o.status} />
-                  </td>
-                  <td>
-                    {o.segments.map((s) => (
-                      <div key={s.flight_id}>
-                        {s.flight_number} {s.origin}→{s.destination}, {formatDateTime(s.departure_at)}
-                      </div>
-                    ))}
-                  </td>
-                  <td>{o.travelers.map((t) => `${t.first_name} ${t.last_name}`).join(', ')}</td>
-                  <td>{formatMoney(o.total)}</td>
-                  <td>{formatDateTime(o.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table label="Orders found" head={['Reference', 'Status', 'Journey', 'Travelers', 'Total', 'Booked']}>
+          {orders.map((o) => (
+            <tr key={o.id}>
+              <td>
+                <Link to={`/agent/orders/${o.id}`} aria-label={`Open order ${o.booking_reference}`}>
+                  {o.booking_reference}
+                </Link>
+              </td>
+              <td>
+                <StatusBadge status={o.status} />
+              </td>
+              <td>
+                {o.segments.map((s) => (
+                  <div key={s.flight_id}>
+                    {s.flight_number} {s.origin}→{s.destination}, {formatDateTime(s.departure_at)}
+                  </div>
+                ))}
+              </td>
+              <td>{o.travelers.map((t) => `${t.first_name} ${t.last_name}`).join(', ')}</td>
+              <td>{formatMoney(o.total)}</td>
+              <td>{formatDateTime(o.created_at)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </div>
   );
-}
-
-const TONE: Record<string, string> = {
-  FULFILLED: 'ok',
-  PAID: 'ok',
-  ARCHIVED: 'ok',
-  PROPOSED: 'warn',
-  PAYMENT_PENDING: 'warn',
-  EXPIRED: 'bad',
-  CANCELLED: 'bad',
-};
-
-/** An order's (or a response's) status as a word with its tone; the word carries the meaning, not the colour. */
-export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${TONE[status] ?? 'info'}`}>{status.replaceAll('_', ' ')}</span>;
 }

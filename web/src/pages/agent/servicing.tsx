@@ -98,9 +98,7 @@ function CancelPanel({ order, onChanged }: Props) {
       <h3 id="cancel-heading">Cancel</h3>
       <FormError error={quoting.error ?? confirming.error} />
       {quote?.status === 'CONFIRMED' ? (
-        <p role="status">
-          Cancelled: {formatMoney(quote.refund_amount)} refunded to the original payment.
-        </p>
+        <p role="status">Cancelled: {formatMoney(quote.refund_amount)} refunded to the original payment.</p>
       ) : quote ? (
         <div role="status">
           <dl className="facts">
@@ -147,7 +145,7 @@ async function availableServices(orderId: string) {
 }
 
 function ServicesPanel({ order, onChanged }: Props) {
-  const available = useLoad(() => availableServices(order.id), [order.id, order.updated_at]);
+  const available = useLoad(() => availableServices(order.id), `${order.id}@${order.updated_at}`);
   const [choice, setChoice] = useState('');
   const [quantity, setQuantity] = useState('1');
   const [token, setToken] = useState('');
