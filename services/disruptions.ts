@@ -595,7 +595,7 @@ export function createDisruptionReads(db: Database) {
             order_id: o.orderId,
             booking_reference: recordLocator(o.orderId),
             status: o.status,
-            response: o.actionTaken as DisruptionResponse,
+            response: o.actionTaken,
             responded_by: o.actionBy,
             responded_at: o.actionTakenAt?.toISOString() ?? null,
             respond_by: o.respondBy?.toISOString() ?? null,

@@ -109,9 +109,10 @@ describe('the agent portal', () => {
 
     // A signed-in customer is no agent either.
     const asCustomer = await openPage(browser, stack.apiUrl);
-    await asCustomer.page.addInitScript((token) => {
-      sessionStorage.setItem('altis.session', JSON.stringify({ token, kind: 'USER', role: 'customer' }));
-    }, customer);
+    const session = JSON.stringify({ token: customer, kind: 'USER', role: 'customer' });
+    await asCustomer.page.addInitScript({
+      content: `sessionStorage.setItem('altis.session', ${JSON.stringify(session)})`,
+    });
     await asCustomer.page.goto('/agent/flights');
     await asCustomer.page.waitForURL(/\/sign-in\?next=%2Fagent%2Fflights$/);
     expectClean(asCustomer);
