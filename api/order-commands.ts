@@ -37,7 +37,13 @@ export function orderIdForOffer(offerId: string): string {
 export function workflowInputFromOffer(
   config: AppConfig,
   pii: PiiCipher,
-  p: { orderId: string; customerId: string; offer: Offer; travelers: TravelerInput[]; contact: unknown },
+  p: {
+    orderId: string;
+    customerId: string;
+    offer: Offer;
+    travelers: TravelerInput[];
+    contact?: { email: string } | null;
+  },
 ): OrderWorkflowInput {
   const { offer } = p;
   return {
@@ -74,6 +80,7 @@ export function workflowInputFromOffer(
       currency: i.price.currency,
     })),
     contact: p.contact ? pii.encrypt(JSON.stringify(p.contact)) : null,
+    contactEmailIndex: p.contact?.email ? pii.emailIndex(p.contact.email) : null,
     ...(offer.conditions ? { conditions: offer.conditions } : {}),
     holdSeconds: config.orders.hold_seconds,
     paymentTimeoutSeconds: config.orders.payment_timeout_seconds,

@@ -128,6 +128,7 @@ export async function commitTripParty(
     items,
     totalAmount,
     contact: req.userEmail ? pii.encrypt(JSON.stringify({ email: req.userEmail })) : trip.contact,
+    ...(req.userEmail ? { contactEmailIndex: pii.emailIndex(req.userEmail) } : {}),
   };
   await services.paymentCircuit.assertClosed(); // the provider is down: 503 now, the hold untouched
   const paymentToken = await services.vault.put(trip.id, req.paymentToken);

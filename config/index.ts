@@ -254,6 +254,8 @@ export const configSchema = z.strictObject({
       z.string(),
       z.string().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64'),
     ),
+    // The blind index key (lib/pii.ts emailIndex): never rotated with the encryption keys, or lookups miss.
+    index_key: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 bytes, base64'),
   }),
   housekeeping: z.strictObject({
     interval_seconds: z.number().int().positive(),

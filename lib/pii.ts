@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config';
 
 /**
@@ -11,6 +11,11 @@ export interface PiiCipher {
   encrypt(plain: string): string;
   /** Throws PiiDecryptError for a malformed, tampered or unknown-key value. */
   decrypt(token: string): string;
+  /**
+   * A blind index of an email (HMAC-SHA256 under pii.index_key, of the trimmed lower-cased address, hex): equal
+   * addresses give equal indexes, so an encrypted contact can be found by its email without decrypting every row.
+   */
+  emailIndex(email: string): string;
 }
 
 export class PiiDecryptError extends Error {
@@ -34,7 +39,11 @@ export function createPiiCipher(config: AppConfig['pii']): PiiCipher {
   const activeKey = keys.get(activeId);
   if (!activeKey) throw new Error(`pii.active_key_id: "${activeId}" is not one of pii.keys`);
 
+  const indexKey = Buffer.from(config.index_key, 'base64');
+  if (indexKey.length !== 32) throw new Error('pii.index_key: must be 32 bytes, base64');
+
   return {
+    emailIndex: (email) => createHmac('sha256', indexKey).update(email.trim().toLowerCase()).digest('hex'),
     encrypt(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', activeKey, iv);

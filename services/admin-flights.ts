@@ -6,7 +6,7 @@
  * (`onChange`). A flight's status is read as domain/flight-status.ts judges it now; a cancel stops its sales at
  * once, since every sale checks Postgres (services/schedule.ts `createSellability`).
  */
-import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, or, sql as dsql } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client';
 import { aircraftTypes, airports, flightInventory, flights, type CabinLayout } from '../db/schema';
 import { DomainError } from '../domain/errors';
@@ -65,6 +65,8 @@ export interface FlightFilter {
   /** UTC day of departure, YYYY-MM-DD. */
   date?: string | undefined;
   status?: FlightStatus | undefined;
+  /** The designator ("AL318") or the number alone ("318"). */
+  flightNumber?: string | undefined;
 }
 
 export interface AdminFlightsDeps {
@@ -150,6 +152,12 @@ export function createAdminFlights(deps: AdminFlightsDeps) {
       filter.origin ? eq(flights.origin, filter.origin) : undefined,
       filter.destination ? eq(flights.destination, filter.destination) : undefined,
       filter.status ? eq(flights.status, filter.status) : undefined,
+      filter.flightNumber
+        ? or(
+            eq(dsql`${flights.carrier} || ${flights.flightNumber}`, filter.flightNumber),
+            eq(flights.flightNumber, filter.flightNumber),
+          )
+        : undefined,
       day ? gte(flights.departureAt, day) : undefined,
       day ? lt(flights.departureAt, new Date(day.getTime() + 86_400_000)) : undefined,
     );

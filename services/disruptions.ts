@@ -14,7 +14,7 @@
  * (within the tolerance accepted at once) — and `resolve` records the answer (OrderDisruptionResolved).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql as dsql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql as dsql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import {
@@ -39,6 +39,7 @@ import {
 } from '../domain/disruptions';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
+import { recordLocator } from '../domain/record-locator';
 import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import type { OrderChangeSteps } from './order-changes';
@@ -548,3 +549,61 @@ export function createOrderDisruptions(deps: {
 }
 
 export type OrderDisruptions = ReturnType<typeof createOrderDisruptions>;
+
+// ------------------------------------------------------------------------------------------------ the agents' read
+
+export type DisruptionResponse = 'accepted' | 'refunded' | 'auto_accepted' | null;
+
+/**
+ * The agents' view of a flight's airline-initiated changes (GET /v1/admin/flights/:id/disruptions): each change,
+ * newest first, with every affected order and how it answered — accepted the rebooking, took the refund, was
+ * rebooked by default or tolerance, or has not answered yet. Two queries; a flight has at most its seats' orders.
+ */
+export function createDisruptionReads(db: Database) {
+  return {
+    async ofFlight(flightId: string) {
+      const [changes, affected] = await Promise.all([
+        db
+          .select()
+          .from(flightDisruptions)
+          .where(eq(flightDisruptions.flightId, flightId))
+          .orderBy(desc(flightDisruptions.createdAt)),
+        db
+          .select()
+          .from(orderDisruptions)
+          .where(eq(orderDisruptions.flightId, flightId))
+          .orderBy(asc(orderDisruptions.createdAt), asc(orderDisruptions.orderId)),
+      ]);
+      const times = (s: FlightState) => ({ status: s.status, departure_at: s.departureAt, arrival_at: s.arrivalAt });
+      return changes.map((d) => {
+        const orders = affected.filter((o) => o.disruptionId === d.id);
+        const count = (action: DisruptionResponse) => orders.filter((o) => o.actionTaken === action).length;
+        return {
+          id: d.id,
+          kind: d.kind,
+          before: times(d.before),
+          after: times(d.after),
+          created_at: d.createdAt.toISOString(),
+          totals: {
+            affected: orders.length,
+            no_answer: count(null),
+            accepted: count('accepted'),
+            refunded: count('refunded'),
+            auto_accepted: count('auto_accepted'),
+          },
+          orders: orders.map((o) => ({
+            order_id: o.orderId,
+            booking_reference: recordLocator(o.orderId),
+            status: o.status,
+            response: o.actionTaken,
+            responded_by: o.actionBy,
+            responded_at: o.actionTakenAt?.toISOString() ?? null,
+            respond_by: o.respondBy?.toISOString() ?? null,
+            default_action: o.defaultAction,
+            available_actions: o.status === 'OPEN' ? o.availableActions : [],
+          })),
+        };
+      });
+    },
+  };
+}

@@ -16,6 +16,7 @@ import { createAdminFlights } from './admin-flights';
 import { createAnalyticsReads } from './analytics';
 import { createCommercialSettings } from './commercial-settings';
 import { createCustomers } from './customers';
+import { createDisruptionReads } from './disruptions';
 import { createHoldLimits } from './hold-limits';
 import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
@@ -83,6 +84,7 @@ export function createServices(deps: ServiceDeps) {
     holdLimits: createHoldLimits({ db, redis, config }),
     orderChanges: createOrderChanges({ db, catalog, inventory, config }),
     cancellationQuotes: createCancellationQuoteReads(db),
+    disruptionReads: createDisruptionReads(db),
     servicingReads: createServicingReads({ db, config }),
     admin: createAdminCommercial({ db, config }),
   };

@@ -22,6 +22,12 @@ import { latestDisruptions } from './disruptions';
 
 export type OrderRow = typeof orders.$inferSelect;
 
+export interface OrderSearch {
+  customerIds?: string[];
+  bookingReference?: string;
+  contactEmailIndex?: string;
+}
+
 /** Opaque cursor over (created_at, id), newest first. */
 export const encodeCursor = (row: { createdAt: Date; id: string }) =>
   Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
@@ -101,8 +107,20 @@ export function createOrderReads(db: Database) {
     },
 
     /** A page of the customers' orders, newest first, and the cursor of the next page. */
-    async page(owners: string[], limit: number, cursor?: string) {
-      const conditions: (SQL | undefined)[] = [inArray(orders.customerId, owners)];
+    page(owners: string[], limit: number, cursor?: string) {
+      return this.search({ customerIds: owners }, limit, cursor);
+    },
+
+    /**
+     * The agents' search: a page of every customer's orders matching all the filters given (booking reference, the
+     * contact email's blind index, owning customers), newest first, with the cursor of the next page.
+     */
+    async search(filter: OrderSearch, limit: number, cursor?: string) {
+      const conditions: (SQL | undefined)[] = [
+        filter.customerIds ? inArray(orders.customerId, filter.customerIds) : undefined,
+        filter.bookingReference ? eq(orders.bookingReference, filter.bookingReference) : undefined,
+        filter.contactEmailIndex ? eq(orders.contactEmailIndex, filter.contactEmailIndex) : undefined,
+      ];
       if (cursor) {
         const c = decodeCursor(cursor);
         conditions.push(

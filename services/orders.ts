@@ -170,6 +170,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         totalAmount: input.totalAmount,
         expiresAt: new Date(p.expiresAt),
         contact: input.contact,
+        contactEmailIndex: input.contactEmailIndex ?? null,
         offer: { segments: input.segments, fares: input.fares ?? null, conditions: input.conditions ?? null },
         workflowType: p.workflowType,
         createdAt: at,
@@ -971,6 +972,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         .set({
           totalAmount: update.totalAmount,
           contact: update.contact,
+          ...(update.contactEmailIndex !== undefined ? { contactEmailIndex: update.contactEmailIndex } : {}),
           updatedAt: new Date(),
           version: sql`${orders.version} + 1`,
         })

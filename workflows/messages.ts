@@ -46,6 +46,8 @@ export interface OrderWorkflowInput {
   travelers: OrderTraveler[];
   items: OrderItemInput[];
   contact: string | null; // encrypted JSON { email, phone }
+  /** The blind index of the contact's email (lib/pii.ts emailIndex); absent on orders started before it. */
+  contactEmailIndex?: string | null;
   holdSeconds: number;
   /** Seats held per segment when it differs from the seated travelers (a trip holds seats before names). */
   seatCount?: number;
@@ -132,6 +134,7 @@ export interface TravelersUpdate {
   items: OrderItemInput[];
   totalAmount: number;
   contact: string | null;
+  contactEmailIndex?: string | null;
 }
 
 /** Trips: commit in one message — seats to hold, the final party with its priced items, and the payment. */

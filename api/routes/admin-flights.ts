@@ -92,6 +92,12 @@ const listQuery = z.object({
   destination: airport.optional(),
   date: isoDay.optional().openapi({ description: 'UTC day of departure' }),
   status: z.enum(FLIGHT_STATUSES).optional(),
+  flight_number: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,10}$/, 'must be 1 to 10 letters or digits')
+    .transform((s) => s.toUpperCase())
+    .optional()
+    .openapi({ description: 'the designator ("AL9901") or the number alone ("9901")' }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional().openapi({ description: 'the next_cursor of the previous page' }),
 });
@@ -126,7 +132,7 @@ const listFlights = createRoute({
   ...common,
   method: 'get',
   path: '/',
-  summary: 'Flights by route, day and status, in departure order (limit, cursor)',
+  summary: 'Flights by route, day, status and number, in departure order (limit, cursor); agents may read',
   request: { query: listQuery },
   responses: {
     200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
@@ -138,7 +144,7 @@ const getFlight = createRoute({
   ...common,
   method: 'get',
   path: '/{id}',
-  summary: 'One flight with its inventory per cabin',
+  summary: 'One flight with its inventory per cabin; agents may read',
   request: { params: idParam },
   responses: { 200: json(adminFlight, 'the flight'), ...errorResponses(400, 404), ...authErrors },
 });
@@ -164,7 +170,10 @@ const deleteFlight = createRoute({
 export { isUniqueViolation } from '../../services/postgres-errors';
 
 const router = createRouter();
-router.use('*', requireAuth, requireRole('admin'));
+// Agents read the schedule (to reach a flight's manifest and disruptions); only admins change it.
+const readers = requireRole('agent', 'admin');
+const writers = requireRole('admin');
+router.use('*', requireAuth, (c, next) => (c.req.method === 'GET' ? readers(c, next) : writers(c, next)));
 
 export const adminFlights = router
   .openapi(createFlight, async (c) =>
@@ -173,7 +182,9 @@ export const adminFlights = router
   .openapi(listFlights, async (c) => {
     const q = c.req.valid('query');
     const offset = decodeCursor(q.cursor);
-    const page = await c.get('deps').services.adminFlights.list(q, q.limit + 1, offset);
+    const page = await c
+      .get('deps')
+      .services.adminFlights.list({ ...q, flightNumber: q.flight_number }, q.limit + 1, offset);
     const more = page.length > q.limit;
     return c.json({ data: page.slice(0, q.limit), next_cursor: more ? encodeCursor(offset + q.limit) : null }, 200);
   })

@@ -101,11 +101,61 @@ const manifestRoute = createRoute({
   responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
 });
 
+const flightTimes = z.strictObject({ status: z.string(), departure_at: z.string(), arrival_at: z.string() });
+export const flightDisruptionsSchema = z
+  .strictObject({
+    flight_id: z.string().uuid(),
+    data: z.array(
+      z.strictObject({
+        id: z.string().uuid(),
+        kind: z.string(),
+        before: flightTimes,
+        after: flightTimes,
+        created_at: z.string(),
+        totals: z.strictObject({
+          affected: z.number().int(),
+          no_answer: z.number().int(),
+          accepted: z.number().int(),
+          refunded: z.number().int(),
+          auto_accepted: z.number().int(),
+        }),
+        orders: z.array(
+          z.strictObject({
+            order_id: z.string().uuid(),
+            booking_reference: z.string(),
+            status: z.enum(['OPEN', 'ACCEPTED', 'REFUNDED', 'AUTO_ACCEPTED']),
+            response: z
+              .enum(['accepted', 'refunded', 'auto_accepted'])
+              .nullable()
+              .openapi({ description: 'null: no answer yet' }),
+            responded_by: z.enum(['customer', 'default', 'tolerance']).nullable(),
+            responded_at: z.string().nullable(),
+            respond_by: z.string().nullable(),
+            default_action: z.enum(['protect', 'refund']),
+            available_actions: z.array(z.enum(['accept', 'refund'])),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('FlightDisruptions');
+
+const disruptionsRoute = createRoute({
+  method: 'get',
+  path: '/admin/flights/{id}/disruptions',
+  tags: ['gate'],
+  security: bearerAuth,
+  summary: 'The flight’s airline-initiated changes, newest first, with each affected order and its answer (role agent)',
+  request: { params: manifestRoute.request.params },
+  responses: { 200: json(flightDisruptionsSchema, 'the changes and their orders'), ...errors(400, 401, 403) },
+});
+
 const router = createRouter();
 const agents = [requireAuth, requireRole('agent', 'admin'), rateLimitByCustomer] as const;
 router.use('/gate/*', ...agents);
 router.use('/gate/scan', idempotency());
 router.use('/admin/flights/:id/manifest', ...agents);
+router.use('/admin/flights/:id/disruptions', ...agents);
 
 export const gate = router
   .openapi(scanRoute, async (c) => {
@@ -133,4 +183,9 @@ export const gate = router
   .openapi(manifestRoute, async (c) => {
     const { id } = c.req.valid('param');
     return c.json(await c.get('deps').services.checkIn.manifest(id.toLowerCase()), 200);
+  })
+  .openapi(disruptionsRoute, async (c) => {
+    const flightId = c.req.valid('param').id.toLowerCase();
+    const data = await c.get('deps').services.disruptionReads.ofFlight(flightId);
+    return c.json({ flight_id: flightId, data }, 200);
   });

@@ -21,6 +21,7 @@ import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResource
 import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
+import type { OrderSearch } from '../../services/order-reads';
 import type { WorkflowHandle } from '@temporalio/client';
 import { commitTripParty } from '../trip-commit';
 import { ownedOrder, readDeps } from '../order-access';
@@ -201,7 +202,8 @@ const listRoute = createRoute({
   path: '/orders',
   tags: ['orders'],
   security: bearerAuth,
-  summary: "The caller's orders, newest first, cursor-paginated",
+  summary:
+    "The caller's orders, newest first, cursor-paginated; agents and admins search every customer's orders by booking reference, contact email or customer",
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -210,12 +212,24 @@ const listRoute = createRoute({
         .string()
         .regex(/^[A-Za-z0-9]{6}$/, 'a booking reference such as R4HWSL')
         .optional()
-        .openapi({ description: "only the caller's order with this booking reference (an empty list if none)" }),
+        .openapi({
+          description:
+            "only the caller's order with this booking reference (an empty list if none); for agents, anyone's",
+        }),
+      contact_email: z
+        .email()
+        .max(254)
+        .optional()
+        .openapi({ description: 'agents only (403 otherwise): orders whose contact has this email' }),
+      customer: z
+        .union([z.uuid(), z.email().max(254)])
+        .optional()
+        .openapi({ description: 'agents only (403 otherwise): the orders of this customer, by id or account email' }),
     }),
   },
   responses: {
     200: json(z.object({ data: z.array(orderSchema), next_cursor: z.string().nullable() }), 'a page of orders'),
-    ...errors(400, 401),
+    ...errors(400, 401, 403),
   },
 });
 
@@ -263,6 +277,31 @@ function sameAccept(c: Context<AppEnv>, body: AcceptBody, order: OrderResource, 
     );
   }
   return order;
+}
+
+/**
+ * An agent's (or admin's) order search over every customer: each filter given narrows it. The email is matched by
+ * its blind index (the contact is encrypted); a customer is their id or account email, with the guests they
+ * claimed. Without a filter, every order, newest first.
+ */
+async function agentSearch(
+  c: Context<AppEnv>,
+  q: { booking_reference?: string | undefined; contact_email?: string | undefined; customer?: string | undefined },
+  limit: number,
+  cursor: string | undefined,
+) {
+  const deps = c.get('deps');
+  const filter: OrderSearch = {};
+  if (q.booking_reference !== undefined) filter.bookingReference = q.booking_reference.toUpperCase();
+  if (q.contact_email !== undefined) filter.contactEmailIndex = c.get('pii').emailIndex(q.contact_email);
+  if (q.customer !== undefined) {
+    const found = q.customer.includes('@')
+      ? await deps.services.customers.findByEmail(q.customer.trim().toLowerCase())
+      : { id: q.customer.toLowerCase() };
+    if (!found) return { page: [], next: null };
+    filter.customerIds = await ownerIds(deps, found);
+  }
+  return deps.services.orderReads.search(filter, limit, cursor);
 }
 
 const router = createRouter();
@@ -435,7 +474,14 @@ export const orders = router
     return c.json(await orderResource(readDeps(c), row), 200);
   })
   .openapi(listRoute, async (c) => {
-    const { limit, cursor, booking_reference } = c.req.valid('query');
+    const { limit, cursor, booking_reference, contact_email, customer } = c.req.valid('query');
+    if (c.get('customer').role !== 'customer') {
+      const { page, next } = await agentSearch(c, { booking_reference, contact_email, customer }, limit, cursor);
+      return c.json({ data: await orderResources(readDeps(c), page, { live: false }), next_cursor: next }, 200);
+    }
+    if (contact_email !== undefined || customer !== undefined) {
+      throw new DomainError('FORBIDDEN', 'only agents may search orders by contact email or customer');
+    }
     const owners = await ownerIds(c.get('deps'), c.get('customer'));
     if (booking_reference !== undefined) {
       const rows = await c.get('deps').services.orderReads.byBookingReference(owners, booking_reference.toUpperCase());

@@ -17,7 +17,13 @@ import { GENDERS } from '../../domain/travelers';
 import { COUPON_STATUSES } from '../../domain/tickets';
 import type { FareConditions } from '../../domain/commercial';
 import type { OrderSegment, TripFare } from '../../domain/order';
+import { sql } from 'drizzle-orm';
 import { flights } from './catalog';
+
+// recordLocator(id) in SQL: the first six bytes of sha256(id as text), each mapped to ALPHABET[byte % 32].
+const LOCATOR_SQL = [0, 1, 2, 3, 4, 5]
+  .map((i) => `substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), ${i}) % 32 + 1, 1)`)
+  .join(' || ');
 
 /** `orders.offer`: the order's segments and, for a trip, the fares per passenger type priced when it was held. */
 export interface OrderOfferRecord {
@@ -61,6 +67,9 @@ export const orders = pgTable(
     totalAmount: integer().notNull(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     contact: text(), // encrypted JSON (email, phone)
+    contactEmailIndex: text(), // blind index of the contact's email (lib/pii.ts emailIndex): agents find orders by it
+    // The record locator (domain/record-locator.ts) computed by Postgres from the id, so agents find an order by it.
+    bookingReference: char({ length: 6 }).generatedAlwaysAs(sql`${sql.raw(LOCATOR_SQL)}`),
     offer: jsonb().$type<OrderOfferRecord>(), // the accepted offer as priced, honoured for the order's life
     // The workflow type that runs the order: orders started before the v2 workflow keep running the v1 code.
     workflowType: text().notNull().default('orderWorkflow'),
@@ -68,7 +77,12 @@ export const orders = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('orders_customer_created').on(t.customerId, t.createdAt, t.id), index('orders_status').on(t.status)],
+  (t) => [
+    index('orders_customer_created').on(t.customerId, t.createdAt, t.id),
+    index('orders_status').on(t.status),
+    index('orders_contact_email_index').on(t.contactEmailIndex),
+    index('orders_booking_reference').on(t.bookingReference),
+  ],
 );
 
 export const travelers = pgTable(

@@ -63,6 +63,7 @@ const ROUTES = {
   'browser-seat-map': ['QSM', 'QSN'],
   'browser-manage': ['QMG', 'QMH'],
   'browser-agent': ['QAG', 'QAH'],
+  'agent-orders': ['QAX', 'QAY'],
   'browser-analytics': ['QAN', 'QAO'],
 } as const satisfies Record<string, readonly [string, string]>;
 

@@ -5,6 +5,7 @@ import { createPiiCipher, encryptTravelerNames, maskEmail, maskName, PiiDecryptE
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');
+const indexKey = randomBytes(32).toString('base64');
 
 /** Replaces one base64url character of a part of the token with another. */
 function flip(token: string, part: number): string {
@@ -16,7 +17,16 @@ function flip(token: string, part: number): string {
 }
 
 describe('PII field encryption', () => {
-  const cipher = createPiiCipher({ active_key_id: 'a', keys: { a: keyA } });
+  const cipher = createPiiCipher({ active_key_id: 'a', keys: { a: keyA }, index_key: indexKey });
+
+  it('blind-indexes an email: the same for any case and spacing, another for another key or address', () => {
+    const index = cipher.emailIndex('Jane.Doe@Example.com ');
+    expect(index).toMatch(/^[0-9a-f]{64}$/);
+    expect(cipher.emailIndex('jane.doe@example.com')).toBe(index);
+    expect(cipher.emailIndex('john.doe@example.com')).not.toBe(index);
+    const other = createPiiCipher({ active_key_id: 'a', keys: { a: keyA }, index_key: keyB });
+    expect(other.emailIndex('jane.doe@example.com')).not.toBe(index);
+  });
 
   it('round-trips, with a fresh IV each time, in the v1.<keyId>.<iv>.<ciphertext> format', () => {
     for (const plain of ['DOE', 'Zoë Ångström-Łukasiewicz 山田', '', '{"email":"jane@example.com"}']) {
@@ -38,14 +48,14 @@ describe('PII field encryption', () => {
     expect(() => cipher.decrypt('JANE')).toThrow(PiiDecryptError);
 
     // The key id is bound to the ciphertext: relabelling it under another configured key fails too.
-    const both = createPiiCipher({ active_key_id: 'a', keys: { a: keyA, b: keyA } });
+    const both = createPiiCipher({ active_key_id: 'a', keys: { a: keyA, b: keyA }, index_key: indexKey });
     expect(() => both.decrypt(both.encrypt('JANE').replace('v1.a.', 'v1.b.'))).toThrow(PiiDecryptError);
   });
 
   it('rotates: values under the old key still decrypt after the active key changes', () => {
-    const before = createPiiCipher({ active_key_id: 'a', keys: { a: keyA } });
+    const before = createPiiCipher({ active_key_id: 'a', keys: { a: keyA }, index_key: indexKey });
     const oldToken = before.encrypt('SMITH');
-    const after = createPiiCipher({ active_key_id: 'b', keys: { a: keyA, b: keyB } });
+    const after = createPiiCipher({ active_key_id: 'b', keys: { a: keyA, b: keyB }, index_key: indexKey });
     const newToken = after.encrypt('JONES');
     expect(newToken.startsWith('v1.b.')).toBe(true);
     expect(after.decrypt(oldToken)).toBe('SMITH');
@@ -54,12 +64,14 @@ describe('PII field encryption', () => {
   });
 
   it('refuses a configuration whose active key is missing', () => {
-    expect(() => createPiiCipher({ active_key_id: 'z', keys: { a: keyA } })).toThrow(/active_key_id/);
+    expect(() => createPiiCipher({ active_key_id: 'z', keys: { a: keyA }, index_key: indexKey })).toThrow(
+      /active_key_id/,
+    );
   });
 });
 
 describe('encryptTravelerNames', () => {
-  const cipher = createPiiCipher({ active_key_id: 'a', keys: { a: keyA } });
+  const cipher = createPiiCipher({ active_key_id: 'a', keys: { a: keyA }, index_key: indexKey });
 
   it('encrypts trimmed names and the date of birth; no date of birth is null', () => {
     const t = encryptTravelerNames(cipher, { first_name: ' Jane ', last_name: 'Doe  ', date_of_birth: '1990-04-01' });

@@ -1,4 +1,45 @@
-// Placeholder of the agent area until its pages land (issue #16).
+/**
+ * The agent portal (issue #16): sign-in required with the role agent or admin (others are sent to /sign-in with
+ * ?next=); find orders (by booking reference, contact email or customer), open one (its items, travelers,
+ * payments, documents, timeline), service it for the customer, and open a flight's manifest and disruptions.
+ */
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { currentSession } from '../../api';
+import { FlightScreen, FlightSearch } from './flights';
+import { OrderScreen } from './order-screen';
+import { OrderSearch } from './order-search';
+import './agent.css';
+
+const isAgent = () => {
+  const role = currentSession()?.role;
+  return role === 'agent' || role === 'admin';
+};
+
 export function AgentRoutes() {
-  return <h1>agent</h1>;
+  const location = useLocation();
+  if (!isAgent()) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/sign-in?next=${next}`} replace />;
+  }
+  return (
+    <div className="agent">
+      <nav aria-label="Agent portal" className="agent-nav">
+        <ul>
+          <li>
+            <NavLink to="/agent/orders">Orders</NavLink>
+          </li>
+          <li>
+            <NavLink to="/agent/flights">Flights</NavLink>
+          </li>
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="orders" replace />} />
+        <Route path="orders" element={<OrderSearch />} />
+        <Route path="orders/:id" element={<OrderScreen />} />
+        <Route path="flights" element={<FlightSearch />} />
+        <Route path="flights/:id" element={<FlightScreen />} />
+      </Routes>
+    </div>
+  );
 }

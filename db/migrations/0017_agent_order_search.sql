@@ -1,0 +1,4 @@
+ALTER TABLE "orders" ADD COLUMN "contact_email_index" text;--> statement-breakpoint
+ALTER TABLE "orders" ADD COLUMN "booking_reference" char(6) GENERATED ALWAYS AS (substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), 0) % 32 + 1, 1) || substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), 1) % 32 + 1, 1) || substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), 2) % 32 + 1, 1) || substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), 3) % 32 + 1, 1) || substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), 4) % 32 + 1, 1) || substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', get_byte(sha256(id::text::bytea), 5) % 32 + 1, 1)) STORED;--> statement-breakpoint
+CREATE INDEX "orders_contact_email_index" ON "orders" USING btree ("contact_email_index");--> statement-breakpoint
+CREATE INDEX "orders_booking_reference" ON "orders" USING btree ("booking_reference");

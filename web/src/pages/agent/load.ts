@@ -1,0 +1,36 @@
+/**
+ * The agent pages' one way to read: `useLoad(fetcher, key)` runs the fetcher when `key` (what it depends on)
+ * changes and keeps its answer or its ApiError; `reload()` fetches again (after a servicing action), keeping the
+ * last answer on screen meanwhile.
+ */
+import { useEffect, useState } from 'react';
+import { ApiError } from '../../api';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** An error as the pages show it: the API's, or one for an API that could not be reached. */
+export const asApiError = (err: unknown): ApiError =>
+  err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached');
+
+export function useLoad<T>(fetcher: () => Promise<T>, key: string): Loaded<T> {
+  const [round, setRound] = useState(0);
+  const [state, setState] = useState<{ at: string; data?: T; error?: ApiError }>({ at: '' });
+  const at = `${key}#${round}`;
+  useEffect(() => {
+    let live = true;
+    fetcher().then(
+      (data) => live && setState({ at, data }),
+      (err: unknown) => live && setState((s) => ({ at, data: s.data, error: asApiError(err) })),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` names everything the fetcher reads
+  }, [at]);
+  return { data: state.data, error: state.error, loading: state.at !== at, reload: () => setRound((n) => n + 1) };
+}

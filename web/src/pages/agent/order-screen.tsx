@@ -1,0 +1,203 @@
+/**
+ * One order as an agent sees it (GET /v1/orders/:id and /fulfillment): its journey, travelers, items, payments,
+ * documents, disruption, its timeline with the link to its workflow in the Temporal Web UI, and the servicing an
+ * agent does for the customer (servicing.tsx).
+ */
+import { Link, useParams } from 'react-router';
+import { client, unwrap, type OkBody } from '../../api';
+import { FormError } from '../../components/form';
+import { formatDateTime, formatMoney } from '../../format';
+import { useLoad } from './load';
+import { Table, StatusBadge } from './parts';
+import { Servicing } from './servicing';
+import { Timeline } from './timeline';
+
+async function loadOrder(id: string) {
+  const api = await client();
+  const [order, documents] = await Promise.all([
+    unwrap(await api.v1.orders[':id'].$get({ param: { id } })),
+    unwrap(await api.v1.orders[':id'].fulfillment.$get({ param: { id } })),
+  ]);
+  return { order, documents };
+}
+export type AgentOrder = Awaited<ReturnType<typeof loadOrder>>['order'];
+type Documents = OkBody<
+  Awaited<ReturnType<Awaited<ReturnType<typeof client>>['v1']['orders'][':id']['fulfillment']['$get']>>
+>;
+
+export function OrderScreen() {
+  const { id = '' } = useParams();
+  const loaded = useLoad(() => loadOrder(id), id);
+  if (loaded.error && !loaded.data) {
+    return (
+      <section>
+        <h1>Order</h1>
+        <FormError error={loaded.error} />
+        <Link to="/agent/orders">Back to the search</Link>
+      </section>
+    );
+  }
+  if (!loaded.data) return <p role="status">Loading the order…</p>;
+  const { order, documents } = loaded.data;
+  const nameOf = (travelerId: string | null) => {
+    const t = order.travelers.find((x) => x.id === travelerId);
+    return t ? `${t.first_name} ${t.last_name}` : '—';
+  };
+  const flightOf = (flightId: string | null) =>
+    order.segments.find((s) => s.flight_id === flightId)?.flight_number ?? (flightId ? 'another flight' : '—');
+
+  return (
+    <section className="agent-order">
+      <h1>
+        Order {order.booking_reference} <StatusBadge status={order.status} />
+      </h1>
+      <dl className="facts card">
+        <div>
+          <dt>Total</dt>
+          <dd>{formatMoney(order.total)}</dd>
+        </div>
+        <div>
+          <dt>Booked</dt>
+          <dd>{formatDateTime(order.created_at)}</dd>
+        </div>
+        <div>
+          <dt>Customer</dt>
+          <dd className="mono">{order.customer_id}</dd>
+        </div>
+        <div>
+          <dt>Order id</dt>
+          <dd className="mono">{order.id}</dd>
+        </div>
+      </dl>
+
+      <div className="card">
+        <h2>Journey</h2>
+        <ul className="plain">
+          {order.segments.map((s) => (
+            <li key={s.flight_id}>
+              <Link to={`/agent/flights/${s.flight_id}`}>{s.flight_number}</Link> {s.origin} → {s.destination},{' '}
+              {formatDateTime(s.departure_at)} – {formatDateTime(s.arrival_at)} ({s.cabin.toLowerCase()})
+            </li>
+          ))}
+        </ul>
+      </div>
+
+      <div className="card">
+        <h2>Travelers</h2>
+        <Table label="Travelers" head={['Ref', 'Name', 'Type', 'Date of birth']}>
+          {order.travelers.map((t) => (
+            <tr key={t.id}>
+              <td>{t.passenger_ref}</td>
+              <td>
+                {t.first_name} {t.last_name}
+              </td>
+              <td>{t.ptc}</td>
+              <td>{t.date_of_birth ?? '—'}</td>
+            </tr>
+          ))}
+        </Table>
+      </div>
+
+      <div className="card">
+        <h2>Items</h2>
+        <Table label="Items" head={['Product', 'Traveler', 'Flight', 'Seat', 'Price']}>
+          {order.items.map((i) => (
+            <tr key={i.id}>
+              <td>
+                {i.product_type}
+                {i.product_code ? ` (${i.product_code})` : ''}
+              </td>
+              <td>{nameOf(i.traveler_id)}</td>
+              <td>{flightOf(i.flight_id)}</td>
+              <td>{i.seat_number ?? '—'}</td>
+              <td>{formatMoney(i.price)}</td>
+            </tr>
+          ))}
+        </Table>
+      </div>
+
+      <div className="card">
+        <h2>Payments</h2>
+        {order.payments.length === 0 ? (
+          <p>No payment yet.</p>
+        ) : (
+          <Table label="Payments" head={['Attempt', 'Status', 'Amount', 'Charge', 'Decline']}>
+            {order.payments.map((p) => (
+              <tr key={p.attempt}>
+                <td>{p.attempt}</td>
+                <td>{p.status}</td>
+                <td>{formatMoney(p.amount)}</td>
+                <td className="mono">{p.charge_id ?? '—'}</td>
+                <td>{p.decline_code ?? '—'}</td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </div>
+
+      <DocumentsCard documents={documents} nameOf={nameOf} flightOf={flightOf} />
+
+      {order.disruption ? (
+        <div className="card">
+          <h2>Disruption</h2>
+          <p>
+            {order.disruption.kind.replaceAll('_', ' ').toLowerCase()} on{' '}
+            {order.disruption.removed.map((s) => s.flight_number).join(', ')}:{' '}
+            <StatusBadge status={order.disruption.status} />
+            {order.disruption.respond_by ? ` — answer by ${formatDateTime(order.disruption.respond_by)}` : ''}
+          </p>
+        </div>
+      ) : null}
+
+      <Timeline orderId={order.id} version={order.updated_at} />
+      <Servicing order={order} onChanged={loaded.reload} />
+    </section>
+  );
+}
+
+function DocumentsCard({
+  documents,
+  nameOf,
+  flightOf,
+}: {
+  documents: Documents;
+  nameOf: (id: string | null) => string;
+  flightOf: (id: string | null) => string;
+}) {
+  return (
+    <div className="card">
+      <h2>Tickets and EMDs</h2>
+      {documents.tickets.length === 0 && documents.emds.length === 0 ? (
+        <p>No documents issued.</p>
+      ) : (
+        <Table label="Tickets and EMDs" head={['Document', 'Number', 'Traveler', 'Flights', 'Status']}>
+          {documents.tickets.map((t) => (
+            <tr key={t.number}>
+              <td>E-ticket</td>
+              <td className="mono">{t.number}</td>
+              <td>{nameOf(t.traveler_id)}</td>
+              <td>
+                {t.coupons
+                  .map(
+                    (c) =>
+                      `${flightOf(c.flight_id)}${c.seat_number ? ` seat ${c.seat_number}` : ''} (${c.coupon_status})`,
+                  )
+                  .join(', ')}
+              </td>
+              <td>{t.status}</td>
+            </tr>
+          ))}
+          {documents.emds.map((e) => (
+            <tr key={e.number}>
+              <td>{e.type}</td>
+              <td className="mono">{e.number}</td>
+              <td>{nameOf(e.traveler_id)}</td>
+              <td>{e.flight_ids.map(flightOf).join(', ') || '—'}</td>
+              <td>{e.status}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
+    </div>
+  );
+}
