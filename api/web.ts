@@ -23,6 +23,9 @@ export const WEB_PATHS = [
   '/sign-in',
 ];
 
+/** Where the built app's hashed scripts, styles and images are served from. */
+export const WEB_ASSETS_PATH = '/assets/*';
+
 /** web/dist beside the source tree, and dist/web/dist in the production build (scripts/build.ts copies it). */
 const WEB_ROOT = new URL('../web/dist/', import.meta.url).pathname;
 
@@ -63,12 +66,12 @@ export function mountWeb(app: Hono<AppEnv>, root = WEB_ROOT): void {
       return c.html(html, 200, PAGE_HEADERS);
     });
   }
-  app.use('/assets/*', async (c, next) => {
+  app.use(WEB_ASSETS_PATH, async (c, next) => {
     await next();
     if (c.res.status === 200) {
       c.res.headers.set('Cache-Control', 'public, max-age=31536000, immutable');
       c.res.headers.set('X-Content-Type-Options', 'nosniff');
     }
   });
-  app.get('/assets/*', serveStatic({ root }));
+  app.get(WEB_ASSETS_PATH, serveStatic({ root }));
 }

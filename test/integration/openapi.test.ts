@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { DOC_PATHS } from '../../api/openapi';
+import { WEB_ASSETS_PATH, WEB_PATHS } from '../../api/web';
 import type { Services } from '../../lib/services';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
 
@@ -28,7 +29,8 @@ interface Document {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 /** Routes of the app that are not part of the API. */
-const INTERNAL = new Set<string>(['/metrics', ...DOC_PATHS]);
+// The web app's pages and assets (api/web.ts) are HTML and files, not API operations.
+const INTERNAL = new Set<string>(['/metrics', ...DOC_PATHS, ...WEB_PATHS, WEB_ASSETS_PATH]);
 
 let services: Services;
 let app: App;

@@ -10,7 +10,6 @@ import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from './load';
 import { Table, StatusBadge } from './parts';
 import { Servicing } from './servicing';
-import { Timeline } from './timeline';
 
 async function loadOrder(id: string) {
   const api = await client();
@@ -149,7 +148,6 @@ export function OrderScreen() {
         </div>
       ) : null}
 
-      <Timeline orderId={order.id} version={order.updated_at} />
       <Servicing order={order} onChanged={loaded.reload} />
     </section>
   );
