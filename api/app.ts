@@ -29,6 +29,7 @@ import { orderCancellations } from './routes/order-cancellations';
 import { orderDisruptions } from './routes/order-disruptions';
 import { orders } from './routes/orders';
 import { orderChanges } from './routes/order-changes';
+import { orderTimelineRoutes } from './routes/order-timeline';
 import { trips } from './routes/trips';
 import { webhooks } from './routes/webhooks';
 
@@ -71,6 +72,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1', orders)
     .route('/v1', orderChanges) // after orders: its /orders/* middleware (auth, rate limit) covers these
     .route('/v1', orderCancellations)
+    .route('/v1', orderTimelineRoutes)
     .route('/v1', checkIn)
     .route('/v1', orderDisruptions)
     .route('/v1', trips)

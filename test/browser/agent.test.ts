@@ -169,6 +169,13 @@ describe('the agent portal', () => {
       await expect.poll(() => heading(page, new RegExp(`Order ${reference}`)).isVisible()).toBe(true);
       await expect.poll(() => page.getByRole('cell', { name: 'Dorothy Vaughan' }).first().isVisible()).toBe(true);
       await expect.poll(() => page.getByRole('cell', { name: 'E-ticket' }).first().isVisible()).toBe(true);
+      // Its timeline, from the hold to the tickets, and the link to its workflow in the Temporal Web UI.
+      await expect.poll(() => page.getByRole('heading', { level: 2, name: 'Timeline' }).isVisible()).toBe(true);
+      const timeline = page.getByRole('region', { name: 'Timeline' });
+      await expect.poll(() => timeline.getByText(/Ticketed: 1 e-ticket/).isVisible()).toBe(true);
+      await expect.poll(() => timeline.getByText(/Order created, seats held/).isVisible()).toBe(true);
+      const temporal = page.getByRole('link', { name: /in the Temporal Web UI/ });
+      expect(await temporal.getAttribute('href')).toMatch(new RegExp(`/namespaces/[^/]+/workflows/order-${orderId}$`));
       await expectAccessible(page, `order screen (${name})`);
       await screenshot(page, `agent-order-${name}`);
 
@@ -192,6 +199,10 @@ describe('the agent portal', () => {
         await expect.poll(() => heading(page, /CANCELLED/).isVisible()).toBe(true);
         const after = await api('GET', `/v1/orders/${orderId}`, { token: customer });
         expect(after.body.status).toBe('CANCELLED');
+        // The timeline follows the servicing: the bag, the quote, the cancellation and its refund.
+        for (const told of [/Services added: /, /Cancellation quoted: /, /^refund Refunded /, /Cancelled \(/]) {
+          await expect.poll(() => timeline.getByRole('cell', { name: told }).first().isVisible()).toBe(true);
+        }
       }
 
       // The flight, by its number and day: the manifest.

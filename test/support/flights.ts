@@ -65,6 +65,7 @@ const ROUTES = {
   'browser-agent': ['QAG', 'QAH'],
   'agent-orders': ['QAX', 'QAY'],
   'browser-analytics': ['QAN', 'QAO'],
+  'order-timeline': ['QTL', 'QTM'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;

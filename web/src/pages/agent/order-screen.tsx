@@ -10,6 +10,7 @@ import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from './load';
 import { Table, StatusBadge } from './parts';
 import { Servicing } from './servicing';
+import { Timeline } from './timeline';
 
 async function loadOrder(id: string) {
   const api = await client();
@@ -147,6 +148,8 @@ export function OrderScreen() {
           </p>
         </div>
       ) : null}
+
+      <Timeline orderId={order.id} version={order.updated_at} />
 
       <Servicing order={order} onChanged={loaded.reload} />
     </section>
