@@ -27,7 +27,9 @@ const route = createRoute({
         .trim()
         .min(1, 'type at least one letter')
         .max(50)
-        .regex(/^[\p{L}\p{M} .'()-]+$/u, "letters, spaces and . ' ( ) - only")
+        // Latin letters with their accents (as airport and city names are written here), spelled without \p{…}: the
+        // contract's pattern must mean the same to every JSON Schema engine (Python's re has no \p).
+        .regex(/^[A-Za-z\u00C0-\u024F .'()-]+$/, "letters, spaces and . ' ( ) - only")
         .openapi({ example: 'lon' }),
       limit: z.coerce.number().int().min(1).max(20).default(10),
     }),

@@ -322,8 +322,8 @@ describe('release and sell', () => {
       await inventory.release(quitter);
       await eventually(
         async () => seats.events.length,
-        (n) => n >= 5,
-        5_000,
+        (n) => n >= 6, // 3 held, 2 sold, 1 released: waiting for 5 raced the release (seen on a Redis Cluster)
+        10_000,
       );
       expect(seats.seen('seat.held')).toEqual([`${flightId}|8A`, `${flightId}|8B`, `${flightId}|8C`]);
       expect(seats.seen('seat.sold')).toEqual([`${flightId}|8A`, `${flightId}|8B`]);

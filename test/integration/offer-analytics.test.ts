@@ -3,18 +3,13 @@
  * (OfferAccepted, by the analytics consumer), rejected and expired (neither, once their search is swept), and
  * acceptance_rate = accepted / shown, read over HTTP from GET /v1/admin/analytics.
  */
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
-import { analyticsHandler } from '../../consumers/analytics';
-import { createEventConsumer, type EventConsumer } from '../../consumers/runner';
 import { analyticsDaily } from '../../db/schema';
-import { orderEventsTopic } from '../../lib/order-events';
 import type { Services } from '../../lib/services';
 import { createServices, type AppServices } from '../../services';
-import { createOutboxRelay, type OutboxRelay } from '../../worker/outbox-relay';
-import { seekGroupToEnd } from '../support/events';
+import { startAnalyticsPipeline } from '../support/events';
 import { createTestFlight, ensureTestRoute, testRoute, type TestFlight } from '../support/flights';
 import { apiClient, eventually, startOrderStack, type OrderStack } from '../support/harness';
 import { openTestServices, silentLogger } from '../support/services';
@@ -28,8 +23,7 @@ let stack: OrderStack;
 let api: ReturnType<typeof apiClient>;
 let appServices: AppServices;
 let app: App;
-let relay: OutboxRelay;
-let analytics: EventConsumer;
+let pipeline: Awaited<ReturnType<typeof startAnalyticsPipeline>>;
 let token: string;
 let admin: string;
 
@@ -43,22 +37,13 @@ beforeAll(async () => {
   // The API whose offer engine counts (its services are the test's, to flush and sweep them).
   appServices = createServices({ config: stack.config, logger: silentLogger(), ...services });
   app = createApp({ config: stack.config, logger: silentLogger(), ...services, services: appServices });
-  relay = createOutboxRelay({ ...services, config: stack.config, logger: silentLogger() });
-  await relay.start();
-  analytics = createEventConsumer(
-    { kafka: services.kafka, db: services.db, config: stack.config, logger: silentLogger() },
-    analyticsHandler({ name: `analytics-${randomUUID().slice(0, 8)}` }),
-  );
-  await seekGroupToEnd(services.kafkaAdmin, analytics.groupId, orderEventsTopic(stack.config));
-  analytics.start();
-  await analytics.joined();
+  pipeline = await startAnalyticsPipeline(services, stack.config);
   token = (await api<{ token: string }>('POST', '/v1/auth/guest')).body.token;
   admin = (await tokenFor(services, stack.config, 'admin')).token;
 });
 
 afterAll(async () => {
-  await analytics?.stop();
-  await relay?.stop();
+  await pipeline?.stop();
   await stack?.close();
   await services?.close();
 });

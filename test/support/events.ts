@@ -12,6 +12,8 @@ import { analyticsDaily, orders, outbox, processedEvents, travelers } from '../.
 import { createPiiCipher } from '../../lib/pii';
 import { orderEventsTopic, parseEnvelope, type EventEnvelope } from '../../lib/order-events';
 import { startSmtpSink, type SmtpSink } from '../../scripts/smtp-sink';
+import type { Services } from '../../lib/services';
+import { createOutboxRelay } from '../../worker/outbox-relay';
 import { ALL_TEST_ROUTES } from './flights';
 import { silentLogger } from './services';
 
@@ -172,8 +174,48 @@ export async function topicEnds(admin: Admin, topic: string): Promise<Map<number
 /** Commits a new group's offsets at the end of the topic, so that it reads only what is published from now on. */
 export async function seekGroupToEnd(admin: Admin, groupId: string, topic: string): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+  const ends = await retryWhileRetriable(() => admin.fetchTopicOffsets(topic));
+  await retryWhileRetriable(() =>
+    admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) }),
+  );
+}
+
+/**
+ * Retries what a broker refuses for a moment (a retriable KafkaJS error such as "not the leader for that
+ * topic-partition" just after a topic is made, while its leaders settle), for up to 10 s.
+ */
+async function retryWhileRetriable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 50 || !(err as { retriable?: boolean }).retriable) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+/**
+ * The outbox relay and an analytics consumer of the test's own (its group starting at the topic's end): the
+ * figures of GET /v1/admin/analytics follow what the test books.
+ */
+export async function startAnalyticsPipeline(services: Services, config: AppConfig) {
+  const logger = silentLogger();
+  const relay = createOutboxRelay({ ...services, config, logger });
+  await relay.start();
+  const analytics = createEventConsumer(
+    { kafka: services.kafka, db: services.db, config, logger },
+    analyticsHandler({ name: `analytics-${randomUUID().slice(0, 8)}` }),
+  );
+  await seekGroupToEnd(services.kafkaAdmin, analytics.groupId, orderEventsTopic(config));
+  analytics.start();
+  await analytics.joined();
+  return {
+    async stop() {
+      await analytics.stop();
+      await relay.stop();
+    },
+  };
 }
 
 /**

@@ -3,43 +3,35 @@
  * ?next=); find orders (by booking reference, contact email or customer), open one (its items, travelers,
  * payments, documents, timeline), service it for the customer, and open a flight's manifest and disruptions.
  */
-import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
-import { currentSession } from '../../api';
+import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { RequireRole } from '../../components/require-role';
 import { FlightScreen, FlightSearch } from './flights';
 import { OrderScreen } from './order-screen';
 import { OrderSearch } from './order-search';
 import './agent.css';
 
-const isAgent = () => {
-  const role = currentSession()?.role;
-  return role === 'agent' || role === 'admin';
-};
-
 export function AgentRoutes() {
-  const location = useLocation();
-  if (!isAgent()) {
-    const next = encodeURIComponent(location.pathname + location.search);
-    return <Navigate to={`/sign-in?next=${next}`} replace />;
-  }
   return (
-    <div className="agent">
-      <nav aria-label="Agent portal" className="agent-nav">
-        <ul>
-          <li>
-            <NavLink to="/agent/orders">Orders</NavLink>
-          </li>
-          <li>
-            <NavLink to="/agent/flights">Flights</NavLink>
-          </li>
-        </ul>
-      </nav>
-      <Routes>
-        <Route index element={<Navigate to="orders" replace />} />
-        <Route path="orders" element={<OrderSearch />} />
-        <Route path="orders/:id" element={<OrderScreen />} />
-        <Route path="flights" element={<FlightSearch />} />
-        <Route path="flights/:id" element={<FlightScreen />} />
-      </Routes>
-    </div>
+    <RequireRole roles={['agent', 'admin']}>
+      <div className="agent">
+        <nav aria-label="Agent portal" className="agent-nav">
+          <ul>
+            <li>
+              <NavLink to="/agent/orders">Orders</NavLink>
+            </li>
+            <li>
+              <NavLink to="/agent/flights">Flights</NavLink>
+            </li>
+          </ul>
+        </nav>
+        <Routes>
+          <Route index element={<Navigate to="orders" replace />} />
+          <Route path="orders" element={<OrderSearch />} />
+          <Route path="orders/:id" element={<OrderScreen />} />
+          <Route path="flights" element={<FlightSearch />} />
+          <Route path="flights/:id" element={<FlightScreen />} />
+        </Routes>
+      </div>
+    </RequireRole>
   );
 }

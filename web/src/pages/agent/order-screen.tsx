@@ -7,7 +7,7 @@ import { Link, useParams } from 'react-router';
 import { client, unwrap, type OkBody } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { useLoad } from './load';
+import { useLoad } from '../../load';
 import { Table, StatusBadge } from './parts';
 import { Servicing } from './servicing';
 import { Timeline } from './timeline';

@@ -5,7 +5,7 @@
 import { client, unwrap, type OkBody } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { useLoad } from './load';
+import { useLoad } from '../../load';
 import { StatusBadge, Table } from './parts';
 
 type Page = OkBody<Awaited<ReturnType<Awaited<ReturnType<typeof client>>['v1']['orders'][':id']['timeline']['$get']>>>;

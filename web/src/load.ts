@@ -1,10 +1,10 @@
 /**
- * The agent pages' one way to read: `useLoad(fetcher, key)` runs the fetcher when `key` (what it depends on)
+ * The pages' one way to read: `useLoad(fetcher, key)` runs the fetcher when `key` (what it depends on)
  * changes and keeps its answer or its ApiError; `reload()` fetches again (after a servicing action), keeping the
  * last answer on screen meanwhile.
  */
 import { useEffect, useState } from 'react';
-import { ApiError } from '../../api';
+import { ApiError } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
