@@ -30,6 +30,10 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as the pages show it: the API's ApiError, or one for an API that could not be reached (status 0). */
+export const asApiError = (err: unknown): ApiError =>
+  err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached; try again');
+
 interface ErrorBody {
   error?: { code?: string; message?: string; details?: { issues?: ApiIssue[] } };
 }

@@ -4,7 +4,7 @@
  * last answer on screen meanwhile.
  */
 import { useEffect, useState } from 'react';
-import { ApiError } from './api';
+import { asApiError, type ApiError } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -12,10 +12,6 @@ export interface Loaded<T> {
   loading: boolean;
   reload: () => void;
 }
-
-/** An error as the pages show it: the API's, or one for an API that could not be reached. */
-export const asApiError = (err: unknown): ApiError =>
-  err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached');
 
 export function useLoad<T>(fetcher: () => Promise<T>, key: string): Loaded<T> {
   const [round, setRound] = useState(0);

@@ -4,7 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { ApiError, anonymous, saveSession, unwrap } from '../api';
+import { anonymous, asApiError, saveSession, unwrap, type ApiError } from '../api';
 import { createAltisClient } from '../../../api/client';
 import { Field, FormError } from '../components/form';
 
@@ -27,7 +27,7 @@ export function SignIn() {
       const next = params.get('next');
       void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached'));
+      setError(asApiError(err));
     } finally {
       setBusy(false);
     }

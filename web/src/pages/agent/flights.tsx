@@ -10,7 +10,8 @@ import { client, unwrap, type ApiError, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime } from '../../format';
 import { Table, StatusBadge } from './parts';
-import { asApiError, useLoad } from '../../load';
+import { useLoad } from '../../load';
+import { asApiError } from '../../api';
 
 type Api = Awaited<ReturnType<typeof client>>;
 type FlightList = OkBody<Awaited<ReturnType<Api['v1']['admin']['flights']['$get']>>>;

@@ -9,7 +9,7 @@ import { client, unwrap, type ApiError, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { Table, StatusBadge } from './parts';
-import { asApiError } from '../../load';
+import { asApiError } from '../../api';
 
 const SEARCH_BY = {
   booking_reference: { label: 'Booking reference', hint: 'six letters and digits, e.g. R4HWSL', type: 'text' },

@@ -8,7 +8,8 @@ import { useState, type FormEvent } from 'react';
 import { client, idempotencyKey, unwrap, type ApiError } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { asApiError, useLoad } from '../../load';
+import { useLoad } from '../../load';
+import { asApiError } from '../../api';
 import type { AgentOrder } from './order-screen';
 
 interface Props {

@@ -9,7 +9,8 @@ import type { ApiError } from '../../api';
 import { authHeader, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { asApiError, type Fulfillment, type Order } from './model';
+import { type Fulfillment, type Order } from './model';
+import { asApiError } from '../../api';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

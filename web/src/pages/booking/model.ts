@@ -1,6 +1,6 @@
 /** The booking area's types (from the typed client's answers) and the little it shares between its steps. */
 import type { AltisClient } from '../../../../api/client';
-import { ApiError, type OkBody } from '../../api';
+import type { OkBody } from '../../api';
 
 type V1 = AltisClient['v1'];
 export type SearchAnswer = OkBody<Awaited<ReturnType<V1['offers']['search']['$post']>>>;
@@ -9,9 +9,5 @@ export type Order = OkBody<Awaited<ReturnType<V1['orders'][':id']['$get']>>>;
 export type Fulfillment = OkBody<Awaited<ReturnType<V1['orders'][':id']['fulfillment']['$get']>>>;
 export type SeatMap = OkBody<Awaited<ReturnType<V1['flights'][':id']['seats']['$get']>>>;
 export type Seat = SeatMap['seats'][number];
-
-/** Any failure as an ApiError (a network failure has status 0). */
-export const asApiError = (err: unknown): ApiError =>
-  err instanceof ApiError ? err : new ApiError(0, 'NETWORK', 'the API could not be reached; try again');
 
 export const PTC_NAMES = { ADT: 'Adult', CHD: 'Child', INF: 'Infant' } as const;

@@ -7,7 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatMoney } from '../../format';
-import { asApiError, type Order } from './model';
+import { type Order } from './model';
+import { asApiError } from '../../api';
 
 const TEST_CARDS = [
   { token: 'tok_visa', label: 'Test card that pays' },

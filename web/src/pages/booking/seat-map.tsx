@@ -9,7 +9,8 @@ import type { ApiError } from '../../api';
 import { authHeader, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatMoney } from '../../format';
-import { PTC_NAMES, asApiError, type Order, type Seat } from './model';
+import { PTC_NAMES, type Order, type Seat } from './model';
+import { asApiError } from '../../api';
 
 const STATUS_OF_EVENT: Record<string, Seat['status']> = {
   'seat.held': 'HELD',
