@@ -1,32 +1,16 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../lib/services';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
-import { startOrderStack, type OrderStack } from '../support/harness';
-import { openTestServices } from '../support/services';
 import { chooseFirstOffer, decodePdf417, nameTraveler, pageToken, searchFlight } from './booking-flow';
-import { DESKTOP, PHONE, expectAccessible, expectClean, launchBrowser, openPage, screenshot } from './support';
+import { DESKTOP, PHONE, expectAccessible, expectClean, openPage, screenshot, browserStack } from './support';
 
 // The shopper's booking end to end in Chromium against the real stack: search (autocomplete, validation next to
 // the field) → offers → travelers → seat → pay (declined, then pending and paid) → confirmation, whose boarding
 // pass barcode decodes back to the BCBP string the API issued; and the hold's expiry by the page's clock.
 const route = testRoute('browser-booking');
-let services: Services;
-let stack: OrderStack;
-let browser: Browser;
 let flight: TestFlight;
-
-beforeAll(async () => {
-  services = await openTestServices();
+const t = browserStack(async (services) => {
   flight = await createTestFlight(services, { route, capacity: 12 });
-  stack = await startOrderStack(services);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await services?.close();
 });
 
 /** axe and a full-page screenshot of the page as it is, at phone and at desktop width. */
@@ -43,7 +27,7 @@ async function capture(page: Page, name: string): Promise<void> {
 
 describe('the booking site', () => {
   it('books a flight from search to a scannable boarding pass', async () => {
-    const watched = await openPage(browser, stack.apiUrl);
+    const watched = await openPage(t.browser, t.stack.apiUrl);
     const { page } = watched;
     await page.goto('/');
     await expect.poll(() => page.getByRole('heading', { name: 'Book a flight' }).isVisible()).toBe(true);
@@ -106,11 +90,11 @@ describe('the booking site', () => {
     const token = await pageToken(page);
     const headers = { Authorization: `Bearer ${token}` };
     const found = (await (
-      await fetch(`${stack.apiUrl}/v1/orders?booking_reference=${reference}`, { headers })
+      await fetch(`${t.stack.apiUrl}/v1/orders?booking_reference=${reference}`, { headers })
     ).json()) as { data: { id: string }[] };
     const orderId = found.data[0]!.id;
     const fulfillment = (await (
-      await fetch(`${stack.apiUrl}/v1/orders/${orderId}/fulfillment`, { headers })
+      await fetch(`${t.stack.apiUrl}/v1/orders/${orderId}/fulfillment`, { headers })
     ).json()) as {
       boarding_passes: { bcbp: string }[];
     };
@@ -124,7 +108,7 @@ describe('the booking site', () => {
 
   // The API's hold is 30 minutes; the page's countdown is driven past it by Playwright's clock (page.clock).
   it('says when the hold has expired and offers a new search', async () => {
-    const watched = await openPage(browser, stack.apiUrl, { viewport: PHONE });
+    const watched = await openPage(t.browser, t.stack.apiUrl, { viewport: PHONE });
     const { page } = watched;
     await page.clock.install();
     await page.goto('/');

@@ -1,36 +1,19 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../lib/services';
+import { describe, expect, it } from 'vitest';
 import { createTestFlight, testRoute, type TestFlight } from '../support/flights';
-import { startOrderStack, type OrderStack } from '../support/harness';
-import { openTestServices } from '../support/services';
 import { chooseFirstOffer, nameTraveler, searchFlight } from './booking-flow';
-import { expectAccessible, expectClean, launchBrowser, openPage, screenshot } from './support';
+import { expectAccessible, expectClean, openPage, screenshot, browserStack } from './support';
 
 // The seat map is live: while the page is open, another client (over the API's HTTP) holds a seat, and the page
 // greys it out from the flight's event stream; the other client lets it go, and it is free again.
 const route = testRoute('browser-seat-map');
-let services: Services;
-let stack: OrderStack;
-let browser: Browser;
 let flight: TestFlight;
-
-beforeAll(async () => {
-  services = await openTestServices();
+const t = browserStack(async (services) => {
   flight = await createTestFlight(services, { route, capacity: 12 });
-  stack = await startOrderStack(services);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await services?.close();
 });
 
 /** Another shopper, over HTTP: a guest that accepts an offer on the flight. */
 async function otherShopper(): Promise<{ orderId: string; headers: Record<string, string> }> {
-  const api = stack.apiUrl;
+  const api = t.stack.apiUrl;
   const { token } = (await (await fetch(`${api}/v1/auth/guest`, { method: 'POST' })).json()) as { token: string };
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
   const search = (await (
@@ -59,7 +42,7 @@ async function otherShopper(): Promise<{ orderId: string; headers: Record<string
 
 describe('the seat map', () => {
   it('greys out a seat another client takes while the page is open, and frees it when let go', async () => {
-    const watched = await openPage(browser, stack.apiUrl);
+    const watched = await openPage(t.browser, t.stack.apiUrl);
     const { page } = watched;
     await page.goto('/');
     await searchFlight(page, flight);
@@ -70,7 +53,7 @@ describe('the seat map', () => {
     expect(await free.isEnabled()).toBe(true);
 
     const other = await otherShopper();
-    const held = await fetch(`${stack.apiUrl}/v1/orders/${other.orderId}/seats`, {
+    const held = await fetch(`${t.stack.apiUrl}/v1/orders/${other.orderId}/seats`, {
       method: 'POST',
       headers: { ...other.headers, 'Idempotency-Key': crypto.randomUUID() },
       body: JSON.stringify({ traveler_ref: 'ADT1', flight_id: flight.id, seat_number: '3C' }),
@@ -82,7 +65,7 @@ describe('the seat map', () => {
     await expectAccessible(page, 'seat map, a seat taken by another');
     await screenshot(page, 'seat-map-live');
 
-    const cancelled = await fetch(`${stack.apiUrl}/v1/orders/${other.orderId}/cancel`, {
+    const cancelled = await fetch(`${t.stack.apiUrl}/v1/orders/${other.orderId}/cancel`, {
       method: 'POST',
       headers: { ...other.headers, 'Idempotency-Key': crypto.randomUUID() },
       body: '{}',

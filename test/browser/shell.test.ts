@@ -1,45 +1,27 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrderStack, type OrderStack } from '../support/harness';
-import type { Services } from '../../lib/services';
-import { openTestServices } from '../support/services';
-import { DESKTOP, PHONE, expectAccessible, expectClean, launchBrowser, openPage, screenshot } from './support';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, expectAccessible, expectClean, openPage, screenshot, browserStack } from './support';
 
 // The web app as the API serves it: its pages at their paths (a deep link works), JSON 404s elsewhere, a
 // Content-Security-Policy of 'self', nothing loaded from another origin.
-let services: Services;
-let stack: OrderStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  services = await openTestServices();
-  stack = await startOrderStack(services);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-  await services?.close();
-});
+const t = browserStack();
 
 describe('the web app served by the API', () => {
   it('serves the pages at their paths with a self-only policy, and JSON 404s elsewhere', async () => {
     for (const path of ['/', '/manage', '/agent/orders', '/analytics', '/sign-in']) {
-      const res = await fetch(`${stack.apiUrl}${path}`);
+      const res = await fetch(`${t.stack.apiUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(await res.text()).toContain('<div id="root"></div>');
     }
-    const html = await (await fetch(`${stack.apiUrl}/`)).text();
+    const html = await (await fetch(`${t.stack.apiUrl}/`)).text();
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(asset).toBeDefined();
-    const js = await fetch(`${stack.apiUrl}${asset}`);
+    const js = await fetch(`${t.stack.apiUrl}${asset}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
     for (const path of ['/assets/nope.js', '/nope', '/v1/nope']) {
-      const res = await fetch(`${stack.apiUrl}${path}`);
+      const res = await fetch(`${t.stack.apiUrl}${path}`);
       expect(res.status, path).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     }
@@ -50,7 +32,7 @@ describe('the web app served by the API', () => {
       ['phone', PHONE],
       ['desktop', DESKTOP],
     ] as const) {
-      const watched = await openPage(browser, stack.apiUrl, { viewport });
+      const watched = await openPage(t.browser, t.stack.apiUrl, { viewport });
       const { page } = watched;
       await page.goto('/sign-in');
       await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);

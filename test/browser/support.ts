@@ -8,7 +8,10 @@
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Services } from '../../lib/services';
+import { startOrderStack, type OrderStack } from '../support/harness';
+import { openTestServices } from '../support/services';
 
 export const CHROMIUM = process.env.ALTIS_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = new URL('../../.data/screenshots/', import.meta.url).pathname;
@@ -22,6 +25,33 @@ export function launchBrowser(): Promise<Browser> {
     // --no-sandbox: CI runs as root; the pages are our own.
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
   });
+}
+
+export interface BrowserStack {
+  services: Services;
+  /** The API (serving the web app), worker and sandbox of the file. */
+  stack: OrderStack;
+  browser: Browser;
+}
+
+/**
+ * A browser test file's stack, opened before its tests and closed after them: the real services, an order stack on
+ * them and Chromium. `prepare` runs on the services before the stack starts (the file's flights).
+ */
+export function browserStack(prepare?: (services: Services) => Promise<void>): BrowserStack {
+  const t = {} as BrowserStack;
+  beforeAll(async () => {
+    t.services = await openTestServices();
+    await prepare?.(t.services);
+    t.stack = await startOrderStack(t.services);
+    t.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await t.browser?.close();
+    await t.stack?.close();
+    await t.services?.close();
+  });
+  return t;
 }
 
 export interface WatchedPage {
