@@ -27,6 +27,7 @@ import { flightStream } from './routes/flight-stream';
 import { gate } from './routes/gate';
 import { orderCancellations } from './routes/order-cancellations';
 import { orderDisruptions } from './routes/order-disruptions';
+import { orderLookup } from './routes/order-lookup';
 import { orders } from './routes/orders';
 import { orderChanges } from './routes/order-changes';
 import { orderTimelineRoutes } from './routes/order-timeline';
@@ -69,6 +70,7 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
     .route('/v1/flights', flights)
     .route('/v1/flights', flightStream)
     .route('/v1/offers', offers) // before /v1: POST /v1/offers/:id/accept falls through to the orders router
+    .route('/v1', orderLookup) // before orders: its /orders/* middleware would ask a token of this public route
     .route('/v1', orders)
     .route('/v1', orderChanges) // after orders: its /orders/* middleware (auth, rate limit) covers these
     .route('/v1', orderCancellations)

@@ -25,6 +25,15 @@ export interface TokenSubject extends Customer {
   tokenVersion: number;
 }
 
+/**
+ * A booking-lookup token (POST /v1/orders/lookup): the order's owner, reaching that one order only (claim `ord`; the
+ * auth middleware refuses every other route) and always with the role `customer`. It is revoked with the owner's
+ * other tokens (sign-out, role change) and lives `auth.order_lookup_token_ttl_seconds`.
+ */
+export interface OrderScope {
+  orderId: string;
+}
+
 export interface IssuedToken {
   token: string;
   expiresAt: Date;
@@ -42,10 +51,12 @@ export async function issueToken(
   config: Pick<AppConfig, 'auth'>,
   customer: TokenSubject,
   ttlSeconds = tokenTtlSeconds(config, customer.kind),
+  scope?: OrderScope,
 ): Promise<IssuedToken> {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ttlSeconds;
-  const token = await new SignJWT({ kind: customer.kind, role: customer.role, ver: customer.tokenVersion })
+  const claims = { kind: customer.kind, role: customer.role, ver: customer.tokenVersion };
+  const token = await new SignJWT(scope ? { ...claims, ord: scope.orderId } : claims)
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(config.auth.jwt_issuer)
     .setSubject(customer.id)
@@ -79,10 +90,11 @@ export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string
     const expired = err instanceof joseErrors.JWTExpired;
     throw new DomainError('UNAUTHENTICATED', expired ? 'the token has expired' : 'the token is not valid');
   }
-  const { sub, kind, role, ver, iat, exp } = payload;
+  const { sub, kind, role, ver, iat, exp, ord } = payload;
   // Issued in the future (beyond the clock skew) or for longer than any token we issue: not a token of ours.
   const now = Math.floor(Date.now() / 1000);
-  const longest = Math.max(config.auth.guest_token_ttl_seconds, config.auth.user_token_ttl_seconds);
+  const { guest_token_ttl_seconds, user_token_ttl_seconds, order_lookup_token_ttl_seconds } = config.auth;
+  const longest = Math.max(guest_token_ttl_seconds, user_token_ttl_seconds, order_lookup_token_ttl_seconds);
   if (iat === undefined || exp === undefined || iat > now + CLOCK_SKEW_SECONDS || exp - iat > longest) {
     throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
   }
@@ -92,7 +104,10 @@ export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string
   if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 0) {
     throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
   }
-  return { id: sub, kind, role, tokenVersion: ver };
+  if (ord !== undefined && (typeof ord !== 'string' || !UUID.test(ord))) {
+    throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
+  }
+  return { id: sub, kind, role, tokenVersion: ver, ...(ord === undefined ? {} : { orderId: ord.toLowerCase() }) };
 }
 
 /**
@@ -108,6 +123,9 @@ export async function authenticate(
   if (!current) throw new DomainError('UNAUTHENTICATED', 'the customer of this token does not exist');
   if (current.kind !== claimed.kind || current.role !== claimed.role || current.tokenVersion !== claimed.tokenVersion) {
     throw new DomainError('UNAUTHENTICATED', 'the token has been revoked (signed out or role changed)');
+  }
+  if (claimed.orderId !== undefined) {
+    return { id: claimed.id, kind: claimed.kind, role: 'customer', orderId: claimed.orderId };
   }
   return { id: claimed.id, kind: claimed.kind, role: claimed.role };
 }

@@ -25,6 +25,8 @@ export interface Customer {
   id: string;
   kind: 'GUEST' | 'USER';
   role: 'customer' | 'agent' | 'admin';
+  /** Set for a booking-lookup token (api/auth.ts OrderScope): the one order it reaches. */
+  orderId?: string;
 }
 
 export interface AppEnv {

@@ -166,6 +166,8 @@ export const configSchema = z.strictObject({
     jwt_issuer: z.string(),
     guest_token_ttl_seconds: z.number().int().positive(),
     user_token_ttl_seconds: z.number().int().positive(),
+    /** A booking-lookup token's lifetime (POST /v1/orders/lookup: one order, by reference and last name). */
+    order_lookup_token_ttl_seconds: z.number().int().positive(),
     /** How long an API process trusts its last look-up of a token's customer (role, token version); 0 = every request. */
     customer_cache_ms: z.number().int().min(0),
   }),
@@ -240,6 +242,9 @@ export const configSchema = z.strictObject({
     trust_forwarded_for: z.boolean(),
     /** POST /v1/auth/guest per client IP per hour: guests are free, each one a new per-customer bucket. */
     guests_per_ip_per_hour: z.number().int().positive(),
+    /** POST /v1/orders/lookup per client IP per hour, and per booking reference per hour (whatever the name). */
+    order_lookups_per_ip_per_hour: z.number().int().positive(),
+    order_lookups_per_reference_per_hour: z.number().int().positive(),
   }),
   /** Open (unpaid) holds per client (services/hold-limits.ts, README "Abuse limits"). */
   holds: z.strictObject({

@@ -198,6 +198,12 @@ export function bcbpName(name: { last: string; first: string }): string {
   return `${last}/${first}`.slice(0, NAME_LENGTH);
 }
 
+/**
+ * A name part as reservation systems match it: the boarding pass's transliteration (below) without its spaces, so
+ * "Ñúñez-O'Brien", "NUNEZ OBRIEN" and "nunezobrien" are one name. Empty when the part has no letters A–Z at all.
+ */
+export const nameKey = (part: string): string => transliterate(part).replaceAll(' ', '');
+
 /** Day of the year (1–366) of a date's UTC calendar day: the BCBP "Date of Flight". */
 export function julianDay(date: Date): number {
   const time = date.getTime();

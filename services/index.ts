@@ -22,6 +22,7 @@ import { createIdempotencyStore } from './idempotency-store';
 import { createInventory } from './inventory';
 import { createOfferEngine } from './offers';
 import { createOrderChanges } from './order-changes';
+import { lookupOrder } from './order-lookup';
 import { createOrderReads } from './order-reads';
 import { createPaymentCircuitCheck } from './payment-circuit';
 import { createPaymentEvents } from './payment-events';
@@ -81,6 +82,8 @@ export function createServices(deps: ServiceDeps) {
     paymentCircuit: createPaymentCircuitCheck(redis, config.payments),
     tripReads: createTripReads(db),
     orderReads: createOrderReads(db),
+    /** Manage booking: the order of a booking reference and a traveler's last name, or null (services/order-lookup.ts). */
+    lookupOrder: (reference: string, lastName: string) => lookupOrder(db, pii, reference, lastName),
     holdLimits: createHoldLimits({ db, redis, config }),
     orderChanges: createOrderChanges({ db, catalog, inventory, config }),
     cancellationQuotes: createCancellationQuoteReads(db),

@@ -34,6 +34,9 @@ export const TEST_ENV: Record<string, string> = {
   // Likewise the abuse limits (README, "Abuse limits"): test files mint guests and hold freely from 127.0.0.1, and
   // one guest often holds many orders. test/integration/abuse.test.ts sets the defaults back and plays the attacker.
   APP_RATE_LIMIT__GUESTS_PER_IP_PER_HOUR: '1000000',
+  // Booking look-ups too; test/integration/order-lookup.test.ts sets them low on its own stack.
+  APP_RATE_LIMIT__ORDER_LOOKUPS_PER_IP_PER_HOUR: '1000000',
+  APP_RATE_LIMIT__ORDER_LOOKUPS_PER_REFERENCE_PER_HOUR: '1000000',
   APP_HOLDS__MAX_OPEN_PER_CUSTOMER: '1000000',
   APP_HOLDS__MAX_SEATS_PER_CUSTOMER: '1000000',
   APP_HOLDS__MAX_OPEN_PER_IP: '1000000',

@@ -31,13 +31,32 @@ export const refuseInvalidBearer = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** 401 UNAUTHENTICATED unless the request carries a valid bearer token; sets `customer`. */
+const ORDER_PATH = /^\/v1\/orders\/([^/]+)(?:\/|$)/;
+const FLIGHT_STREAM_PATH = /^\/v1\/flights\/[^/]+\/stream$/;
+
+/**
+ * What a booking-lookup token (api/auth.ts OrderScope) may reach: its order's routes, and the flights' seat streams
+ * its seat map follows. Another order is 404 as for any order the caller does not own; any other route is 403.
+ */
+function checkOrderScope(path: string, orderId: string): void {
+  const named = ORDER_PATH.exec(path)?.[1];
+  if (named !== undefined && named.toLowerCase() === orderId) return;
+  if (named !== undefined) throw new DomainError('NOT_FOUND', `order ${named} was not found`);
+  if (FLIGHT_STREAM_PATH.test(path)) return;
+  throw new DomainError('FORBIDDEN', `a booking-lookup token reaches only its own order, /v1/orders/${orderId}`);
+}
+
+/**
+ * 401 UNAUTHENTICATED unless the request carries a valid bearer token; sets `customer`. A booking-lookup token
+ * passes only on its order's routes (checkOrderScope).
+ */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const customer = await optionalCustomer(c);
   if (!customer) {
     c.header('WWW-Authenticate', 'Bearer');
     throw new DomainError('UNAUTHENTICATED', 'a bearer token is required (POST /v1/auth/guest gives one)');
   }
+  if (customer.orderId !== undefined) checkOrderScope(c.req.path, customer.orderId);
   c.set('customer', customer);
   await next();
 });

@@ -62,33 +62,54 @@ function setHeaders(c: Context<AppEnv>, state: RateLimitState) {
   c.header('RateLimit-Reset', String(state.resetSeconds));
 }
 
+interface Window {
+  ms: number;
+  per: string;
+  label?: string;
+}
+const MINUTE: Window = { ms: WINDOW_MS, per: 'a minute' };
+
+/**
+ * Counts one request against the limit `name` for `id`: 429 RATE_LIMITED with Retry-After (and the RateLimit-*
+ * headers) over it. Returns the state, or undefined when Redis could not be asked (the request goes through, logged).
+ * For a limit whose key is in the request body, a handler calls this once it has validated the body.
+ */
+export async function enforceLimit(
+  c: Context<AppEnv>,
+  name: string,
+  id: string,
+  limit: number,
+  window: Window = MINUTE,
+): Promise<RateLimitState | undefined> {
+  let state: RateLimitState | undefined;
+  try {
+    state = await hit(c.get('deps').redis, `rl:${name}:${id}`, limit, window.ms);
+  } catch (err) {
+    // Redis being away must not take the API down with it: let the request through and say so.
+    c.get('logger').warn({ err: (err as Error).message, limit: name }, 'rate limit not checked');
+  }
+  if (state?.exceeded) {
+    c.header('Retry-After', String(state.resetSeconds));
+    setHeaders(c, state);
+    throw new DomainError(
+      'RATE_LIMITED',
+      `too many requests: at most ${state.limit} ${window.per} per ${window.label ?? name}`,
+      { retry_after_seconds: state.resetSeconds },
+    );
+  }
+  return state;
+}
+
 function limitBy(
   name: string,
   key: (c: Context<AppEnv>) => string | undefined,
   limit: (c: Context<AppEnv>) => number,
-  window: { ms: number; per: string; label?: string } = { ms: WINDOW_MS, per: 'a minute' },
+  window: Window = MINUTE,
 ) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const id = key(c);
     if (id === undefined) return next();
-    let state: RateLimitState | undefined;
-    try {
-      state = await hit(c.get('deps').redis, `rl:${name}:${id}`, limit(c), window.ms);
-    } catch (err) {
-      // Redis being away must not take the API down with it: let the request through and say so.
-      c.get('logger').warn({ err: (err as Error).message, limit: name }, 'rate limit not checked');
-    }
-    if (state?.exceeded) {
-      c.header('Retry-After', String(state.resetSeconds));
-      setHeaders(c, state);
-      throw new DomainError(
-        'RATE_LIMITED',
-        `too many requests: at most ${state.limit} ${window.per} per ${window.label ?? name}`,
-        {
-          retry_after_seconds: state.resetSeconds,
-        },
-      );
-    }
+    const state = await enforceLimit(c, name, id, limit(c), window);
     await next();
     if (state) setHeaders(c, state);
   });
@@ -180,6 +201,14 @@ export async function withinHoldLimits<T>(
   if (!made(result)) await reservation.release();
   return result;
 }
+
+/** Booking look-ups (POST /v1/orders/lookup) per client IP per hour: with the per-reference limit, bounds guessing. */
+export const rateLimitLookupsByIp = limitBy(
+  'lookup-ip',
+  knownClientIp,
+  (c) => c.get('deps').config.rate_limit.order_lookups_per_ip_per_hour,
+  { ms: 3_600_000, per: 'an hour', label: 'address for booking look-ups' },
+);
 
 /** Per-customer limit: `use` it after `requireAuth`. */
 export const rateLimitByCustomer = limitBy(

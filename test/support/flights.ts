@@ -66,6 +66,7 @@ const ROUTES = {
   'agent-orders': ['QAX', 'QAY'],
   'browser-analytics': ['QAN', 'QAO'],
   'order-timeline': ['QTL', 'QTM'],
+  'order-lookup': ['QLK', 'QLL'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
