@@ -10,6 +10,7 @@ import { PRODUCT_TYPES } from '../domain/offer';
 import { LIVE_PAYMENT_STATUSES, ORDER_SOURCES, ORDER_STATUSES, PAYMENT_STATUSES } from '../domain/order';
 import { PASSENGER_TYPES } from '../domain/pricing';
 import { GENDERS } from '../domain/travelers';
+import { FLIGHT_DESIGNATOR } from '../domain/vocabulary';
 import { fareConditionsSchema, moneySchema, nullableOf } from './openapi';
 
 const isoTime = z.iso.datetime().openapi({ example: '2026-03-01T09:30:00.000Z' });
@@ -18,7 +19,10 @@ const orderSegmentSchema = z
   .object({
     flight_id: z.uuid(),
     carrier: z.string().openapi({ example: 'AL' }),
-    flight_number: z.string().openapi({ example: 'AL101', description: 'carrier and number (README "Vocabulary")' }),
+    flight_number: z
+      .string()
+      .regex(FLIGHT_DESIGNATOR)
+      .openapi({ example: 'AL101', description: 'carrier and number (README "Vocabulary")' }),
     origin: z.string().openapi({ example: 'JFK' }),
     destination: z.string().openapi({ example: 'LHR' }),
     departure_at: isoTime,

@@ -43,7 +43,7 @@ import { recordLocator } from '../domain/record-locator';
 import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import type { OrderChangeSteps } from './order-changes';
-import { segmentView as changeSegmentView, type SegmentView } from './order-changes';
+import { segmentView, type SegmentView } from './order-changes';
 import { appendEvents } from './outbox';
 import { isUniqueViolation } from './postgres-errors';
 
@@ -206,12 +206,6 @@ export interface DisruptionView {
   action_taken_at: string | null;
   created_at: string;
 }
-
-/** A segment as the order shows it (flight_number with its carrier, as GET /v1/orders/:id writes segments). */
-const segmentView = (s: OrderSegment): SegmentView => ({
-  ...changeSegmentView(s),
-  flight_number: flightDesignator(s.carrier, s.flightNumber),
-});
 
 export const disruptionView = (r: OrderDisruptionRow): DisruptionView => ({
   id: r.disruptionId,

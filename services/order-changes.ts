@@ -34,7 +34,7 @@ import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
 import { formatTicketNumber } from '../domain/tickets';
-import { flightNumberOnly } from '../domain/vocabulary';
+import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import { boardingPassesFor } from './boarding-pass';
@@ -72,10 +72,11 @@ export interface SegmentView {
   cabin: Cabin;
 }
 
+/** A segment as the order shows it (flight_number with its carrier, as GET /v1/orders/:id writes segments). */
 export const segmentView = (s: OrderSegment): SegmentView => ({
   flight_id: s.flightId,
   carrier: s.carrier,
-  flight_number: s.flightNumber,
+  flight_number: flightDesignator(s.carrier, s.flightNumber),
   origin: s.origin,
   destination: s.destination,
   departure_at: s.departureAt,

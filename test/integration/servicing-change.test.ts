@@ -4,6 +4,7 @@
  * order's workflow. After each path the inventory invariants hold on every flight involved.
  */
 import { randomUUID } from 'node:crypto';
+import { FLIGHT_DESIGNATOR } from '../../domain/vocabulary';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FareConditions } from '../../domain/commercial';
 import type { Services } from '../../lib/services';
@@ -95,8 +96,12 @@ const changeRequest = (orderId: string, remove: string, date: string, call: Call
   });
 
 /** The change offer that moves to `to`. */
-const offerTo = (body: Record<string, any>, to: TestFlight) =>
-  (body.change_offers as Record<string, any>[]).find((o) => o.add[0].flight_id === to.id)!;
+const offerTo = (body: Record<string, any>, to: TestFlight) => {
+  const offer = (body.change_offers as Record<string, any>[]).find((o) => o.add[0].flight_id === to.id)!;
+  // Segments read as the order's do: the flight number with its carrier.
+  for (const s of [...offer.add, ...offer.remove]) expect(s.flight_number).toMatch(FLIGHT_DESIGNATOR);
+  return offer;
+};
 
 const confirm = (orderId: string, changeOfferId: string, paymentToken?: string, call: Call = api) =>
   call('POST', `/v1/orders/${orderId}/changes`, {
