@@ -34,13 +34,17 @@ export async function nameTraveler(page: Page, first = 'Jane', last = 'Doe'): Pr
   await expect.poll(() => page.getByRole('button', { name: /^Seat \d+[A-K], / }).count()).toBeGreaterThan(0);
 }
 
-/** The session token the page made (its guest), for the test's own reads of what the page did. */
-export const pageToken = (page: Page): Promise<string> =>
-  page.evaluate(() => {
+/** An item of the page's sessionStorage, or null. */
+export const sessionItem = (page: Page, key: string): Promise<string | null> =>
+  page.evaluate((k) => {
     // Runs in the page, which has sessionStorage; this file is type-checked without the DOM library.
     const storage = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage;
-    return (JSON.parse(storage.getItem('altis.session') ?? '{}') as { token: string }).token;
-  });
+    return storage.getItem(k);
+  }, key);
+
+/** The session token the page made (its guest), for the test's own reads of what the page did. */
+export const pageToken = async (page: Page): Promise<string> =>
+  (JSON.parse((await sessionItem(page, 'altis.session')) ?? '{}') as { token: string }).token;
 
 let zxingReady = false;
 /** The texts of the PDF417 barcodes in a PNG (zxing-cpp as WebAssembly, loaded from node_modules: offline). */

@@ -3,6 +3,7 @@
  * sessionStorage (a guest token made on first use; an agent's or admin's after sign-in), and the API's JSON errors
  * as `ApiError` with their field issues, so forms show each message next to its field.
  */
+import { createContext, useContext } from 'react';
 import type { ClientResponse } from 'hono/client';
 import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { createAltisClient, type AltisClient } from '../../api/client';
@@ -108,3 +109,19 @@ export function authHeader(): Record<string, string> {
 
 /** A new Idempotency-Key for one user action (a retry of the same action reuses it). */
 export const idempotencyKey = (): string => crypto.randomUUID();
+
+/**
+ * A token that the pages below use instead of the session's: the manage-booking pages' order token (POST
+ * /v1/orders/lookup), which reaches that one order. Shared components read the API through `useApi()`.
+ */
+export const OrderTokenContext = createContext<string | undefined>(undefined);
+
+/** The client and Authorization header for this part of the page: the order token's if one is given, else the session's. */
+export function useApi(): { client: () => Promise<AltisClient>; authHeader: () => Record<string, string> } {
+  const token = useContext(OrderTokenContext);
+  if (!token) return { client, authHeader };
+  return {
+    client: () => Promise.resolve(createAltisClient(window.location.origin, token)),
+    authHeader: () => ({ Authorization: `Bearer ${token}` }),
+  };
+}

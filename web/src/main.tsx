@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './app';
 import './styles.css';
+import './components/order.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

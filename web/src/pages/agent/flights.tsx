@@ -9,7 +9,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { client, unwrap, type ApiError, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime } from '../../format';
-import { Table, StatusBadge } from './parts';
+import { Table, StatusBadge } from '../../components/parts';
 import { useLoad } from '../../load';
 import { asApiError } from '../../api';
 

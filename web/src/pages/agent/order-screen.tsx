@@ -8,9 +8,9 @@ import { client, unwrap, type OkBody } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from '../../load';
-import { Table, StatusBadge } from './parts';
-import { Servicing } from './servicing';
-import { Timeline } from './timeline';
+import { Table, StatusBadge } from '../../components/parts';
+import { Servicing } from '../../components/servicing';
+import { Timeline } from '../../components/timeline';
 
 async function loadOrder(id: string) {
   const api = await client();
@@ -151,7 +151,11 @@ export function OrderScreen() {
 
       <Timeline orderId={order.id} version={order.updated_at} />
 
-      <Servicing order={order} onChanged={loaded.reload} />
+      <Servicing
+        order={order}
+        onChanged={loaded.reload}
+        tokenHint="the customer's card token from the payment terminal"
+      />
     </section>
   );
 }

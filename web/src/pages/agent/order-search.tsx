@@ -8,7 +8,7 @@ import { Link, useSearchParams } from 'react-router';
 import { client, unwrap, type ApiError, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { Table, StatusBadge } from './parts';
+import { Table, StatusBadge } from '../../components/parts';
 import { asApiError } from '../../api';
 
 const SEARCH_BY = {

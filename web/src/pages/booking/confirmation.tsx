@@ -5,11 +5,13 @@
  * pass is then reissued as checked in, with its seat and sequence.
  */
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import type { ApiError } from '../../api';
-import { authHeader, client, idempotencyKey, unwrap } from '../../api';
+import { client, idempotencyKey, unwrap } from '../../api';
+import { BoardingPasses, travelerName } from '../../components/boarding-passes';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { type Fulfillment, type Order } from './model';
+import { type Fulfillment, type Order } from '../../model';
 import { asApiError } from '../../api';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,32 +27,6 @@ async function documentsOf(orderId: string): Promise<{ order: Order; fulfillment
     }
     await sleep(500);
   }
-}
-
-function Barcode({ url, alt, bcbp }: { url: string; alt: string; bcbp: string }) {
-  const [src, setSrc] = useState<string | undefined>();
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    let made: string | undefined;
-    let gone = false;
-    void (async () => {
-      try {
-        const res = await fetch(url, { headers: authHeader() });
-        if (!res.ok) throw new Error(String(res.status));
-        made = URL.createObjectURL(await res.blob());
-        if (gone) URL.revokeObjectURL(made);
-        else setSrc(made);
-      } catch {
-        if (!gone) setFailed(true);
-      }
-    })();
-    return () => {
-      gone = true;
-      if (made) URL.revokeObjectURL(made);
-    };
-  }, [url, bcbp]);
-  if (failed) return <p className="status-bad">The barcode could not be loaded.</p>;
-  return src ? <img className="barcode" src={src} alt={alt} data-bcbp={bcbp} /> : <p>Loading the barcode…</p>;
 }
 
 export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewSearch: () => void }) {
@@ -110,8 +86,7 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
     return error ? <FormError error={error} /> : <p role="status">Issuing your tickets…</p>;
   }
   const { order, fulfillment } = docs;
-  const traveler = (id: string) => order.travelers.find((t) => t.id === id);
-  const fullName = (id: string) => `${traveler(id)?.first_name ?? ''} ${traveler(id)?.last_name ?? ''}`.trim();
+  const fullName = travelerName(order);
   return (
     <section className="card confirmation" aria-labelledby="confirmation-heading">
       <h2 id="confirmation-heading">Booked: {order.booking_reference}</h2>
@@ -129,32 +104,20 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
         ))}
       </ul>
       <h3>Boarding passes</h3>
-      {order.segments.map((s) => (
-        <section key={s.flight_id} className="passes" aria-label={`Boarding passes, ${s.flight_number}`}>
-          <h4>
-            {s.flight_number} {s.origin} → {s.destination}, {formatDateTime(s.departure_at)}
-          </h4>
-          {open.has(s.flight_id) ? (
+      <BoardingPasses
+        order={order}
+        fulfillment={fulfillment}
+        action={(s) =>
+          open.has(s.flight_id) ? (
             <button type="button" disabled={busy} onClick={() => void checkIn(s.flight_id)}>
               Check in for {s.flight_number}
             </button>
-          ) : null}
-          <ul className="pass-list">
-            {fulfillment.boarding_passes
-              .filter((bp) => bp.flight_id === s.flight_id)
-              .map((bp) => (
-                <li key={`${bp.traveler_id}-${bp.flight_id}-${bp.bcbp}`}>
-                  <p>{fullName(bp.traveler_id)}</p>
-                  <Barcode
-                    url={`/v1/orders/${order.id}/boarding-passes/${bp.traveler_id}/${bp.flight_id}.png`}
-                    alt={`Boarding pass barcode, ${fullName(bp.traveler_id)}, ${s.flight_number}`}
-                    bcbp={bp.bcbp}
-                  />
-                </li>
-              ))}
-          </ul>
-        </section>
-      ))}
+          ) : null
+        }
+      />
+      <p>
+        <Link to={`/manage/${order.id}`}>Manage this booking</Link>: seats, bags, changes, cancellation.
+      </p>
       <button type="button" className="secondary" onClick={onNewSearch}>
         Book another trip
       </button>

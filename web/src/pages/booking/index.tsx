@@ -7,11 +7,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import './booking.css';
 import { Confirmation } from './confirmation';
 import { HoldCountdown } from './countdown';
-import type { Offer, Order, SearchAnswer } from './model';
+import type { Offer, Order, SearchAnswer } from '../../model';
 import { Offers } from './offers';
 import { PaymentForm } from './payment';
 import { SearchForm, type SearchRequest } from './search';
-import { SeatMapView } from './seat-map';
+import { SeatMapView } from '../../components/seat-map';
 import { TravelersForm } from './travelers';
 
 type Step =

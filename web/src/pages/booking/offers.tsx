@@ -3,7 +3,7 @@
  * each with what it includes, its fare conditions as the offer states them, and its price.
  */
 import { formatDateTime, formatMoney } from '../../format';
-import type { Offer } from './model';
+import type { Offer } from '../../model';
 
 type Condition = NonNullable<Offer['conditions']>['refund_before_departure'];
 

@@ -7,15 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatMoney } from '../../format';
-import { type Order } from './model';
+import { TEST_CARDS, type Order } from '../../model';
 import { asApiError } from '../../api';
-
-const TEST_CARDS = [
-  { token: 'tok_visa', label: 'Test card that pays' },
-  { token: 'tok_chargeDeclined', label: 'Test card that is declined' },
-  { token: 'tok_async', label: 'Test card that pays after a bank check (pending)' },
-  { token: 'tok_asyncDecline', label: 'Test card that is declined after a bank check (pending)' },
-] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,7 +6,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ApiError } from '../../api';
 import { anonymous, client, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
-import { type SearchAnswer } from './model';
+import { type SearchAnswer } from '../../model';
 import { asApiError } from '../../api';
 
 interface Airport {

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import type { ApiError } from '../../api';
 import { client, idempotencyKey, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
-import { PTC_NAMES, type Offer, type Order } from './model';
+import { PTC_NAMES, type Offer, type Order } from '../../model';
 import { asApiError } from '../../api';
 
 interface TravelerInput {
