@@ -40,7 +40,7 @@ import {
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
-import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
+import { flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import type { OrderChangeSteps } from './order-changes';
 import { segmentView, type SegmentView } from './order-changes';

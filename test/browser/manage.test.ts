@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { FareConditions } from '../../domain/commercial';
+import { decodeBcbp } from '../../domain/bcbp';
 import { recordLocator } from '../../domain/record-locator';
 import { saveOffers } from '../../services/offer-store';
 import { createTestOffer } from '../support/fixtures';
@@ -30,16 +31,18 @@ const day = new Date(Date.now() + (5 + Math.floor(Math.random() * 60) * 3) * 86_
 const nextDay = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
 let first: TestFlight;
 let second: TestFlight;
+let soon: TestFlight; // leaves within the check-in window (24 h to 60 min before departure)
 const t = browserStack(async (services) => {
+  soon = await createTestFlight(services, { route, departsInMs: 5 * 3_600_000, capacity: 12 });
   first = await createTestFlight(services, { route, departureAt: new Date(`${day}T09:00:00Z`), capacity: 12 });
   second = await createTestFlight(services, { route, departureAt: new Date(`${nextDay}T10:30:00Z`), capacity: 12 });
 });
 
 /** A paid order of a fresh customer on the first flight: its id and that customer's own token. */
-async function bookedOverHttp(): Promise<{ id: string; token: string }> {
+async function bookedOverHttp(flight = first): Promise<{ id: string; token: string }> {
   const api = apiClient(t.stack.apiUrl);
   const { token } = await tokenFor(t.services, t.stack.config);
-  const offer = await createTestOffer(t.services.redis, [first]);
+  const offer = await createTestOffer(t.services.redis, [flight]);
   await saveOffers(t.services.redis, [{ ...offer, conditions: CHANGEABLE }], 900);
   const accepted = await api('POST', `/v1/offers/${offer.id}/accept`, {
     token,
@@ -165,6 +168,31 @@ describe('manage booking', () => {
     await expect.poll(() => heading(page, /CANCELLED/).isVisible()).toBe(true);
     expect((await read()).status).toBe('CANCELLED');
     await expectAccessible(page, 'manage booking, cancelled');
+    expectClean(watched);
+    await watched.context.close();
+  });
+
+  it('checks in on a flight whose check-in is open, and shows the pass reissued with the seat', async () => {
+    const order = await bookedOverHttp(soon);
+    const watched = await openPage(t.browser, t.stack.apiUrl, { viewport: DESKTOP });
+    const { page } = watched;
+    await page.goto('/manage');
+    await findBooking(page, recordLocator(order.id), 'Jackson');
+    await expect.poll(() => heading(page, /FULFILLED/).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Check in every traveler' }).click();
+    await visible(page, /^Checked in: \d{13} seat \d+[A-Z]\.$/).toBe(true);
+    const seat = /seat (\d+[A-Z])\.$/.exec((await page.getByText(/^Checked in: /).textContent())!)![1];
+    const pass = (await apiClient(t.stack.apiUrl)('GET', `/v1/orders/${order.id}/fulfillment`, { token: order.token }))
+      .body.boarding_passes[0] as { bcbp: string };
+    const leg = decodeBcbp(pass.bcbp).legs[0]!;
+    expect(leg.seat).toBe(seat);
+    expect(Number(leg.checkInSequence)).toBeGreaterThan(0);
+    // The barcode on the page is the checked-in pass's (its BCBP carries the seat).
+    await expect
+      .poll(() => page.getByRole('img', { name: /Boarding pass barcode, Mary Jackson/ }).getAttribute('data-bcbp'))
+      .toBe(pass.bcbp);
+    await expectAccessible(page, 'manage booking, checked in');
+    await screenshot(page, 'manage-checked-in-desktop');
     expectClean(watched);
     await watched.context.close();
   });

@@ -88,6 +88,7 @@ describe('the README guides, run as written', () => {
       'Add a bag after booking',
       'Change a seat after booking',
       'Check in and get the boarding pass',
+      'Manage a booking without an account',
     ]);
     for (const g of guides) {
       expect(g.script).not.toMatch(/\buuidgen\b|date -d|date --date|<[a-z ]+>/);
@@ -265,5 +266,24 @@ describe('the README guides, run as written', () => {
     });
     expect(decodeBcbp(docs.bcbp as string).legs[0]!.seat).toBe(next);
     expect(docs.emds).toEqual([{ type: 'EMD-A', rfic: 'A', rfisc: '0B5' }]);
+  });
+
+  it('the manage-booking guide: reference + last name → a token for that order only; a wrong name is a plain 404', async () => {
+    const guide = guides.find((g) => g.title === 'Manage a booking without an account')!;
+    const { code, stdout, stderr } = await runGuide(guide.script);
+    expect(stderr, stdout).toBe('');
+    expect(code).toBe(0);
+    const [paid, found, order, forbidden, wrong] = jsonLines(stdout);
+    expect(paid!.status).toBe('FULFILLED');
+    expect(found).toMatchObject({ booking_reference: paid!.booking_reference, token_type: 'Bearer' });
+    expect(found!.booking_reference).toMatch(/^[A-Z2-9]{6}$/);
+    expect(Date.parse(found!.expires_at)).toBeGreaterThan(Date.now());
+    expect(order).toEqual({
+      status: 'FULFILLED',
+      booking_reference: found!.booking_reference,
+      travelers: ['de Vries'],
+    });
+    expect(forbidden).toEqual({ code: 'FORBIDDEN' });
+    expect(wrong).toEqual({ code: 'NOT_FOUND', message: 'no booking has this reference and last name' });
   });
 });

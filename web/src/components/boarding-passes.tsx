@@ -7,12 +7,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { useApi } from '../api';
 import { formatDateTime } from '../format';
 import type { Fulfillment, Order } from '../model';
-
-/** "First Last" of a traveler of the order, by id. */
-export const travelerName = (order: Order) => (id: string | null) => {
-  const t = order.travelers.find((x) => x.id === id);
-  return t ? `${t.first_name} ${t.last_name}` : '';
-};
+import { travelerName } from './parts';
 
 function Barcode({ url, alt, bcbp }: { url: string; alt: string; bcbp: string }) {
   const { authHeader } = useApi();

@@ -12,6 +12,7 @@ import { Field, FormError } from './form';
 import { formatDateTime, formatMoney } from '../format';
 import { useLoad } from '../load';
 import { asApiError } from '../api';
+import { segmentOptions } from './parts';
 import type { Order } from '../model';
 
 interface Props {
@@ -290,11 +291,7 @@ function CheckInPanel({ order, onChanged }: Props) {
         <FormError error={action.error} />
         <Field label="Flight" name="flight_id" hint={`checks in ${seated.length} traveler(s) and any infant`}>
           <select value={flightId} onChange={(e) => setFlightId(e.target.value)}>
-            {order.segments.map((s) => (
-              <option key={s.flight_id} value={s.flight_id}>
-                {s.flight_number} {s.origin}→{s.destination}, {formatDateTime(s.departure_at)}
-              </option>
-            ))}
+            {segmentOptions(order)}
           </select>
         </Field>
         <button type="submit" className="secondary" disabled={action.busy}>

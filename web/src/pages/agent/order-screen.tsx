@@ -8,7 +8,7 @@ import { client, unwrap, type OkBody } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from '../../load';
-import { Table, StatusBadge } from '../../components/parts';
+import { Facts, ItemsCard, Table, StatusBadge } from '../../components/parts';
 import { Servicing } from '../../components/servicing';
 import { Timeline } from '../../components/timeline';
 
@@ -51,24 +51,14 @@ export function OrderScreen() {
       <h1>
         Order {order.booking_reference} <StatusBadge status={order.status} />
       </h1>
-      <dl className="facts card">
-        <div>
-          <dt>Total</dt>
-          <dd>{formatMoney(order.total)}</dd>
-        </div>
-        <div>
-          <dt>Booked</dt>
-          <dd>{formatDateTime(order.created_at)}</dd>
-        </div>
-        <div>
-          <dt>Customer</dt>
-          <dd className="mono">{order.customer_id}</dd>
-        </div>
-        <div>
-          <dt>Order id</dt>
-          <dd className="mono">{order.id}</dd>
-        </div>
-      </dl>
+      <Facts
+        facts={[
+          ['Total', formatMoney(order.total)],
+          ['Booked', formatDateTime(order.created_at)],
+          ['Customer', order.customer_id, 'mono'],
+          ['Order id', order.id, 'mono'],
+        ]}
+      />
 
       <div className="card">
         <h2>Journey</h2>
@@ -98,23 +88,7 @@ export function OrderScreen() {
         </Table>
       </div>
 
-      <div className="card">
-        <h2>Items</h2>
-        <Table label="Items" head={['Product', 'Traveler', 'Flight', 'Seat', 'Price']}>
-          {order.items.map((i) => (
-            <tr key={i.id}>
-              <td>
-                {i.product_type}
-                {i.product_code ? ` (${i.product_code})` : ''}
-              </td>
-              <td>{nameOf(i.traveler_id)}</td>
-              <td>{flightOf(i.flight_id)}</td>
-              <td>{i.seat_number ?? '—'}</td>
-              <td>{formatMoney(i.price)}</td>
-            </tr>
-          ))}
-        </Table>
-      </div>
+      <ItemsCard order={order} title="Items" />
 
       <div className="card">
         <h2>Payments</h2>

@@ -8,9 +8,10 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { ApiError } from '../../api';
 import { client, idempotencyKey, unwrap } from '../../api';
-import { BoardingPasses, travelerName } from '../../components/boarding-passes';
+import { BoardingPasses } from '../../components/boarding-passes';
+import { travelerName } from '../../components/parts';
 import { FormError } from '../../components/form';
-import { formatDateTime, formatMoney } from '../../format';
+import { formatMoney } from '../../format';
 import { type Fulfillment, type Order } from '../../model';
 import { asApiError } from '../../api';
 

@@ -8,6 +8,7 @@
 import { useState, type FormEvent } from 'react';
 import { unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
+import { segmentOptions } from '../../components/parts';
 import { SeatMapView } from '../../components/seat-map';
 import { useAction } from '../../components/servicing';
 import { formatDate, formatDateTime, formatMoney } from '../../format';
@@ -86,11 +87,7 @@ export function SeatChangePanel({ order, onChanged }: Props) {
               setPicked(undefined);
             }}
           >
-            {order.segments.map((s) => (
-              <option key={s.flight_id} value={s.flight_id}>
-                {s.flight_number} {s.origin}→{s.destination}, {formatDateTime(s.departure_at)}
-              </option>
-            ))}
+            {segmentOptions(order)}
           </select>
         </Field>
         <CardField label="Card for a seat that costs more" value={card} onChange={setCard} />
@@ -216,11 +213,7 @@ export function FlightChangePanel({ order, onChanged }: Props) {
               setOffers(undefined);
             }}
           >
-            {order.segments.map((s) => (
-              <option key={s.flight_id} value={s.flight_id}>
-                {s.flight_number} {s.origin}→{s.destination}, {formatDateTime(s.departure_at)}
-              </option>
-            ))}
+            {segmentOptions(order)}
           </select>
         </Field>
         <Field label="New date" name="departure_date" error={asking.error?.issueAt('add.0.departure_date')}>

@@ -4,9 +4,9 @@
  */
 import { Link, useParams } from 'react-router';
 import { OrderTokenContext, unwrap, useApi } from '../../api';
-import { BoardingPasses, travelerName } from '../../components/boarding-passes';
+import { BoardingPasses } from '../../components/boarding-passes';
 import { FormError } from '../../components/form';
-import { StatusBadge, Table } from '../../components/parts';
+import { Facts, ItemsCard, StatusBadge, travelerName } from '../../components/parts';
 import { Servicing } from '../../components/servicing';
 import { Timeline } from '../../components/timeline';
 import { formatDateTime, formatMoney } from '../../format';
@@ -52,7 +52,6 @@ function OrderPage({ id }: { id: string }) {
   if (!loaded.data) return <p role="status">Loading your booking…</p>;
   const { order, documents } = loaded.data;
   const nameOf = travelerName(order);
-  const flightOf = (flightId: string | null) => order.segments.find((s) => s.flight_id === flightId)?.flight_number;
 
   return (
     <section className="manage-order" aria-labelledby="booking-heading">
@@ -60,20 +59,13 @@ function OrderPage({ id }: { id: string }) {
         Booking <span className="booking-reference">{order.booking_reference}</span>{' '}
         <StatusBadge status={order.status} />
       </h1>
-      <dl className="facts card">
-        <div>
-          <dt>Total paid</dt>
-          <dd className="order-total">{formatMoney(order.total)}</dd>
-        </div>
-        <div>
-          <dt>Booked</dt>
-          <dd>{formatDateTime(order.created_at)}</dd>
-        </div>
-        <div>
-          <dt>Travelers</dt>
-          <dd>{order.travelers.map((t) => `${t.first_name} ${t.last_name} (${PTC_NAMES[t.ptc]})`).join(', ')}</dd>
-        </div>
-      </dl>
+      <Facts
+        facts={[
+          ['Total paid', formatMoney(order.total), 'order-total'],
+          ['Booked', formatDateTime(order.created_at)],
+          ['Travelers', order.travelers.map((t) => `${t.first_name} ${t.last_name} (${PTC_NAMES[t.ptc]})`).join(', ')],
+        ]}
+      />
 
       <div className="card">
         <h2>Your trip</h2>
@@ -87,23 +79,7 @@ function OrderPage({ id }: { id: string }) {
         </ul>
       </div>
 
-      <div className="card">
-        <h2>What you bought</h2>
-        <Table label="What you bought" head={['Item', 'Traveler', 'Flight', 'Seat', 'Price']}>
-          {order.items.map((i) => (
-            <tr key={i.id}>
-              <td>
-                {i.product_type}
-                {i.product_code ? ` (${i.product_code})` : ''}
-              </td>
-              <td>{nameOf(i.traveler_id) || 'everyone'}</td>
-              <td>{flightOf(i.flight_id) ?? 'the trip'}</td>
-              <td>{i.seat_number ?? '—'}</td>
-              <td>{formatMoney(i.price)}</td>
-            </tr>
-          ))}
-        </Table>
-      </div>
+      <ItemsCard order={order} title="What you bought" />
 
       {documents.tickets.length > 0 ? (
         <div className="card">
