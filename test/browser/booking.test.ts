@@ -66,6 +66,10 @@ describe('the booking site', () => {
     await expect.poll(() => seat.getAttribute('aria-pressed')).toBe('true');
     expect(await seat.getAttribute('aria-label')).toBe('Seat 1A, window, chosen for Jane Doe');
     await capture(page, 'booking-seats');
+    // A reload comes back to the held order, read again from the API: its seat and its countdown.
+    await page.reload();
+    await expect.poll(() => seat.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.getByRole('timer').textContent()).toMatch(/held for (29|30):\d\d/);
 
     // Declined: the message, and the shopper tries again; then pending (the bank's check), then paid.
     await page.getByLabel(/tok_chargeDeclined$/).check();
@@ -85,6 +89,9 @@ describe('the booking site', () => {
     const barcode = page.getByRole('img', { name: /^Boarding pass barcode, Jane Doe/ });
     await expect.poll(() => barcode.isVisible()).toBe(true);
     await capture(page, 'booking-confirmation');
+    await page.reload(); // and to the confirmation once paid
+    await expect.poll(() => page.getByRole('heading', { name: `Booked: ${reference}` }).isVisible()).toBe(true);
+    await expect.poll(() => barcode.isVisible()).toBe(true);
 
     // The barcode as the page shows it decodes to the pass the API issued.
     const token = await pageToken(page);
