@@ -186,11 +186,24 @@ describe('the agent portal', () => {
         await expect.poll(() => page.getByText(/added for Dorothy Vaughan/).isVisible()).toBe(true);
         await expect.poll(() => page.getByRole('cell', { name: /^EMD/ }).first().isVisible()).toBe(true);
 
+        // A seat for the customer, picked on the live map and confirmed with its price shown; then another day's flight.
+        await expect.poll(() => page.getByText('Live: seats others take grey out').isVisible()).toBe(true);
+        await page
+          .getByRole('region', { name: /^Seat map, / })
+          .getByRole('button', { name: /^Seat 1C, aisle, / })
+          .click();
+        await expect.poll(() => page.getByText(/seat-map price .*at most .* is charged/).isVisible()).toBe(true);
+        await page.getByRole('button', { name: 'Confirm seat 1C' }).click();
+        await expect.poll(() => page.getByText(/Dorothy Vaughan is in seat 1C; .* charged\./).isVisible()).toBe(true);
+        await expect
+          .poll(async () => (await api('GET', `/v1/orders/${orderId}`, { token: customer })).body.items)
+          .toContainEqual(expect.objectContaining({ product_type: 'Seat', seat_number: '1C' }));
+
         // A cancellation: the quote's amounts first, then the confirm that refunds exactly them.
         await page.getByRole('button', { name: 'Quote a cancellation' }).click();
         const confirm = page.getByRole('button', { name: /^Confirm cancellation and refund / });
         await expect.poll(() => confirm.isVisible()).toBe(true);
-        await expect.poll(() => page.getByText('Penalty').isVisible()).toBe(true);
+        await expect.poll(() => page.getByText('Penalty', { exact: true }).isVisible()).toBe(true);
         await expectAccessible(page, `cancellation quote (${name})`);
         await screenshot(page, `agent-cancellation-quote-${name}`);
         const refundText = (await confirm.textContent())!.replace('Confirm cancellation and refund ', '');

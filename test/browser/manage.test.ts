@@ -135,7 +135,7 @@ describe('manage booking', () => {
     await expectAccessible(page, 'seat change, before the confirm');
     await screenshot(page, 'manage-seat-change-desktop');
     await page.getByRole('button', { name: 'Confirm seat 2C' }).click();
-    await visible(page, /Seat 2C is yours; .* charged\./).toBe(true);
+    await visible(page, /Mary Jackson is in seat 2C; .* charged\./).toBe(true);
     await expect
       .poll(async () => ((await read()).items as { seat_number: string | null }[]).some((i) => i.seat_number === '2C'))
       .toBe(true);

@@ -9,6 +9,7 @@ import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from '../../load';
 import { Facts, ItemsCard, Table, StatusBadge } from '../../components/parts';
+import { FlightChangePanel, SeatChangePanel } from '../../components/changes';
 import { Servicing } from '../../components/servicing';
 import { Timeline } from '../../components/timeline';
 
@@ -129,7 +130,10 @@ export function OrderScreen() {
         order={order}
         onChanged={loaded.reload}
         tokenHint="the customer's card token from the payment terminal"
-      />
+      >
+        <SeatChangePanel order={order} onChanged={loaded.reload} />
+        <FlightChangePanel order={order} onChanged={loaded.reload} />
+      </Servicing>
     </section>
   );
 }

@@ -12,7 +12,7 @@ import { Timeline } from '../../components/timeline';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from '../../load';
 import { PTC_NAMES } from '../../model';
-import { FlightChangePanel, SeatChangePanel } from './changes';
+import { FlightChangePanel, SeatChangePanel } from '../../components/changes';
 import { orderToken } from './token';
 
 export function ManageOrder() {

@@ -1,18 +1,18 @@
 /**
- * The manage pages' changes of a paid order, each shown with its amount before it is confirmed:
+ * The changes of a paid order (manage booking, and the agent portal for the customer), each shown with its amount before it is confirmed:
  * - a seat: pick one on the live seat map, then confirm; the seat-map price is the most it costs (what the current
  *   seat covers is deducted), charged to the card chosen (POST /v1/orders/:id/seats);
  * - a flight: ask for change offers for another day (POST /v1/orders/:id/change-requests), each with its fare
  *   difference, penalty and total, then confirm one (POST /v1/orders/:id/changes).
  */
 import { useState, type FormEvent } from 'react';
-import { unwrap } from '../../api';
-import { Field, FormError } from '../../components/form';
-import { segmentOptions } from '../../components/parts';
-import { SeatMapView } from '../../components/seat-map';
-import { useAction } from '../../components/servicing';
-import { formatDate, formatDateTime, formatMoney } from '../../format';
-import { TEST_CARDS, type Order, type Seat } from '../../model';
+import { unwrap } from '../api';
+import { Field, FormError } from './form';
+import { segmentOptions } from './parts';
+import { SeatMapView } from './seat-map';
+import { useAction } from './servicing';
+import { formatDate, formatDateTime, formatMoney } from '../format';
+import { TEST_CARDS, type Order, type Seat } from '../model';
 
 interface Props {
   order: Order;
@@ -68,7 +68,9 @@ export function SeatChangePanel({ order, onChanged }: Props) {
     );
     if (result) {
       const charged = { ...before, amount: Math.max(0, result.total.amount - before.amount) };
-      setDone(`Seat ${picked.seat.seat_number} is yours; ${formatMoney(charged)} charged.`);
+      setDone(
+        `${traveler?.first_name} ${traveler?.last_name} is in seat ${picked.seat.seat_number}; ${formatMoney(charged)} charged.`,
+      );
       setPicked(undefined);
       onChanged();
     }
