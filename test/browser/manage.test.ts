@@ -102,6 +102,11 @@ describe('manage booking', () => {
     await screenshot(page, 'manage-order-phone');
     // The order token is the page's own: the session (the booking pages' token) is not replaced by it.
     expect(await sessionItem(page, 'altis.session')).toBeNull();
+    // Another order's page, with no token for it and no session: the page says so and asks the API nothing.
+    const other = await bookedOverHttp();
+    await page.goto(`/manage/${other.id}`);
+    await visible(page, 'This booking cannot be opened here').toBe(true);
+    expect(await sessionItem(page, 'altis.session')).toBeNull(); // no guest was made for it
     expectClean(watched);
     await watched.context.close();
   });

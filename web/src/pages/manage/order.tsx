@@ -3,7 +3,7 @@
  * order): what was bought, the documents and boarding passes, the timeline, and the servicing the API offers.
  */
 import { Link, useParams } from 'react-router';
-import { OrderTokenContext, unwrap, useApi } from '../../api';
+import { currentSession, OrderTokenContext, unwrap, useApi } from '../../api';
 import { BoardingPasses } from '../../components/boarding-passes';
 import { FormError } from '../../components/form';
 import { Facts, ItemsCard, StatusBadge, travelerName } from '../../components/parts';
@@ -17,10 +17,23 @@ import { orderToken } from './token';
 
 export function ManageOrder() {
   const { id = '' } = useParams();
+  const token = orderToken(id);
+  // Neither this order's token nor a session (whose own order it may be): nothing to ask the API with.
+  if (!token && !currentSession()) return <Lost />;
   return (
-    <OrderTokenContext.Provider value={orderToken(id)}>
+    <OrderTokenContext.Provider value={token}>
       <OrderPage id={id} />
     </OrderTokenContext.Provider>
+  );
+}
+
+function Lost() {
+  return (
+    <section className="card narrow">
+      <h1>Your booking</h1>
+      <p role="alert">This booking cannot be opened here: the page may have been open too long. Find it again.</p>
+      <Link to="/manage">Find a booking</Link>
+    </section>
   );
 }
 
@@ -36,15 +49,11 @@ function OrderPage({ id }: { id: string }) {
   }, id);
 
   if (loaded.error && !loaded.data) {
-    const lost = [401, 403, 404].includes(loaded.error.status);
+    if ([401, 403, 404].includes(loaded.error.status)) return <Lost />;
     return (
       <section className="card narrow">
         <h1>Your booking</h1>
-        {lost ? (
-          <p role="alert">This booking cannot be opened here: the page may have been open too long. Find it again.</p>
-        ) : (
-          <FormError error={loaded.error} />
-        )}
+        <FormError error={loaded.error} />
         <Link to="/manage">Find a booking</Link>
       </section>
     );
