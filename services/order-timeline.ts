@@ -2,15 +2,32 @@
  * An order's timeline: its domain events (the outbox rows whose aggregate is the order, in commit order) told as
  * entries an agent or the traveler reads — what happened, when, the amount it moved — and, after each event the
  * notifications consumer mails about, when it handled it. The events carry no names, contacts or payment tokens
- * (README, "Domain events"), so neither does the timeline. Published events are kept `published_outbox_days`
- * (worker/housekeeping.ts); the order's record itself (GET /v1/orders/:id) keeps its state for good.
+ * (README, "Domain events"), so neither does the timeline. An order's events (and the notifications consumer's marks
+ * of them) are kept while the order lives and `published_outbox_days` after it ended (`timelineKept`, applied by
+ * worker/housekeeping.ts); the order's record itself (GET /v1/orders/:id) keeps its state for good.
  */
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
-import { outbox, processedEvents } from '../db/schema';
+import { orders, outbox, processedEvents } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { formatMoney, type Money } from '../domain/money';
 import { NOTIFICATIONS_CONSUMER, NOTIFIED_EVENTS } from '../lib/order-events';
+
+/** The statuses after which an order's timeline is kept only `published_outbox_days` more (from its last change). */
+const ENDED_STATUSES = ['ARCHIVED', 'CANCELLED', 'EXPIRED'] as const;
+
+/**
+ * True for a published outbox row that an order's timeline still needs after `cutoff` (its retention): its order is
+ * still live (not archived, cancelled or expired) or ended after `cutoff`. Rows of other aggregates: false.
+ */
+export const timelineKept = (cutoff: Date): SQL => sql`exists (
+  select 1 from ${orders}
+  where ${orders.id}::text = ${outbox.aggregateId}
+    and (${orders.status} not in (${sql.join(
+      ENDED_STATUSES.map((st) => sql`${st}`),
+      sql`, `,
+    )}) or ${orders.updatedAt} >= ${cutoff.toISOString()}::timestamptz)
+)`;
 
 export const TIMELINE_KINDS = [
   'STATE',

@@ -1,10 +1,11 @@
-import { and, isNotNull, lt } from 'drizzle-orm';
+import { and, eq, isNotNull, lt, not, notExists } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
 import { outbox, processedEvents } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { purgeIdleGuests } from '../services/customers';
 import { purgeIdempotencyKeys } from '../services/idempotency-store';
+import { timelineKept } from '../services/order-timeline';
 import { purgePaymentTokens } from '../services/payment-vault';
 import { moveFlightStatuses, scheduleRules } from '../services/schedule';
 
@@ -18,23 +19,29 @@ export interface HousekeepingResult {
 
 /**
  * Deletes what has served its purpose, so no table grows without bound: idempotency keys past their retention,
- * consumers' processed-event marks older than any redelivery can be, outbox rows published long ago, and vaulted
+ * consumers' processed-event marks older than any redelivery can be (unless their event is kept), outbox rows
+ * published long ago that no live order's timeline needs, and vaulted
  * card tokens past their day (services/payment-vault.ts), and guests older than `guest_retention_hours` that own no
  * order (services/customers.ts). Never an unpublished outbox row, never a guest with an order.
  */
 export async function housekeep(db: Database, config: Pick<AppConfig, 'housekeeping'>, now = Date.now()) {
   const h = config.housekeeping;
   const idempotencyKeys = await purgeIdempotencyKeys(db, h.idempotency_key_hours * 3600_000);
-  const processed = await db
-    .delete(processedEvents)
-    .where(lt(processedEvents.processedAt, new Date(now - h.processed_event_days * 86_400_000)))
-    .returning({ id: processedEvents.eventId });
+  // An order's events stay while its timeline needs them (services/order-timeline.ts), and so do their marks.
+  const outboxCutoff = new Date(now - h.published_outbox_days * 86_400_000);
   const published = await db
     .delete(outbox)
-    .where(
-      and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, new Date(now - h.published_outbox_days * 86_400_000))),
-    )
+    .where(and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, outboxCutoff), not(timelineKept(outboxCutoff))))
     .returning({ seq: outbox.seq });
+  const processed = await db
+    .delete(processedEvents)
+    .where(
+      and(
+        lt(processedEvents.processedAt, new Date(now - h.processed_event_days * 86_400_000)),
+        notExists(db.select({ one: outbox.seq }).from(outbox).where(eq(outbox.id, processedEvents.eventId))),
+      ),
+    )
+    .returning({ id: processedEvents.eventId });
   const paymentTokens = await purgePaymentTokens(db, new Date(now));
   const guests = await purgeIdleGuests(db, new Date(now - h.guest_retention_hours * 3600_000));
   return {

@@ -105,6 +105,52 @@ describe('housekeeping', () => {
     await pg.db.delete(outbox).where(eq(outbox.id, events.oldUnpublished));
   });
 
+  it('keeps an order’s published events (and their notification marks) while the order lives, and a while after', async () => {
+    const guest = randomUUID();
+    await pg.db.insert(customers).values({ id: guest, kind: 'GUEST' });
+    const order = (status: 'FULFILLED' | 'ARCHIVED' | 'CANCELLED', updatedAt: Date) => ({
+      id: randomUUID(),
+      customerId: guest,
+      source: 'OFFER' as const,
+      status,
+      currency: 'USD',
+      totalAmount: 100,
+      expiresAt: daysAgo(60),
+      createdAt: daysAgo(60),
+      updatedAt,
+    });
+    const live = order('FULFILLED', daysAgo(50)); // booked long ago, flies next month
+    const endedLongAgo = order('ARCHIVED', daysAgo(30));
+    const endedRecently = order('CANCELLED', daysAgo(1));
+    await pg.db.insert(orders).values([live, endedLongAgo, endedRecently]);
+    const eventOf = (o: { id: string }) => ({
+      id: randomUUID(),
+      aggregateId: o.id,
+      type: 'OrderPaid',
+      occurredAt: daysAgo(55),
+      payload: {},
+      publishedAt: daysAgo(55),
+    });
+    const [liveEvent, endedEvent, recentEvent] = [eventOf(live), eventOf(endedLongAgo), eventOf(endedRecently)];
+    await pg.db.insert(outbox).values([liveEvent, endedEvent, recentEvent]);
+    const consumer = `hk-notifications-${randomUUID()}`;
+    await pg.db
+      .insert(processedEvents)
+      .values([liveEvent, endedEvent].map((e) => ({ consumer, eventId: e.id, processedAt: daysAgo(55) })));
+
+    await housekeep(pg.db, config);
+    const left = await pg.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(inArray(outbox.id, [liveEvent.id, endedEvent.id, recentEvent.id]));
+    expect(left.map((e) => e.id).sort()).toEqual([liveEvent.id, recentEvent.id].sort());
+    const marks = await pg.db
+      .select({ id: processedEvents.eventId })
+      .from(processedEvents)
+      .where(eq(processedEvents.consumer, consumer));
+    expect(marks.map((m) => m.id)).toEqual([liveEvent.id]);
+  });
+
   it('purges guests older than guest_retention_hours that own no order; keeps those with orders, claimed, fresh, users', async () => {
     const old = new Date(Date.now() - (config.housekeeping.guest_retention_hours + 1) * 3600_000);
     const ids = {
