@@ -117,6 +117,8 @@ export const configSchema = z.strictObject({
       /** An ioredis Cluster client (lib/redis.ts): the url's host and cluster_nodes are the seed nodes. */
       cluster: z.boolean(),
       cluster_nodes: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')),
+      /** Commands sent in one turn of the event loop go out as one write (ioredis enableAutoPipelining). */
+      auto_pipelining: z.boolean(),
       /** TLS (also implied by a rediss:// url); the server is checked against tls_ca_file (else the system CAs). */
       tls: z.boolean(),
       tls_ca_file: z.string(),

@@ -53,10 +53,17 @@ export async function hit(redis: Redis, key: string, limit: number, windowMs = W
   };
 }
 
-/** Sets the RateLimit-* headers unless a tighter limit already set them (the inner middleware answers first). */
+/** The RateLimit-Remaining set on this request so far (the limits run outer to inner). */
+const shown = new WeakMap<Context<AppEnv>, number>();
+
+/**
+ * Sets the RateLimit-* headers unless an outer limit already set tighter or equal ones. Set before the handler
+ * runs, so that they go out with the answer it builds: a header set on a finished answer makes Hono copy it.
+ */
 function setHeaders(c: Context<AppEnv>, state: RateLimitState) {
-  const current = c.res.headers.get('RateLimit-Remaining');
-  if (current !== null && Number(current) < state.remaining) return;
+  const current = shown.get(c);
+  if (current !== undefined && current <= state.remaining) return;
+  shown.set(c, state.remaining);
   c.header('RateLimit-Limit', String(state.limit));
   c.header('RateLimit-Remaining', String(state.remaining));
   c.header('RateLimit-Reset', String(state.resetSeconds));
@@ -89,8 +96,8 @@ function limitBy(
         },
       );
     }
-    await next();
     if (state) setHeaders(c, state);
+    await next();
   });
 }
 
