@@ -23,15 +23,53 @@ export interface OrderReadDeps {
 }
 
 /** The order if the caller may see it; another customer's order is reported as not found (no existence leak). */
-export const findOwnedOrder = (reads: OrderReads, id: string, customer: Customer, owners: string[]) =>
-  reads.owned(id, customer, owners);
+export const findOwnedOrder = (
+  reads: OrderReads,
+  id: string,
+  customer: Customer,
+  owners: string[] | Promise<string[]>,
+) => reads.owned(id, customer, owners);
 
-async function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
+async function queryLiveView(temporal: Client, orderId: string): Promise<OrderView | null> {
   try {
     return await temporal.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderState);
   } catch {
     return null; // closed long ago, or Temporal unreachable: the Postgres record still answers
   }
+}
+
+/** Per Temporal client: each order's workflow query in flight, and the one that requests waiting on it share. */
+type LiveReads = Map<string, Promise<OrderView | null>>;
+const liveReads = new WeakMap<Client, { running: LiveReads; next: LiveReads }>();
+
+/**
+ * The order workflow's live view, queried after the call began: concurrent reads of one order share queries.
+ * With none in flight, one starts; while one is in flight (it may have been answered before this call began),
+ * the callers wait for it and then share the next. So every answer was read after its request arrived, and one
+ * order read by many at once costs two queries per query time, not one per request (a workflow answers its
+ * queries one at a time).
+ */
+export function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
+  let reads = liveReads.get(temporal);
+  if (!reads) liveReads.set(temporal, (reads = { running: new Map(), next: new Map() }));
+  const { running, next } = reads;
+  const start = () => {
+    const query = queryLiveView(temporal, orderId).finally(() => {
+      if (running.get(orderId) === query) running.delete(orderId);
+    });
+    running.set(orderId, query);
+    return query;
+  };
+  const queued = next.get(orderId);
+  if (queued) return queued;
+  const inFlight = running.get(orderId);
+  if (!inFlight) return start();
+  const after = inFlight.then(() => {
+    next.delete(orderId);
+    return start();
+  });
+  next.set(orderId, after);
+  return after;
 }
 
 const money = (amount: number, currency: string) => ({ amount, currency });
@@ -67,8 +105,35 @@ export async function orderResources(
   opts: { live?: boolean } = {},
 ): Promise<OrderResource[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [{ travelers: pax, items, payments: pays }, changes, lives, disruptions] = await Promise.all([
+  return assemble(
+    deps,
+    rows,
+    await orderParts(
+      deps,
+      rows.map((r) => r.id),
+      opts,
+    ),
+  );
+}
+
+/**
+ * One order as GET /v1/orders/:id answers it, for the caller who owns it (`owned` reads the row and checks):
+ * its parts and live view are read at the same time as the check, in one round, and shown only once it passed.
+ */
+export async function ownedOrderResource(
+  deps: OrderReadDeps,
+  id: string,
+  owned: () => Promise<OrderRow>,
+): Promise<OrderResource> {
+  const [row, parts] = await Promise.all([owned(), orderParts(deps, [id.toLowerCase()], {})]);
+  return assemble(deps, [row], parts)[0]!;
+}
+
+type OrderParts = Awaited<ReturnType<typeof orderParts>>;
+
+/** What the resources of these orders are made of besides their rows, read at once. */
+async function orderParts(deps: OrderReadDeps, ids: string[], opts: { live?: boolean }) {
+  const [parties, changes, lives, disruptions] = await Promise.all([
     deps.reads.parties(ids),
     deps.reads.changes(ids),
     opts.live === false
@@ -76,6 +141,11 @@ export async function orderResources(
       : Promise.all(ids.map((id) => liveView(deps.temporal, id))),
     deps.reads.disruptions(ids),
   ]);
+  return { ...parties, changes, lives, disruptions };
+}
+
+function assemble(deps: OrderReadDeps, rows: OrderRow[], parts: OrderParts): OrderResource[] {
+  const { travelers: pax, items, payments: pays, changes, lives, disruptions } = parts;
   const paxOf = groupBy(pax, (t) => t.orderId);
   const itemsOf = groupBy(items, (i) => i.orderId);
   const paysOf = groupBy(pays, (p) => p.orderId);
