@@ -201,6 +201,8 @@ export const configSchema = z.strictObject({
   catalog: z.strictObject({
     /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */
     availability_max_age_ms: z.number().int().min(0),
+    /** How old a seat map may be, behind Postgres's seat assignments and Redis's seat locks (ms; 0: none). */
+    seat_map_max_age_ms: z.number().int().min(0),
   }),
   offers: z.strictObject({
     ttl_seconds: z.number().positive(),

@@ -39,7 +39,12 @@ export interface CatalogDeps {
    * 0: read it for every search). The index changes with Postgres in the same inventory call.
    */
   availabilityMaxAgeMs?: number;
-  /** The clock of the availability cache (ms; a test moves it). */
+  /**
+   * How old a seat map may be (ms), behind the seat assignments in Postgres and the seat locks in Redis
+   * (catalog.seat_map_max_age_ms; 0: read them for every seat map).
+   */
+  seatMapMaxAgeMs?: number;
+  /** The clock of the availability and seat map caches (ms; a test moves it). */
   clock?: () => number;
 }
 
@@ -496,6 +501,28 @@ export function createCatalog(deps: CatalogDeps) {
     return { flight_id: row.id, aircraft: row.aircraft_type, seats };
   }
 
+  // Seat maps as sent (JSON), per flight, read at most every seatMapMaxAgeMs; the requests that come while one is
+  // read share it. A failed read (an unknown flight) is not kept.
+  const seatMapMaxAgeMs = deps.seatMapMaxAgeMs ?? 0;
+  const seatMaps = new Map<string, { readAt: number; json: Promise<string> }>();
+
+  /** The seat map's JSON, its statuses read no longer than seatMapMaxAgeMs ago. */
+  function seatMapJson(flightId: string): Promise<string> {
+    if (seatMapMaxAgeMs === 0) return seatMap(flightId).then((m) => JSON.stringify(m));
+    const key = flightId.toLowerCase();
+    const now = clock();
+    const hit = seatMaps.get(key);
+    if (hit && now - hit.readAt < seatMapMaxAgeMs) return hit.json;
+    if (seatMaps.size >= 5_000) seatMaps.clear();
+    // readAt is when the reads were sent: the statuses are at least as new as that.
+    const entry = { readAt: now, json: seatMap(flightId).then((m) => JSON.stringify(m)) };
+    seatMaps.set(key, entry);
+    entry.json.catch(() => {
+      if (seatMaps.get(key) === entry) seatMaps.delete(key);
+    });
+    return entry.json;
+  }
+
   /**
    * Airports for an autocomplete: an exact IATA code first, then codes, cities and names that start with `q`, then
    * those that contain it (case-insensitive), at most `limit`.
@@ -511,7 +538,7 @@ export function createCatalog(deps: CatalogDeps) {
       LIMIT ${limit}`;
   }
 
-  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries, searchAirports, forget };
+  return { searchFlights, getFlight, seatMap, seatMapJson, checkLeg, isKnownAirport, airportCountries, searchAirports, forget };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;
