@@ -538,7 +538,17 @@ export function createCatalog(deps: CatalogDeps) {
       LIMIT ${limit}`;
   }
 
-  return { searchFlights, getFlight, seatMap, seatMapJson, checkLeg, isKnownAirport, airportCountries, searchAirports, forget };
+  return {
+    searchFlights,
+    getFlight,
+    seatMap,
+    seatMapJson,
+    checkLeg,
+    isKnownAirport,
+    airportCountries,
+    searchAirports,
+    forget,
+  };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;
