@@ -237,6 +237,8 @@ export const configSchema = z.strictObject({
     prior_alpha: z.number().positive(),
     prior_beta: z.number().positive(),
     margin_weight: z.number().min(0).max(1),
+    /** How long an offer search reuses a context's bandit arms read from Redis, in process (ms; 0: every search). */
+    arms_max_age_ms: z.number().int().min(0),
   }),
   rate_limit: z.strictObject({
     per_ip_per_minute: z.number().int().positive(),

@@ -33,10 +33,11 @@ import {
   normaliseMargins,
   rankBundles,
   rankerContext,
+  type ArmState,
   type Random,
   type RankedBundle,
 } from '../domain/ranker';
-import { cachedValue, ttlCache } from '../lib/cache';
+import { cachedValue, LRUCache, ttlCache } from '../lib/cache';
 import type { Logger } from '../lib/logger';
 import { createCatalog, isIsoDate, utcToday, type Catalog, type FlightView } from './catalog';
 import { createInventory, type Cabin, type Inventory } from './inventory';
@@ -95,7 +96,25 @@ const invalid = (issues: Issue[]) =>
     issues,
   });
 
+/**
+ * Random bytes for offer ids from the system's CSPRNG, drawn 4 KiB at a time: one call per 256 ids rather than one
+ * per id (a search makes up to offers.max_offers per itinerary). Each id's bytes are its own.
+ */
+function randomPool(size = 4096): (n: number) => Uint8Array {
+  let pool = randomBytes(size);
+  let at = 0;
+  return (n) => {
+    if (at + n > pool.length) {
+      pool = randomBytes(size);
+      at = 0;
+    }
+    at += n;
+    return pool.subarray(at - n, at);
+  };
+}
+
 export function createOfferEngine(deps: OfferEngineDeps) {
+  const offerRandom = randomPool();
   const { config, db, sql, redis } = deps;
   const ttlMs = deps.cacheTtlMs ?? 30_000;
   const inventory = deps.inventory ?? createInventory({ db, sql, redis });
@@ -134,6 +153,16 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       ]),
     );
   });
+
+  // A context's bandit arms, as read from the ranker's Redis hash, for up to ranker.arms_max_age_ms.
+  const armsMaxAgeMs = config.ranker.arms_max_age_ms;
+  const armCache = new LRUCache<string, Map<string, ArmState>>({
+    max: 10_000,
+    ttl: Math.max(1, armsMaxAgeMs),
+    fetchMethod: (context) => ranker.armStates(context),
+  });
+  const armStates = async (context: string) =>
+    armsMaxAgeMs === 0 ? ranker.armStates(context) : ((await armCache.fetch(context)) ?? ranker.armStates(context));
 
   // Capacity per flight and cabin changes only with an aircraft swap: cached, read from the index on a miss.
   const capacities = ttlCache<string, Map<string, number>>(ttlMs, 50_000);
@@ -269,7 +298,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     const leg = (origin: string, destination: string, date: string) =>
       catalog.searchFlights({ origin, destination, date, passengers: seated, party: passengers, now });
     const [arms, outboundAll, inboundAll, catalogProducts] = await Promise.all([
-      ranker.armStates(context),
+      armStates(context),
       leg(request.origin, request.destination, request.departure_date),
       roundTrip ? leg(request.destination, request.origin, request.return_date!) : Promise.resolve([]),
       products(),
@@ -350,7 +379,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
         let item = 0;
         offers.push(
           buildOffer({
-            id: signOfferId(config.offers.id_secret, randomBytes(16), expiresAt),
+            id: signOfferId(config.offers.id_secret, offerRandom(16), expiresAt),
             createdAt: now,
             expiresAt,
             bundle: bundles.get(r.bundle)!,
