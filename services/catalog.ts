@@ -209,11 +209,12 @@ export function createCatalog(deps: CatalogDeps) {
   const maxAgeMs = deps.availabilityMaxAgeMs ?? 0;
   const clock = deps.clock ?? Date.now;
   const availCache = new Map<string, { readAt: number; cabins: CabinAvailability[] }>();
-  let batch: { ids: Set<string>; read: Promise<Map<string, CabinAvailability[]>> } | null = null;
+  type BatchRead = { found: Map<string, CabinAvailability[]>; readAt: number };
+  let batch: { ids: Set<string>; read: Promise<BatchRead> } | null = null;
 
-  function readBatched(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
+  function readBatched(ids: readonly string[]): Promise<BatchRead> {
     if (!batch) {
-      const next = { ids: new Set<string>(), read: Promise.resolve(new Map<string, CabinAvailability[]>()) };
+      const next = { ids: new Set<string>(), read: Promise.resolve<BatchRead>({ found: new Map(), readAt: 0 }) };
       next.read = new Promise((resolve, reject) =>
         setImmediate(() => {
           batch = null;
@@ -223,7 +224,7 @@ export function createCatalog(deps: CatalogDeps) {
               if (availCache.size > 20_000) availCache.clear();
               for (const [id, cabins] of found) availCache.set(id, { readAt, cabins });
             }
-            resolve(found);
+            resolve({ found, readAt });
           }, reject);
         }),
       );
@@ -233,21 +234,33 @@ export function createCatalog(deps: CatalogDeps) {
     return batch.read;
   }
 
-  /** Per-cabin availability of these flights, none older than maxAgeMs. */
-  async function availabilityOf(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
-    const out = new Map<string, CabinAvailability[]>();
+  /** Per-cabin availability of these flights, none older than maxAgeMs, and when the oldest of them was read. */
+  async function availabilityOf(
+    ids: readonly string[],
+  ): Promise<{ byFlight: Map<string, CabinAvailability[]>; readAt: number }> {
+    const byFlight = new Map<string, CabinAvailability[]>();
     const now = clock();
+    let readAt = now;
     const missing = ids.filter((id) => {
       const hit = maxAgeMs > 0 ? availCache.get(id) : undefined;
-      if (hit && now - hit.readAt < maxAgeMs) out.set(id, hit.cabins);
-      return !out.has(id);
+      if (hit && now - hit.readAt < maxAgeMs) {
+        byFlight.set(id, hit.cabins);
+        readAt = Math.min(readAt, hit.readAt);
+      }
+      return !byFlight.has(id);
     });
     if (missing.length > 0) {
       const read = await readBatched(missing);
-      for (const id of missing) out.set(id, read.get(id) ?? []);
+      for (const id of missing) byFlight.set(id, read.found.get(id) ?? []);
+      readAt = Math.min(readAt, read.readAt);
     }
-    return out;
+    return { byFlight, readAt };
   }
+
+  // A leg's priced flights for a party, kept while the oldest availability figure in them is younger than maxAgeMs:
+  // a kept answer shows availability no older than a fresh one may, and its prices and statuses were judged at a
+  // moment at most maxAgeMs ago. Concurrent searches of one leg share one pricing.
+  const pricedLegs = new Map<string, { readAt: number; flights: Promise<FlightView[]> }>();
 
   const pricingRules = async () => (deps.commercial ? deps.commercial.pricingRules() : pricing.rules);
 
@@ -406,16 +419,47 @@ export function createCatalog(deps: CatalogDeps) {
     }
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', issues[0]!.message, { issues });
     const party = q.party ?? { adults: q.passengers, children: 0, infants: 0 };
+    // Only searches at the present moment are kept (a caller may price at another `now`).
+    if (maxAgeMs === 0 || q.now !== undefined)
+      return pricedFlights(origin, destination, q.date, q.passengers, party, now);
 
-    const rows = (await legRows(origin, destination, q.date)).filter((r) => isSelling(statusAt(r, now)));
+    const key = `${origin}-${destination}-${q.date}-${q.passengers}-${party.adults}-${party.children}-${party.infants}`;
+    const at = clock();
+    const kept = pricedLegs.get(key);
+    if (kept && at - kept.readAt < maxAgeMs) return kept.flights;
+    if (pricedLegs.size >= 20_000) pricedLegs.clear();
+    // Until its figures arrive the entry counts as read now; then as old as its oldest figure.
+    const entry = { readAt: at, flights: Promise.resolve<FlightView[]>([]) };
+    entry.flights = pricedFlights(origin, destination, q.date, q.passengers, party, now, (readAt) => {
+      entry.readAt = readAt;
+    });
+    pricedLegs.set(key, entry);
+    entry.flights.catch(() => {
+      if (pricedLegs.get(key) === entry) pricedLegs.delete(key);
+    });
+    return entry.flights;
+  }
+
+  /** The selling flights of a leg priced for the party at `now`; `readAt` hears how old their availability is. */
+  async function pricedFlights(
+    origin: string,
+    destination: string,
+    date: string,
+    seats: number,
+    party: OfferPassengers,
+    now: Date,
+    readAt?: (ms: number) => void,
+  ): Promise<FlightView[]> {
+    const rows = (await legRows(origin, destination, date)).filter((r) => isSelling(statusAt(r, now)));
     if (rows.length === 0) return [];
     const [avail, rules, countries] = await Promise.all([
       availabilityOf(rows.map((r) => r.id)),
       pricingRules(),
       airportCountries([origin, destination]),
     ]);
+    readAt?.(avail.readAt);
     return rows
-      .map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules, party, q.passengers, countries), now))
+      .map((r) => view(r, priceCabins(r, avail.byFlight.get(r.id) ?? [], now, rules, party, seats, countries), now))
       .filter((f) => f.cabins.length > 0);
   }
 

@@ -296,7 +296,8 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     const empty: OfferSearchResult = { search_id: searchId, expires_at: expiresAt.toISOString(), offers: [] };
 
     const leg = (origin: string, destination: string, date: string) =>
-      catalog.searchFlights({ origin, destination, date, passengers: seated, party: passengers, now });
+      // At the present moment unless told otherwise: the catalog may answer from its priced legs.
+      catalog.searchFlights({ origin, destination, date, passengers: seated, party: passengers, now: opts.now });
     const [arms, outboundAll, inboundAll, catalogProducts] = await Promise.all([
       armStates(context),
       leg(request.origin, request.destination, request.departure_date),
