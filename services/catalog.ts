@@ -260,7 +260,13 @@ export function createCatalog(deps: CatalogDeps) {
   // A leg's priced flights for a party, kept while the oldest availability figure in them is younger than maxAgeMs:
   // a kept answer shows availability no older than a fresh one may, and its prices and statuses were judged at a
   // moment at most maxAgeMs ago. Concurrent searches of one leg share one pricing.
-  const pricedLegs = new Map<string, { readAt: number; flights: Promise<FlightView[]> }>();
+  interface PricedLeg {
+    readAt: number;
+    flights: Promise<FlightView[]>;
+    /** The flights' JSON, made on the first request that sends it. */
+    json?: Promise<string>;
+  }
+  const pricedLegs = new Map<string, PricedLeg>();
 
   const pricingRules = async () => (deps.commercial ? deps.commercial.pricingRules() : pricing.rules);
 
@@ -410,6 +416,18 @@ export function createCatalog(deps: CatalogDeps) {
    * with no such cabin are left out. Unknown airports, a past or malformed date: VALIDATION_FAILED.
    */
   async function searchFlights(q: SearchQuery): Promise<FlightView[]> {
+    return (await pricedLeg(q)).flights;
+  }
+
+  /** searchFlights as the JSON of its array: serialised once per priced leg kept. */
+  async function searchFlightsJson(q: SearchQuery): Promise<string> {
+    const leg = await pricedLeg(q);
+    leg.json ??= leg.flights.then((flights) => JSON.stringify(flights));
+    return leg.json;
+  }
+
+  /** A leg searched: validated, then priced now or taken from the priced legs kept. */
+  async function pricedLeg(q: SearchQuery): Promise<PricedLeg> {
     const now = q.now ?? new Date();
     const origin = q.origin.toUpperCase();
     const destination = q.destination.toUpperCase();
@@ -420,16 +438,22 @@ export function createCatalog(deps: CatalogDeps) {
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', issues[0]!.message, { issues });
     const party = q.party ?? { adults: q.passengers, children: 0, infants: 0 };
     // Only searches at the present moment are kept (a caller may price at another `now`).
-    if (maxAgeMs === 0 || q.now !== undefined)
-      return pricedFlights(origin, destination, q.date, q.passengers, party, now);
+    if (maxAgeMs === 0 || q.now !== undefined) {
+      const flights = pricedFlights(origin, destination, q.date, q.passengers, party, now);
+      await flights;
+      return { readAt: clock(), flights };
+    }
 
     const key = `${origin}-${destination}-${q.date}-${q.passengers}-${party.adults}-${party.children}-${party.infants}`;
     const at = clock();
     const kept = pricedLegs.get(key);
-    if (kept && at - kept.readAt < maxAgeMs) return kept.flights;
+    if (kept && at - kept.readAt < maxAgeMs) {
+      await kept.flights;
+      return kept;
+    }
     if (pricedLegs.size >= 20_000) pricedLegs.clear();
     // Until its figures arrive the entry counts as read now; then as old as its oldest figure.
-    const entry = { readAt: at, flights: Promise.resolve<FlightView[]>([]) };
+    const entry: PricedLeg = { readAt: at, flights: Promise.resolve([]) };
     entry.flights = pricedFlights(origin, destination, q.date, q.passengers, party, now, (readAt) => {
       entry.readAt = readAt;
     });
@@ -437,7 +461,8 @@ export function createCatalog(deps: CatalogDeps) {
     entry.flights.catch(() => {
       if (pricedLegs.get(key) === entry) pricedLegs.delete(key);
     });
-    return entry.flights;
+    await entry.flights;
+    return entry;
   }
 
   /** The selling flights of a leg priced for the party at `now`; `readAt` hears how old their availability is. */
@@ -584,6 +609,7 @@ export function createCatalog(deps: CatalogDeps) {
 
   return {
     searchFlights,
+    searchFlightsJson,
     getFlight,
     seatMap,
     seatMapJson,
