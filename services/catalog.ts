@@ -136,6 +136,10 @@ interface FlightRow {
   cabins: { cabin: Cabin; capacity: number; base_fare: number; currency: string }[];
 }
 
+/** Text encoded once, to be sent as it is (a Buffer over an ordinary ArrayBuffer, as Response bodies take). */
+export type Utf8 = Buffer<ArrayBuffer>;
+const utf8 = (text: string) => Buffer.from(text) as Utf8;
+
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** True for a real calendar day written YYYY-MM-DD (2025-02-30 is not). */
@@ -263,8 +267,8 @@ export function createCatalog(deps: CatalogDeps) {
   interface PricedLeg {
     readAt: number;
     flights: Promise<FlightView[]>;
-    /** The flights' JSON, made on the first request that sends it. */
-    json?: Promise<string>;
+    /** The flights' JSON (UTF-8), made on the first request that sends it. */
+    json?: Promise<Utf8>;
   }
   const pricedLegs = new Map<string, PricedLeg>();
 
@@ -419,10 +423,10 @@ export function createCatalog(deps: CatalogDeps) {
     return (await pricedLeg(q)).flights;
   }
 
-  /** searchFlights as the JSON of its array: serialised once per priced leg kept. */
-  async function searchFlightsJson(q: SearchQuery): Promise<string> {
+  /** searchFlights as the JSON of its array, in UTF-8: serialised and encoded once per priced leg kept. */
+  async function searchFlightsJson(q: SearchQuery): Promise<Utf8> {
     const leg = await pricedLeg(q);
-    leg.json ??= leg.flights.then((flights) => JSON.stringify(flights));
+    leg.json ??= leg.flights.then((flights) => utf8(JSON.stringify(flights)));
     return leg.json;
   }
 
@@ -573,18 +577,19 @@ export function createCatalog(deps: CatalogDeps) {
   // Seat maps as sent (JSON), per flight, read at most every seatMapMaxAgeMs; the requests that come while one is
   // read share it. A failed read (an unknown flight) is not kept.
   const seatMapMaxAgeMs = deps.seatMapMaxAgeMs ?? 0;
-  const seatMaps = new Map<string, { readAt: number; json: Promise<string> }>();
+  const seatMaps = new Map<string, { readAt: number; json: Promise<Utf8> }>();
+  const seatMapBytes = (flightId: string) => seatMap(flightId).then((m) => utf8(JSON.stringify(m)));
 
-  /** The seat map's JSON, its statuses read no longer than seatMapMaxAgeMs ago. */
-  function seatMapJson(flightId: string): Promise<string> {
-    if (seatMapMaxAgeMs === 0) return seatMap(flightId).then((m) => JSON.stringify(m));
+  /** The seat map's JSON (UTF-8), its statuses read no longer than seatMapMaxAgeMs ago. */
+  function seatMapJson(flightId: string): Promise<Utf8> {
+    if (seatMapMaxAgeMs === 0) return seatMapBytes(flightId);
     const key = flightId.toLowerCase();
     const now = clock();
     const hit = seatMaps.get(key);
     if (hit && now - hit.readAt < seatMapMaxAgeMs) return hit.json;
     if (seatMaps.size >= 5_000) seatMaps.clear();
     // readAt is when the reads were sent: the statuses are at least as new as that.
-    const entry = { readAt: now, json: seatMap(flightId).then((m) => JSON.stringify(m)) };
+    const entry = { readAt: now, json: seatMapBytes(flightId) };
     seatMaps.set(key, entry);
     entry.json.catch(() => {
       if (seatMaps.get(key) === entry) seatMaps.delete(key);

@@ -203,12 +203,16 @@ export const flights = createRouter()
     // Priced at the present moment (no `now`): the catalog may answer from its priced legs (services/catalog.ts),
     // each serialised once. The answer is the JSON c.json would give for { legs: [{ ...leg, flights }] }.
     const results = await Promise.all(legs.map((l) => catalog.searchFlightsJson({ ...l, passengers: seats, party })));
-    const text = `{"legs":[${legs
-      .map((l, n) => `${JSON.stringify(l).slice(0, -1)},"flights":${results[n]!}}`)
-      .join(',')}]}`;
+    const parts: Buffer[] = [Buffer.from('{"legs":[')];
+    legs.forEach((l, n) => {
+      parts.push(Buffer.from(`${n === 0 ? '' : ','}${JSON.stringify(l).slice(0, -1)},"flights":`), results[n]!);
+      parts.push(Buffer.from('}'));
+    });
+    parts.push(Buffer.from(']}'));
+    const bytes = Buffer.concat(parts);
     // Typed as the c.json answer it equals, so the route's contract (and the typed client) stays as it was.
     type Answer = ReturnType<typeof c.json<{ legs: (SearchLeg & { flights: FlightView[] })[] }, 200>>;
-    return c.body(text, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
+    return c.body(bytes, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
   })
   .openapi(flightRoute, async (c) => {
     const { id } = c.req.valid('param');
@@ -216,9 +220,9 @@ export const flights = createRouter()
   })
   .openapi(seatsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    // Serialised once per read (services/catalog.ts: seat maps kept up to catalog.seat_map_max_age_ms), sent as is.
-    const text = await c.get('deps').services.catalog.seatMapJson(id);
+    // Serialised and encoded once per read (services/catalog.ts: seat maps kept up to catalog.seat_map_max_age_ms), sent as is.
+    const bytes = await c.get('deps').services.catalog.seatMapJson(id);
     // Typed as the c.json answer it equals, so the route's contract (and the typed client) stays as it was.
     type Answer = ReturnType<typeof c.json<Awaited<ReturnType<Catalog['seatMap']>>, 200>>;
-    return c.body(text, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
+    return c.body(bytes, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
   });

@@ -78,7 +78,9 @@ describe('availability staleness of search', () => {
     let now = 5_000_000;
     const catalog = createCatalog({ ...services, config, inventory, seatMapMaxAgeMs: MAX_AGE_MS, clock: () => now });
     const statusOf = async (seat: string) => {
-      const map = JSON.parse(await catalog.seatMapJson(f.id)) as { seats: { seat_number: string; status: string }[] };
+      const map = JSON.parse((await catalog.seatMapJson(f.id)).toString()) as {
+        seats: { seat_number: string; status: string }[];
+      };
       expect(map).toEqual(JSON.parse(JSON.stringify(await catalog.seatMap(f.id))) as unknown); // as the route answers
       return map.seats.find((s) => s.seat_number === seat)!.status;
     };
@@ -92,9 +94,9 @@ describe('availability staleness of search', () => {
     // Within the age the kept map may still show the seat free (the lock and Postgres decide a choice, not the map).
     now += MAX_AGE_MS - 1;
     expect(['AVAILABLE', 'HELD']).toContain(
-      (JSON.parse(await catalog.seatMapJson(f.id)) as { seats: { seat_number: string; status: string }[] }).seats.find(
-        (s) => s.seat_number === seat,
-      )!.status,
+      (
+        JSON.parse((await catalog.seatMapJson(f.id)).toString()) as { seats: { seat_number: string; status: string }[] }
+      ).seats.find((s) => s.seat_number === seat)!.status,
     );
     // At the age it is read again.
     now += 1;
