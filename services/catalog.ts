@@ -507,10 +507,15 @@ export function createCatalog(deps: CatalogDeps) {
     return view(row, priceCabins(row, avail.get(row.id) ?? [], now, rules, one, 0, countries), now);
   }
 
-  /** Drops the cached flight rows (a schedule change in this process: its searches see it at once). */
+  /**
+   * Drops the cached flight rows, priced legs and seat maps (a schedule change in this process: its searches see it
+   * at once).
+   */
   function forget(): void {
     legCache.clear();
     flightCache.clear();
+    pricedLegs.clear();
+    seatMaps.clear();
   }
 
   /** A flight's seats as laid out (number, cabin, characteristics, blocked, price), in row order; cached. */
