@@ -6,6 +6,7 @@ import { recordLocator } from '../domain/record-locator';
 import type { OrderSegment } from '../domain/order';
 import { assignRefs } from '../domain/travelers';
 import { flightDesignator } from '../domain/vocabulary';
+import { readsAfterCall } from '../lib/coalesce';
 import type { PiiCipher } from '../lib/pii';
 import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
 import type { Customer } from './deps';
@@ -38,38 +39,20 @@ async function queryLiveView(temporal: Client, orderId: string): Promise<OrderVi
   }
 }
 
-/** Per Temporal client: each order's workflow query in flight, and the one that requests waiting on it share. */
-type LiveReads = Map<string, Promise<OrderView | null>>;
-const liveReads = new WeakMap<Client, { running: LiveReads; next: LiveReads }>();
+/** Per Temporal client: the live views being read, shared by the reads of one order that overlap. */
+const liveReads = new WeakMap<
+  Client,
+  (orderId: string, read: () => Promise<OrderView | null>) => Promise<OrderView | null>
+>();
 
 /**
- * The order workflow's live view, queried after the call began: concurrent reads of one order share queries.
- * With none in flight, one starts; while one is in flight (it may have been answered before this call began),
- * the callers wait for it and then share the next. So every answer was read after its request arrived, and one
- * order read by many at once costs two queries per query time, not one per request (a workflow answers its
- * queries one at a time).
+ * The order workflow's live view, queried after the call began: concurrent reads of one order share queries
+ * (lib/coalesce.ts), which matters because a workflow answers its queries one at a time.
  */
 export function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
-  let reads = liveReads.get(temporal);
-  if (!reads) liveReads.set(temporal, (reads = { running: new Map(), next: new Map() }));
-  const { running, next } = reads;
-  const start = () => {
-    const query = queryLiveView(temporal, orderId).finally(() => {
-      if (running.get(orderId) === query) running.delete(orderId);
-    });
-    running.set(orderId, query);
-    return query;
-  };
-  const queued = next.get(orderId);
-  if (queued) return queued;
-  const inFlight = running.get(orderId);
-  if (!inFlight) return start();
-  const after = inFlight.then(() => {
-    next.delete(orderId);
-    return start();
-  });
-  next.set(orderId, after);
-  return after;
+  let shared = liveReads.get(temporal);
+  if (!shared) liveReads.set(temporal, (shared = readsAfterCall()));
+  return shared(orderId, () => queryLiveView(temporal, orderId));
 }
 
 const money = (amount: number, currency: string) => ({ amount, currency });
@@ -119,15 +102,22 @@ export async function orderResources(
 /**
  * One order as GET /v1/orders/:id answers it, for the caller who owns it (`owned` reads the row and checks):
  * its parts and live view are read at the same time as the check, in one round, and shown only once it passed.
+ * Concurrent reads of one order share the reading of its parts (lib/coalesce.ts: each read began after the call).
  */
 export async function ownedOrderResource(
   deps: OrderReadDeps,
   id: string,
   owned: () => Promise<OrderRow>,
 ): Promise<OrderResource> {
-  const [row, parts] = await Promise.all([owned(), orderParts(deps, [id.toLowerCase()], {})]);
+  const orderId = id.toLowerCase();
+  let shared = partReads.get(deps.reads);
+  if (!shared) partReads.set(deps.reads, (shared = readsAfterCall()));
+  const [row, parts] = await Promise.all([owned(), shared(orderId, () => orderParts(deps, [orderId], {}))]);
   return assemble(deps, [row], parts)[0]!;
 }
+
+/** Per order reads (an app's): the parts of one order being read, shared by the reads of it that overlap. */
+const partReads = new WeakMap<OrderReads, (orderId: string, read: () => Promise<OrderParts>) => Promise<OrderParts>>();
 
 type OrderParts = Awaited<ReturnType<typeof orderParts>>;
 
