@@ -138,7 +138,7 @@ interface FlightRow {
 
 /** Text encoded once, to be sent as it is (a Buffer over an ordinary ArrayBuffer, as Response bodies take). */
 export type Utf8 = Buffer<ArrayBuffer>;
-const utf8 = (text: string) => Buffer.from(text) as Utf8;
+const utf8 = (text: string): Utf8 => Buffer.from(text);
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
