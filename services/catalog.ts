@@ -22,6 +22,7 @@ import { money, type Money } from '../domain/money';
 import type { OfferPassengers } from '../domain/offer';
 import { demandAvailable, priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
 import { flightDesignator } from '../domain/vocabulary';
+import { utf8, type Utf8 } from '../lib/bytes';
 import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
@@ -135,10 +136,6 @@ interface FlightRow {
   status: FlightStatus;
   cabins: { cabin: Cabin; capacity: number; base_fare: number; currency: string }[];
 }
-
-/** Text encoded once, to be sent as it is (a Buffer over an ordinary ArrayBuffer, as Response bodies take). */
-export type Utf8 = Buffer<ArrayBuffer>;
-const utf8 = (text: string): Utf8 => Buffer.from(text);
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

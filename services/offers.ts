@@ -37,6 +37,7 @@ import {
   type Random,
   type RankedBundle,
 } from '../domain/ranker';
+import type { Utf8 } from '../lib/bytes';
 import { cachedValue, LRUCache, ttlCache } from '../lib/cache';
 import type { Logger } from '../lib/logger';
 import { createCatalog, isIsoDate, utcToday, type Catalog, type FlightView } from './catalog';
@@ -122,7 +123,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, commercial, cacheTtlMs: ttlMs });
   const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
   /** Each search result's JSON answer, as long as the result object lives. */
-  const answers = new WeakMap<OfferSearchResult, string>();
+  const answers = new WeakMap<OfferSearchResult, Utf8>();
   const random = deps.random ?? Math.random;
   const counts =
     deps.counts ??
@@ -419,7 +420,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
    * The JSON of a result `search` returned, made of the bytes stored in Redis (the offers are serialised once);
    * undefined for any other object (then serialise it).
    */
-  const serialized = (result: OfferSearchResult): string | undefined => answers.get(result);
+  const serialized = (result: OfferSearchResult): Utf8 | undefined => answers.get(result);
 
   /**
    * Why an offer id finds nothing in Redis: OFFER_LOST (410) for an id this engine issued that should still live
