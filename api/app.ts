@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { createPiiCipher } from '../lib/pii';
 import { createServices } from '../services';
@@ -9,6 +8,7 @@ import { createApiMetrics } from './metrics';
 import { metricsEndpoint, observeRequests, orderLogContext } from './observability';
 import { mountApiDocs } from './openapi';
 import { refuseInvalidBearer } from './middleware/auth';
+import { limitBody } from './middleware/body-limit';
 import { rateLimitByIp } from './middleware/rate-limit';
 import { refuseControlCharacters } from './middleware/request-guard';
 import { createRouter } from './router';
@@ -52,10 +52,9 @@ export function createApp(given: Omit<ApiDeps, 'services'> & { services?: ApiDep
   app.use('*', rateLimitByIp);
   app.use(
     '*',
-    bodyLimit({
-      maxSize: deps.config.server.body_limit_bytes,
-      onError: (c: Context<AppEnv>) => errorResponse(c, 'PAYLOAD_TOO_LARGE', 'the request body is too large'),
-    }),
+    limitBody(deps.config.server.body_limit_bytes, (c: Context<AppEnv>) =>
+      errorResponse(c, 'PAYLOAD_TOO_LARGE', 'the request body is too large'),
+    ),
   );
 
   // One rule for a bad Authorization header on every /v1 route but the webhooks (they authenticate by signature).

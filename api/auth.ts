@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { AppConfig } from '../config';
 import { DomainError } from '../domain/errors';
+import { LRUCache } from '../lib/cache';
 import type { Customers } from '../services/customers';
 import type { Customer } from './deps';
 
@@ -79,6 +80,33 @@ const isOneOf = <T extends string>(values: readonly T[], v: unknown): v is T =>
  * not look the customer up (`authenticate` does). Throws UNAUTHENTICATED.
  */
 export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string): Promise<TokenSubject> {
+  let cache = verifiedTokens.get(config.auth);
+  if (!cache) verifiedTokens.set(config.auth, (cache = new LRUCache({ max: 50_000 })));
+  const known = cache.get(token);
+  if (known) {
+    if (known.exp <= Math.floor(Date.now() / 1000)) {
+      cache.delete(token);
+      throw new DomainError('UNAUTHENTICATED', 'the token has expired');
+    }
+    return known.subject;
+  }
+  const verified = await verifySignedToken(config, token);
+  cache.set(token, verified);
+  return verified.subject;
+}
+
+/**
+ * Tokens that passed `verifySignedToken`, by their text, per auth config (its key, issuer and lifetimes): a
+ * token's signature and claims never change, so one verified once is only checked for expiry again (an HMAC
+ * verification through WebCrypto costs more than the rest of a request). What a token names is still checked
+ * against its customer on every request (`authenticate`).
+ */
+const verifiedTokens = new WeakMap<object, LRUCache<string, { subject: TokenSubject; exp: number }>>();
+
+async function verifySignedToken(
+  config: Pick<AppConfig, 'auth'>,
+  token: string,
+): Promise<{ subject: TokenSubject; exp: number }> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, secretKey(config), {
@@ -107,7 +135,8 @@ export async function verifyToken(config: Pick<AppConfig, 'auth'>, token: string
   if (ord !== undefined && (typeof ord !== 'string' || !UUID.test(ord))) {
     throw new DomainError('UNAUTHENTICATED', 'the token is not valid');
   }
-  return { id: sub, kind, role, tokenVersion: ver, ...(ord === undefined ? {} : { orderId: ord.toLowerCase() }) };
+  const orderScope = ord === undefined ? {} : { orderId: ord.toLowerCase() };
+  return { subject: { id: sub, kind, role, tokenVersion: ver, ...orderScope }, exp };
 }
 
 /**

@@ -7,8 +7,8 @@ import { findOwnedOrder } from './order-reads';
 export async function ownedOrder(c: Context<AppEnv>, id: string) {
   const deps = c.get('deps');
   const customer = c.get('customer');
-  const owners = await ownerIds(deps, customer);
-  return findOwnedOrder(deps.services.orderReads, id, customer, owners);
+  // The owners (Redis, else Postgres) and the order row are read at the same time.
+  return findOwnedOrder(deps.services.orderReads, id, customer, ownerIds(deps, customer));
 }
 
 /** What the order reads need from the request's context. */

@@ -6,6 +6,7 @@ import { recordLocator } from '../domain/record-locator';
 import type { OrderSegment } from '../domain/order';
 import { assignRefs } from '../domain/travelers';
 import { flightDesignator } from '../domain/vocabulary';
+import { readsAfterCall } from '../lib/coalesce';
 import type { PiiCipher } from '../lib/pii';
 import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
 import type { Customer } from './deps';
@@ -23,15 +24,35 @@ export interface OrderReadDeps {
 }
 
 /** The order if the caller may see it; another customer's order is reported as not found (no existence leak). */
-export const findOwnedOrder = (reads: OrderReads, id: string, customer: Customer, owners: string[]) =>
-  reads.owned(id, customer, owners);
+export const findOwnedOrder = (
+  reads: OrderReads,
+  id: string,
+  customer: Customer,
+  owners: string[] | Promise<string[]>,
+) => reads.owned(id, customer, owners);
 
-async function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
+async function queryLiveView(temporal: Client, orderId: string): Promise<OrderView | null> {
   try {
     return await temporal.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderState);
   } catch {
     return null; // closed long ago, or Temporal unreachable: the Postgres record still answers
   }
+}
+
+/** Per Temporal client: the live views being read, shared by the reads of one order that overlap. */
+const liveReads = new WeakMap<
+  Client,
+  (orderId: string, read: () => Promise<OrderView | null>) => Promise<OrderView | null>
+>();
+
+/**
+ * The order workflow's live view, queried after the call began: concurrent reads of one order share queries
+ * (lib/coalesce.ts), which matters because a workflow answers its queries one at a time.
+ */
+export function liveView(temporal: Client, orderId: string): Promise<OrderView | null> {
+  let shared = liveReads.get(temporal);
+  if (!shared) liveReads.set(temporal, (shared = readsAfterCall()));
+  return shared(orderId, () => queryLiveView(temporal, orderId));
 }
 
 const money = (amount: number, currency: string) => ({ amount, currency });
@@ -67,8 +88,42 @@ export async function orderResources(
   opts: { live?: boolean } = {},
 ): Promise<OrderResource[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [{ travelers: pax, items, payments: pays }, changes, lives, disruptions] = await Promise.all([
+  return assemble(
+    deps,
+    rows,
+    await orderParts(
+      deps,
+      rows.map((r) => r.id),
+      opts,
+    ),
+  );
+}
+
+/**
+ * One order as GET /v1/orders/:id answers it, for the caller who owns it (`owned` reads the row and checks):
+ * its parts and live view are read at the same time as the check, in one round, and shown only once it passed.
+ * Concurrent reads of one order share the reading of its parts (lib/coalesce.ts: each read began after the call).
+ */
+export async function ownedOrderResource(
+  deps: OrderReadDeps,
+  id: string,
+  owned: () => Promise<OrderRow>,
+): Promise<OrderResource> {
+  const orderId = id.toLowerCase();
+  let shared = partReads.get(deps.reads);
+  if (!shared) partReads.set(deps.reads, (shared = readsAfterCall()));
+  const [row, parts] = await Promise.all([owned(), shared(orderId, () => orderParts(deps, [orderId], {}))]);
+  return assemble(deps, [row], parts)[0]!;
+}
+
+/** Per order reads (an app's): the parts of one order being read, shared by the reads of it that overlap. */
+const partReads = new WeakMap<OrderReads, (orderId: string, read: () => Promise<OrderParts>) => Promise<OrderParts>>();
+
+type OrderParts = Awaited<ReturnType<typeof orderParts>>;
+
+/** What the resources of these orders are made of besides their rows, read at once. */
+async function orderParts(deps: OrderReadDeps, ids: string[], opts: { live?: boolean }) {
+  const [parties, changes, lives, disruptions] = await Promise.all([
     deps.reads.parties(ids),
     deps.reads.changes(ids),
     opts.live === false
@@ -76,6 +131,11 @@ export async function orderResources(
       : Promise.all(ids.map((id) => liveView(deps.temporal, id))),
     deps.reads.disruptions(ids),
   ]);
+  return { ...parties, changes, lives, disruptions };
+}
+
+function assemble(deps: OrderReadDeps, rows: OrderRow[], parts: OrderParts): OrderResource[] {
+  const { travelers: pax, items, payments: pays, changes, lives, disruptions } = parts;
   const paxOf = groupBy(pax, (t) => t.orderId);
   const itemsOf = groupBy(items, (i) => i.orderId);
   const paysOf = groupBy(pays, (p) => p.orderId);

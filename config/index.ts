@@ -117,6 +117,8 @@ export const configSchema = z.strictObject({
       /** An ioredis Cluster client (lib/redis.ts): the url's host and cluster_nodes are the seed nodes. */
       cluster: z.boolean(),
       cluster_nodes: z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port')),
+      /** Commands sent in one turn of the event loop go out as one write (ioredis enableAutoPipelining). */
+      auto_pipelining: z.boolean(),
       /** TLS (also implied by a rediss:// url); the server is checked against tls_ca_file (else the system CAs). */
       tls: z.boolean(),
       tls_ca_file: z.string(),
@@ -201,6 +203,8 @@ export const configSchema = z.strictObject({
   catalog: z.strictObject({
     /** How old the availability a flight or offer search shows may be, behind the Redis index (ms; 0: none). */
     availability_max_age_ms: z.number().int().min(0),
+    /** How old a seat map may be, behind Postgres's seat assignments and Redis's seat locks (ms; 0: none). */
+    seat_map_max_age_ms: z.number().int().min(0),
   }),
   offers: z.strictObject({
     ttl_seconds: z.number().positive(),
@@ -235,6 +239,8 @@ export const configSchema = z.strictObject({
     prior_alpha: z.number().positive(),
     prior_beta: z.number().positive(),
     margin_weight: z.number().min(0).max(1),
+    /** How long an offer search reuses a context's bandit arms read from Redis, in process (ms; 0: every search). */
+    arms_max_age_ms: z.number().int().min(0),
   }),
   rate_limit: z.strictObject({
     per_ip_per_minute: z.number().int().positive(),

@@ -34,6 +34,9 @@ const EXPONENTS: ReadonlyMap<string, number> = new Map([
 
 /** Number of digits after the decimal point for an ISO 4217 currency. Throws VALIDATION_FAILED if unknown. */
 export function minorUnitDigits(currency: string): number {
+  // Every known code is three capitals: a hit needs no pattern test (this runs for every amount priced).
+  const known = typeof currency === 'string' ? EXPONENTS.get(currency) : undefined;
+  if (known !== undefined) return known;
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
     throw new DomainError('VALIDATION_FAILED', `"${String(currency)}" is not an ISO 4217 currency code`, {
       currency,

@@ -32,7 +32,14 @@ export function createRedis(target: string | RedisConfig, opts: { name?: string 
   const connectionName = opts.name ?? 'altis';
   if (typeof target === 'string') return new Redis(target, { ...BASE_OPTIONS, connectionName });
   const tls = redisTls(target);
-  if (!target.cluster) return new Redis(target.url, { ...BASE_OPTIONS, connectionName, ...(tls ? { tls } : {}) });
+  if (!target.cluster) {
+    return new Redis(target.url, {
+      ...BASE_OPTIONS,
+      connectionName,
+      enableAutoPipelining: target.auto_pipelining,
+      ...(tls ? { tls } : {}),
+    });
+  }
   const url = new URL(target.url);
   if (url.pathname !== '' && url.pathname !== '/' && url.pathname !== '/0') {
     throw new Error(`redis.url: a Redis Cluster has database 0 only, not ${url.pathname.slice(1)}`);

@@ -53,6 +53,10 @@ export async function connectTemporal(config: Pick<AppConfig, 'temporal'>): Prom
     ...temporalConnectionOptions(config.temporal),
     connectTimeout: '5s',
   });
+  // Connecting ran inside the connection's AsyncLocalStorage (its deadline), which turns Node's promise hooks on for
+  // the whole process: a cost on every promise of every request after it. Nothing is in that storage once connected;
+  // disabled, it reads as empty, and a later withDeadline/withMetadata/withAbortSignal turns it on again.
+  connection.callContextStorage.disable();
   // Starts, updates and signals carry the caller's trace context to the workflow (a no-op unless tracing is on).
   const client = new Client({
     connection,

@@ -22,6 +22,7 @@ import { money, type Money } from '../domain/money';
 import type { OfferPassengers } from '../domain/offer';
 import { demandAvailable, priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
 import { flightDesignator } from '../domain/vocabulary';
+import { utf8, type Utf8 } from '../lib/bytes';
 import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
 
@@ -39,7 +40,12 @@ export interface CatalogDeps {
    * 0: read it for every search). The index changes with Postgres in the same inventory call.
    */
   availabilityMaxAgeMs?: number;
-  /** The clock of the availability cache (ms; a test moves it). */
+  /**
+   * How old a seat map may be (ms), behind the seat assignments in Postgres and the seat locks in Redis
+   * (catalog.seat_map_max_age_ms; 0: read them for every seat map).
+   */
+  seatMapMaxAgeMs?: number;
+  /** The clock of the availability and seat map caches (ms; a test moves it). */
   clock?: () => number;
 }
 
@@ -204,11 +210,12 @@ export function createCatalog(deps: CatalogDeps) {
   const maxAgeMs = deps.availabilityMaxAgeMs ?? 0;
   const clock = deps.clock ?? Date.now;
   const availCache = new Map<string, { readAt: number; cabins: CabinAvailability[] }>();
-  let batch: { ids: Set<string>; read: Promise<Map<string, CabinAvailability[]>> } | null = null;
+  type BatchRead = { found: Map<string, CabinAvailability[]>; readAt: number };
+  let batch: { ids: Set<string>; read: Promise<BatchRead> } | null = null;
 
-  function readBatched(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
+  function readBatched(ids: readonly string[]): Promise<BatchRead> {
     if (!batch) {
-      const next = { ids: new Set<string>(), read: Promise.resolve(new Map<string, CabinAvailability[]>()) };
+      const next = { ids: new Set<string>(), read: Promise.resolve<BatchRead>({ found: new Map(), readAt: 0 }) };
       next.read = new Promise((resolve, reject) =>
         setImmediate(() => {
           batch = null;
@@ -218,7 +225,7 @@ export function createCatalog(deps: CatalogDeps) {
               if (availCache.size > 20_000) availCache.clear();
               for (const [id, cabins] of found) availCache.set(id, { readAt, cabins });
             }
-            resolve(found);
+            resolve({ found, readAt });
           }, reject);
         }),
       );
@@ -228,21 +235,39 @@ export function createCatalog(deps: CatalogDeps) {
     return batch.read;
   }
 
-  /** Per-cabin availability of these flights, none older than maxAgeMs. */
-  async function availabilityOf(ids: readonly string[]): Promise<Map<string, CabinAvailability[]>> {
-    const out = new Map<string, CabinAvailability[]>();
+  /** Per-cabin availability of these flights, none older than maxAgeMs, and when the oldest of them was read. */
+  async function availabilityOf(
+    ids: readonly string[],
+  ): Promise<{ byFlight: Map<string, CabinAvailability[]>; readAt: number }> {
+    const byFlight = new Map<string, CabinAvailability[]>();
     const now = clock();
+    let readAt = now;
     const missing = ids.filter((id) => {
       const hit = maxAgeMs > 0 ? availCache.get(id) : undefined;
-      if (hit && now - hit.readAt < maxAgeMs) out.set(id, hit.cabins);
-      return !out.has(id);
+      if (hit && now - hit.readAt < maxAgeMs) {
+        byFlight.set(id, hit.cabins);
+        readAt = Math.min(readAt, hit.readAt);
+      }
+      return !byFlight.has(id);
     });
     if (missing.length > 0) {
       const read = await readBatched(missing);
-      for (const id of missing) out.set(id, read.get(id) ?? []);
+      for (const id of missing) byFlight.set(id, read.found.get(id) ?? []);
+      readAt = Math.min(readAt, read.readAt);
     }
-    return out;
+    return { byFlight, readAt };
   }
+
+  // A leg's priced flights for a party, kept while the oldest availability figure in them is younger than maxAgeMs:
+  // a kept answer shows availability no older than a fresh one may, and its prices and statuses were judged at a
+  // moment at most maxAgeMs ago. Concurrent searches of one leg share one pricing.
+  interface PricedLeg {
+    readAt: number;
+    flights: Promise<FlightView[]>;
+    /** The flights' JSON (UTF-8), made on the first request that sends it. */
+    json?: Promise<Utf8>;
+  }
+  const pricedLegs = new Map<string, PricedLeg>();
 
   const pricingRules = async () => (deps.commercial ? deps.commercial.pricingRules() : pricing.rules);
 
@@ -392,6 +417,18 @@ export function createCatalog(deps: CatalogDeps) {
    * with no such cabin are left out. Unknown airports, a past or malformed date: VALIDATION_FAILED.
    */
   async function searchFlights(q: SearchQuery): Promise<FlightView[]> {
+    return (await pricedLeg(q)).flights;
+  }
+
+  /** searchFlights as the JSON of its array, in UTF-8: serialised and encoded once per priced leg kept. */
+  async function searchFlightsJson(q: SearchQuery): Promise<Utf8> {
+    const leg = await pricedLeg(q);
+    leg.json ??= leg.flights.then((flights) => utf8(JSON.stringify(flights)));
+    return leg.json;
+  }
+
+  /** A leg searched: validated, then priced now or taken from the priced legs kept. */
+  async function pricedLeg(q: SearchQuery): Promise<PricedLeg> {
     const now = q.now ?? new Date();
     const origin = q.origin.toUpperCase();
     const destination = q.destination.toUpperCase();
@@ -401,16 +438,54 @@ export function createCatalog(deps: CatalogDeps) {
     }
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', issues[0]!.message, { issues });
     const party = q.party ?? { adults: q.passengers, children: 0, infants: 0 };
+    // Only searches at the present moment are kept (a caller may price at another `now`).
+    if (maxAgeMs === 0 || q.now !== undefined) {
+      const flights = pricedFlights(origin, destination, q.date, q.passengers, party, now);
+      await flights;
+      return { readAt: clock(), flights };
+    }
 
-    const rows = (await legRows(origin, destination, q.date)).filter((r) => isSelling(statusAt(r, now)));
+    const key = `${origin}-${destination}-${q.date}-${q.passengers}-${party.adults}-${party.children}-${party.infants}`;
+    const at = clock();
+    const kept = pricedLegs.get(key);
+    if (kept && at - kept.readAt < maxAgeMs) {
+      await kept.flights;
+      return kept;
+    }
+    if (pricedLegs.size >= 20_000) pricedLegs.clear();
+    // Until its figures arrive the entry counts as read now; then as old as its oldest figure.
+    const entry: PricedLeg = { readAt: at, flights: Promise.resolve([]) };
+    entry.flights = pricedFlights(origin, destination, q.date, q.passengers, party, now, (readAt) => {
+      entry.readAt = readAt;
+    });
+    pricedLegs.set(key, entry);
+    entry.flights.catch(() => {
+      if (pricedLegs.get(key) === entry) pricedLegs.delete(key);
+    });
+    await entry.flights;
+    return entry;
+  }
+
+  /** The selling flights of a leg priced for the party at `now`; `readAt` hears how old their availability is. */
+  async function pricedFlights(
+    origin: string,
+    destination: string,
+    date: string,
+    seats: number,
+    party: OfferPassengers,
+    now: Date,
+    readAt?: (ms: number) => void,
+  ): Promise<FlightView[]> {
+    const rows = (await legRows(origin, destination, date)).filter((r) => isSelling(statusAt(r, now)));
     if (rows.length === 0) return [];
     const [avail, rules, countries] = await Promise.all([
       availabilityOf(rows.map((r) => r.id)),
       pricingRules(),
       airportCountries([origin, destination]),
     ]);
+    readAt?.(avail.readAt);
     return rows
-      .map((r) => view(r, priceCabins(r, avail.get(r.id) ?? [], now, rules, party, q.passengers, countries), now))
+      .map((r) => view(r, priceCabins(r, avail.byFlight.get(r.id) ?? [], now, rules, party, seats, countries), now))
       .filter((f) => f.cabins.length > 0);
   }
 
@@ -429,10 +504,15 @@ export function createCatalog(deps: CatalogDeps) {
     return view(row, priceCabins(row, avail.get(row.id) ?? [], now, rules, one, 0, countries), now);
   }
 
-  /** Drops the cached flight rows (a schedule change in this process: its searches see it at once). */
+  /**
+   * Drops the cached flight rows, priced legs and seat maps (a schedule change in this process: its searches see it
+   * at once).
+   */
   function forget(): void {
     legCache.clear();
     flightCache.clear();
+    pricedLegs.clear();
+    seatMaps.clear();
   }
 
   /** A flight's seats as laid out (number, cabin, characteristics, blocked, price), in row order; cached. */
@@ -496,6 +576,29 @@ export function createCatalog(deps: CatalogDeps) {
     return { flight_id: row.id, aircraft: row.aircraft_type, seats };
   }
 
+  // Seat maps as sent (JSON), per flight, read at most every seatMapMaxAgeMs; the requests that come while one is
+  // read share it. A failed read (an unknown flight) is not kept.
+  const seatMapMaxAgeMs = deps.seatMapMaxAgeMs ?? 0;
+  const seatMaps = new Map<string, { readAt: number; json: Promise<Utf8> }>();
+  const seatMapBytes = (flightId: string) => seatMap(flightId).then((m) => utf8(JSON.stringify(m)));
+
+  /** The seat map's JSON (UTF-8), its statuses read no longer than seatMapMaxAgeMs ago. */
+  function seatMapJson(flightId: string): Promise<Utf8> {
+    if (seatMapMaxAgeMs === 0) return seatMapBytes(flightId);
+    const key = flightId.toLowerCase();
+    const now = clock();
+    const hit = seatMaps.get(key);
+    if (hit && now - hit.readAt < seatMapMaxAgeMs) return hit.json;
+    if (seatMaps.size >= 5_000) seatMaps.clear();
+    // readAt is when the reads were sent: the statuses are at least as new as that.
+    const entry = { readAt: now, json: seatMapBytes(flightId) };
+    seatMaps.set(key, entry);
+    entry.json.catch(() => {
+      if (seatMaps.get(key) === entry) seatMaps.delete(key);
+    });
+    return entry.json;
+  }
+
   /**
    * Airports for an autocomplete: an exact IATA code first, then codes, cities and names that start with `q`, then
    * those that contain it (case-insensitive), at most `limit`.
@@ -511,7 +614,18 @@ export function createCatalog(deps: CatalogDeps) {
       LIMIT ${limit}`;
   }
 
-  return { searchFlights, getFlight, seatMap, checkLeg, isKnownAirport, airportCountries, searchAirports, forget };
+  return {
+    searchFlights,
+    searchFlightsJson,
+    getFlight,
+    seatMap,
+    seatMapJson,
+    checkLeg,
+    isKnownAirport,
+    airportCountries,
+    searchAirports,
+    forget,
+  };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;

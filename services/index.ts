@@ -50,6 +50,7 @@ export function createServices(deps: ServiceDeps) {
     inventory,
     commercial,
     availabilityMaxAgeMs: config.catalog.availability_max_age_ms,
+    seatMapMaxAgeMs: config.catalog.seat_map_max_age_ms,
   });
   const offers = createOfferEngine({
     ...deps,

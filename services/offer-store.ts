@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Offer } from '../domain/offer';
+import { utf8, type Utf8 } from '../lib/bytes';
 
 /**
  * Offers live in Redis for their life (15 minutes). A small tombstone outlives each one for a day, so that a
@@ -12,27 +13,33 @@ const TOMBSTONE_SECONDS = 24 * 3600;
 export type OfferLookup = { state: 'live'; offer: Offer } | { state: 'expired' } | { state: 'unknown' };
 
 /**
- * Stores the offers (one MULTI) and returns each one's JSON as stored: serialised once, the same bytes go to
- * Redis and to the shopper (`offersJson`).
+ * Stores the offers (one MULTI) and returns each one's JSON as stored: serialised and encoded once, the same bytes
+ * go to Redis and to the shopper (`offersJson`).
  */
-export async function saveOffers(redis: Redis, offers: Offer[], ttlSeconds: number): Promise<string[]> {
+export async function saveOffers(redis: Redis, offers: Offer[], ttlSeconds: number): Promise<Utf8[]> {
   if (offers.length === 0) return [];
   const pipeline = redis.multi();
   const json = offers.map((offer) => {
-    const text = JSON.stringify(offer);
-    pipeline.set(offerKey(offer.id), text, 'EX', Math.ceil(ttlSeconds));
+    const bytes = utf8(JSON.stringify(offer));
+    pipeline.set(offerKey(offer.id), bytes, 'EX', Math.ceil(ttlSeconds));
     pipeline.set(tombstoneKey(offer.id), offer.expires_at, 'EX', TOMBSTONE_SECONDS);
-    return text;
+    return bytes;
   });
   await pipeline.exec();
   return json;
 }
 
-/** A JSON object whose `offers` field is the array of these already serialised offers, after the other fields. */
-export function offersJson(fields: Record<string, string>, offers: readonly string[]): string {
+const COMMA = utf8(',');
+const CLOSE = utf8(']}');
+
+/** A JSON object whose `offers` field is the array of these already encoded offers, after the other fields. */
+export function offersJson(fields: Record<string, string>, offers: readonly Utf8[]): Utf8 {
   let head = '{';
   for (const [key, value] of Object.entries(fields)) head += `${JSON.stringify(key)}:${JSON.stringify(value)},`;
-  return `${head}"offers":[${offers.join(',')}]}`;
+  const parts: Utf8[] = [utf8(`${head}"offers":[`)];
+  offers.forEach((offer, n) => parts.push(...(n === 0 ? [offer] : [COMMA, offer])));
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }
 
 export async function loadOffer(redis: Redis, id: string, now = new Date()): Promise<OfferLookup> {

@@ -33,10 +33,12 @@ import {
   normaliseMargins,
   rankBundles,
   rankerContext,
+  type ArmState,
   type Random,
   type RankedBundle,
 } from '../domain/ranker';
-import { cachedValue, ttlCache } from '../lib/cache';
+import type { Utf8 } from '../lib/bytes';
+import { cachedValue, LRUCache, ttlCache } from '../lib/cache';
 import type { Logger } from '../lib/logger';
 import { createCatalog, isIsoDate, utcToday, type Catalog, type FlightView } from './catalog';
 import { createInventory, type Cabin, type Inventory } from './inventory';
@@ -95,7 +97,25 @@ const invalid = (issues: Issue[]) =>
     issues,
   });
 
+/**
+ * Random bytes for offer ids from the system's CSPRNG, drawn 4 KiB at a time: one call per 256 ids rather than one
+ * per id (a search makes up to offers.max_offers per itinerary). Each id's bytes are its own.
+ */
+function randomPool(size = 4096): (n: number) => Uint8Array {
+  let pool = randomBytes(size);
+  let at = 0;
+  return (n) => {
+    if (at + n > pool.length) {
+      pool = randomBytes(size);
+      at = 0;
+    }
+    at += n;
+    return pool.subarray(at - n, at);
+  };
+}
+
 export function createOfferEngine(deps: OfferEngineDeps) {
+  const offerRandom = randomPool();
   const { config, db, sql, redis } = deps;
   const ttlMs = deps.cacheTtlMs ?? 30_000;
   const inventory = deps.inventory ?? createInventory({ db, sql, redis });
@@ -103,7 +123,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
   const catalog = deps.catalog ?? createCatalog({ sql, redis, config, inventory, commercial, cacheTtlMs: ttlMs });
   const ranker = deps.ranker ?? createRankerStore({ redis, db, config });
   /** Each search result's JSON answer, as long as the result object lives. */
-  const answers = new WeakMap<OfferSearchResult, string>();
+  const answers = new WeakMap<OfferSearchResult, Utf8>();
   const random = deps.random ?? Math.random;
   const counts =
     deps.counts ??
@@ -134,6 +154,16 @@ export function createOfferEngine(deps: OfferEngineDeps) {
       ]),
     );
   });
+
+  // A context's bandit arms, as read from the ranker's Redis hash, for up to ranker.arms_max_age_ms.
+  const armsMaxAgeMs = config.ranker.arms_max_age_ms;
+  const armCache = new LRUCache<string, Map<string, ArmState>>({
+    max: 10_000,
+    ttl: Math.max(1, armsMaxAgeMs),
+    fetchMethod: (context) => ranker.armStates(context),
+  });
+  const armStates = async (context: string) =>
+    armsMaxAgeMs === 0 ? ranker.armStates(context) : ((await armCache.fetch(context)) ?? ranker.armStates(context));
 
   // Capacity per flight and cabin changes only with an aircraft swap: cached, read from the index on a miss.
   const capacities = ttlCache<string, Map<string, number>>(ttlMs, 50_000);
@@ -267,9 +297,10 @@ export function createOfferEngine(deps: OfferEngineDeps) {
     const empty: OfferSearchResult = { search_id: searchId, expires_at: expiresAt.toISOString(), offers: [] };
 
     const leg = (origin: string, destination: string, date: string) =>
-      catalog.searchFlights({ origin, destination, date, passengers: seated, party: passengers, now });
+      // At the present moment unless told otherwise: the catalog may answer from its priced legs.
+      catalog.searchFlights({ origin, destination, date, passengers: seated, party: passengers, now: opts.now });
     const [arms, outboundAll, inboundAll, catalogProducts] = await Promise.all([
-      ranker.armStates(context),
+      armStates(context),
       leg(request.origin, request.destination, request.departure_date),
       roundTrip ? leg(request.destination, request.origin, request.return_date!) : Promise.resolve([]),
       products(),
@@ -350,7 +381,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
         let item = 0;
         offers.push(
           buildOffer({
-            id: signOfferId(config.offers.id_secret, randomBytes(16), expiresAt),
+            id: signOfferId(config.offers.id_secret, offerRandom(16), expiresAt),
             createdAt: now,
             expiresAt,
             bundle: bundles.get(r.bundle)!,
@@ -389,7 +420,7 @@ export function createOfferEngine(deps: OfferEngineDeps) {
    * The JSON of a result `search` returned, made of the bytes stored in Redis (the offers are serialised once);
    * undefined for any other object (then serialise it).
    */
-  const serialized = (result: OfferSearchResult): string | undefined => answers.get(result);
+  const serialized = (result: OfferSearchResult): Utf8 | undefined => answers.get(result);
 
   /**
    * Why an offer id finds nothing in Redis: OFFER_LOST (410) for an id this engine issued that should still live

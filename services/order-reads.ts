@@ -51,9 +51,13 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 export function createOrderReads(db: Database) {
   return {
-    /** The order if the caller may see it; another customer's order is not found (no existence leak). */
-    async owned(id: string, customer: { role: string }, owners: string[]): Promise<OrderRow> {
-      const [row] = await db.select().from(orders).where(eq(orders.id, id));
+    /**
+     * The order if the caller may see it; another customer's order is not found (no existence leak). The owners
+     * may still be on their way (a promise): the row is read meanwhile.
+     */
+    async owned(id: string, customer: { role: string }, owners: string[] | Promise<string[]>): Promise<OrderRow> {
+      const [[row], ownerList] = await Promise.all([db.select().from(orders).where(eq(orders.id, id)), owners]);
+      owners = ownerList;
       const visible = row && (customer.role !== 'customer' || owners.includes(row.customerId));
       if (!visible) throw new DomainError('NOT_FOUND', `order ${id} was not found`);
       return row;

@@ -43,6 +43,10 @@ export const TEST_ENV: Record<string, string> = {
   APP_HOLDS__MAX_SEATS_PER_IP: '1000000',
   // Tests read availability right after changing it; the cache's staleness has a test of its own (search-staleness).
   APP_CATALOG__AVAILABILITY_MAX_AGE_MS: '0',
+  // Seat maps likewise (their staleness: test/integration/search-staleness.test.ts).
+  APP_CATALOG__SEAT_MAP_MAX_AGE_MS: '0',
+  // Ranker tests rank right after recording outcomes.
+  APP_RANKER__ARMS_MAX_AGE_MS: '0',
   // A revoked token (sign-out, role change) is refused on the next request, not after the look-up cache's TTL.
   APP_AUTH__CUSTOMER_CACHE_MS: '0',
   APP_KAFKA__TOPIC_PREFIX: (chosen ? undefined : services.ALTIS_TEST_TOPIC_PREFIX) ?? `${name}.`,

@@ -53,10 +53,17 @@ export async function hit(redis: Redis, key: string, limit: number, windowMs = W
   };
 }
 
-/** Sets the RateLimit-* headers unless a tighter limit already set them (the inner middleware answers first). */
+/** The RateLimit-Remaining set on this request so far (the limits run outer to inner). */
+const shown = new WeakMap<Context<AppEnv>, number>();
+
+/**
+ * Sets the RateLimit-* headers unless an outer limit already set tighter or equal ones. Set before the handler
+ * runs, so that they go out with the answer it builds: a header set on a finished answer makes Hono copy it.
+ */
 function setHeaders(c: Context<AppEnv>, state: RateLimitState) {
-  const current = c.res.headers.get('RateLimit-Remaining');
-  if (current !== null && Number(current) < state.remaining) return;
+  const current = shown.get(c);
+  if (current !== undefined && current <= state.remaining) return;
+  shown.set(c, state.remaining);
   c.header('RateLimit-Limit', String(state.limit));
   c.header('RateLimit-Remaining', String(state.remaining));
   c.header('RateLimit-Reset', String(state.resetSeconds));
@@ -70,8 +77,8 @@ interface Window {
 const MINUTE: Window = { ms: WINDOW_MS, per: 'a minute' };
 
 /**
- * Counts one request against the limit `name` for `id`: 429 RATE_LIMITED with Retry-After (and the RateLimit-*
- * headers) over it. Returns the state, or undefined when Redis could not be asked (the request goes through, logged).
+ * Counts one request against the limit `name` for `id` and sets the RateLimit-* headers: 429 RATE_LIMITED with
+ * Retry-After over it. Returns the state, or undefined when Redis could not be asked (the request goes through, logged).
  * For a limit whose key is in the request body, a handler calls this once it has validated the body.
  */
 export async function enforceLimit(
@@ -97,6 +104,7 @@ export async function enforceLimit(
       { retry_after_seconds: state.resetSeconds },
     );
   }
+  if (state) setHeaders(c, state);
   return state;
 }
 
@@ -109,9 +117,8 @@ function limitBy(
   return createMiddleware<AppEnv>(async (c, next) => {
     const id = key(c);
     if (id === undefined) return next();
-    const state = await enforceLimit(c, name, id, limit(c), window);
+    await enforceLimit(c, name, id, limit(c), window);
     await next();
-    if (state) setHeaders(c, state);
   });
 }
 

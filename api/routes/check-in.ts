@@ -117,9 +117,11 @@ router.use('/orders/:id/check-in', idempotency());
 async function passImage(c: Context<AppEnv>, orderId: string, travelerId: string, flightId: string) {
   const bcbp = await c.get('deps').services.checkIn.boardingPass(orderId, travelerId, flightId);
   const png = await boardingPassPng(bcbp);
-  return new Response(new Uint8Array(png), {
-    status: 200,
-    headers: { 'Content-Type': 'image/png', 'Content-Length': String(png.length), 'Cache-Control': 'no-store' },
+  // Through the context, so that the headers set before the handler (request id, rate limits) go out with it.
+  return c.body(new Uint8Array(png), 200, {
+    'Content-Type': 'image/png',
+    'Content-Length': String(png.length),
+    'Cache-Control': 'no-store',
   });
 }
 

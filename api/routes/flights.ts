@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Catalog, FlightView } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
@@ -136,6 +137,13 @@ const seatMap = z
   })
   .openapi('SeatMap');
 
+/** A leg as the search answer names it. */
+interface SearchLeg {
+  origin: string;
+  destination: string;
+  date: string;
+}
+
 const flightParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const searchRoute = createRoute({
@@ -182,7 +190,7 @@ export const flights = createRouter()
     const body = c.req.valid('json');
     const catalog = c.get('deps').services.catalog;
     const now = new Date();
-    const legs = body.legs.map((l) => ({
+    const legs = body.legs.map((l): SearchLeg => ({
       origin: l.origin_airport_code.toUpperCase(),
       destination: l.destination_airport_code.toUpperCase(),
       date: l.date,
@@ -192,8 +200,19 @@ export const flights = createRouter()
     if (issues.length > 0) throw new DomainError('VALIDATION_FAILED', 'the request is not valid', { issues });
     const party = body.passengers ?? { adults: body.passenger_count, children: 0, infants: 0 };
     const seats = party.adults + party.children; // an infant sits on a lap
-    const results = await Promise.all(legs.map((l) => catalog.searchFlights({ ...l, passengers: seats, party, now })));
-    return c.json({ legs: legs.map((l, n) => ({ ...l, flights: results[n]! })) }, 200);
+    // Priced at the present moment (no `now`): the catalog may answer from its priced legs (services/catalog.ts),
+    // each serialised once. The answer is the JSON c.json would give for { legs: [{ ...leg, flights }] }.
+    const results = await Promise.all(legs.map((l) => catalog.searchFlightsJson({ ...l, passengers: seats, party })));
+    const parts: Buffer[] = [Buffer.from('{"legs":[')];
+    legs.forEach((l, n) => {
+      parts.push(Buffer.from(`${n === 0 ? '' : ','}${JSON.stringify(l).slice(0, -1)},"flights":`), results[n]!);
+      parts.push(Buffer.from('}'));
+    });
+    parts.push(Buffer.from(']}'));
+    const bytes = Buffer.concat(parts);
+    // Typed as the c.json answer it equals, so the route's contract (and the typed client) stays as it was.
+    type Answer = ReturnType<typeof c.json<{ legs: (SearchLeg & { flights: FlightView[] })[] }, 200>>;
+    return c.body(bytes, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
   })
   .openapi(flightRoute, async (c) => {
     const { id } = c.req.valid('param');
@@ -201,5 +220,9 @@ export const flights = createRouter()
   })
   .openapi(seatsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await c.get('deps').services.catalog.seatMap(id), 200);
+    // Serialised and encoded once per read (services/catalog.ts: seat maps kept up to catalog.seat_map_max_age_ms), sent as is.
+    const bytes = await c.get('deps').services.catalog.seatMapJson(id);
+    // Typed as the c.json answer it equals, so the route's contract (and the typed client) stays as it was.
+    type Answer = ReturnType<typeof c.json<Awaited<ReturnType<Catalog['seatMap']>>, 200>>;
+    return c.body(bytes, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
   });

@@ -163,12 +163,12 @@ export const offers = router
       { ...body, passengers: partyOf(body.passengers) },
       { customerId: customerOf(c) },
     );
-    // The offers' JSON as stored in Redis, sent as it is (the same answer c.json would give, serialised once).
-    const text = engine.serialized(result);
-    if (text === undefined) return c.json(result, 200);
+    // The offers' JSON as stored in Redis, sent as those bytes (the same answer c.json would give, encoded once).
+    const bytes = engine.serialized(result);
+    if (bytes === undefined) return c.json(result, 200);
     // Typed as the c.json answer it equals, so the route's contract (and the typed client) stays as it was.
     type Answer = ReturnType<typeof c.json<typeof result, 200>>;
-    return c.body(text, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
+    return c.body(bytes, 200, { 'Content-Type': 'application/json' }) as unknown as Answer;
   })
   .openapi(getRoute, async (c) => {
     const offer = await c.get('deps').services.offers.getOffer(c.req.valid('param').id, customerOf(c));

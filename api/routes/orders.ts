@@ -17,7 +17,14 @@ import { requireAuth } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
-import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
+import {
+  findOwnedOrder,
+  fulfillmentOf,
+  listOrders,
+  orderResource,
+  orderResources,
+  ownedOrderResource,
+} from '../order-reads';
 import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
@@ -470,8 +477,8 @@ export const orders = router
     return c.json(await orderResource(readDeps(c), await ownedOrder(c, id)), 200);
   })
   .openapi(getRoute, async (c) => {
-    const row = await ownedOrder(c, c.req.valid('param').id);
-    return c.json(await orderResource(readDeps(c), row), 200);
+    const { id } = c.req.valid('param');
+    return c.json(await ownedOrderResource(readDeps(c), id, () => ownedOrder(c, id)), 200);
   })
   .openapi(listRoute, async (c) => {
     const { limit, cursor, booking_reference, contact_email, customer } = c.req.valid('query');

@@ -24,6 +24,7 @@ function redisConfig(over: Partial<AppConfig['redis']>): AppConfig['redis'] {
     url: `redis://localhost:${port}/0`,
     cluster: false,
     cluster_nodes: [],
+    auto_pipelining: true,
     tls: true,
     tls_ca_file: ca.certFile,
     tls_cert_file: client.certFile,

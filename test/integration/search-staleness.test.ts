@@ -71,4 +71,35 @@ describe('availability staleness of search', () => {
       (await pgInventory(services.sql, f.id)).available,
     );
   });
+
+  it('a seat map shows a seat taken no later than catalog.seat_map_max_age_ms behind the lock', async () => {
+    const f = await createTestFlight(services, { route, capacity: 10 });
+    flights.push(f.id);
+    let now = 5_000_000;
+    const catalog = createCatalog({ ...services, config, inventory, seatMapMaxAgeMs: MAX_AGE_MS, clock: () => now });
+    const statusOf = async (seat: string) => {
+      const map = JSON.parse((await catalog.seatMapJson(f.id)).toString()) as {
+        seats: { seat_number: string; status: string }[];
+      };
+      expect(map).toEqual(JSON.parse(JSON.stringify(await catalog.seatMap(f.id))) as unknown); // as the route answers
+      return map.seats.find((s) => s.seat_number === seat)!.status;
+    };
+    const seat = '1A';
+    expect(await statusOf(seat)).toBe('AVAILABLE');
+    const owner = randomUUID();
+    await inventory.hold(owner, [{ flightId: f.id, cabin: 'ECONOMY', quantity: 1 }]);
+    expect(await inventory.lockSeat({ ownerId: owner, flightId: f.id, seatNumber: seat, ttlMs: 60_000 })).toEqual({
+      ok: true,
+    });
+    // Within the age the kept map may still show the seat free (the lock and Postgres decide a choice, not the map).
+    now += MAX_AGE_MS - 1;
+    expect(['AVAILABLE', 'HELD']).toContain(
+      (
+        JSON.parse((await catalog.seatMapJson(f.id)).toString()) as { seats: { seat_number: string; status: string }[] }
+      ).seats.find((s) => s.seat_number === seat)!.status,
+    );
+    // At the age it is read again.
+    now += 1;
+    expect(await statusOf(seat)).toBe('HELD');
+  });
 });
