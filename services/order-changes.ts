@@ -42,7 +42,7 @@ import type { Catalog } from './catalog';
 import { CABINS, type Cabin, type Inventory } from './inventory';
 import * as ledger from './ledger';
 import { appendEvents } from './outbox';
-import { GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
+import { chargeAttempt, voidAttempt, type PaymentGateway } from './payment-gateway';
 import type { PaymentVault } from './payment-vault';
 
 /** Change offers per request at most (the earliest flights with seats, per added leg, combined). */
@@ -382,44 +382,20 @@ export function createOrderChangeSteps(deps: {
     currency: string;
     payment: string;
   }): Promise<ChargeOutcomeOfChange> {
-    const idempotencyKey = changeChargeKey(p.changeOfferId, p.attempt);
-    let chargeId: string | null = null;
-    try {
-      const result = await gateway.charge({
-        orderId: p.orderId,
-        attempt: p.attempt,
-        amount: p.amount,
-        currency: p.currency,
-        paymentToken: await vault.resolve(p.payment),
-        idempotencyKey,
-        description: `Altis order ${p.orderId}: change ${p.changeOfferId}`,
-      });
-      if (result.status === 'succeeded' || result.status === 'failed') {
-        return { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
-      }
-      chargeId = result.chargeId;
-    } catch (err) {
-      if (err instanceof GatewayRequestError) return { status: 'failed', chargeId: null, declineCode: err.code };
-      if (!(err instanceof GatewayTimeoutError)) throw err;
-    }
+    const outcome = await chargeAttempt(gateway, (ref) => vault.resolve(ref), p, {
+      idempotencyKey: changeChargeKey(p.changeOfferId, p.attempt),
+      description: `Altis order ${p.orderId}: change ${p.changeOfferId}`,
+    });
+    const { status, chargeId, declineCode } = outcome;
+    if (status === 'succeeded' || status === 'failed') return { status, chargeId, declineCode };
     // No outcome yet: find this attempt's charge and void it (unless it has succeeded meanwhile).
-    const mine = (await gateway.listCharges(p.orderId)).filter(
-      (c) => c.id === chargeId || c.metadata.attempt === String(p.attempt),
-    );
-    const succeeded = mine.find((c) => c.status === 'succeeded');
-    if (succeeded) return { status: 'succeeded', chargeId: succeeded.id, declineCode: null };
-    for (const c of mine.filter((x) => x.status === 'pending')) {
-      try {
-        await gateway.voidCharge(c.id);
-      } catch (err) {
-        if (!(err instanceof GatewayRequestError && err.status === 409)) throw err;
-        const now = await gateway.getCharge(c.id);
-        if (now?.status === 'succeeded') return { status: 'succeeded', chargeId: c.id, declineCode: null };
-        if (now?.status === 'pending') throw err;
-      }
-    }
+    const result = await voidAttempt(gateway, { orderId: p.orderId, attempt: p.attempt, chargeId }, (_id, now, err) => {
+      if (now?.status === 'pending') throw err;
+      return undefined;
+    });
+    if (result.status !== 'voided') return result;
     logger.warn({ order_id: p.orderId, change_offer_id: p.changeOfferId }, 'change payment did not settle: voided');
-    return { status: 'failed', chargeId: mine[0]?.id ?? chargeId, declineCode: 'payment_not_settled' };
+    return { status: 'failed', chargeId: result.chargeId, declineCode: 'payment_not_settled' };
   }
 
   /**
