@@ -28,6 +28,7 @@ import {
   travelers,
   type DisruptionOption,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { cabinRank, type Cabin } from '../domain/cabins';
 import {
   disruptionKind,
@@ -425,13 +426,7 @@ export function createOrderDisruptions(deps: {
     const fares = await db
       .select({ travelerId: orderItems.travelerId, amount: orderItems.amount })
       .from(orderItems)
-      .where(
-        and(
-          eq(orderItems.orderId, order.id),
-          eq(orderItems.productType, 'Flight'),
-          eq(orderItems.flightId, seg.flightId),
-        ),
-      );
+      .where(matching(orderItems, { orderId: order.id, productType: 'Flight', flightId: seg.flightId }));
     const options: DisruptionOption[] = [];
     for (const r of [...byFlight.values()].slice(0, want * CANDIDATES_PER_OPTION)) {
       if (options.length >= want) break;
@@ -518,13 +513,7 @@ export function createOrderDisruptions(deps: {
           optionId: p.optionId,
           actionTakenAt: at,
         })
-        .where(
-          and(
-            eq(orderDisruptions.orderId, p.orderId),
-            eq(orderDisruptions.disruptionId, p.disruptionId),
-            eq(orderDisruptions.status, 'OPEN'),
-          ),
-        )
+        .where(matching(orderDisruptions, { orderId: p.orderId, disruptionId: p.disruptionId, status: 'OPEN' }))
         .returning();
       if (!row) return;
       await appendEvents(tx, [

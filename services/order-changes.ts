@@ -30,6 +30,7 @@ import {
   type ChangeFlightItem,
   type ChangeLegRequest,
 } from '../db/schema';
+import { matching } from '../db/where';
 import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
@@ -522,23 +523,17 @@ export function createOrderChangeSteps(deps: {
           await tx
             .update(seatAssignments)
             .set({ travelerId: c.travelerId })
-            .where(
-              and(
-                eq(seatAssignments.orderId, p.orderId),
-                eq(seatAssignments.flightId, c.flightId),
-                eq(seatAssignments.seatNumber, c.seatNumber),
-              ),
-            );
+            .where(matching(seatAssignments, { orderId: p.orderId, flightId: c.flightId, seatNumber: c.seatNumber }));
           await tx
             .update(orderItems)
             .set({ seatNumber: c.seatNumber })
             .where(
-              and(
-                eq(orderItems.orderId, p.orderId),
-                eq(orderItems.flightId, c.flightId),
-                eq(orderItems.travelerId, c.travelerId),
-                eq(orderItems.productType, 'Seat'),
-              ),
+              matching(orderItems, {
+                orderId: p.orderId,
+                flightId: c.flightId,
+                travelerId: c.travelerId,
+                productType: 'Seat',
+              }),
             );
         }
         await tx

@@ -22,6 +22,7 @@ import {
   travelers,
   type CancellationQuoteLine,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { DomainError } from '../domain/errors';
 import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
 
@@ -823,11 +824,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     if (traveler.ptc === 'INF') {
       throw new DomainError('VALIDATION_FAILED', 'an infant travels on an adult’s lap and has no seat of its own');
     }
-    const ofTraveler = and(
-      eq(seatAssignments.orderId, orderId),
-      eq(seatAssignments.flightId, flightId),
-      eq(seatAssignments.travelerId, travelerId),
-    );
+    const ofTraveler = matching(seatAssignments, { orderId, flightId, travelerId });
     const [current] = await db.select({ seat: seatAssignments.seatNumber }).from(seatAssignments).where(ofTraveler);
     if (current?.seat === seatNumber) return { totalAmount: order.totalAmount };
     // A change holds the new seat before letting the old one go: one more than the party's seats for a moment.
@@ -842,20 +839,9 @@ export function createOrderService(deps: OrderServiceDeps) {
       await tx
         .update(seatAssignments)
         .set({ travelerId })
-        .where(
-          and(
-            eq(seatAssignments.orderId, orderId),
-            eq(seatAssignments.flightId, flightId),
-            eq(seatAssignments.seatNumber, seatNumber),
-          ),
-        );
+        .where(matching(seatAssignments, { orderId, flightId, seatNumber }));
       if (order.source !== 'OFFER') return;
-      const seatItems = and(
-        eq(orderItems.orderId, orderId),
-        eq(orderItems.travelerId, travelerId),
-        eq(orderItems.flightId, flightId),
-        eq(orderItems.productType, 'Seat'),
-      );
+      const seatItems = matching(orderItems, { orderId, travelerId, flightId, productType: 'Seat' });
       const existing = await tx.select().from(orderItems).where(seatItems);
       const bundled = existing.find((i) => i.productCode !== SEAT_SELECTED);
       // A bundle's seat covers seats up to its product's list price (the whole seat when it is not in the catalog

@@ -18,6 +18,7 @@ import {
   tickets,
   travelers,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { DomainError } from '../domain/errors';
 import { convert } from '../domain/money';
 import type { OrderSegment } from '../domain/order';
@@ -491,13 +492,7 @@ export function createServicing(deps: ServicingDeps) {
     const [current] = await db
       .select({ seat: seatAssignments.seatNumber })
       .from(seatAssignments)
-      .where(
-        and(
-          eq(seatAssignments.orderId, p.orderId),
-          eq(seatAssignments.flightId, p.flightId),
-          eq(seatAssignments.travelerId, p.travelerId),
-        ),
-      );
+      .where(matching(seatAssignments, { orderId: p.orderId, flightId: p.flightId, travelerId: p.travelerId }));
     if (current?.seat === p.seatNumber) {
       return { amount: 0, currency: ctx.order.currency, from: current.seat, unchanged: true, cabin: segment.cabin };
     }
@@ -549,11 +544,11 @@ export function createServicing(deps: ServicingDeps) {
     const at = new Date(p.at);
     const ctx = await reads.orderContext(p.orderId);
     const segment = ctx.segments.find((s) => s.flightId === p.flightId)!;
-    const ofTraveler = and(
-      eq(seatAssignments.orderId, p.orderId),
-      eq(seatAssignments.flightId, p.flightId),
-      eq(seatAssignments.travelerId, p.travelerId),
-    );
+    const ofTraveler = matching(seatAssignments, {
+      orderId: p.orderId,
+      flightId: p.flightId,
+      travelerId: p.travelerId,
+    });
     const [current] = await db.select({ seat: seatAssignments.seatNumber }).from(seatAssignments).where(ofTraveler);
     if (current?.seat === p.seatNumber) return { totalAmount: ctx.order.totalAmount, seatNumber: p.seatNumber };
     const traveler = ctx.pax.find((t) => t.id === p.travelerId)!;
@@ -571,19 +566,13 @@ export function createServicing(deps: ServicingDeps) {
         await tx
           .update(seatAssignments)
           .set({ travelerId: p.travelerId })
-          .where(
-            and(
-              eq(seatAssignments.orderId, p.orderId),
-              eq(seatAssignments.flightId, p.flightId),
-              eq(seatAssignments.seatNumber, p.seatNumber),
-            ),
-          );
-        const seatItems = and(
-          eq(orderItems.orderId, p.orderId),
-          eq(orderItems.travelerId, p.travelerId),
-          eq(orderItems.flightId, p.flightId),
-          eq(orderItems.productType, 'Seat'),
-        );
+          .where(matching(seatAssignments, { orderId: p.orderId, flightId: p.flightId, seatNumber: p.seatNumber }));
+        const seatItems = matching(orderItems, {
+          orderId: p.orderId,
+          travelerId: p.travelerId,
+          flightId: p.flightId,
+          productType: 'Seat',
+        });
         await tx.update(orderItems).set({ seatNumber: p.seatNumber }).where(seatItems);
         if (p.amount > 0) {
           const [item] = await tx

@@ -6,6 +6,7 @@
 import { and, eq, sql as dsql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../db/client';
 import { flightSeats, inventoryHolds, seatAssignments } from '../../db/schema';
+import { matching } from '../../db/where';
 import { DomainError } from '../../domain/errors';
 import { appendEvents } from '../outbox';
 import { publishSeatEvents } from '../seat-events';
@@ -53,13 +54,7 @@ async function seatRefusal(
   const [hold] = await tx
     .select({ status: inventoryHolds.status })
     .from(inventoryHolds)
-    .where(
-      and(
-        eq(inventoryHolds.orderId, owner.ownerId),
-        eq(inventoryHolds.flightId, owner.flightId),
-        eq(inventoryHolds.cabin, owner.cabin),
-      ),
-    )
+    .where(matching(inventoryHolds, { orderId: owner.ownerId, flightId: owner.flightId, cabin: owner.cabin }))
     .for('share');
   return hold?.status === status ? null : { ok: false, reason: 'NOT_HELD' };
 }
@@ -150,12 +145,12 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
         const rows = await tx
           .delete(seatAssignments)
           .where(
-            and(
-              eq(seatAssignments.flightId, p.flightId),
-              eq(seatAssignments.seatNumber, p.seatNumber),
-              eq(seatAssignments.orderId, p.ownerId),
-              eq(seatAssignments.status, 'HELD'),
-            ),
+            matching(seatAssignments, {
+              flightId: p.flightId,
+              seatNumber: p.seatNumber,
+              orderId: p.ownerId,
+              status: 'HELD',
+            }),
           )
           .returning({ seatNumber: seatAssignments.seatNumber });
         if (rows.length > 0) await appendEvents(tx, [seatEvent('SeatReleased', p.ownerId, p, 'UNLOCKED')]);
@@ -195,13 +190,7 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
           if (p.from !== null && p.from !== p.to) {
             await tx
               .delete(seatAssignments)
-              .where(
-                and(
-                  eq(seatAssignments.flightId, p.flightId),
-                  eq(seatAssignments.seatNumber, p.from),
-                  eq(seatAssignments.orderId, p.ownerId),
-                ),
-              );
+              .where(matching(seatAssignments, { flightId: p.flightId, seatNumber: p.from, orderId: p.ownerId }));
           }
           if (inTx) await inTx(tx);
           return { ok: true };
