@@ -86,6 +86,9 @@ export const fareConditionsSchema = z
       'the fare family’s conditions (like Duffel’s): cancelling a paid order refunds per these; flown coupons never',
   });
 
+/** The `{id}` path parameter of a resource its UUID names: `params: z.object({ id: pathId })`. */
+export const pathId = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
+
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
 export const errorResponses = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(

@@ -10,7 +10,7 @@ import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import type { FlightDisruptionChange } from '../../workflows/messages';
 import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorResponses, isoDaySchema } from '../openapi';
+import { bearerAuth, errorResponses, isoDaySchema, pathId } from '../openapi';
 import { createRouter } from '../router';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -25,7 +25,7 @@ const isoDay = isoDaySchema;
 const wholeMinute = z.iso
   .datetime({ offset: true })
   .refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute (seconds zero)');
-const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const idParam = z.object({ id: pathId });
 
 const cabinView = z.object({
   cabin: cabinSchema,

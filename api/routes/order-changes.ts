@@ -19,6 +19,7 @@ import {
   idempotencyKeyHeader,
   json,
   moneySchema,
+  pathId,
 } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
@@ -27,10 +28,7 @@ import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
 const orderIdParam = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: pathId,
 });
 
 const legSchema = z

@@ -21,9 +21,10 @@ import {
   json,
   moneySchema,
   nullableOf,
+  pathId,
 } from '../openapi';
 
-const orderIdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const orderIdParam = z.object({ id: pathId });
 
 const refundRuleSchema = z
   .union([

@@ -18,7 +18,15 @@ import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
-import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import {
+  bearerAuth,
+  body,
+  errorResponses as errors,
+  errorSchema,
+  idempotencyKeyHeader,
+  json,
+  pathId,
+} from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { OrderSearch } from '../../services/order-reads';
@@ -65,10 +73,7 @@ const idParam = (name: string) =>
       .openapi({ param: { name, in: 'path' } }),
   });
 const orderIdParam = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: pathId,
 });
 
 const acceptRoute = createRoute({
