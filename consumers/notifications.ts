@@ -12,7 +12,7 @@ import { asc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { AppConfig } from '../config';
 import type { Tx } from '../db/client';
-import { orders, travelers, type OrderOfferRecord } from '../db/schema';
+import { travelers, type OrderOfferRecord } from '../db/schema';
 import { formatMoney, type Money } from '../domain/money';
 import { recordLocator } from '../domain/record-locator';
 import { flightDesignator } from '../domain/vocabulary';
@@ -20,7 +20,7 @@ import type { Logger } from '../lib/logger';
 import { NOTIFICATIONS_CONSUMER, NOTIFIED_EVENTS, type EventEnvelope } from '../lib/order-events';
 import { maskEmail, type PiiCipher } from '../lib/pii';
 import type { OrderSegment } from '../domain/order';
-import type { EventHandler } from './runner';
+import { orderOfEvent, type EventHandler } from './runner';
 
 export interface OutgoingMail {
   from: string;
@@ -272,16 +272,7 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
     name,
     types: NOTIFIED_EVENTS,
     async handle(event, tx) {
-      const [order] = await tx
-        .select({
-          contact: orders.contact,
-          currency: orders.currency,
-          totalAmount: orders.totalAmount,
-          offer: orders.offer,
-        })
-        .from(orders)
-        .where(eq(orders.id, event.order_id));
-      if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
+      const order = await orderOfEvent(tx, event);
       const email = order.contact ? (JSON.parse(pii.decrypt(order.contact)) as { email?: string }).email : undefined;
       if (!email) {
         logger.info({ event_id: event.id, order_id: event.order_id, type: event.type }, 'no contact e-mail: not sent');
