@@ -90,7 +90,7 @@ export const fareConditionsSchema = z
 export const pathId = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
 
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
-export const errorResponses = <const C extends number>(...codes: C[]) =>
+export const errors = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(
     codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
   ) as Record<C, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }>;

@@ -7,7 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LEDGER_ACCOUNTS, POSTING_KINDS } from '../../domain/ledger';
 import { orderLedger, settlement } from '../../services/ledger';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorResponses as errors, isoDaySchema, json, moneySchema, pathId } from '../openapi';
+import { bearerAuth, errors, isoDaySchema, json, moneySchema, pathId } from '../openapi';
 import { createRouter } from '../router';
 
 const entrySchema = z.strictObject({

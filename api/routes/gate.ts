@@ -8,15 +8,7 @@ import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import {
-  bearerAuth,
-  body,
-  errorResponses as errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  pathId,
-} from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
 import { createRouter } from '../router';
 
 const scanRequest = z

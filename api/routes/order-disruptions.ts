@@ -13,15 +13,7 @@ import { DomainError } from '../../domain/errors';
 import { answerDisruption, ORDER_WORKFLOW_TYPE, type DisruptionAnswer } from '../../workflows/messages';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import {
-  bearerAuth,
-  body,
-  errorResponses as errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  pathId,
-} from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';

@@ -15,7 +15,7 @@ import { updateOrder } from '../order-commands';
 import {
   bearerAuth,
   body,
-  errorResponses as errors,
+  errors,
   errorSchema,
   idempotencyKeyHeader,
   json,

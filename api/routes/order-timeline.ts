@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { orderWorkflowId } from '../../workflows/messages';
 import { orderTimeline, TIMELINE_KINDS, TIMELINE_MAX_LIMIT } from '../../services/order-timeline';
-import { bearerAuth, errorResponses as errors, json, pathId } from '../openapi';
+import { bearerAuth, errors, json, pathId } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 

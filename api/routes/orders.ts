@@ -18,15 +18,7 @@ import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit';
 import { orderIdForOffer, startOrder, updateOrder, workflowInputFromOffer } from '../order-commands';
 import { findOwnedOrder, fulfillmentOf, listOrders, orderResource, orderResources } from '../order-reads';
-import {
-  bearerAuth,
-  body,
-  errorResponses as errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  pathId,
-} from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { OrderSearch } from '../../services/order-reads';
