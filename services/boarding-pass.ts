@@ -17,6 +17,17 @@ const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM
 /** The compartment code a pass carries for a cabin sold. */
 export const compartmentOf = (cabin: string) => COMPARTMENT[cabin] ?? 'Y';
 
+/** A BCBP leg's flight: the record locator and the segment flown (route, carrier, flight, date, compartment). */
+const legOf = (pnr: string, s: OrderSegment) => ({
+  pnr,
+  from: s.origin,
+  to: s.destination,
+  carrier: s.carrier,
+  flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
+  flightDate: new Date(s.departureAt),
+  compartment: compartmentOf(s.cabin),
+});
+
 /**
  * The pass issued at check-in: passenger status 1 (checked in), the check-in sequence unique on the flight, the
  * seat ('INF' for a lap infant, who has none), and the conditional items: passenger description (4 infant, 3 child,
@@ -50,13 +61,7 @@ export function checkedInBoardingPassBcbp(p: {
     },
     legs: [
       {
-        pnr: p.pnr,
-        from: s.origin,
-        to: s.destination,
-        carrier: s.carrier,
-        flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
-        flightDate: new Date(s.departureAt),
-        compartment: compartmentOf(s.cabin),
+        ...legOf(p.pnr, s),
         seat: infant ? 'INF' : p.seat,
         checkInSequence: p.checkInSequence,
         passengerStatus: '1',
@@ -81,13 +86,7 @@ export function boardingPassBcbp(p: {
     electronicTicket: true,
     legs: [
       {
-        pnr: p.pnr,
-        from: s.origin,
-        to: s.destination,
-        carrier: s.carrier,
-        flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
-        flightDate: new Date(s.departureAt),
-        compartment: compartmentOf(s.cabin),
+        ...legOf(p.pnr, s),
         seat: p.seat,
         checkInSequence: p.checkInSequence,
         passengerStatus: '0',

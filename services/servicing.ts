@@ -38,16 +38,14 @@ import {
 } from '../domain/servicing';
 import { formatEmdNumber } from '../domain/tickets';
 import { assignRefs } from '../domain/travelers';
-import type { Logger } from '../lib/logger';
-import type { PiiCipher } from '../lib/pii';
 import { boardingPassBcbp } from './boarding-pass';
 import { reissueCheckedInPass } from './check-in';
 import { exchangeRates } from './commercial-settings';
-import type { Cabin, Inventory } from './inventory';
+import type { Cabin } from './inventory';
 import * as ledger from './ledger';
 import { appendEvents, type DomainEvent } from './outbox';
-import { GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
-import type { PaymentVault } from './payment-vault';
+import { chargeAttempt, GatewayRequestError } from './payment-gateway';
+import type { OrderServiceDeps } from './orders';
 
 /** The product code of a seat chosen and paid for on its own (services/orders.ts uses the same). */
 const SEAT_SELECTED = 'SEAT_SELECTED';
@@ -140,15 +138,8 @@ export function createServicingReads(deps: { db: Database; config: AppConfig }) 
 
 export type ServicingReads = ReturnType<typeof createServicingReads>;
 
-export interface ServicingDeps {
-  config: AppConfig;
-  logger: Logger;
-  db: Database;
-  inventory: Inventory;
-  gateway: PaymentGateway;
-  pii: PiiCipher;
-  vault: PaymentVault;
-}
+/** Servicing runs on what the order store does (it writes the same orders, seats, payments and tickets). */
+export type ServicingDeps = OrderServiceDeps;
 
 export function createServicing(deps: ServicingDeps) {
   const { db, config, gateway, vault, logger, inventory, pii } = deps;
@@ -198,20 +189,17 @@ export function createServicing(deps: ServicingDeps) {
     payment: string;
   }): Promise<ServicingOutcome> {
     const attempt = SERVICING_ATTEMPT_BASE + p.attempt;
-    let result: { status: 'succeeded' | 'failed' | 'pending'; chargeId: string; declineCode?: string };
-    try {
-      result = await gateway.charge({
-        orderId: p.orderId,
-        attempt,
-        amount: p.amount,
-        currency: p.currency,
-        paymentToken: await vault.resolve(p.payment),
+    const outcome = await chargeAttempt(
+      gateway,
+      (ref) => vault.resolve(ref),
+      { ...p, attempt },
+      {
         idempotencyKey: servicingChargeKey(p.orderId, p.attempt),
         description: `Altis order ${p.orderId} servicing ${p.attempt}`,
-      });
-    } catch (err) {
-      if (err instanceof GatewayRequestError) return { status: 'failed', chargeId: null, declineCode: err.code };
-      if (!(err instanceof GatewayTimeoutError)) throw err;
+      },
+    );
+    const { status, chargeId, declineCode } = outcome;
+    if (status === 'unknown') {
       logger.warn({ order_id: p.orderId, attempt }, 'servicing charge timed out: settling by the provider’s record');
       const found = (await gateway.listCharges(p.orderId)).filter((c) => c.metadata.attempt === String(attempt));
       const paid = found.find((c) => c.status === 'succeeded');
@@ -219,13 +207,13 @@ export function createServicing(deps: ServicingDeps) {
       for (const c of found.filter((x) => x.status === 'pending')) await voidOrSettle(c.id);
       return { status: 'failed', chargeId: null, declineCode: 'gateway_timeout' };
     }
-    if (result.status === 'pending') {
-      const settled = await voidOrSettle(result.chargeId);
+    if (status === 'pending') {
+      const settled = await voidOrSettle(chargeId!);
       return settled === 'succeeded'
-        ? { status: 'succeeded', chargeId: result.chargeId, declineCode: null }
-        : { status: 'failed', chargeId: result.chargeId, declineCode: 'not_settled' };
+        ? { status: 'succeeded', chargeId, declineCode: null }
+        : { status: 'failed', chargeId, declineCode: 'not_settled' };
     }
-    return { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
+    return { status, chargeId, declineCode };
   }
 
   async function voidOrSettle(chargeId: string): Promise<string> {
