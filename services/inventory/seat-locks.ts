@@ -59,6 +59,26 @@ async function seatRefusal(
   return hold?.status === status ? null : { ok: false, reason: 'NOT_HELD' };
 }
 
+/**
+ * The owner takes `seatNumber` with `status` (its hold's status too, see seatRefusal): the refusal, else whether
+ * the seat was free (false: someone has it, maybe the owner itself).
+ */
+async function claimSeat(
+  tx: DbOrTx,
+  owner: { ownerId: string; flightId: string; cabin?: Cabin | undefined },
+  seatNumber: string,
+  status: 'HELD' | 'SOLD',
+): Promise<Refusal | boolean> {
+  const refused = await seatRefusal(tx, owner, seatNumber, status);
+  if (refused) return refused;
+  const inserted = await tx
+    .insert(seatAssignments)
+    .values({ flightId: owner.flightId, seatNumber, orderId: owner.ownerId, status })
+    .onConflictDoNothing()
+    .returning({ orderId: seatAssignments.orderId });
+  return inserted.length > 0;
+}
+
 export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
   const { db, redis } = deps;
 
@@ -76,14 +96,9 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
           return { ok: false, reason: 'LIMIT' };
         }
       }
-      const refused = await seatRefusal(tx, p, p.seatNumber, 'HELD');
-      if (refused) return refused;
-      const inserted = await tx
-        .insert(seatAssignments)
-        .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
-        .onConflictDoNothing()
-        .returning({ orderId: seatAssignments.orderId });
-      if (inserted.length > 0) {
+      const claimed = await claimSeat(tx, p, p.seatNumber, 'HELD');
+      if (typeof claimed !== 'boolean') return claimed;
+      if (claimed) {
         await appendEvents(tx, [seatEvent('SeatHeld', p.ownerId, p)]);
         return 'NEW';
       }
@@ -179,14 +194,9 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
       let outcome: SeatLockResult;
       try {
         outcome = await db.transaction(async (tx): Promise<SeatLockResult> => {
-          const refused = await seatRefusal(tx, p, p.to, 'SOLD');
-          if (refused) return refused;
-          const inserted = await tx
-            .insert(seatAssignments)
-            .values({ flightId: p.flightId, seatNumber: p.to, orderId: p.ownerId, status: 'SOLD' })
-            .onConflictDoNothing()
-            .returning({ orderId: seatAssignments.orderId });
-          if (inserted.length === 0) return { ok: false, reason: 'TAKEN' };
+          const claimed = await claimSeat(tx, p, p.to, 'SOLD');
+          if (typeof claimed !== 'boolean') return claimed;
+          if (!claimed) return { ok: false, reason: 'TAKEN' };
           if (p.from !== null && p.from !== p.to) {
             await tx
               .delete(seatAssignments)
