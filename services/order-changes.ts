@@ -35,7 +35,7 @@ import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
 import { formatTicketNumber } from '../domain/tickets';
-import { flightNumberOnly } from '../domain/vocabulary';
+import { flightNumberOnly, type FlightScheduleView } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import { boardingPassesFor } from './boarding-pass';
@@ -62,14 +62,8 @@ export interface ChangeOfferView {
   expires_at: string;
 }
 
-export interface SegmentView {
+export interface SegmentView extends FlightScheduleView {
   flight_id: string;
-  carrier: string;
-  flight_number: string;
-  origin: string;
-  destination: string;
-  departure_at: string;
-  arrival_at: string;
   cabin: Cabin;
 }
 
@@ -107,6 +101,16 @@ export interface ChangeableOrder {
   currency: string;
   totalAmount: number;
   offer: { segments: OrderSegment[]; conditions?: FareConditions | null } | null;
+}
+
+/** A change offer of this order (404 for another order's or an unknown id). */
+async function changeOfferOf(db: Database, orderId: string, changeOfferId: string): Promise<OfferRow> {
+  const [row] = await db
+    .select()
+    .from(orderChangeOffers)
+    .where(and(eq(orderChangeOffers.id, changeOfferId), eq(orderChangeOffers.orderId, orderId)));
+  if (!row) throw new DomainError('NOT_FOUND', `change offer ${changeOfferId} was not found`);
+  return row;
 }
 
 export function createOrderChanges(deps: {
@@ -266,15 +270,7 @@ export function createOrderChanges(deps: {
     });
   }
 
-  /** A change offer of this order (404 for another order's or an unknown id). */
-  async function offerOf(orderId: string, changeOfferId: string): Promise<OfferRow> {
-    const [row] = await db
-      .select()
-      .from(orderChangeOffers)
-      .where(and(eq(orderChangeOffers.id, changeOfferId), eq(orderChangeOffers.orderId, orderId)));
-    if (!row) throw new DomainError('NOT_FOUND', `change offer ${changeOfferId} was not found`);
-    return row;
-  }
+  const offerOf = (orderId: string, changeOfferId: string) => changeOfferOf(db, orderId, changeOfferId);
 
   return { request, offerOf };
 }
@@ -312,14 +308,7 @@ export function createOrderChangeSteps(deps: {
 }) {
   const { db, inventory, gateway, vault, pii, config, logger } = deps;
 
-  async function load(orderId: string, changeOfferId: string): Promise<OfferRow> {
-    const [row] = await db
-      .select()
-      .from(orderChangeOffers)
-      .where(and(eq(orderChangeOffers.id, changeOfferId), eq(orderChangeOffers.orderId, orderId)));
-    if (!row) throw new DomainError('NOT_FOUND', `change offer ${changeOfferId} was not found`);
-    return row;
-  }
+  const load = (orderId: string, changeOfferId: string) => changeOfferOf(db, orderId, changeOfferId);
 
   const seatsPerFlight = async (orderId: string) =>
     (await db.select({ ptc: travelers.ptc }).from(travelers).where(eq(travelers.orderId, orderId))).filter(
