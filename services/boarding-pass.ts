@@ -104,16 +104,19 @@ export function boardingPassesFor(p: {
   travelers: readonly { id: string; firstName: string; lastName: string }[];
   segments: readonly OrderSegment[];
   pii: PiiCipher;
-  seatOf: (travelerId: string, flightId: string) => string | null;
+  /** The order's seat assignments: a traveler's seat on a flight, none when it has no row. */
+  seats: readonly { flightId: string; travelerId: string | null; seatNumber: string }[];
 }) {
   const pnr = recordLocator(p.orderId);
+  const seatOf = (travelerId: string, flightId: string) =>
+    p.seats.find((x) => x.flightId === flightId && x.travelerId === travelerId)?.seatNumber ?? null;
   return p.travelers.flatMap((t, index) => {
     const name = { last: p.pii.decrypt(t.lastName), first: p.pii.decrypt(t.firstName) };
     return p.segments.map((s) => ({
       orderId: p.orderId,
       travelerId: t.id,
       flightId: s.flightId,
-      bcbp: boardingPassBcbp({ pnr, name, segment: s, seat: p.seatOf(t.id, s.flightId), checkInSequence: index + 1 }),
+      bcbp: boardingPassBcbp({ pnr, name, segment: s, seat: seatOf(t.id, s.flightId), checkInSequence: index + 1 }),
     }));
   });
 }

@@ -454,14 +454,7 @@ export function createOrderChangeSteps(deps: {
       flightIds: t.flightIds.map((f) => replaced.get(f)?.flightId ?? f),
     }));
 
-    const passes = boardingPassesFor({
-      orderId: p.orderId,
-      travelers: pax,
-      segments: offer.add,
-      pii,
-      seatOf: (travelerId, flightId) =>
-        carried.find((c) => c.flightId === flightId && c.travelerId === travelerId)?.seatNumber ?? null,
-    });
+    const passes = boardingPassesFor({ orderId: p.orderId, travelers: pax, segments: offer.add, pii, seats: carried });
 
     let done = false;
     await inventory

@@ -680,19 +680,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     const seats = await db
       .select({
         flightId: seatAssignments.flightId,
-        seat: seatAssignments.seatNumber,
+        seatNumber: seatAssignments.seatNumber,
         travelerId: seatAssignments.travelerId,
       })
       .from(seatAssignments)
       .where(eq(seatAssignments.orderId, p.orderId));
-    const passes = boardingPassesFor({
-      orderId: p.orderId,
-      travelers: pax,
-      segments: p.segments,
-      pii,
-      seatOf: (travelerId, flightId) =>
-        seats.find((x) => x.flightId === flightId && x.travelerId === travelerId)?.seat ?? null,
-    });
+    const passes = boardingPassesFor({ orderId: p.orderId, travelers: pax, segments: p.segments, pii, seats });
     await db.transaction(async (tx) => {
       const changed = await transition(tx, p.orderId, 'FULFILLED', at);
       if (!changed) return;
