@@ -6,12 +6,11 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { client, unwrap, type ApiError, type OkBody } from '../../api';
+import { client, unwrap, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime } from '../../format';
 import { Table, StatusBadge } from './parts';
-import { useLoad } from '../../load';
-import { asApiError } from '../../api';
+import { useAction, useLoad } from '../../load';
 
 type Api = Awaited<ReturnType<typeof client>>;
 type FlightList = OkBody<Awaited<ReturnType<Api['v1']['admin']['flights']['$get']>>>;
@@ -21,23 +20,21 @@ export function FlightSearch() {
   const [number, setNumber] = useState(params.get('flight_number') ?? '');
   const [date, setDate] = useState(params.get('date') ?? '');
   const [flights, setFlights] = useState<FlightList['data'] | undefined>();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const query = { flight_number: number.trim(), ...(date ? { date } : {}) };
     setParams(query);
-    setBusy(true);
-    setError(undefined);
-    try {
-      setFlights((await unwrap(await (await client()).v1.admin.flights.$get({ query }))).data);
-    } catch (err) {
-      setError(asApiError(err));
-      setFlights(undefined);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        setFlights((await unwrap(await (await client()).v1.admin.flights.$get({ query }))).data);
+      },
+      (e) => {
+        setFlights(undefined);
+        return e;
+      },
+    );
   }
 
   return (

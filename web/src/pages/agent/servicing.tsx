@@ -5,11 +5,11 @@
  * Idempotency-Key, kept while the agent retries it, and reloads the order when it succeeds.
  */
 import { useState, type FormEvent } from 'react';
-import { client, idempotencyKey, unwrap, type ApiError } from '../../api';
+import { client, idempotencyKey, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
-import { useLoad } from '../../load';
-import { asApiError } from '../../api';
+import { useAction, useLoad } from '../../load';
+
 import type { AgentOrder } from './order-screen';
 
 interface Props {
@@ -36,26 +36,17 @@ export function Servicing({ order, onChanged }: Props) {
   );
 }
 
-/** A mutation's state: busy, its error, and one Idempotency-Key per intended action (new after success). */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
+/** A write (useAction) with one Idempotency-Key per intended action (new after success). */
+function useKeyedAction() {
+  const action = useAction();
   const [key, setKey] = useState(idempotencyKey);
-  async function run<T>(action: (key: string) => Promise<T>): Promise<T | undefined> {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await action(key);
+  const run = <T,>(act: (key: string) => Promise<T>) =>
+    action.run(async () => {
+      const result = await act(key);
       setKey(idempotencyKey());
       return result;
-    } catch (err) {
-      setError(asApiError(err));
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, run };
+    });
+  return { busy: action.busy, error: action.error, run };
 }
 
 type Quote = Awaited<ReturnType<typeof quoteCancellation>>;
@@ -72,8 +63,8 @@ async function quoteCancellation(orderId: string, key: string) {
 
 function CancelPanel({ order, onChanged }: Props) {
   const [quote, setQuote] = useState<Quote | undefined>();
-  const quoting = useAction();
-  const confirming = useAction();
+  const quoting = useKeyedAction();
+  const confirming = useKeyedAction();
 
   async function confirm() {
     if (!quote) return;
@@ -151,7 +142,7 @@ function ServicesPanel({ order, onChanged }: Props) {
   const [quantity, setQuantity] = useState('1');
   const [token, setToken] = useState('');
   const [added, setAdded] = useState<string | undefined>();
-  const action = useAction();
+  const action = useKeyedAction();
   const services = available.data?.services ?? [];
   const keyOf = (s: (typeof services)[number]) => `${s.id}|${s.traveler_id}|${s.segment_id ?? ''}`;
   const chosen = services.find((s) => keyOf(s) === choice) ?? services[0];
@@ -247,7 +238,7 @@ function ServicesPanel({ order, onChanged }: Props) {
 function CheckInPanel({ order, onChanged }: Props) {
   const [flightId, setFlightId] = useState(order.segments[0]?.flight_id ?? '');
   const [done, setDone] = useState<string | undefined>();
-  const action = useAction();
+  const action = useKeyedAction();
   const seated = order.travelers.filter((t) => t.ptc !== 'INF');
 
   async function submit(event: FormEvent) {

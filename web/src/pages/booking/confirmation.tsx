@@ -5,12 +5,12 @@
  * pass is then reissued as checked in, with its seat and sequence.
  */
 import { useEffect, useState } from 'react';
-import type { ApiError } from '../../api';
 import { authHeader, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { type Fulfillment, type Order } from './model';
 import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,8 +56,7 @@ function Barcode({ url, alt, bcbp }: { url: string; alt: string; bcbp: string })
 export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewSearch: () => void }) {
   const [docs, setDocs] = useState<{ order: Order; fulfillment: Fulfillment } | undefined>();
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   const [version, setVersion] = useState(0); // a check-in reads the documents again
 
@@ -83,13 +82,11 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
     return () => {
       gone = true;
     };
-  }, [orderId, version]);
+  }, [orderId, version, setError]);
 
   async function checkIn(flightId: string) {
     if (!docs) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const api = await client();
       await unwrap(
         await api.v1.orders[':id']['check-in'].$post({
@@ -99,11 +96,7 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
         }),
       );
       setVersion((v) => v + 1);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (!docs) {

@@ -3,11 +3,10 @@
  * dates, and the party by passenger type; POST /v1/offers/search, its validation messages next to the fields.
  */
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { ApiError } from '../../api';
 import { anonymous, client, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { type SearchAnswer } from './model';
-import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 interface Airport {
   code: string;
@@ -78,13 +77,10 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
   const [adults, setAdults] = useState(1);
   const [children, setChildren] = useState(0);
   const [infants, setInfants] = useState(0);
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     const req: SearchRequest = {
       origin: origin.trim(),
       destination: destination.trim(),
@@ -92,14 +88,10 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
       ...(trip === 'RETURN' ? { return_date: ret } : {}),
       passengers: { adults, children, infants },
     };
-    try {
+    await run(async () => {
       const api = await client();
       onResults(await unwrap(await api.v1.offers.search.$post({ json: req })), req);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const at = (...paths: string[]) => paths.map((p) => error?.issueAt(p)).find(Boolean);

@@ -5,12 +5,12 @@
  * Every seat is a button named for a screen reader ("Seat 12A, window, $12.00", "Seat 12B, occupied").
  */
 import { useEffect, useState } from 'react';
-import type { ApiError } from '../../api';
 import { authHeader, client, idempotencyKey, unwrap } from '../../api';
 import { FormError } from '../../components/form';
 import { formatMoney } from '../../format';
 import { PTC_NAMES, type Order, type Seat } from './model';
 import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 const STATUS_OF_EVENT: Record<string, Seat['status']> = {
   'seat.held': 'HELD',
@@ -63,8 +63,7 @@ export function SeatMapView({
 }) {
   const [seats, setSeats] = useState<Seat[] | undefined>();
   const [live, setLive] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const seated = order.travelers.filter((t) => t.ptc !== 'INF');
   const [travelerId, setTravelerId] = useState(seated[0]?.id);
   const segment = order.segments.find((s) => s.flight_id === flightId)!;
@@ -88,7 +87,7 @@ export function SeatMapView({
       }
     })();
     return () => abort.abort();
-  }, [flightId]);
+  }, [flightId, setError]);
 
   const mineBy = new Map(
     order.items
@@ -98,9 +97,7 @@ export function SeatMapView({
 
   async function choose(seat: Seat) {
     if (!travelerId) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const api = await client();
       const res = await api.v1.orders[':id'].seats.$post({
         param: { id: order.id },
@@ -114,11 +111,7 @@ export function SeatMapView({
           !order.items.some((i) => i.traveler_id === t.id && i.flight_id === flightId && i.seat_number),
       );
       if (next) setTravelerId(next.id);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const rows = new Map<number, Seat[]>();

@@ -3,11 +3,10 @@
  * POST /v1/offers/:id/accept, each validation message next to its field (`travelers.N.first_name`, …).
  */
 import { useState, type FormEvent } from 'react';
-import type { ApiError } from '../../api';
 import { client, idempotencyKey, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { PTC_NAMES, type Offer, type Order } from './model';
-import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 interface TravelerInput {
   ptc: 'ADT' | 'CHD' | 'INF';
@@ -31,8 +30,7 @@ function partyOf(offer: Offer): TravelerInput[] {
 export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted: (order: Order) => void }) {
   const [travelers, setTravelers] = useState(() => partyOf(offer));
   const [email, setEmail] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [key] = useState(idempotencyKey);
 
   const set = (n: number, field: keyof TravelerInput, value: string) =>
@@ -40,9 +38,7 @@ export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted:
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const api = await client();
       const res = await api.v1.offers[':id'].accept.$post({
         param: { id: offer.id },
@@ -58,11 +54,7 @@ export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted:
         },
       });
       onAccepted(await unwrap(res));
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const fields = ['first_name', 'last_name', 'date_of_birth'] as const;
