@@ -109,6 +109,17 @@ class KeyedMutex {
   }
 }
 
+/** A list answer: the records (all, or those whose `key` is the query's value), as the API shows them. */
+function listOf<T, K extends keyof T, V>(
+  records: Map<string, T>,
+  key: K,
+  value: string | undefined,
+  view: (r: T) => V,
+) {
+  const data = [...records.values()].filter((r) => value === undefined || r[key] === value).map(view);
+  return { object: 'list' as const, data };
+}
+
 export function publicCharge(c: ChargeRecord) {
   return {
     id: c.id,
@@ -383,13 +394,7 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return send(c, outcome);
   });
 
-  app.get('/v1/charges', (c) => {
-    const orderId = c.req.query('order_id');
-    const data = [...store.charges.values()]
-      .filter((ch) => orderId === undefined || ch.orderId === orderId)
-      .map(publicCharge);
-    return c.json({ object: 'list', data });
-  });
+  app.get('/v1/charges', (c) => c.json(listOf(store.charges, 'orderId', c.req.query('order_id'), publicCharge)));
 
   app.get('/v1/charges/:id', (c) => {
     const charge = store.charges.get(c.req.param('id'));
@@ -498,22 +503,10 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return send(c, outcome);
   });
 
-  app.get('/v1/refunds', (c) => {
-    const chargeId = c.req.query('charge_id');
-    const data = [...store.refunds.values()]
-      .filter((r) => chargeId === undefined || r.chargeId === chargeId)
-      .map(publicRefund);
-    return c.json({ object: 'list', data });
-  });
+  app.get('/v1/refunds', (c) => c.json(listOf(store.refunds, 'chargeId', c.req.query('charge_id'), publicRefund)));
 
   /** Delivery log, so a test (or a person) can see what the sandbox sent and how the receiver answered. */
-  app.get('/v1/events', (c) => {
-    const chargeId = c.req.query('charge_id');
-    const data = [...store.events.values()]
-      .filter((e) => chargeId === undefined || e.chargeId === chargeId)
-      .map(publicEvent);
-    return c.json({ object: 'list', data });
-  });
+  app.get('/v1/events', (c) => c.json(listOf(store.events, 'chargeId', c.req.query('charge_id'), publicEvent)));
 
   app.notFound((c) => c.json(apiError('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
