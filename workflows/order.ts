@@ -82,22 +82,19 @@ import {
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 const nonRetryableErrorTypes = NON_RETRYABLE_CODES;
 
+/** Both kinds' defaults: 30 s an attempt, retried with backoff, the domain's refusals not retried. */
+const withDefaults = <O extends object>(summary: string, opts: O) => ({
+  startToCloseTimeout: '30s',
+  retry: { ...retry, nonRetryableErrorTypes },
+  summary,
+  ...opts,
+});
 /** Local activities: the order's own records in Postgres (and the seats in Redis), named for the UI. */
 const local = (summary: string, opts: Partial<LocalActivityOptions> = {}) =>
-  proxyLocalActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry: { ...retry, nonRetryableErrorTypes },
-    summary,
-    ...opts,
-  });
+  proxyLocalActivities<Activities>(withDefaults(summary, opts));
 /** Full activities: calls to the payment provider, retried on their own task queue slots. */
 const remote = (summary: string, opts: Partial<ActivityOptions> = {}) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry: { ...retry, nonRetryableErrorTypes },
-    summary,
-    ...opts,
-  });
+  proxyActivities<Activities>(withDefaults(summary, opts));
 
 /** What an activity failed with (its ApplicationFailure), or the error itself when it is not an activity's. */
 // The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
