@@ -17,6 +17,7 @@ import {
 import { CABINS } from '../../domain/cabins';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { PRODUCT_TYPES } from '../../domain/offer';
+import { uuidKey } from './columns';
 
 export const productType = pgEnum('product_type', PRODUCT_TYPES);
 
@@ -52,7 +53,7 @@ export const aircraftTypes = pgTable('aircraft_types', {
 export const flights = pgTable(
   'flights',
   {
-    id: uuid().primaryKey().defaultRandom(),
+    id: uuidKey(),
     carrier: char({ length: 2 }).notNull(),
     flightNumber: text().notNull(),
     origin: char({ length: 3 })
