@@ -9,7 +9,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { client, unwrap, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime } from '../../format';
-import { Table, StatusBadge } from './parts';
+import { ScreenError, Table, StatusBadge } from './parts';
 import { useAction, useLoad } from '../../load';
 
 type Api = Awaited<ReturnType<typeof client>>;
@@ -95,15 +95,7 @@ type FlightData = Awaited<ReturnType<typeof loadFlight>>;
 export function FlightScreen() {
   const { id = '' } = useParams();
   const loaded = useLoad(() => loadFlight(id), id);
-  if (loaded.error && !loaded.data) {
-    return (
-      <section>
-        <h1>Flight</h1>
-        <FormError error={loaded.error} />
-        <Link to="/agent/flights">Back to the search</Link>
-      </section>
-    );
-  }
+  if (loaded.error && !loaded.data) return <ScreenError title="Flight" error={loaded.error} back="/agent/flights" />;
   if (!loaded.data) return <p role="status">Loading the flight…</p>;
   const { flight, manifest, disruptions } = loaded.data;
   return (

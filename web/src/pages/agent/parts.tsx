@@ -1,5 +1,12 @@
-/** Small pieces the agent pages share: a named, keyboard-scrollable table and a status in words. */
+/**
+ * Small pieces the agent pages share: a named, keyboard-scrollable table, a status in words, and a screen whose
+ * read failed.
+ */
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import type { ApiError } from '../../api';
+import { FormError } from '../../components/form';
+import { TableHead } from '../../components/table-head';
 
 /**
  * A table with a header row, scrolling sideways on a phone rather than squeezing: the scrolling region is named
@@ -9,15 +16,7 @@ export function Table({ label, head, children }: { label: string; head: string[]
   return (
     <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
       <table>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={head} />
         <tbody>{children}</tbody>
       </table>
     </div>
@@ -37,4 +36,15 @@ const TONE: Record<string, string> = {
 /** An order's (or a response's) status as a word with its tone; the word carries the meaning, not the colour. */
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${TONE[status] ?? 'info'}`}>{status.replaceAll('_', ' ')}</span>;
+}
+
+/** A screen whose read failed before anything was shown: its title, the error and the way back to the search. */
+export function ScreenError({ title, error, back }: { title: string; error: ApiError; back: string }) {
+  return (
+    <section>
+      <h1>{title}</h1>
+      <FormError error={error} />
+      <Link to={back}>Back to the search</Link>
+    </section>
+  );
 }
