@@ -47,6 +47,7 @@ import type { OrderChangeSteps } from './order-changes';
 import { segmentView as changeSegmentView, type SegmentView } from './order-changes';
 import { appendEvents } from './outbox';
 import { isUniqueViolation } from './postgres-errors';
+import { orderRow } from './order-row';
 
 /** An airline-initiated change as PATCH /v1/admin/flights/:id carries it. */
 export interface FlightDisruptionChange {
@@ -270,8 +271,7 @@ export function createOrderDisruptions(deps: {
    * flight any more (changed meanwhile) or is not sold.
    */
   async function prepare(p: { orderId: string; disruptionId: string; at: string }): Promise<PreparedDisruption | null> {
-    const [order] = await db.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${p.orderId} was not found`);
+    const order = await orderRow(db, p.orderId);
     const segments = order.offer?.segments ?? [];
     const [existing] = await db
       .select()

@@ -45,6 +45,7 @@ import * as ledger from './ledger';
 import { appendEvents } from './outbox';
 import { chargeAttempt, voidAttempt, type PaymentGateway } from './payment-gateway';
 import type { PaymentVault } from './payment-vault';
+import { orderRow } from './order-row';
 
 /** Change offers per request at most (the earliest flights with seats, per added leg, combined). */
 export const MAX_CHANGE_OFFERS = 9;
@@ -403,8 +404,7 @@ export function createOrderChangeSteps(deps: {
   }): Promise<{ segments: OrderSegment[]; totalAmount: number }> {
     const at = new Date(p.at);
     const offer = await load(p.orderId, p.changeOfferId);
-    const [order] = await db.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${p.orderId} was not found`);
+    const order = await orderRow(db, p.orderId);
     if (offer.status === 'CONFIRMED') {
       return { segments: order.offer?.segments ?? [], totalAmount: order.totalAmount };
     }

@@ -46,6 +46,7 @@ import * as ledger from './ledger';
 import { appendEvents, type DomainEvent } from './outbox';
 import { chargeAttempt, GatewayRequestError } from './payment-gateway';
 import type { OrderServiceDeps } from './orders';
+import { orderRow } from './order-row';
 
 /** The product code of a seat chosen and paid for on its own (services/orders.ts uses the same). */
 const SEAT_SELECTED = 'SEAT_SELECTED';
@@ -79,8 +80,7 @@ export function createServicingReads(deps: { db: Database; config: AppConfig }) 
   const fx = exchangeRates(config.pricing);
 
   async function orderContext(orderId: string) {
-    const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
+    const order = await orderRow(db, orderId);
     const pax = await db
       .select()
       .from(travelers)
@@ -372,8 +372,7 @@ export function createServicing(deps: ServicingDeps) {
       .select()
       .from(orderItems)
       .where(and(eq(orderItems.orderId, p.orderId), eq(orderItems.id, p.orderItemId)));
-    const [order] = await db.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${p.orderId} was not found`);
+    const order = await orderRow(db, p.orderId);
     if (!item) {
       // Removed already (a retry after the write): answer as the first call did.
       const [voided] = await db

@@ -30,6 +30,10 @@ export interface SeatLockRequest {
 }
 
 type Refusal = Exclude<SeatLockResult, { ok: true }>;
+/** Who takes a seat: the owner (an order), the flight, and the cabin it was priced for when there is one. */
+type SeatOwner = { ownerId: string; flightId: string; cabin?: Cabin | undefined };
+/** The hold status a seat is taken under: HELD before payment, SOLD for a paid order's seat change. */
+type HoldStatus = 'HELD' | 'SOLD';
 
 /**
  * Why `owner` may not take this seat, or null: it must exist and not be blocked and, when a cabin is named, be in
@@ -39,9 +43,9 @@ type Refusal = Exclude<SeatLockResult, { ok: true }>;
  */
 async function seatRefusal(
   tx: DbOrTx,
-  owner: { ownerId: string; flightId: string; cabin?: Cabin | undefined },
+  owner: SeatOwner,
   seatNumber: string,
-  status: 'HELD' | 'SOLD',
+  status: HoldStatus,
 ): Promise<Refusal | null> {
   const [seat] = await tx
     .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
@@ -65,9 +69,9 @@ async function seatRefusal(
  */
 async function claimSeat(
   tx: DbOrTx,
-  owner: { ownerId: string; flightId: string; cabin?: Cabin | undefined },
+  owner: SeatOwner,
   seatNumber: string,
-  status: 'HELD' | 'SOLD',
+  status: HoldStatus,
 ): Promise<Refusal | boolean> {
   const refused = await seatRefusal(tx, owner, seatNumber, status);
   if (refused) return refused;
