@@ -129,32 +129,51 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
       <fieldset className="party">
         <legend>Passengers</legend>
         <div className="grid">
-          <Field label="Adults (ADT, 12+)" name="adults" error={at('passengers.adults', 'passengers')}>
-            <select value={adults} onChange={(e) => setAdults(Number(e.target.value))}>
-              {COUNTS.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Children (CHD, 2–11)" name="children" error={at('passengers.children')}>
-            <select value={children} onChange={(e) => setChildren(Number(e.target.value))}>
-              {COUNTS.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Infants on a lap (INF, under 2)" name="infants" error={at('passengers.infants')}>
-            <select value={infants} onChange={(e) => setInfants(Number(e.target.value))}>
-              {COUNTS.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </Field>
+          <CountField
+            label="Adults (ADT, 12+)"
+            name="adults"
+            error={at('passengers.adults', 'passengers')}
+            value={adults}
+            onChange={setAdults}
+          />
+          <CountField
+            label="Children (CHD, 2–11)"
+            name="children"
+            error={at('passengers.children')}
+            value={children}
+            onChange={setChildren}
+          />
+          <CountField
+            label="Infants on a lap (INF, under 2)"
+            name="infants"
+            error={at('passengers.infants')}
+            value={infants}
+            onChange={setInfants}
+          />
         </div>
       </fieldset>
       <button type="submit" disabled={busy}>
         {busy ? 'Searching…' : 'Search flights'}
       </button>
     </form>
+  );
+}
+
+/** A passenger count of the party (0–9), one select per passenger type. */
+function CountField(p: {
+  label: string;
+  name: string;
+  error: string | undefined;
+  value: number;
+  onChange: (n: number) => void;
+}) {
+  return (
+    <Field label={p.label} name={p.name} error={p.error}>
+      <select value={p.value} onChange={(e) => p.onChange(Number(e.target.value))}>
+        {COUNTS.map((n) => (
+          <option key={n}>{n}</option>
+        ))}
+      </select>
+    </Field>
   );
 }
