@@ -60,6 +60,13 @@ function AirportInput(props: { value: string; onChange: (v: string) => void; id?
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 const COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
+/** The party's passenger types, each with the API issues its count shows (the party as a whole shows with adults). */
+const PARTY = [
+  { type: 'adults', label: 'Adults (ADT, 12+)', issues: ['passengers.adults', 'passengers'] },
+  { type: 'children', label: 'Children (CHD, 2–11)', issues: ['passengers.children'] },
+  { type: 'infants', label: 'Infants on a lap (INF, under 2)', issues: ['passengers.infants'] },
+] as const;
+
 export interface SearchRequest {
   origin: string;
   destination: string;
@@ -74,9 +81,7 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
   const [destination, setDestination] = useState('');
   const [departure, setDeparture] = useState(tomorrow());
   const [ret, setRet] = useState('');
-  const [adults, setAdults] = useState(1);
-  const [children, setChildren] = useState(0);
-  const [infants, setInfants] = useState(0);
+  const [party, setParty] = useState<SearchRequest['passengers']>({ adults: 1, children: 0, infants: 0 });
   const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
@@ -86,7 +91,7 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
       destination: destination.trim(),
       departure_date: departure,
       ...(trip === 'RETURN' ? { return_date: ret } : {}),
-      passengers: { adults, children, infants },
+      passengers: { ...party },
     };
     await run(async () => {
       const api = await client();
@@ -129,27 +134,16 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
       <fieldset className="party">
         <legend>Passengers</legend>
         <div className="grid">
-          <CountField
-            label="Adults (ADT, 12+)"
-            name="adults"
-            error={at('passengers.adults', 'passengers')}
-            value={adults}
-            onChange={setAdults}
-          />
-          <CountField
-            label="Children (CHD, 2–11)"
-            name="children"
-            error={at('passengers.children')}
-            value={children}
-            onChange={setChildren}
-          />
-          <CountField
-            label="Infants on a lap (INF, under 2)"
-            name="infants"
-            error={at('passengers.infants')}
-            value={infants}
-            onChange={setInfants}
-          />
+          {PARTY.map((p) => (
+            <CountField
+              key={p.type}
+              label={p.label}
+              name={p.type}
+              error={at(...p.issues)}
+              value={party[p.type]}
+              onChange={(n) => setParty((all) => ({ ...all, [p.type]: n }))}
+            />
+          ))}
         </div>
       </fieldset>
       <button type="submit" disabled={busy}>
