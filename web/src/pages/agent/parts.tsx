@@ -35,7 +35,7 @@ const TONE: Record<string, string> = {
 
 /** An order's (or a response's) status as a word with its tone; the word carries the meaning, not the colour. */
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${TONE[status] ?? 'info'}`}>{status.replaceAll('_', ' ')}</span>;
+  return <span className={`badge status-${TONE[status] ?? 'info'}`}>{status.replaceAll('_', ' ')}</span>;
 }
 
 /** A screen whose read failed before anything was shown: its title, the error and the way back to the search. */
