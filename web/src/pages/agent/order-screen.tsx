@@ -7,7 +7,7 @@ import { Link, useParams } from 'react-router';
 import { client, unwrap, type OkBody } from '../../api';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from '../../load';
-import { ScreenError, Table, StatusBadge } from './parts';
+import { ScreenError, Table, StatusBadge, Fact } from './parts';
 import { Servicing } from './servicing';
 import { Timeline } from './timeline';
 
@@ -43,22 +43,14 @@ export function OrderScreen() {
         Order {order.booking_reference} <StatusBadge status={order.status} />
       </h1>
       <dl className="facts card">
-        <div>
-          <dt>Total</dt>
-          <dd>{formatMoney(order.total)}</dd>
-        </div>
-        <div>
-          <dt>Booked</dt>
-          <dd>{formatDateTime(order.created_at)}</dd>
-        </div>
-        <div>
-          <dt>Customer</dt>
-          <dd className="mono">{order.customer_id}</dd>
-        </div>
-        <div>
-          <dt>Order id</dt>
-          <dd className="mono">{order.id}</dd>
-        </div>
+        <Fact label="Total">{formatMoney(order.total)}</Fact>
+        <Fact label="Booked">{formatDateTime(order.created_at)}</Fact>
+        <Fact label="Customer" mono>
+          {order.customer_id}
+        </Fact>
+        <Fact label="Order id" mono>
+          {order.id}
+        </Fact>
       </dl>
 
       <div className="card">

@@ -48,3 +48,13 @@ export function ScreenError({ title, error, back }: { title: string; error: ApiE
     </section>
   );
 }
+
+/** One fact of a `<dl className="facts">`: its term and its value (`mono` for ids). */
+export function Fact({ label, mono, children }: { label: string; mono?: boolean; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd className={mono ? 'mono' : undefined}>{children}</dd>
+    </div>
+  );
+}

@@ -11,6 +11,7 @@ import { formatDateTime, formatMoney } from '../../format';
 import { useAction, useLoad } from '../../load';
 
 import type { AgentOrder } from './order-screen';
+import { Fact } from './parts';
 
 interface Props {
   order: AgentOrder;
@@ -94,22 +95,10 @@ function CancelPanel({ order, onChanged }: Props) {
       ) : quote ? (
         <div role="status">
           <dl className="facts">
-            <div>
-              <dt>Refund</dt>
-              <dd>{formatMoney(quote.refund_amount)}</dd>
-            </div>
-            <div>
-              <dt>Penalty</dt>
-              <dd>{formatMoney(quote.penalty_amount)}</dd>
-            </div>
-            <div>
-              <dt>Refunded to</dt>
-              <dd>the original payment</dd>
-            </div>
-            <div>
-              <dt>Quote valid until</dt>
-              <dd>{formatDateTime(quote.expires_at)}</dd>
-            </div>
+            <Fact label="Refund">{formatMoney(quote.refund_amount)}</Fact>
+            <Fact label="Penalty">{formatMoney(quote.penalty_amount)}</Fact>
+            <Fact label="Refunded to">the original payment</Fact>
+            <Fact label="Quote valid until">{formatDateTime(quote.expires_at)}</Fact>
           </dl>
           <button type="button" disabled={confirming.busy} onClick={() => void confirm()}>
             {confirming.busy ? 'Cancelling…' : `Confirm cancellation and refund ${formatMoney(quote.refund_amount)}`}
