@@ -331,6 +331,20 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return key;
   }
 
+  /** A creating POST's Idempotency-Key and body, or the provider's 400 when the key is missing or the body bad. */
+  async function keyedRequest<S extends z.ZodType>(
+    c: Context,
+    schema: S,
+  ): Promise<{ key: string; raw: unknown; req: z.infer<S> } | Response> {
+    const key = requireIdempotencyKey(c);
+    if (typeof key !== 'string') return key;
+    const raw = await readJson(c);
+    if (!raw.ok) return raw.response;
+    const parsed = schema.safeParse(raw.value);
+    if (!parsed.success) return invalidBody(c, parsed.error);
+    return { key, raw: raw.value, req: parsed.data };
+  }
+
   // ---- routes --------------------------------------------------------------------------------------------------
 
   const app = new Hono();
@@ -346,15 +360,11 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
   });
 
   app.post('/v1/charges', async (c) => {
-    const key = requireIdempotencyKey(c);
-    if (typeof key !== 'string') return key;
-    const raw = await readJson(c);
-    if (!raw.ok) return raw.response;
-    const parsed = chargeBody.safeParse(raw.value);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    const req = parsed.data;
+    const request = await keyedRequest(c, chargeBody);
+    if (request instanceof Response) return request;
+    const { key, raw, req } = request;
 
-    const outcome = await idempotent(key, 'POST /v1/charges', raw.value, async () => {
+    const outcome = await idempotent(key, 'POST /v1/charges', raw, async () => {
       const behaviour = TEST_TOKENS[req.payment_token];
       if (!behaviour) {
         const message = `unknown payment token; use one of ${Object.keys(TEST_TOKENS).join(', ')}`;
@@ -455,15 +465,11 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
   });
 
   app.post('/v1/refunds', async (c) => {
-    const key = requireIdempotencyKey(c);
-    if (typeof key !== 'string') return key;
-    const raw = await readJson(c);
-    if (!raw.ok) return raw.response;
-    const parsed = refundBody.safeParse(raw.value);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    const req = parsed.data;
+    const request = await keyedRequest(c, refundBody);
+    if (request instanceof Response) return request;
+    const { key, raw, req } = request;
 
-    const outcome = await idempotent(key, 'POST /v1/refunds', raw.value, () => {
+    const outcome = await idempotent(key, 'POST /v1/refunds', raw, () => {
       const fail = (status: number, code: string, message: string) =>
         Promise.resolve({
           kind: 'answer' as const,
