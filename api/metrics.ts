@@ -73,24 +73,26 @@ export function createApiMetrics(deps: Pick<ApiDeps, 'sql' | 'config' | 'logger'
       for (const status of ORDER_STATUSES) this.set({ status }, counts.byStatus.get(status) ?? 0);
     },
   });
-  new Gauge({
-    name: 'altis_held_seats',
-    help: 'Seats held by orders not yet paid (sum of flight_inventory.held)',
-    registers: [registry],
-    async collect() {
-      const counts = await current();
-      if (counts) this.set(counts.heldSeats);
-    },
-  });
-  new Gauge({
-    name: 'altis_active_holds',
-    help: 'Inventory hold records in state HELD (one per order, flight and cabin)',
-    registers: [registry],
-    async collect() {
-      const counts = await current();
-      if (counts) this.set(counts.activeHolds);
-    },
-  });
+  const countGauge = (name: string, help: string, value: (counts: OrderCounts) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const counts = await current();
+        if (counts) this.set(value(counts));
+      },
+    });
+  countGauge(
+    'altis_held_seats',
+    'Seats held by orders not yet paid (sum of flight_inventory.held)',
+    (c) => c.heldSeats,
+  );
+  countGauge(
+    'altis_active_holds',
+    'Inventory hold records in state HELD (one per order, flight and cabin)',
+    (c) => c.activeHolds,
+  );
 
   if (deps.config.metrics.count_round_trips) {
     new Counter({

@@ -86,8 +86,11 @@ export const fareConditionsSchema = z
       'the fare family’s conditions (like Duffel’s): cancelling a paid order refunds per these; flown coupons never',
   });
 
+/** The `{id}` path parameter of a resource its UUID names: `params: z.object({ id: pathId })`. */
+export const pathId = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
+
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
-export const errorResponses = <const C extends number>(...codes: C[]) =>
+export const errors = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(
     codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
   ) as Record<C, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }>;

@@ -15,6 +15,7 @@ import { ROUTES } from '../db/seed/data';
 import { seed } from '../scripts/seed';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
+import { quietConfig } from './workload';
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -47,13 +48,7 @@ async function load(name: string, url: string, request: autocannon.Request, bodi
 }
 
 async function run() {
-  const base = loadConfig();
-  // The request log and the per-IP rate limit would measure themselves, not search: both are turned down here.
-  const config = {
-    ...base,
-    log: { ...base.log, level: 'warn' as const, pretty: false },
-    rate_limit: { ...base.rate_limit, per_ip_per_minute: 1_000_000_000, per_customer_per_minute: 1_000_000_000 },
-  };
+  const config = quietConfig(loadConfig());
   const logger = createLogger(config, 'bench');
   const services = await openServices(config, logger, 'bench');
   const seeded = await seed(services.db, services.sql, { today: new Date(), days: 2, redis: services.redis });

@@ -21,10 +21,10 @@ import { createApp } from '../api/app';
 import type { ApiDeps } from '../api/deps';
 import { createServices } from '../services';
 import { loadConfig } from '../config';
-import { ROUTES } from '../db/seed/data';
 import { seed } from '../scripts/seed';
 import { createLogger } from '../lib/logger';
 import { openServices } from '../lib/services';
+import { offerSearchBodies, quietConfig } from './workload';
 
 const concurrencies = (process.env.BENCH_CONNECTIONS ?? '16').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -110,15 +110,10 @@ function serveLoad() {
 }
 
 async function run() {
-  const base = loadConfig();
-  // The request log and the rate limits would measure themselves, not search: both are turned down. Offers live
-  // two minutes instead of fifteen so that a long run does not fill Redis (the TTL costs nothing per request).
-  const config = {
-    ...base,
-    log: { ...base.log, level: 'warn' as const, pretty: false },
-    rate_limit: { ...base.rate_limit, per_ip_per_minute: 1_000_000_000, per_customer_per_minute: 1_000_000_000 },
-    offers: { ...base.offers, ttl_seconds: 120 },
-  };
+  // Offers live two minutes instead of fifteen so that a long run does not fill Redis (the TTL costs nothing per
+  // request).
+  const base = quietConfig(loadConfig());
+  const config = { ...base, offers: { ...base.offers, ttl_seconds: 120 } };
   const logger = createLogger(config, 'bench');
   const services = await openServices(config, logger, 'bench');
   const seeded = await seed(services.db, services.sql, { today: new Date(), days: 3, redis: services.redis });
@@ -140,17 +135,7 @@ async function run() {
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-  const parties = [1, 2, { adults: 2, children: 1 }, { adults: 1, infants: 1 }, 3, { adults: 2, children: 2 }];
-  const bodies = ROUTES.map((r, i) =>
-    JSON.stringify({
-      origin: r.origin,
-      destination: r.destination,
-      departure_date: day(1),
-      ...(i % 2 === 0 ? { return_date: day(2) } : {}),
-      passengers: parties[i % parties.length],
-    }),
-  );
+  const bodies = offerSearchBodies();
 
   // Sanity: every body answers 200 with offers before anything is measured.
   for (const body of bodies) {

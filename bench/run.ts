@@ -50,6 +50,7 @@ import { orderWorkflowId } from '../workflows/messages';
 import { probeWorkflow } from '../workflows/probe';
 import { measureRequestPath, requestPathRows, type RequestPathPlan, type RequestPathResults } from './request-path';
 import { measureStorm, stormRows, type StormResults } from './storm';
+import { daysFromNow, offerSearchBodies } from './workload';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -395,7 +396,7 @@ async function requestPathPlan(
   api: ReturnType<typeof apiOf>,
   opts: { apiUrl: string; bareUrl: string; seconds: number; order: Order },
 ): Promise<RequestPathPlan> {
-  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  const day = daysFromNow;
   const json = { 'content-type': 'application/json' };
   const leg = (r: (typeof ROUTES)[number], date: string) => ({
     origin_airport_code: r.origin,
@@ -409,16 +410,7 @@ async function requestPathPlan(
   const twoLeg = ROUTES.flatMap((r, i) =>
     i % 2 === 0 ? [JSON.stringify({ legs: [leg(r, day(1)), leg(ROUTES[i + 1]!, day(2))], passenger_count: 2 })] : [],
   );
-  const parties = [1, 2, { adults: 2, children: 1 }, { adults: 1, infants: 1 }, 3, { adults: 2, children: 2 }];
-  const offerBodies = ROUTES.map((r, i) =>
-    JSON.stringify({
-      origin: r.origin,
-      destination: r.destination,
-      departure_date: day(1),
-      ...(i % 2 === 0 ? { return_date: day(2) } : {}),
-      passengers: parties[i % parties.length],
-    }),
-  );
+  const offerBodies = offerSearchBodies();
   const [flight] = await services.sql<{ id: string }[]>`
     SELECT f.id FROM flights f WHERE f.carrier = 'AL' AND f.departure_at::date = ${day(1)}::date
     ORDER BY f.departure_at, f.flight_number LIMIT 1`;

@@ -12,12 +12,12 @@
  * An event names only its order; the route, currency and total come from the order row, which was written in
  * the same transaction as the order's first event and so always exists by the time the event is read.
  */
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
-import { analyticsDaily, orderModifications, orders, outbox, payments, type OrderOfferRecord } from '../db/schema';
+import { analyticsDaily, orderModifications, outbox, payments, type OrderOfferRecord } from '../db/schema';
 import { orderRoute } from '../domain/order';
-import type { EventEnvelope } from '../lib/order-events';
-import type { EventHandler } from './runner';
+import { ORDER_OUTCOME_EVENTS, type EventEnvelope } from '../lib/order-events';
+import { orderOfEvent, type EventHandler } from './runner';
 
 type Counter =
   | 'offersAccepted'
@@ -47,17 +47,7 @@ export function routeOf(offer: OrderOfferRecord | null): string {
   return orderRoute(offer?.segments ?? []);
 }
 
-export const ANALYTICS_EVENTS = [
-  'OfferAccepted',
-  'OrderProposed',
-  'OrderPaid',
-  'OrderExpired',
-  'OrderCancelled',
-  'RefundIssued',
-  'OrderChanged',
-  'OrderServicesAdded',
-  'SeatChanged',
-] as const;
+export const ANALYTICS_EVENTS = ['OfferAccepted', 'OrderProposed', 'OrderPaid', ...ORDER_OUTCOME_EVENTS] as const;
 
 /** What changes a sold order (the seed's "order modification rate"): these events, once the order was sold. */
 export const MODIFICATION_EVENTS: readonly string[] = [
@@ -118,16 +108,7 @@ export function analyticsHandler(opts: { name?: string } = {}): EventHandler {
     name: opts.name ?? 'analytics',
     types: ANALYTICS_EVENTS,
     async handle(event: EventEnvelope, tx: Tx) {
-      const [order] = await tx
-        .select({
-          offerId: orders.offerId,
-          currency: orders.currency,
-          totalAmount: orders.totalAmount,
-          offer: orders.offer,
-        })
-        .from(orders)
-        .where(eq(orders.id, event.order_id));
-      if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
+      const order = await orderOfEvent(tx, event);
       const inc = increments(event, order);
       const day = new Date(event.occurred_at).toISOString().slice(0, 10);
       const route = routeOf(order.offer);

@@ -12,7 +12,7 @@ import { asc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { AppConfig } from '../config';
 import type { Tx } from '../db/client';
-import { orders, travelers, type OrderOfferRecord } from '../db/schema';
+import { travelers, type OrderOfferRecord } from '../db/schema';
 import { formatMoney, type Money } from '../domain/money';
 import { recordLocator } from '../domain/record-locator';
 import { flightDesignator } from '../domain/vocabulary';
@@ -20,7 +20,7 @@ import type { Logger } from '../lib/logger';
 import { NOTIFICATIONS_CONSUMER, NOTIFIED_EVENTS, type EventEnvelope } from '../lib/order-events';
 import { maskEmail, type PiiCipher } from '../lib/pii';
 import type { OrderSegment } from '../domain/order';
-import type { EventHandler } from './runner';
+import { orderOfEvent, type EventHandler } from './runner';
 
 export interface OutgoingMail {
   from: string;
@@ -114,6 +114,9 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
       (s) => `  ${flightOf(s)}  ${s.origin ?? '?'} → ${s.destination ?? '?'}  departs ${s.departureAt ?? '?'}`,
     );
     const footer = ['', `Booking reference: ${pnr}`, `Order: ${event.order_id}`, '', 'Altis'];
+    const flights = ['', 'Flights:', ...segments];
+    // Every mail ends with the booking's footer.
+    const mail = (subject: string, lines: string[]) => ({ subject, text: [...lines, ...footer].join('\n') });
     switch (event.type) {
       case 'OrderFulfilled': {
         const payload = event.payload as FulfilledPayload;
@@ -125,35 +128,23 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
         const names = new Map(pax.map((t) => [t.id, `${pii.decrypt(t.firstName)} ${pii.decrypt(t.lastName)}`]));
         const tickets = (payload.tickets ?? []).map((t) => `  ${t.number}  ${names.get(t.traveler_id) ?? 'passenger'}`);
         const emds = payload.emds ?? [];
-        return {
-          subject: `Your booking ${pnr} is confirmed`,
-          text: [
-            'Your booking is confirmed and your e-tickets are issued.',
-            '',
-            'Flights:',
-            ...segments,
-            '',
-            'E-tickets:',
-            ...tickets,
-            ...(emds.length > 0 ? ['', 'Extras (EMD):', ...emds.map((n) => `  ${n}`)] : []),
-            '',
-            `Total paid: ${formatMoney({ amount: order.totalAmount, currency: order.currency })}`,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(`Your booking ${pnr} is confirmed`, [
+          'Your booking is confirmed and your e-tickets are issued.',
+          ...flights,
+          '',
+          'E-tickets:',
+          ...tickets,
+          ...(emds.length > 0 ? ['', 'Extras (EMD):', ...emds.map((n) => `  ${n}`)] : []),
+          '',
+          `Total paid: ${formatMoney({ amount: order.totalAmount, currency: order.currency })}`,
+        ]);
       }
       case 'OrderExpired':
-        return {
-          subject: `Your reservation ${pnr} has expired`,
-          text: [
-            'Your reservation was not paid in time, so its seats have been released.',
-            'Search again for current prices and availability.',
-            '',
-            'Flights:',
-            ...segments,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(`Your reservation ${pnr} has expired`, [
+          'Your reservation was not paid in time, so its seats have been released.',
+          'Search again for current prices and availability.',
+          ...flights,
+        ]);
       case 'OrderCancelled': {
         const refund = moneyIn(event.payload, 'refund_amount');
         const penalty = moneyIn(event.payload, 'penalty_amount');
@@ -167,17 +158,11 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
                   : []),
               ]
             : [];
-        return {
-          subject: `Your booking ${pnr} is cancelled`,
-          text: [
-            'Your booking has been cancelled and its seats released.',
-            ...money,
-            '',
-            'Flights:',
-            ...segments,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(`Your booking ${pnr} is cancelled`, [
+          'Your booking has been cancelled and its seats released.',
+          ...money,
+          ...flights,
+        ]);
       }
       case 'OrderDisrupted': {
         // An airline-initiated change (services/disruptions.ts): what changed, what the customer may do, by when.
@@ -206,62 +191,42 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
                 `You may: ${(p.available_actions ?? []).join(' or ')} (a refund is in full, with no penalty).`,
                 `Please answer by ${p.respond_by ?? '?'}; otherwise we will ${p.default_action === 'refund' ? 'refund you in full' : 'keep you on the first option'}.`,
               ];
-        return {
-          subject: `Important: a change to your booking ${pnr}`,
-          text: [
-            what,
-            ...(offered.length > 0
-              ? ['', p.kind === 'FLIGHT_CANCELLED' ? 'Seats held for you on:' : 'New schedule:', ...offered]
-              : []),
-            '',
-            ...ask,
-            '',
-            'Flights:',
-            ...segments,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(`Important: a change to your booking ${pnr}`, [
+          what,
+          ...(offered.length > 0
+            ? ['', p.kind === 'FLIGHT_CANCELLED' ? 'Seats held for you on:' : 'New schedule:', ...offered]
+            : []),
+          '',
+          ...ask,
+          ...flights,
+        ]);
       }
       case 'OrderChanged':
       case 'OrderServicesAdded':
       case 'SeatChanged': {
-        const mail = SERVICING_MAILS[event.type]!;
+        const servicing = SERVICING_MAILS[event.type]!;
         const amounts = (['total_amount', 'change_total_amount', 'amount', 'price'] as const)
           .map((k) => moneyIn(event.payload, k))
           .find((m) => m !== null);
-        return {
-          subject: mail.subject(pnr),
-          text: [
-            mail.line,
-            ...(amounts && amounts.amount !== 0 ? ['', `Amount: ${formatMoney(amounts)}`] : []),
-            '',
-            'Flights:',
-            ...segments,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(servicing.subject(pnr), [
+          servicing.line,
+          ...(amounts && amounts.amount !== 0 ? ['', `Amount: ${formatMoney(amounts)}`] : []),
+          ...flights,
+        ]);
       }
       case 'RefundIssued': {
         const amount = (event.payload as { amount?: Money }).amount;
-        return {
-          subject: `Refund for booking ${pnr}`,
-          text: [
-            `A refund of ${amount ? formatMoney(amount) : 'your payment'} has been issued to your original form of payment.`,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(`Refund for booking ${pnr}`, [
+          `A refund of ${amount ? formatMoney(amount) : 'your payment'} has been issued to your original form of payment.`,
+        ]);
       }
       case 'LatePaymentRefunded': {
         const amount = (event.payload as { amount?: Money }).amount;
-        return {
-          subject: `Your late payment for ${pnr} has been refunded`,
-          text: [
-            'Your payment was confirmed by your bank only after this booking could no longer take it (the',
-            'reservation had expired, been cancelled or been paid another way), so no ticket was issued for it.',
-            `The full amount, ${amount ? formatMoney(amount) : 'your payment'}, has been refunded to your original form of payment.`,
-            ...footer,
-          ].join('\n'),
-        };
+        return mail(`Your late payment for ${pnr} has been refunded`, [
+          'Your payment was confirmed by your bank only after this booking could no longer take it (the',
+          'reservation had expired, been cancelled or been paid another way), so no ticket was issued for it.',
+          `The full amount, ${amount ? formatMoney(amount) : 'your payment'}, has been refunded to your original form of payment.`,
+        ]);
       }
       default:
         return null;
@@ -272,16 +237,7 @@ export function notificationsHandler(deps: NotificationDeps): EventHandler {
     name,
     types: NOTIFIED_EVENTS,
     async handle(event, tx) {
-      const [order] = await tx
-        .select({
-          contact: orders.contact,
-          currency: orders.currency,
-          totalAmount: orders.totalAmount,
-          offer: orders.offer,
-        })
-        .from(orders)
-        .where(eq(orders.id, event.order_id));
-      if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
+      const order = await orderOfEvent(tx, event);
       const email = order.contact ? (JSON.parse(pii.decrypt(order.contact)) as { email?: string }).email : undefined;
       if (!email) {
         logger.info({ event_id: event.id, order_id: event.order_id, type: event.type }, 'no contact e-mail: not sent');

@@ -13,7 +13,7 @@
  *   there at once. Postgres being unreachable is not the message's fault: it is retried until Postgres returns.
  * - The group resumes from its committed offsets; a consumer that crashes (broker away) is rebuilt and rejoins.
  */
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import {
   Partitioners,
   type Consumer,
@@ -24,8 +24,8 @@ import {
 } from 'kafkajs';
 import type { AppConfig } from '../config';
 import type { Database, Tx } from '../db/client';
-import { processedEvents } from '../db/schema';
-import type { Kafka } from '../lib/kafka';
+import { orders, processedEvents } from '../db/schema';
+import { ensureTopic, type Kafka } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { ConsumerMetrics } from './metrics';
 import {
@@ -70,6 +70,22 @@ export interface EventConsumerStats {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Error text fit for logs and headers: e-mail addresses masked (SMTP errors may quote the recipient). */
+/** The order an event is about, as the consumers read it; its absence is an error (the event is retried). */
+export async function orderOfEvent(tx: Tx, event: Pick<EventEnvelope, 'order_id'>) {
+  const [order] = await tx
+    .select({
+      offerId: orders.offerId,
+      contact: orders.contact,
+      currency: orders.currency,
+      totalAmount: orders.totalAmount,
+      offer: orders.offer,
+    })
+    .from(orders)
+    .where(eq(orders.id, event.order_id));
+  if (!order) throw new Error(`order ${event.order_id} is not in the orders table`);
+  return order;
+}
+
 export function describeError(err: unknown): string {
   const e = err as Error;
   const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
@@ -121,14 +137,8 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
 
   async function ensureDlq(): Promise<Producer> {
     if (!dlqTopicReady) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
-        dlqTopicReady = true;
-      } finally {
-        await admin.disconnect();
-      }
+      await ensureTopic(kafka, dlqTopic, 1);
+      dlqTopicReady = true;
     }
     if (!dlqProducer) {
       const p = kafka.producer({
@@ -237,16 +247,7 @@ export function createEventConsumer(deps: EventConsumerDeps, handler: EventHandl
     while (!stopping) {
       let crashed: Promise<unknown> = new Promise(() => undefined);
       try {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await admin.createTopics({
-            topics: [{ topic, numPartitions: config.outbox.topic_partitions }],
-            waitForLeaders: true,
-          });
-        } finally {
-          await admin.disconnect();
-        }
+        await ensureTopic(kafka, topic, config.outbox.topic_partitions);
         const c = kafka.consumer({
           groupId,
           allowAutoTopicCreation: false,

@@ -62,3 +62,14 @@ export function tripBookingStatus(status: OrderStatus): TripBookingStatus {
   if (!row) throw new Error(`no trip booking status for order status ${status}`);
   return row.booking;
 }
+
+/** A flight's schedule as the API writes it: what every flight and segment view carries, ISO times in UTC. */
+export interface FlightScheduleView {
+  carrier: string;
+  /** Carrier code and number, as printed on a ticket: "AL100". */
+  flight_number: string;
+  origin: string;
+  destination: string;
+  departure_at: string;
+  arrival_at: string;
+}

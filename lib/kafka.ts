@@ -36,3 +36,14 @@ export function createKafka(config: Pick<AppConfig, 'kafka'>, clientId = config.
 }
 
 export const topicName = (config: Pick<AppConfig, 'kafka'>, name: string) => `${config.kafka.topic_prefix}${name}`;
+
+/** Creates `topic` with `numPartitions` unless it exists, and waits for its partitions' leaders. */
+export async function ensureTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

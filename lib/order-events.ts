@@ -17,15 +17,20 @@ export interface EventEnvelope<P extends Record<string, unknown> = Record<string
 /** The notifications consumer (consumers/notifications.ts): its processed_events key and group name. */
 export const NOTIFICATIONS_CONSUMER = 'notifications';
 
-/** The events the notifications consumer mails the order's contact about. */
-export const NOTIFIED_EVENTS = [
-  'OrderFulfilled',
+/** What becomes of an order once proposed that both its customer and the analytics hear of. */
+export const ORDER_OUTCOME_EVENTS = [
   'OrderExpired',
   'OrderCancelled',
   'RefundIssued',
   'OrderChanged',
   'OrderServicesAdded',
   'SeatChanged',
+] as const;
+
+/** The events the notifications consumer mails the order's contact about. */
+export const NOTIFIED_EVENTS = [
+  'OrderFulfilled',
+  ...ORDER_OUTCOME_EVENTS,
   'LatePaymentRefunded',
   'OrderDisrupted',
 ] as const;

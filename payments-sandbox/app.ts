@@ -109,6 +109,17 @@ class KeyedMutex {
   }
 }
 
+/** A list answer: the records (all, or those whose `key` is the query's value), as the API shows them. */
+function listOf<T, K extends keyof T, V>(
+  records: Map<string, T>,
+  key: K,
+  value: string | undefined,
+  view: (r: T) => V,
+) {
+  const data = [...records.values()].filter((r) => value === undefined || r[key] === value).map(view);
+  return { object: 'list' as const, data };
+}
+
 export function publicCharge(c: ChargeRecord) {
   return {
     id: c.id,
@@ -320,6 +331,20 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return key;
   }
 
+  /** A creating POST's Idempotency-Key and body, or the provider's 400 when the key is missing or the body bad. */
+  async function keyedRequest<S extends z.ZodType>(
+    c: Context,
+    schema: S,
+  ): Promise<{ key: string; raw: unknown; req: z.infer<S> } | Response> {
+    const key = requireIdempotencyKey(c);
+    if (typeof key !== 'string') return key;
+    const raw = await readJson(c);
+    if (!raw.ok) return raw.response;
+    const parsed = schema.safeParse(raw.value);
+    if (!parsed.success) return invalidBody(c, parsed.error);
+    return { key, raw: raw.value, req: parsed.data };
+  }
+
   // ---- routes --------------------------------------------------------------------------------------------------
 
   const app = new Hono();
@@ -335,15 +360,11 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
   });
 
   app.post('/v1/charges', async (c) => {
-    const key = requireIdempotencyKey(c);
-    if (typeof key !== 'string') return key;
-    const raw = await readJson(c);
-    if (!raw.ok) return raw.response;
-    const parsed = chargeBody.safeParse(raw.value);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    const req = parsed.data;
+    const request = await keyedRequest(c, chargeBody);
+    if (request instanceof Response) return request;
+    const { key, raw, req } = request;
 
-    const outcome = await idempotent(key, 'POST /v1/charges', raw.value, async () => {
+    const outcome = await idempotent(key, 'POST /v1/charges', raw, async () => {
       const behaviour = TEST_TOKENS[req.payment_token];
       if (!behaviour) {
         const message = `unknown payment token; use one of ${Object.keys(TEST_TOKENS).join(', ')}`;
@@ -383,13 +404,7 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return send(c, outcome);
   });
 
-  app.get('/v1/charges', (c) => {
-    const orderId = c.req.query('order_id');
-    const data = [...store.charges.values()]
-      .filter((ch) => orderId === undefined || ch.orderId === orderId)
-      .map(publicCharge);
-    return c.json({ object: 'list', data });
-  });
+  app.get('/v1/charges', (c) => c.json(listOf(store.charges, 'orderId', c.req.query('order_id'), publicCharge)));
 
   app.get('/v1/charges/:id', (c) => {
     const charge = store.charges.get(c.req.param('id'));
@@ -450,15 +465,11 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
   });
 
   app.post('/v1/refunds', async (c) => {
-    const key = requireIdempotencyKey(c);
-    if (typeof key !== 'string') return key;
-    const raw = await readJson(c);
-    if (!raw.ok) return raw.response;
-    const parsed = refundBody.safeParse(raw.value);
-    if (!parsed.success) return invalidBody(c, parsed.error);
-    const req = parsed.data;
+    const request = await keyedRequest(c, refundBody);
+    if (request instanceof Response) return request;
+    const { key, raw, req } = request;
 
-    const outcome = await idempotent(key, 'POST /v1/refunds', raw.value, () => {
+    const outcome = await idempotent(key, 'POST /v1/refunds', raw, () => {
       const fail = (status: number, code: string, message: string) =>
         Promise.resolve({
           kind: 'answer' as const,
@@ -498,22 +509,10 @@ export function createSandboxApp(opts: SandboxOptions): SandboxApp {
     return send(c, outcome);
   });
 
-  app.get('/v1/refunds', (c) => {
-    const chargeId = c.req.query('charge_id');
-    const data = [...store.refunds.values()]
-      .filter((r) => chargeId === undefined || r.chargeId === chargeId)
-      .map(publicRefund);
-    return c.json({ object: 'list', data });
-  });
+  app.get('/v1/refunds', (c) => c.json(listOf(store.refunds, 'chargeId', c.req.query('charge_id'), publicRefund)));
 
   /** Delivery log, so a test (or a person) can see what the sandbox sent and how the receiver answered. */
-  app.get('/v1/events', (c) => {
-    const chargeId = c.req.query('charge_id');
-    const data = [...store.events.values()]
-      .filter((e) => chargeId === undefined || e.chargeId === chargeId)
-      .map(publicEvent);
-    return c.json({ object: 'list', data });
-  });
+  app.get('/v1/events', (c) => c.json(listOf(store.events, 'chargeId', c.req.query('charge_id'), publicEvent)));
 
   app.notFound((c) => c.json(apiError('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 

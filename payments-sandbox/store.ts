@@ -6,8 +6,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ChargeStatus, Refund } from '../services/payment-gateway';
 
-export type ChargeStatus = 'pending' | 'succeeded' | 'failed' | 'voided';
+export type { ChargeStatus };
 
 /** How the sandbox plays a test token out after answering. */
 export type Simulation =
@@ -28,14 +29,8 @@ export interface ChargeRecord {
   simulation: Simulation;
 }
 
-export interface RefundRecord {
-  id: string;
-  chargeId: string;
-  amount: number;
-  currency: string;
-  status: 'succeeded';
-  created: number;
-}
+/** A refund as the provider API answers it: the shape the gateway client (services/payment-gateway.ts) reads. */
+export type RefundRecord = Refund;
 
 export interface EventRecord {
   id: string;

@@ -12,7 +12,7 @@ import { aircraftTypes, airports, flightInventory, flights, type CabinLayout } f
 import { DomainError } from '../domain/errors';
 import { disruptionKind } from '../domain/disruptions';
 import { flightStatusAt, type FlightStatus, type ScheduleRules } from '../domain/flight-status';
-import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
+import { flightDesignator, flightNumberOnly, type FlightScheduleView } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import { isUniqueViolation } from './postgres-errors';
 import { insertSchedule, moveFlightStatuses, utcDay } from './schedule';
@@ -30,13 +30,7 @@ export interface AdminFlightCabin {
 }
 
 /** A flight as an admin writes it (the schedule fields). */
-interface FlightFields {
-  carrier: string;
-  flight_number: string;
-  origin: string;
-  destination: string;
-  departure_at: string;
-  arrival_at: string;
+interface FlightFields extends FlightScheduleView {
   aircraft_type: string;
 }
 

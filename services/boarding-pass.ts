@@ -17,6 +17,17 @@ const COMPARTMENT: Record<string, string> = { FIRST: 'F', BUSINESS: 'J', PREMIUM
 /** The compartment code a pass carries for a cabin sold. */
 export const compartmentOf = (cabin: string) => COMPARTMENT[cabin] ?? 'Y';
 
+/** A BCBP leg's flight: the record locator and the segment flown (route, carrier, flight, date, compartment). */
+const legOf = (pnr: string, s: OrderSegment) => ({
+  pnr,
+  from: s.origin,
+  to: s.destination,
+  carrier: s.carrier,
+  flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
+  flightDate: new Date(s.departureAt),
+  compartment: compartmentOf(s.cabin),
+});
+
 /**
  * The pass issued at check-in: passenger status 1 (checked in), the check-in sequence unique on the flight, the
  * seat ('INF' for a lap infant, who has none), and the conditional items: passenger description (4 infant, 3 child,
@@ -50,13 +61,7 @@ export function checkedInBoardingPassBcbp(p: {
     },
     legs: [
       {
-        pnr: p.pnr,
-        from: s.origin,
-        to: s.destination,
-        carrier: s.carrier,
-        flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
-        flightDate: new Date(s.departureAt),
-        compartment: compartmentOf(s.cabin),
+        ...legOf(p.pnr, s),
         seat: infant ? 'INF' : p.seat,
         checkInSequence: p.checkInSequence,
         passengerStatus: '1',
@@ -81,13 +86,7 @@ export function boardingPassBcbp(p: {
     electronicTicket: true,
     legs: [
       {
-        pnr: p.pnr,
-        from: s.origin,
-        to: s.destination,
-        carrier: s.carrier,
-        flightNumber: flightNumberOnly(s.carrier, s.flightNumber),
-        flightDate: new Date(s.departureAt),
-        compartment: compartmentOf(s.cabin),
+        ...legOf(p.pnr, s),
         seat: p.seat,
         checkInSequence: p.checkInSequence,
         passengerStatus: '0',
@@ -105,16 +104,19 @@ export function boardingPassesFor(p: {
   travelers: readonly { id: string; firstName: string; lastName: string }[];
   segments: readonly OrderSegment[];
   pii: PiiCipher;
-  seatOf: (travelerId: string, flightId: string) => string | null;
+  /** The order's seat assignments: a traveler's seat on a flight, none when it has no row. */
+  seats: readonly { flightId: string; travelerId: string | null; seatNumber: string }[];
 }) {
   const pnr = recordLocator(p.orderId);
+  const seatOf = (travelerId: string, flightId: string) =>
+    p.seats.find((x) => x.flightId === flightId && x.travelerId === travelerId)?.seatNumber ?? null;
   return p.travelers.flatMap((t, index) => {
     const name = { last: p.pii.decrypt(t.lastName), first: p.pii.decrypt(t.firstName) };
     return p.segments.map((s) => ({
       orderId: p.orderId,
       travelerId: t.id,
       flightId: s.flightId,
-      bcbp: boardingPassBcbp({ pnr, name, segment: s, seat: p.seatOf(t.id, s.flightId), checkInSequence: index + 1 }),
+      bcbp: boardingPassBcbp({ pnr, name, segment: s, seat: seatOf(t.id, s.flightId), checkInSequence: index + 1 }),
     }));
   });
 }

@@ -21,7 +21,7 @@ import { isUuid } from '../domain/ids';
 import { money, type Money } from '../domain/money';
 import type { OfferPassengers } from '../domain/offer';
 import { demandAvailable, priceLeg, type LegPrice, type PassengerType } from '../domain/pricing';
-import { flightDesignator } from '../domain/vocabulary';
+import { flightDesignator, type FlightScheduleView } from '../domain/vocabulary';
 import { utf8, type Utf8 } from '../lib/bytes';
 import { LRUCache, ttlCache } from '../lib/cache';
 import type { Cabin, CabinAvailability, Inventory } from './inventory';
@@ -70,15 +70,8 @@ export interface CabinOffer {
   total_price: Money;
 }
 
-export interface FlightView {
+export interface FlightView extends FlightScheduleView {
   id: string;
-  carrier: string;
-  /** Carrier code and number, as printed on a ticket: "AL100". */
-  flight_number: string;
-  origin: string;
-  destination: string;
-  departure_at: string;
-  arrival_at: string;
   aircraft: string;
   duration_minutes: number;
   /** At the request: SCHEDULED (sells), CLOSED (sales closed before departure), DEPARTED, ARRIVED or CANCELLED. */

@@ -22,6 +22,7 @@ import {
   tickets,
   travelers,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { decodeBcbp, decodeBcbpConditional, julianDay } from '../domain/bcbp';
 import {
   checkInWindowState,
@@ -219,13 +220,7 @@ export function createCheckIn(deps: {
     const [seat] = await db
       .select({ seatNumber: seatAssignments.seatNumber })
       .from(seatAssignments)
-      .where(
-        and(
-          eq(seatAssignments.orderId, orderId),
-          eq(seatAssignments.flightId, segment.flightId),
-          eq(seatAssignments.travelerId, traveler.id),
-        ),
-      );
+      .where(matching(seatAssignments, { orderId, flightId: segment.flightId, travelerId: traveler.id }));
 
     const write = async (tx: DbOrTx, seatNumber: string | null): Promise<CheckedInCoupon> => {
       // The order's row lock: a cancel or change of this order waits for the check-in, or the check-in for it.
@@ -239,13 +234,7 @@ export function createCheckIn(deps: {
       const [taken] = await tx
         .select({ id: checkIns.id })
         .from(checkIns)
-        .where(
-          and(
-            eq(checkIns.orderId, orderId),
-            eq(checkIns.travelerId, traveler.id),
-            eq(checkIns.flightId, segment.flightId),
-          ),
-        );
+        .where(matching(checkIns, { orderId, travelerId: traveler.id, flightId: segment.flightId }));
       if (taken) throw new AlreadyCheckedIn();
       // The flight's counter row, locked until commit: sequences are given out once each, in check-in order.
       const [counter] = await tx.execute<{ last: number }>(sql`
@@ -368,11 +357,7 @@ export function createCheckIn(deps: {
       const result = await inventory.moveSoldSeat(
         { ownerId: orderId, flightId: segment.flightId, from: null, to: seatNumber, cabin: segment.cabin as Cabin },
         async (tx) => {
-          const ofSeat = and(
-            eq(seatAssignments.orderId, orderId),
-            eq(seatAssignments.flightId, segment.flightId),
-            eq(seatAssignments.seatNumber, seatNumber),
-          );
+          const ofSeat = matching(seatAssignments, { orderId, flightId: segment.flightId, seatNumber });
           await tx.update(seatAssignments).set({ travelerId }).where(ofSeat);
           // A bundle's seat item without a seat yet names the one assigned.
           await tx
@@ -480,13 +465,7 @@ export function createCheckIn(deps: {
       const [current] = await tx
         .select({ bcbp: boardingPasses.bcbp })
         .from(boardingPasses)
-        .where(
-          and(
-            eq(boardingPasses.orderId, ci.orderId),
-            eq(boardingPasses.travelerId, ci.travelerId),
-            eq(boardingPasses.flightId, ci.flightId),
-          ),
-        );
+        .where(matching(boardingPasses, { orderId: ci.orderId, travelerId: ci.travelerId, flightId: ci.flightId }));
       if (current && current.bcbp.trimEnd() !== p.barcode.trimEnd()) {
         throw new DomainError('BOARDING_PASS_SUPERSEDED', 'this boarding pass was reissued: scan the latest one');
       }
@@ -601,13 +580,7 @@ export function createCheckIn(deps: {
     const [row] = await db
       .select({ bcbp: boardingPasses.bcbp })
       .from(boardingPasses)
-      .where(
-        and(
-          eq(boardingPasses.orderId, orderId),
-          eq(boardingPasses.travelerId, travelerId),
-          eq(boardingPasses.flightId, flightId),
-        ),
-      );
+      .where(matching(boardingPasses, { orderId, travelerId, flightId }));
     if (!row) throw new DomainError('NOT_FOUND', 'no boarding pass for this traveler and flight');
     return row.bcbp;
   }
@@ -639,13 +612,7 @@ export async function reissueCheckedInPass(
   const [ci] = await tx
     .select()
     .from(checkIns)
-    .where(
-      and(
-        eq(checkIns.orderId, p.orderId),
-        eq(checkIns.travelerId, p.travelerId),
-        eq(checkIns.flightId, p.segment.flightId),
-      ),
-    );
+    .where(matching(checkIns, { orderId: p.orderId, travelerId: p.travelerId, flightId: p.segment.flightId }));
   if (!ci || ci.sequence === null || ci.status !== 'CHECKED_IN') return null;
   await tx.update(checkIns).set({ seatNumber: p.seatNumber }).where(eq(checkIns.id, ci.id));
   return checkedInBoardingPassBcbp({

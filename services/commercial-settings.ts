@@ -6,8 +6,10 @@
  * reader of the process at once (`invalidateCommercialSettings`).
  */
 import { and, asc, eq, inArray, not, sql as raw } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
+import type { AnyPgColumn, PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { AppConfig, BundleConfig, PricingRuleConfig } from '../config';
-import type { Database } from '../db/client';
+import type { Database, Tx } from '../db/client';
 import { bundles as bundlesTable, pricingRules as rulesTable } from '../db/schema';
 import { LRUCache } from '../lib/cache';
 import { conditionsIn, type FareConditions } from '../domain/commercial';
@@ -138,70 +140,61 @@ export async function seedCommercialSettings(
 ): Promise<{ bundles: number; rules: number; removed: number }> {
   return db.transaction(async (tx) => {
     await tx.execute(raw`SELECT pg_advisory_xact_lock(hashtext('altis.commercial-seed'))`);
-    let b = 0;
-    let r = 0;
-    let removed = 0;
-    if (config.bundles.length > 0) {
-      const rows = config.bundles.map((x, i) => bundleToRow(x, i, true, 'config'));
-      const written = await tx
-        .insert(bundlesTable)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: bundlesTable.code,
-          set: {
-            name: raw`excluded.name`,
-            products: raw`excluded.products`,
-            discountPercent: raw`excluded.discount_percent`,
-            conditions: raw`excluded.conditions`,
-            position: raw`excluded.position`,
-            active: raw`excluded.active`,
-          },
-          setWhere: raw`${bundlesTable.source} = 'config'`,
-        })
-        .returning();
-      b = written.length;
-    }
-    const bundleCodes = config.bundles.map((x) => x.code);
-    removed += (
-      await tx
-        .delete(bundlesTable)
-        .where(and(eq(bundlesTable.source, 'config'), not(inArray(bundlesTable.code, ['', ...bundleCodes]))))
-        .returning()
-    ).length;
-    if (config.pricing.rules.length > 0) {
-      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, i, true, 'config'));
-      const written = await tx
-        .insert(rulesTable)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: rulesTable.id,
-          set: {
-            kind: raw`excluded.kind`,
-            name: raw`excluded.name`,
-            percent: raw`excluded.percent`,
-            amount: raw`excluded.amount`,
-            routes: raw`excluded.routes`,
-            cabins: raw`excluded.cabins`,
-            startsAt: raw`excluded.starts_at`,
-            endsAt: raw`excluded.ends_at`,
-            position: raw`excluded.position`,
-            active: raw`excluded.active`,
-          },
-          setWhere: raw`${rulesTable.source} = 'config'`,
-        })
-        .returning();
-      r = written.length;
-    }
-    const ruleIds = config.pricing.rules.map((x) => x.id);
-    removed += (
-      await tx
-        .delete(rulesTable)
-        .where(and(eq(rulesTable.source, 'config'), not(inArray(rulesTable.id, ['', ...ruleIds]))))
-        .returning()
-    ).length;
+    const bundles = await syncConfigRows(
+      tx,
+      bundlesTable,
+      'code',
+      config.bundles.map((x, i) => bundleToRow(x, i, true, 'config')),
+      ['name', 'products', 'discountPercent', 'conditions', 'position', 'active'],
+    );
+    const rules = await syncConfigRows(
+      tx,
+      rulesTable,
+      'id',
+      config.pricing.rules.map((x, i) => ruleToRow(x, i, true, 'config')),
+      ['kind', 'name', 'percent', 'amount', 'routes', 'cabins', 'startsAt', 'endsAt', 'position', 'active'],
+    );
     invalidateCommercialSettings();
-    return { bundles: b, rules: r, removed };
+    return { bundles: bundles.written, rules: rules.written, removed: bundles.removed + rules.removed };
   });
+}
+
+/**
+ * One table's part of the seed: the config's rows inserted, or their `update` columns brought up to date where
+ * the row is still the config's (source 'config'); then the config rows whose key the config no longer names are
+ * deleted. Admin rows are never touched.
+ */
+async function syncConfigRows<T extends typeof bundlesTable | typeof rulesTable>(
+  tx: Tx,
+  table: T,
+  key: keyof T['$inferSelect'] & string,
+  rows: T['$inferInsert'][],
+  update: (keyof T['$inferInsert'] & string)[],
+): Promise<{ written: number; removed: number }> {
+  // Both tables share the columns this reads (source and the key); drizzle's insert types cannot follow a union.
+  const t = table as unknown as PgTable & { source: AnyPgColumn } & Record<string, AnyPgColumn>;
+  const keyColumn: AnyPgColumn = t[key];
+  let written = 0;
+  if (rows.length > 0) {
+    // The client names columns snake_case from their keys (db/client.ts `casing`), the name `excluded` has.
+    const dbName = (c: AnyPgColumn) => (c.keyAsName ? toSnakeCase(c.name) : c.name);
+    const set = Object.fromEntries(update.map((k) => [k, raw`excluded.${raw.identifier(dbName(t[k]))}`]));
+    written = (
+      await tx
+        .insert(t)
+        .values(rows as PgInsertValue<typeof t>[])
+        .onConflictDoUpdate({ target: keyColumn, set, setWhere: raw`${t.source} = 'config'` })
+        .returning()
+    ).length;
+  }
+  const keys = rows.map((r) => (r as Record<string, unknown>)[key] as string);
+  const removed = (
+    await tx
+      .delete(t)
+      .where(and(eq(t.source, 'config'), not(inArray(keyColumn, ['', ...keys]))))
+      .returning()
+  ).length;
+  return { written, removed };
 }
 
 export interface CommercialSettings {

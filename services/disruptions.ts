@@ -28,6 +28,7 @@ import {
   travelers,
   type DisruptionOption,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { cabinRank, type Cabin } from '../domain/cabins';
 import {
   disruptionKind,
@@ -46,6 +47,7 @@ import type { OrderChangeSteps } from './order-changes';
 import { segmentView, type SegmentView } from './order-changes';
 import { appendEvents } from './outbox';
 import { isUniqueViolation } from './postgres-errors';
+import { orderRow } from './order-row';
 
 /** An airline-initiated change as PATCH /v1/admin/flights/:id carries it. */
 export interface FlightDisruptionChange {
@@ -263,8 +265,7 @@ export function createOrderDisruptions(deps: {
    * flight any more (changed meanwhile) or is not sold.
    */
   async function prepare(p: { orderId: string; disruptionId: string; at: string }): Promise<PreparedDisruption | null> {
-    const [order] = await db.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${p.orderId} was not found`);
+    const order = await orderRow(db, p.orderId);
     const segments = order.offer?.segments ?? [];
     const [existing] = await db
       .select()
@@ -419,13 +420,7 @@ export function createOrderDisruptions(deps: {
     const fares = await db
       .select({ travelerId: orderItems.travelerId, amount: orderItems.amount })
       .from(orderItems)
-      .where(
-        and(
-          eq(orderItems.orderId, order.id),
-          eq(orderItems.productType, 'Flight'),
-          eq(orderItems.flightId, seg.flightId),
-        ),
-      );
+      .where(matching(orderItems, { orderId: order.id, productType: 'Flight', flightId: seg.flightId }));
     const options: DisruptionOption[] = [];
     for (const r of [...byFlight.values()].slice(0, want * CANDIDATES_PER_OPTION)) {
       if (options.length >= want) break;
@@ -512,13 +507,7 @@ export function createOrderDisruptions(deps: {
           optionId: p.optionId,
           actionTakenAt: at,
         })
-        .where(
-          and(
-            eq(orderDisruptions.orderId, p.orderId),
-            eq(orderDisruptions.disruptionId, p.disruptionId),
-            eq(orderDisruptions.status, 'OPEN'),
-          ),
-        )
+        .where(matching(orderDisruptions, { orderId: p.orderId, disruptionId: p.disruptionId, status: 'OPEN' }))
         .returning();
       if (!row) return;
       await appendEvents(tx, [

@@ -249,22 +249,7 @@ export async function postChange(
     await postCapture(tx, { orderId: p.orderId, chargeId: p.chargeId, amount: offer.changeTotalAmount, at: p.at });
   }
   const ctx = await contextOf(tx, p.orderId);
-  const released = await unearnedOf(
-    tx,
-    p.orderId,
-    p.exchanged.map((e) => e.from),
-  );
-  const newTickets = p.exchanged.length
-    ? await tx
-        .select()
-        .from(tickets)
-        .where(
-          inArray(
-            tickets.number,
-            p.exchanged.map((e) => e.to),
-          ),
-        )
-    : [];
+  const { released, newTickets } = await exchangeOf(tx, p.orderId, p.exchanged);
   const items = await tx
     .select()
     .from(orderItems)
@@ -274,6 +259,18 @@ export async function postChange(
   );
   const lines = changeLines({ released, issued, penalty: offer.penaltyAmount, route: ctx.route });
   await write(tx, 'change', `change:${p.orderId}:${p.changeOfferId}`, p.orderId, ctx, p.at, lines);
+}
+
+/** An exchange's two sides: the unearned balances of the tickets given up, and the tickets issued for them. */
+async function exchangeOf(tx: DbOrTx, orderId: string, exchanged: readonly { from: string; to: string }[]) {
+  const released = await unearnedOf(
+    tx,
+    orderId,
+    exchanged.map((e) => e.from),
+  );
+  const to = exchanged.map((e) => e.to);
+  const newTickets = to.length ? await tx.select().from(tickets).where(inArray(tickets.number, to)) : [];
+  return { released, newTickets };
 }
 
 /**
@@ -286,22 +283,7 @@ export async function postTicketsReissued(
   p: { orderId: string; key: string; exchanged: readonly { from: string; to: string }[]; at: Date },
 ): Promise<void> {
   const ctx = await contextOf(tx, p.orderId);
-  const balances = await unearnedOf(
-    tx,
-    p.orderId,
-    p.exchanged.map((e) => e.from),
-  );
-  const newTickets = p.exchanged.length
-    ? await tx
-        .select({ number: tickets.number, flightIds: tickets.flightIds })
-        .from(tickets)
-        .where(
-          inArray(
-            tickets.number,
-            p.exchanged.map((e) => e.to),
-          ),
-        )
-    : [];
+  const { released: balances, newTickets } = await exchangeOf(tx, p.orderId, p.exchanged);
   const pairs = p.exchanged.flatMap((e) => {
     const from = balances.find((b) => b.document === e.from);
     if (!from) return [];

@@ -30,11 +30,12 @@ import {
   type ChangeFlightItem,
   type ChangeLegRequest,
 } from '../db/schema';
+import { matching } from '../db/where';
 import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
 import type { OrderSegment } from '../domain/order';
 import { formatTicketNumber } from '../domain/tickets';
-import { flightDesignator, flightNumberOnly } from '../domain/vocabulary';
+import { flightDesignator, flightNumberOnly, type FlightScheduleView } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import { boardingPassesFor } from './boarding-pass';
@@ -42,8 +43,9 @@ import type { Catalog } from './catalog';
 import { CABINS, type Cabin, type Inventory } from './inventory';
 import * as ledger from './ledger';
 import { appendEvents } from './outbox';
-import { GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
+import { chargeAttempt, voidAttempt, type PaymentGateway } from './payment-gateway';
 import type { PaymentVault } from './payment-vault';
+import { orderRow } from './order-row';
 
 /** Change offers per request at most (the earliest flights with seats, per added leg, combined). */
 export const MAX_CHANGE_OFFERS = 9;
@@ -61,14 +63,8 @@ export interface ChangeOfferView {
   expires_at: string;
 }
 
-export interface SegmentView {
+export interface SegmentView extends FlightScheduleView {
   flight_id: string;
-  carrier: string;
-  flight_number: string;
-  origin: string;
-  destination: string;
-  departure_at: string;
-  arrival_at: string;
   cabin: Cabin;
 }
 
@@ -107,6 +103,16 @@ export interface ChangeableOrder {
   currency: string;
   totalAmount: number;
   offer: { segments: OrderSegment[]; conditions?: FareConditions | null } | null;
+}
+
+/** A change offer of this order (404 for another order's or an unknown id). */
+async function changeOfferOf(db: Database, orderId: string, changeOfferId: string): Promise<OfferRow> {
+  const [row] = await db
+    .select()
+    .from(orderChangeOffers)
+    .where(and(eq(orderChangeOffers.id, changeOfferId), eq(orderChangeOffers.orderId, orderId)));
+  if (!row) throw new DomainError('NOT_FOUND', `change offer ${changeOfferId} was not found`);
+  return row;
 }
 
 export function createOrderChanges(deps: {
@@ -266,15 +272,7 @@ export function createOrderChanges(deps: {
     });
   }
 
-  /** A change offer of this order (404 for another order's or an unknown id). */
-  async function offerOf(orderId: string, changeOfferId: string): Promise<OfferRow> {
-    const [row] = await db
-      .select()
-      .from(orderChangeOffers)
-      .where(and(eq(orderChangeOffers.id, changeOfferId), eq(orderChangeOffers.orderId, orderId)));
-    if (!row) throw new DomainError('NOT_FOUND', `change offer ${changeOfferId} was not found`);
-    return row;
-  }
+  const offerOf = (orderId: string, changeOfferId: string) => changeOfferOf(db, orderId, changeOfferId);
 
   return { request, offerOf };
 }
@@ -312,14 +310,7 @@ export function createOrderChangeSteps(deps: {
 }) {
   const { db, inventory, gateway, vault, pii, config, logger } = deps;
 
-  async function load(orderId: string, changeOfferId: string): Promise<OfferRow> {
-    const [row] = await db
-      .select()
-      .from(orderChangeOffers)
-      .where(and(eq(orderChangeOffers.id, changeOfferId), eq(orderChangeOffers.orderId, orderId)));
-    if (!row) throw new DomainError('NOT_FOUND', `change offer ${changeOfferId} was not found`);
-    return row;
-  }
+  const load = (orderId: string, changeOfferId: string) => changeOfferOf(db, orderId, changeOfferId);
 
   const seatsPerFlight = async (orderId: string) =>
     (await db.select({ ptc: travelers.ptc }).from(travelers).where(eq(travelers.orderId, orderId))).filter(
@@ -383,44 +374,20 @@ export function createOrderChangeSteps(deps: {
     currency: string;
     payment: string;
   }): Promise<ChargeOutcomeOfChange> {
-    const idempotencyKey = changeChargeKey(p.changeOfferId, p.attempt);
-    let chargeId: string | null = null;
-    try {
-      const result = await gateway.charge({
-        orderId: p.orderId,
-        attempt: p.attempt,
-        amount: p.amount,
-        currency: p.currency,
-        paymentToken: await vault.resolve(p.payment),
-        idempotencyKey,
-        description: `Altis order ${p.orderId}: change ${p.changeOfferId}`,
-      });
-      if (result.status === 'succeeded' || result.status === 'failed') {
-        return { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
-      }
-      chargeId = result.chargeId;
-    } catch (err) {
-      if (err instanceof GatewayRequestError) return { status: 'failed', chargeId: null, declineCode: err.code };
-      if (!(err instanceof GatewayTimeoutError)) throw err;
-    }
+    const outcome = await chargeAttempt(gateway, (ref) => vault.resolve(ref), p, {
+      idempotencyKey: changeChargeKey(p.changeOfferId, p.attempt),
+      description: `Altis order ${p.orderId}: change ${p.changeOfferId}`,
+    });
+    const { status, chargeId, declineCode } = outcome;
+    if (status === 'succeeded' || status === 'failed') return { status, chargeId, declineCode };
     // No outcome yet: find this attempt's charge and void it (unless it has succeeded meanwhile).
-    const mine = (await gateway.listCharges(p.orderId)).filter(
-      (c) => c.id === chargeId || c.metadata.attempt === String(p.attempt),
-    );
-    const succeeded = mine.find((c) => c.status === 'succeeded');
-    if (succeeded) return { status: 'succeeded', chargeId: succeeded.id, declineCode: null };
-    for (const c of mine.filter((x) => x.status === 'pending')) {
-      try {
-        await gateway.voidCharge(c.id);
-      } catch (err) {
-        if (!(err instanceof GatewayRequestError && err.status === 409)) throw err;
-        const now = await gateway.getCharge(c.id);
-        if (now?.status === 'succeeded') return { status: 'succeeded', chargeId: c.id, declineCode: null };
-        if (now?.status === 'pending') throw err;
-      }
-    }
+    const result = await voidAttempt(gateway, { orderId: p.orderId, attempt: p.attempt, chargeId }, (_id, now, err) => {
+      if (now?.status === 'pending') throw err;
+      return undefined;
+    });
+    if (result.status !== 'voided') return result;
     logger.warn({ order_id: p.orderId, change_offer_id: p.changeOfferId }, 'change payment did not settle: voided');
-    return { status: 'failed', chargeId: mine[0]?.id ?? chargeId, declineCode: 'payment_not_settled' };
+    return { status: 'failed', chargeId: result.chargeId, declineCode: 'payment_not_settled' };
   }
 
   /**
@@ -438,8 +405,7 @@ export function createOrderChangeSteps(deps: {
   }): Promise<{ segments: OrderSegment[]; totalAmount: number }> {
     const at = new Date(p.at);
     const offer = await load(p.orderId, p.changeOfferId);
-    const [order] = await db.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${p.orderId} was not found`);
+    const order = await orderRow(db, p.orderId);
     if (offer.status === 'CONFIRMED') {
       return { segments: order.offer?.segments ?? [], totalAmount: order.totalAmount };
     }
@@ -489,14 +455,7 @@ export function createOrderChangeSteps(deps: {
       flightIds: t.flightIds.map((f) => replaced.get(f)?.flightId ?? f),
     }));
 
-    const passes = boardingPassesFor({
-      orderId: p.orderId,
-      travelers: pax,
-      segments: offer.add,
-      pii,
-      seatOf: (travelerId, flightId) =>
-        carried.find((c) => c.flightId === flightId && c.travelerId === travelerId)?.seatNumber ?? null,
-    });
+    const passes = boardingPassesFor({ orderId: p.orderId, travelers: pax, segments: offer.add, pii, seats: carried });
 
     let done = false;
     await inventory
@@ -547,23 +506,17 @@ export function createOrderChangeSteps(deps: {
           await tx
             .update(seatAssignments)
             .set({ travelerId: c.travelerId })
-            .where(
-              and(
-                eq(seatAssignments.orderId, p.orderId),
-                eq(seatAssignments.flightId, c.flightId),
-                eq(seatAssignments.seatNumber, c.seatNumber),
-              ),
-            );
+            .where(matching(seatAssignments, { orderId: p.orderId, flightId: c.flightId, seatNumber: c.seatNumber }));
           await tx
             .update(orderItems)
             .set({ seatNumber: c.seatNumber })
             .where(
-              and(
-                eq(orderItems.orderId, p.orderId),
-                eq(orderItems.flightId, c.flightId),
-                eq(orderItems.travelerId, c.travelerId),
-                eq(orderItems.productType, 'Seat'),
-              ),
+              matching(orderItems, {
+                orderId: p.orderId,
+                flightId: c.flightId,
+                travelerId: c.travelerId,
+                productType: 'Seat',
+              }),
             );
         }
         await tx

@@ -22,6 +22,7 @@ import {
   travelers,
   type CancellationQuoteLine,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { DomainError } from '../domain/errors';
 import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
 
@@ -53,7 +54,13 @@ import * as ledger from './ledger';
 import { moveFlightStatuses, scheduleRules } from './schedule';
 import { insertParty } from './order-party';
 import { appendEvents, type DomainEvent } from './outbox';
-import { chargeIdempotencyKey, GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
+import {
+  chargeIdempotencyKey,
+  chargeAttempt,
+  voidAttempt,
+  type ChargeOutcome,
+  type PaymentGateway,
+} from './payment-gateway';
 import type { PaymentVault } from './payment-vault';
 
 export interface OrderServiceDeps {
@@ -64,12 +71,6 @@ export interface OrderServiceDeps {
   gateway: PaymentGateway;
   pii: PiiCipher;
   vault: PaymentVault;
-}
-
-export interface ChargeOutcome {
-  status: 'succeeded' | 'failed' | 'pending' | 'unknown';
-  chargeId: string | null;
-  declineCode: string | null;
 }
 
 export interface PaymentStep {
@@ -231,28 +232,12 @@ export function createOrderService(deps: OrderServiceDeps) {
    * a vault reference (services/payment-vault.ts) or, for orders recorded before the vault, the token itself.
    */
   async function charge(p: Omit<PaymentStep, 'at'> & { payment: string }): Promise<ChargeOutcome> {
-    let outcome: ChargeOutcome;
-    try {
-      const result = await gateway.charge({
-        orderId: p.orderId,
-        attempt: p.attempt,
-        amount: p.amount,
-        currency: p.currency,
-        paymentToken: await vault.resolve(p.payment),
-        idempotencyKey: chargeIdempotencyKey(p.orderId, p.attempt),
-        description: `Altis order ${p.orderId}`,
-      });
-      outcome = { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
-    } catch (err) {
-      if (err instanceof GatewayTimeoutError) {
-        logger.warn({ order_id: p.orderId, attempt: p.attempt }, 'payment gateway timed out: outcome unknown');
-        outcome = { status: 'unknown', chargeId: null, declineCode: null };
-      } else if (err instanceof GatewayRequestError) {
-        // The provider refused the request itself (e.g. an unknown token): a decline, not a retry.
-        outcome = { status: 'failed', chargeId: null, declineCode: err.code };
-      } else {
-        throw err;
-      }
+    const outcome = await chargeAttempt(gateway, (ref) => vault.resolve(ref), p, {
+      idempotencyKey: chargeIdempotencyKey(p.orderId, p.attempt),
+      description: `Altis order ${p.orderId}`,
+    });
+    if (outcome.status === 'unknown') {
+      logger.warn({ order_id: p.orderId, attempt: p.attempt }, 'payment gateway timed out: outcome unknown');
     }
     const status = { succeeded: 'SUCCEEDED', failed: 'FAILED', pending: 'PENDING', unknown: 'PENDING' } as const;
     await setPayment(db, p.orderId, p.attempt, {
@@ -269,29 +254,18 @@ export function createOrderService(deps: OrderServiceDeps) {
    * what the provider then says the charge is.
    */
   async function voidPayment(p: { orderId: string; attempt: number; chargeId: string | null }): Promise<ChargeOutcome> {
-    const charges = (await gateway.listCharges(p.orderId)).filter(
-      (c) => c.id === p.chargeId || c.metadata.attempt === String(p.attempt),
-    );
-    const succeeded = charges.find((c) => c.status === 'succeeded');
-    if (succeeded) return { status: 'succeeded', chargeId: succeeded.id, declineCode: null };
-    for (const c of charges.filter((x) => x.status === 'pending')) {
-      try {
-        await gateway.voidCharge(c.id);
-      } catch (err) {
-        if (!(err instanceof GatewayRequestError && err.status === 409)) throw err;
-        // The charge left "pending" between the list and the void: ask the provider what it became. Only
-        // "voided" is the void having happened; any other 409 is settled by the charge's real outcome, or retried.
-        const now = await gateway.getCharge(c.id);
-        if (now?.status === 'succeeded') return { status: 'succeeded', chargeId: c.id, declineCode: null };
-        if (now?.status === 'failed') {
-          const declineCode = now.declineCode ?? err.code;
-          await setPayment(db, p.orderId, p.attempt, { status: 'FAILED', chargeId: c.id, declineCode });
-          return { status: 'failed', chargeId: c.id, declineCode };
-        }
-        if (now?.status !== 'voided') throw err; // still pending, or unknown: try again (the activity is retried)
+    // Only "voided" is the void having happened; any other 409 is settled by the charge's real outcome, or retried.
+    const result = await voidAttempt(gateway, p, async (chargeId, now, err) => {
+      if (now?.status === 'failed') {
+        const declineCode = now.declineCode ?? err.code;
+        await setPayment(db, p.orderId, p.attempt, { status: 'FAILED', chargeId, declineCode });
+        return { status: 'failed', chargeId, declineCode };
       }
-    }
-    const chargeId = charges[0]?.id ?? p.chargeId;
+      if (now?.status !== 'voided') throw err; // still pending, or unknown: try again (the activity is retried)
+      return undefined;
+    });
+    if (result.status !== 'voided') return result;
+    const { chargeId } = result;
     await setPayment(db, p.orderId, p.attempt, { status: 'VOIDED', chargeId, declineCode: 'payment_timeout' });
     return { status: 'failed', chargeId, declineCode: 'payment_timeout' };
   }
@@ -706,19 +680,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     const seats = await db
       .select({
         flightId: seatAssignments.flightId,
-        seat: seatAssignments.seatNumber,
+        seatNumber: seatAssignments.seatNumber,
         travelerId: seatAssignments.travelerId,
       })
       .from(seatAssignments)
       .where(eq(seatAssignments.orderId, p.orderId));
-    const passes = boardingPassesFor({
-      orderId: p.orderId,
-      travelers: pax,
-      segments: p.segments,
-      pii,
-      seatOf: (travelerId, flightId) =>
-        seats.find((x) => x.flightId === flightId && x.travelerId === travelerId)?.seat ?? null,
-    });
+    const passes = boardingPassesFor({ orderId: p.orderId, travelers: pax, segments: p.segments, pii, seats });
     await db.transaction(async (tx) => {
       const changed = await transition(tx, p.orderId, 'FULFILLED', at);
       if (!changed) return;
@@ -850,11 +817,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     if (traveler.ptc === 'INF') {
       throw new DomainError('VALIDATION_FAILED', 'an infant travels on an adult’s lap and has no seat of its own');
     }
-    const ofTraveler = and(
-      eq(seatAssignments.orderId, orderId),
-      eq(seatAssignments.flightId, flightId),
-      eq(seatAssignments.travelerId, travelerId),
-    );
+    const ofTraveler = matching(seatAssignments, { orderId, flightId, travelerId });
     const [current] = await db.select({ seat: seatAssignments.seatNumber }).from(seatAssignments).where(ofTraveler);
     if (current?.seat === seatNumber) return { totalAmount: order.totalAmount };
     // A change holds the new seat before letting the old one go: one more than the party's seats for a moment.
@@ -869,20 +832,9 @@ export function createOrderService(deps: OrderServiceDeps) {
       await tx
         .update(seatAssignments)
         .set({ travelerId })
-        .where(
-          and(
-            eq(seatAssignments.orderId, orderId),
-            eq(seatAssignments.flightId, flightId),
-            eq(seatAssignments.seatNumber, seatNumber),
-          ),
-        );
+        .where(matching(seatAssignments, { orderId, flightId, seatNumber }));
       if (order.source !== 'OFFER') return;
-      const seatItems = and(
-        eq(orderItems.orderId, orderId),
-        eq(orderItems.travelerId, travelerId),
-        eq(orderItems.flightId, flightId),
-        eq(orderItems.productType, 'Seat'),
-      );
+      const seatItems = matching(orderItems, { orderId, travelerId, flightId, productType: 'Seat' });
       const existing = await tx.select().from(orderItems).where(seatItems);
       const bundled = existing.find((i) => i.productCode !== SEAT_SELECTED);
       // A bundle's seat covers seats up to its product's list price (the whole seat when it is not in the catalog

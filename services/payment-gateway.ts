@@ -110,6 +110,81 @@ export class GatewayRequestError extends Error {
   }
 }
 
+/** A charge's outcome as the order sees it: `unknown` when the provider did not answer in time. */
+export interface ChargeOutcome {
+  status: 'succeeded' | 'failed' | 'pending' | 'unknown';
+  chargeId: string | null;
+  declineCode: string | null;
+}
+
+/**
+ * One charge of a payment attempt. `payment` is resolved to the provider's token only here (a vault reference,
+ * services/payment-vault.ts, or for orders recorded before the vault the token itself). A refused request (e.g.
+ * an unknown token) is a decline, not a retry; a timeout is `unknown` (the charge may exist: void it).
+ */
+export async function chargeAttempt(
+  gateway: PaymentGateway,
+  resolveToken: (payment: string) => Promise<string>,
+  p: { orderId: string; attempt: number; amount: number; currency: string; payment: string },
+  key: { idempotencyKey: string; description: string },
+): Promise<ChargeOutcome> {
+  try {
+    const result = await gateway.charge({
+      orderId: p.orderId,
+      attempt: p.attempt,
+      amount: p.amount,
+      currency: p.currency,
+      paymentToken: await resolveToken(p.payment),
+      ...key,
+    });
+    return { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
+  } catch (err) {
+    if (err instanceof GatewayTimeoutError) return { status: 'unknown', chargeId: null, declineCode: null };
+    if (err instanceof GatewayRequestError) return { status: 'failed', chargeId: null, declineCode: err.code };
+    throw err;
+  }
+}
+
+/** What voidAttempt found: a charge of the attempt that succeeded, what `refused` decided, or every pending one voided. */
+export type VoidedAttempt =
+  | { status: 'succeeded' | 'failed'; chargeId: string | null; declineCode: string | null }
+  | { status: 'voided'; chargeId: string | null };
+
+/**
+ * Gives up on a payment attempt with no outcome: voids what the provider holds for it (charges of `chargeId` or
+ * tagged with the attempt). A charge that succeeded meanwhile wins, never voided. A void the provider refuses
+ * (409: the charge left "pending" between the list and the void) is settled by what the charge then is: succeeded
+ * wins, anything else goes to `refused`, which answers an outcome, nothing (go on), or throws (retry later).
+ * `chargeId` of a voided attempt is its first charge's, else the one given.
+ */
+export async function voidAttempt(
+  gateway: PaymentGateway,
+  p: { orderId: string; attempt: number; chargeId: string | null },
+  refused: (
+    chargeId: string,
+    now: Charge | null,
+    err: GatewayRequestError,
+  ) => VoidedAttempt | undefined | Promise<VoidedAttempt | undefined>,
+): Promise<VoidedAttempt> {
+  const charges = (await gateway.listCharges(p.orderId)).filter(
+    (c) => c.id === p.chargeId || c.metadata.attempt === String(p.attempt),
+  );
+  const succeeded = charges.find((c) => c.status === 'succeeded');
+  if (succeeded) return { status: 'succeeded', chargeId: succeeded.id, declineCode: null };
+  for (const c of charges.filter((x) => x.status === 'pending')) {
+    try {
+      await gateway.voidCharge(c.id);
+    } catch (err) {
+      if (!(err instanceof GatewayRequestError && err.status === 409)) throw err;
+      const now = await gateway.getCharge(c.id);
+      if (now?.status === 'succeeded') return { status: 'succeeded', chargeId: c.id, declineCode: null };
+      const settled = await refused(c.id, now, err);
+      if (settled) return settled;
+    }
+  }
+  return { status: 'voided', chargeId: charges[0]?.id ?? p.chargeId };
+}
+
 export interface HttpPaymentGatewayOptions {
   baseUrl: string;
   apiKey: string;

@@ -18,6 +18,7 @@ import {
   tickets,
   travelers,
 } from '../db/schema';
+import { matching } from '../db/where';
 import { DomainError } from '../domain/errors';
 import { convert } from '../domain/money';
 import type { OrderSegment } from '../domain/order';
@@ -37,16 +38,15 @@ import {
 } from '../domain/servicing';
 import { formatEmdNumber } from '../domain/tickets';
 import { assignRefs } from '../domain/travelers';
-import type { Logger } from '../lib/logger';
-import type { PiiCipher } from '../lib/pii';
 import { boardingPassBcbp } from './boarding-pass';
 import { reissueCheckedInPass } from './check-in';
 import { exchangeRates } from './commercial-settings';
-import type { Cabin, Inventory } from './inventory';
+import type { Cabin } from './inventory';
 import * as ledger from './ledger';
 import { appendEvents, type DomainEvent } from './outbox';
-import { GatewayRequestError, GatewayTimeoutError, type PaymentGateway } from './payment-gateway';
-import type { PaymentVault } from './payment-vault';
+import { chargeAttempt, GatewayRequestError } from './payment-gateway';
+import type { OrderServiceDeps } from './orders';
+import { orderRow } from './order-row';
 
 /** The product code of a seat chosen and paid for on its own (services/orders.ts uses the same). */
 const SEAT_SELECTED = 'SEAT_SELECTED';
@@ -80,8 +80,7 @@ export function createServicingReads(deps: { db: Database; config: AppConfig }) 
   const fx = exchangeRates(config.pricing);
 
   async function orderContext(orderId: string) {
-    const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
+    const order = await orderRow(db, orderId);
     const pax = await db
       .select()
       .from(travelers)
@@ -139,15 +138,8 @@ export function createServicingReads(deps: { db: Database; config: AppConfig }) 
 
 export type ServicingReads = ReturnType<typeof createServicingReads>;
 
-export interface ServicingDeps {
-  config: AppConfig;
-  logger: Logger;
-  db: Database;
-  inventory: Inventory;
-  gateway: PaymentGateway;
-  pii: PiiCipher;
-  vault: PaymentVault;
-}
+/** Servicing runs on what the order store does (it writes the same orders, seats, payments and tickets). */
+export type ServicingDeps = OrderServiceDeps;
 
 export function createServicing(deps: ServicingDeps) {
   const { db, config, gateway, vault, logger, inventory, pii } = deps;
@@ -197,20 +189,17 @@ export function createServicing(deps: ServicingDeps) {
     payment: string;
   }): Promise<ServicingOutcome> {
     const attempt = SERVICING_ATTEMPT_BASE + p.attempt;
-    let result: { status: 'succeeded' | 'failed' | 'pending'; chargeId: string; declineCode?: string };
-    try {
-      result = await gateway.charge({
-        orderId: p.orderId,
-        attempt,
-        amount: p.amount,
-        currency: p.currency,
-        paymentToken: await vault.resolve(p.payment),
+    const outcome = await chargeAttempt(
+      gateway,
+      (ref) => vault.resolve(ref),
+      { ...p, attempt },
+      {
         idempotencyKey: servicingChargeKey(p.orderId, p.attempt),
         description: `Altis order ${p.orderId} servicing ${p.attempt}`,
-      });
-    } catch (err) {
-      if (err instanceof GatewayRequestError) return { status: 'failed', chargeId: null, declineCode: err.code };
-      if (!(err instanceof GatewayTimeoutError)) throw err;
+      },
+    );
+    const { status, chargeId, declineCode } = outcome;
+    if (status === 'unknown') {
       logger.warn({ order_id: p.orderId, attempt }, 'servicing charge timed out: settling by the provider’s record');
       const found = (await gateway.listCharges(p.orderId)).filter((c) => c.metadata.attempt === String(attempt));
       const paid = found.find((c) => c.status === 'succeeded');
@@ -218,13 +207,13 @@ export function createServicing(deps: ServicingDeps) {
       for (const c of found.filter((x) => x.status === 'pending')) await voidOrSettle(c.id);
       return { status: 'failed', chargeId: null, declineCode: 'gateway_timeout' };
     }
-    if (result.status === 'pending') {
-      const settled = await voidOrSettle(result.chargeId);
+    if (status === 'pending') {
+      const settled = await voidOrSettle(chargeId!);
       return settled === 'succeeded'
-        ? { status: 'succeeded', chargeId: result.chargeId, declineCode: null }
-        : { status: 'failed', chargeId: result.chargeId, declineCode: 'not_settled' };
+        ? { status: 'succeeded', chargeId, declineCode: null }
+        : { status: 'failed', chargeId, declineCode: 'not_settled' };
     }
-    return { status: result.status, chargeId: result.chargeId, declineCode: result.declineCode ?? null };
+    return { status, chargeId, declineCode };
   }
 
   async function voidOrSettle(chargeId: string): Promise<string> {
@@ -383,8 +372,7 @@ export function createServicing(deps: ServicingDeps) {
       .select()
       .from(orderItems)
       .where(and(eq(orderItems.orderId, p.orderId), eq(orderItems.id, p.orderItemId)));
-    const [order] = await db.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) throw new DomainError('NOT_FOUND', `order ${p.orderId} was not found`);
+    const order = await orderRow(db, p.orderId);
     if (!item) {
       // Removed already (a retry after the write): answer as the first call did.
       const [voided] = await db
@@ -491,13 +479,7 @@ export function createServicing(deps: ServicingDeps) {
     const [current] = await db
       .select({ seat: seatAssignments.seatNumber })
       .from(seatAssignments)
-      .where(
-        and(
-          eq(seatAssignments.orderId, p.orderId),
-          eq(seatAssignments.flightId, p.flightId),
-          eq(seatAssignments.travelerId, p.travelerId),
-        ),
-      );
+      .where(matching(seatAssignments, { orderId: p.orderId, flightId: p.flightId, travelerId: p.travelerId }));
     if (current?.seat === p.seatNumber) {
       return { amount: 0, currency: ctx.order.currency, from: current.seat, unchanged: true, cabin: segment.cabin };
     }
@@ -549,11 +531,11 @@ export function createServicing(deps: ServicingDeps) {
     const at = new Date(p.at);
     const ctx = await reads.orderContext(p.orderId);
     const segment = ctx.segments.find((s) => s.flightId === p.flightId)!;
-    const ofTraveler = and(
-      eq(seatAssignments.orderId, p.orderId),
-      eq(seatAssignments.flightId, p.flightId),
-      eq(seatAssignments.travelerId, p.travelerId),
-    );
+    const ofTraveler = matching(seatAssignments, {
+      orderId: p.orderId,
+      flightId: p.flightId,
+      travelerId: p.travelerId,
+    });
     const [current] = await db.select({ seat: seatAssignments.seatNumber }).from(seatAssignments).where(ofTraveler);
     if (current?.seat === p.seatNumber) return { totalAmount: ctx.order.totalAmount, seatNumber: p.seatNumber };
     const traveler = ctx.pax.find((t) => t.id === p.travelerId)!;
@@ -571,19 +553,13 @@ export function createServicing(deps: ServicingDeps) {
         await tx
           .update(seatAssignments)
           .set({ travelerId: p.travelerId })
-          .where(
-            and(
-              eq(seatAssignments.orderId, p.orderId),
-              eq(seatAssignments.flightId, p.flightId),
-              eq(seatAssignments.seatNumber, p.seatNumber),
-            ),
-          );
-        const seatItems = and(
-          eq(orderItems.orderId, p.orderId),
-          eq(orderItems.travelerId, p.travelerId),
-          eq(orderItems.flightId, p.flightId),
-          eq(orderItems.productType, 'Seat'),
-        );
+          .where(matching(seatAssignments, { orderId: p.orderId, flightId: p.flightId, seatNumber: p.seatNumber }));
+        const seatItems = matching(orderItems, {
+          orderId: p.orderId,
+          travelerId: p.travelerId,
+          flightId: p.flightId,
+          productType: 'Seat',
+        });
         await tx.update(orderItems).set({ seatNumber: p.seatNumber }).where(seatItems);
         if (p.amount > 0) {
           const [item] = await tx

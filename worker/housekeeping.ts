@@ -62,23 +62,19 @@ export function startFlightStatusMoves(
   config: Pick<AppConfig, 'housekeeping' | 'orders' | 'check_in'>,
   logger: Logger,
 ) {
-  const run = async () => {
+  return everyInterval(config.housekeeping.flight_status_interval_seconds, async () => {
     try {
       const moved = await moveFlightStatuses(pg, scheduleRules(config));
       if (Object.keys(moved).length > 0) logger.info({ moved }, 'flight statuses moved');
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'flight status moves failed; they run again at the next interval');
     }
-  };
-  void run();
-  const timer = setInterval(() => void run(), config.housekeeping.flight_status_interval_seconds * 1000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  });
 }
 
 /** Runs housekeeping at start and then every `interval_seconds`; stop() ends it. */
 export function startHousekeeping(db: Database, config: Pick<AppConfig, 'housekeeping'>, logger: Logger) {
-  const run = async () => {
+  return everyInterval(config.housekeeping.interval_seconds, async () => {
     try {
       const result = await housekeep(db, config);
       if (Object.values(result).some((n) => n > 0)) {
@@ -87,9 +83,13 @@ export function startHousekeeping(db: Database, config: Pick<AppConfig, 'houseke
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'housekeeping failed; it runs again at the next interval');
     }
-  };
+  });
+}
+
+/** Runs `run` now and then every `seconds` (never keeping the process alive for it); stop() ends it. */
+function everyInterval(seconds: number, run: () => Promise<void>) {
   void run();
-  const timer = setInterval(() => void run(), config.housekeeping.interval_seconds * 1000);
+  const timer = setInterval(() => void run(), seconds * 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

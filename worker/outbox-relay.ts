@@ -21,7 +21,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { OUTBOX_CHANNEL } from '../services/outbox';
 import type { AppConfig } from '../config';
 import type { Database, Sql } from '../db/client';
-import type { Kafka } from '../lib/kafka';
+import { ensureTopic, type Kafka } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import { orderEventsTopic, type EventEnvelope } from '../lib/order-events';
 
@@ -93,19 +93,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
   let wake: (() => void) | null = null;
   let unlisten: (() => Promise<void>) | null = null;
 
-  async function ensureTopic() {
+  async function ensureOutboxTopic() {
     if (topicReady) return;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: config.outbox.topic_partitions }],
-        waitForLeaders: true,
-      });
-      topicReady = true;
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureTopic(kafka, topic, config.outbox.topic_partitions);
+    topicReady = true;
   }
 
   async function ensureProducer(): Promise<Producer> {
@@ -143,7 +134,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
       if (rows.length === 0) return { kind: 'published', count: 0 } as const;
       const seqs = rows.map((r) => r.seq);
       try {
-        await ensureTopic();
+        await ensureOutboxTopic();
         const p = await ensureProducer();
         await p.send({ topic, acks: -1, messages: rows.map(toMessage) });
       } catch (err) {

@@ -1,5 +1,6 @@
 /**
- * v1 of the order lifecycle, kept unchanged (but for where its error codes come from) so that orders started before
+ * v1 of the order lifecycle, kept unchanged (but for where its error codes and the answers both versions give alike,
+ * order-common.ts, come from) so that orders started before
  * the v2 workflow (workflows/order.ts) run to their end on the code that started them. New orders start v2; delete
  * this file once no `orderWorkflow` execution is open (the last archives after its flight has departed), together
  * with its histories in test/histories/orderWorkflow/.
@@ -15,7 +16,6 @@
  */
 import {
   ApplicationFailure,
-  ActivityFailure,
   condition,
   proxyActivities,
   setHandler,
@@ -23,15 +23,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities as OrderActivities } from '../activities';
 import { workflowNow, workflowNowIso } from './clock';
+import { awaitCancelled, cancelRefund, current, registerViewHandlers, rejectedProposal, view } from './order-common';
 import { NON_RETRYABLE_CODES, type ErrorCode } from '../domain/errors';
-import { isPaid, isTerminal, type OrderStatus } from '../domain/order';
+import { isTerminal, type OrderStatus } from '../domain/order';
 import {
   addTraveler,
   cancelOrder,
-  confirmProposal,
   holdSeat,
   setTravelers,
-  getOrderState,
   paymentNotification,
   startPayment,
   ORDER_STATUS_KEY,
@@ -96,19 +95,6 @@ interface State {
   history: { status: OrderStatus; at: string }[];
 }
 
-const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
-
-function view(input: OrderWorkflowInput, s: State): OrderView {
-  const p = current(s);
-  return {
-    orderId: input.orderId,
-    status: s.status,
-    expiresAt: new Date(s.expiresAt).toISOString(),
-    payment: p ? { attempt: p.attempt, status: p.status, chargeId: p.chargeId, declineCode: p.declineCode } : null,
-    history: s.history,
-  };
-}
-
 function setStatus(s: State, status: OrderStatus): void {
   s.status = status;
   s.history.push({ status, at: workflowNowIso() });
@@ -160,14 +146,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
 
 // ---------------------------------------------------------------------------------------------- handlers
 function registerHandlers(input: OrderWorkflowInput, s: State): void {
-  setHandler(getOrderState, () => view(input, s));
-
-  setHandler(confirmProposal, async () => {
-    await condition(() => s.phase !== 'HOLDING');
-    const proposal = s.proposal!;
-    const first = s.proposalsServed++ === 0;
-    return proposal.outcome === 'PROPOSED' ? { ...proposal, created: first, order: view(input, s) } : proposal;
-  });
+  registerViewHandlers(input, s);
 
   setHandler(
     startPayment,
@@ -300,24 +279,16 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     resolvePayment(payment, n.outcome, n.declineCode);
   });
 
-  setHandler(
-    cancelOrder,
-    async ({ reason }) => {
-      s.cancelRequest = { reason };
-      await condition(() => s.status === 'CANCELLED');
-      return view(input, s);
+  setHandler(cancelOrder, awaitCancelled(input, s), {
+    validator: (_request) => {
+      if (s.phase !== 'ACTIVE' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
+        throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
+      }
+      if (s.status === 'PAYMENT_PENDING') {
+        throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
+      }
     },
-    {
-      validator: (_request) => {
-        if (s.phase !== 'ACTIVE' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
-          throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
-        }
-        if (s.status === 'PAYMENT_PENDING') {
-          throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
-        }
-      },
-    },
-  );
+  });
 }
 
 /** Changes to the party or seats: only while PROPOSED and the hold runs; party changes only on trips. */
@@ -350,12 +321,8 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
     setStatus(s, 'PROPOSED');
     return true;
   } catch (err) {
-    const failure = err instanceof ActivityFailure ? err.cause : err;
-    const soldOut = failure instanceof ApplicationFailure && failure.type === 'SOLD_OUT';
     s.phase = 'REJECTED';
-    s.proposal = soldOut
-      ? { outcome: 'SOLD_OUT', details: failure.details?.[0] ?? null }
-      : { outcome: 'FAILED', reason: failure instanceof Error ? failure.message : String(failure) };
+    s.proposal = rejectedProposal(err);
     // Let the caller of accept read the answer before the workflow closes.
     await condition(() => s.proposalsServed > 0, '1 minute');
     return false;
@@ -428,10 +395,7 @@ async function untilDeparted(input: OrderWorkflowInput, s: State): Promise<void>
 /** Before payment: release. After payment: refund (the compensation for the charge), then release. */
 async function cancel(input: OrderWorkflowInput, s: State): Promise<void> {
   const paid = current(s);
-  const refund =
-    isPaid(s.status) && paid?.chargeId
-      ? { chargeId: paid.chargeId, amount: s.totalAmount, currency: input.currency }
-      : null;
+  const refund = cancelRefund(input, s);
   s.closing = 'CANCELLING';
   await acts.cancelOrder({ orderId: input.orderId, at: nowIso(), reason: s.cancelRequest!.reason, refund });
   if (refund && paid) paid.status = 'REFUNDED';

@@ -12,7 +12,6 @@
  * workflows/order-v1.ts.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   condition,
   log,
@@ -31,6 +30,15 @@ import { NON_RETRYABLE_CODES, type ErrorCode } from '../domain/errors';
 import { holdExpired, isPaid, isTerminal, type OrderStatus } from '../domain/order';
 import { workflowNow, workflowNowIso } from './clock';
 import {
+  activityCause,
+  awaitCancelled,
+  cancelRefund,
+  current,
+  registerViewHandlers,
+  rejectedProposal,
+  view,
+} from './order-common';
+import {
   addServices,
   addTraveler,
   answerDisruption,
@@ -43,8 +51,6 @@ import {
   DISRUPTION_KEY,
   confirmCancellation,
   flightDisrupted,
-  confirmProposal,
-  getOrderState,
   holdSeat,
   paymentNotification,
   quoteCancellation,
@@ -76,26 +82,21 @@ import {
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 const nonRetryableErrorTypes = NON_RETRYABLE_CODES;
 
+/** Both kinds' defaults: 30 s an attempt, retried with backoff, the domain's refusals not retried. */
+const withDefaults = <O extends object>(summary: string, opts: O) => ({
+  startToCloseTimeout: '30s',
+  retry: { ...retry, nonRetryableErrorTypes },
+  summary,
+  ...opts,
+});
 /** Local activities: the order's own records in Postgres (and the seats in Redis), named for the UI. */
 const local = (summary: string, opts: Partial<LocalActivityOptions> = {}) =>
-  proxyLocalActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry: { ...retry, nonRetryableErrorTypes },
-    summary,
-    ...opts,
-  });
+  proxyLocalActivities<Activities>(withDefaults(summary, opts));
 /** Full activities: calls to the payment provider, retried on their own task queue slots. */
 const remote = (summary: string, opts: Partial<ActivityOptions> = {}) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry: { ...retry, nonRetryableErrorTypes },
-    summary,
-    ...opts,
-  });
+  proxyActivities<Activities>(withDefaults(summary, opts));
 
 /** What an activity failed with (its ApplicationFailure), or the error itself when it is not an activity's. */
-const activityCause = (err: unknown) => (err instanceof ActivityFailure ? err.cause : err);
-
 // The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
 const PROPOSAL_ATTEMPT_TIMEOUT_MS = 15_000;
 const { proposeOrder } = local('hold the seats', {
@@ -212,7 +213,6 @@ interface State {
   disruptionAnswer: DisruptionAnswer | null;
 }
 
-const current = (s: State): Payment | undefined => s.payments[s.payments.length - 1];
 const nowIso = workflowNowIso;
 const reject = (type: ErrorCode, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
@@ -265,15 +265,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderV
 
 // ---------------------------------------------------------------------------------------------- handlers
 function registerHandlers(input: OrderWorkflowInput, s: State): void {
-  setHandler(getOrderState, () => view(input, s));
+  registerViewHandlers(input, s);
   registerDisruptionHandlers(input, s);
-
-  setHandler(confirmProposal, async () => {
-    await condition(() => s.phase !== 'HOLDING');
-    const first = s.proposalsServed++ === 0;
-    const proposal = s.proposal!;
-    return proposal.outcome === 'PROPOSED' ? { ...proposal, created: first, order: view(input, s) } : proposal;
-  });
 
   setHandler(startPayment, ({ paymentToken }) => answerOf(input, s, requestPayment(input, s, paymentToken)), {
     validator: ({ paymentToken }) => {
@@ -506,28 +499,20 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     settle(p, n.outcome, n.declineCode);
   });
 
-  setHandler(
-    cancelOrder,
-    async ({ reason }) => {
-      s.cancelRequest = { reason };
-      await condition(() => s.status === 'CANCELLED');
-      return view(input, s);
+  setHandler(cancelOrder, awaitCancelled(input, s), {
+    validator: (_request) => {
+      if (s.phase !== 'OPEN' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
+        throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
+      }
+      if (s.servicing !== null) {
+        throw reject('INVALID_STATE', 'the order is being changed or serviced; cancel once that has an answer');
+      }
+      if (s.status === 'PAYMENT_PENDING') {
+        throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
+      }
+      if (s.servicing !== null) throw reject('INVALID_STATE', 'a change to this order is in progress');
     },
-    {
-      validator: (_request) => {
-        if (s.phase !== 'OPEN' || isTerminal(s.status) || s.closing !== null || s.cancelRequest !== null) {
-          throw reject('INVALID_STATE', `an order in state ${s.status} cannot be cancelled`);
-        }
-        if (s.servicing !== null) {
-          throw reject('INVALID_STATE', 'the order is being changed or serviced; cancel once that has an answer');
-        }
-        if (s.status === 'PAYMENT_PENDING') {
-          throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
-        }
-        if (s.servicing !== null) throw reject('INVALID_STATE', 'a change to this order is in progress');
-      },
-    },
-  );
+  });
 
   // Cancellation after the sale: a quote (refund per the fare conditions, with an expiry), then its confirm.
   setHandler(
@@ -1138,18 +1123,14 @@ async function hold(input: OrderWorkflowInput, s: State): Promise<boolean> {
     s.proposal = { outcome: 'PROPOSED', created: true, order: view(input, s) };
     return true;
   } catch (err) {
-    const failure = activityCause(err);
-    const soldOut = failure instanceof ApplicationFailure && failure.type === 'SOLD_OUT';
     s.phase = 'REJECTED';
-    s.proposal = soldOut
-      ? { outcome: 'SOLD_OUT', details: failure.details?.[0] ?? null }
-      : { outcome: 'FAILED', reason: failure instanceof Error ? failure.message : String(failure) };
+    s.proposal = rejectedProposal(err);
     // Let the caller of accept read the answer before the workflow closes.
     await condition(() => s.proposalsServed > 0, '1 minute');
     // A hold that failed for another reason (Postgres away through every attempt) may have been recorded by an
     // attempt whose answer was lost: give back whatever it holds (none is a no-op), so that no seat stays held and
     // no order PROPOSED under a closed workflow (found by the fault matrix's Postgres restart).
-    if (!soldOut && patched('release-failed-proposal')) await releaseFailedProposal(input);
+    if (s.proposal.outcome !== 'SOLD_OUT' && patched('release-failed-proposal')) await releaseFailedProposal(input);
     return false;
   }
 }
@@ -1247,10 +1228,7 @@ async function untilArchived(input: OrderWorkflowInput, s: State): Promise<void>
 /** Before payment: release. After payment: refund (the compensation for the charge), then release. */
 async function cancel(input: OrderWorkflowInput, s: State): Promise<void> {
   const paid = current(s);
-  const refund =
-    isPaid(s.status) && paid?.chargeId
-      ? { chargeId: paid.chargeId, amount: s.totalAmount, currency: input.currency }
-      : null;
+  const refund = cancelRefund(input, s);
   s.closing = 'CANCELLING';
   // A sale that could not be completed is refunded in full, never by the fare's conditions (money kept, no ticket).
   const involuntary = s.cancelRequest!.involuntary === true && patched('full-refund-unsold');
@@ -1289,15 +1267,4 @@ function publish(input: OrderWorkflowInput, s: State, waitingFor?: string): void
       .filter(Boolean)
       .join('\n\n'),
   );
-}
-
-function view(input: OrderWorkflowInput, s: State): OrderView {
-  const p = current(s);
-  return {
-    orderId: input.orderId,
-    status: s.status,
-    expiresAt: new Date(s.expiresAt).toISOString(),
-    payment: p ? { attempt: p.attempt, status: p.status, chargeId: p.chargeId, declineCode: p.declineCode } : null,
-    history: s.history,
-  };
 }

@@ -8,11 +8,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { adminSchemas as s, type AdminCommercial, type AdminStore } from '../../services/admin-commercial';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, body, errorResponses, json } from '../openapi';
+import { bearerAuth, body, errors, json } from '../openapi';
 import { createRouter } from '../router';
 
 const common = { tags: ['admin'], security: bearerAuth };
-const authErrors = errorResponses(400, 401, 403); // 400: a malformed URL, before the token is looked at
+const authErrors = errors(400, 401, 403); // 400: a malformed URL, before the token is looked at
 const keyParam = (name: 'code' | 'id') =>
   z.object({
     [name]: z
@@ -65,7 +65,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
         request: { body: body(spec.create) },
         responses: {
           201: json(spec.view, 'created'),
-          ...errorResponses(400, 409),
+          ...errors(400, 409),
           ...authErrors,
         },
       }),
@@ -86,7 +86,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
             }),
             `the ${spec.plural}`,
           ),
-          ...(spec.query ? errorResponses(400) : {}),
+          ...(spec.query ? errors(400) : {}),
           ...authErrors,
         },
       }),
@@ -102,7 +102,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
         path: `/{${spec.key}}`,
         summary: spec.summaries.get,
         request: { params },
-        responses: { 200: json(spec.view, 'found'), ...errorResponses(404), ...authErrors },
+        responses: { 200: json(spec.view, 'found'), ...errors(404), ...authErrors },
       }),
       async (c) => c.json((await found(storeOf(c), keyOf(input(c, 'param')))) as z.infer<V>, 200),
     )
@@ -113,7 +113,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
         path: `/{${spec.key}}`,
         summary: spec.summaries.patch,
         request: { params, body: body(spec.patch) },
-        responses: { 200: json(spec.view, 'changed'), ...errorResponses(400, 404), ...authErrors },
+        responses: { 200: json(spec.view, 'changed'), ...errors(400, 404), ...authErrors },
       }),
       async (c) => {
         const store = storeOf(c);
@@ -131,7 +131,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
         request: { params },
         responses: {
           204: { description: 'deleted' },
-          ...errorResponses(...(spec.removeConflicts ? [404, 409] : [404])),
+          ...errors(...(spec.removeConflicts ? [404, 409] : [404])),
           ...authErrors,
         },
       }),

@@ -10,7 +10,7 @@ import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import type { FlightDisruptionChange } from '../../workflows/messages';
 import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorResponses, isoDaySchema } from '../openapi';
+import { bearerAuth, errors, isoDaySchema, pathId } from '../openapi';
 import { createRouter } from '../router';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -25,7 +25,7 @@ const isoDay = isoDaySchema;
 const wholeMinute = z.iso
   .datetime({ offset: true })
   .refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute (seconds zero)');
-const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const idParam = z.object({ id: pathId });
 
 const cabinView = z.object({
   cabin: cabinSchema,
@@ -118,7 +118,7 @@ function decodeCursor(cursor: string | undefined): number {
 }
 
 const common = { tags: ['admin'], security: bearerAuth };
-const authErrors = errorResponses(400, 401, 403); // 400: a malformed URL, before the token is looked at
+const authErrors = errors(400, 401, 403); // 400: a malformed URL, before the token is looked at
 
 const createFlight = createRoute({
   ...common,
@@ -126,7 +126,7 @@ const createFlight = createRoute({
   path: '/',
   summary: 'Create a flight with its inventory and seats from the aircraft layout',
   request: { body: body(createBody) },
-  responses: { 201: json(adminFlight, 'the flight'), ...errorResponses(400, 409), ...authErrors },
+  responses: { 201: json(adminFlight, 'the flight'), ...errors(400, 409), ...authErrors },
 });
 const listFlights = createRoute({
   ...common,
@@ -136,7 +136,7 @@ const listFlights = createRoute({
   request: { query: listQuery },
   responses: {
     200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
-    ...errorResponses(400),
+    ...errors(400),
     ...authErrors,
   },
 });
@@ -146,7 +146,7 @@ const getFlight = createRoute({
   path: '/{id}',
   summary: 'One flight with its inventory per cabin; agents may read',
   request: { params: idParam },
-  responses: { 200: json(adminFlight, 'the flight'), ...errorResponses(400, 404), ...authErrors },
+  responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404), ...authErrors },
 });
 const patchFlight = createRoute({
   ...common,
@@ -155,7 +155,7 @@ const patchFlight = createRoute({
   summary:
     'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
   request: { params: idParam, body: body(patchBody) },
-  responses: { 200: json(adminFlight, 'the flight'), ...errorResponses(400, 404, 409), ...authErrors },
+  responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404, 409), ...authErrors },
 });
 const deleteFlight = createRoute({
   ...common,
@@ -163,7 +163,7 @@ const deleteFlight = createRoute({
   path: '/{id}',
   summary: 'Delete a flight on which nothing was ever held or sold',
   request: { params: idParam },
-  responses: { 204: { description: 'deleted' }, ...errorResponses(400, 404, 409), ...authErrors },
+  responses: { 204: { description: 'deleted' }, ...errors(400, 404, 409), ...authErrors },
 });
 
 // admin-commercial.ts takes it from here.

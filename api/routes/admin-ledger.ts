@@ -7,7 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LEDGER_ACCOUNTS, POSTING_KINDS } from '../../domain/ledger';
 import { orderLedger, settlement } from '../../services/ledger';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorResponses as errors, isoDaySchema, json, moneySchema } from '../openapi';
+import { bearerAuth, errors, isoDaySchema, json, moneySchema, pathId } from '../openapi';
 import { createRouter } from '../router';
 
 const entrySchema = z.strictObject({
@@ -58,10 +58,7 @@ const getLedger = createRoute({
   summary: "An order's ledger: postings in order with running balances per account, and whether they balance",
   request: {
     params: z.object({
-      id: z
-        .string()
-        .uuid()
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId,
     }),
   },
   responses: { 200: json(ledgerSchema, 'the ledger'), ...errors(400, 401, 403, 404) },

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses as errors, json } from '../openapi';
+import { errors, json } from '../openapi';
 import { createRouter } from '../router';
 
 /**

@@ -9,7 +9,7 @@ import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { boardingPassPng } from '../../services/boarding-pass';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 import type { Context } from 'hono';

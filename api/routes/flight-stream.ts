@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireAuth } from '../middleware/auth';
-import { bearerAuth, errorSchema, json } from '../openapi';
+import { bearerAuth, errorSchema, json, pathId } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
 
@@ -15,10 +15,7 @@ const route = createRoute({
   summary: 'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
   request: {
     params: z.object({
-      id: z
-        .string()
-        .uuid()
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId,
     }),
   },
   responses: {

@@ -8,7 +8,7 @@ import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
 import { createRouter } from '../router';
 
 const scanRequest = z
@@ -92,10 +92,7 @@ const manifestRoute = createRoute({
   summary: 'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
   request: {
     params: z.strictObject({
-      id: z
-        .string()
-        .uuid()
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId,
     }),
   },
   responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },

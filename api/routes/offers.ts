@@ -6,15 +6,7 @@ import { PASSENGER_TYPES } from '../../domain/pricing';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import {
-  body,
-  errorResponses as errors,
-  fareConditionsSchema,
-  isoDaySchema,
-  json,
-  moneySchema,
-  optionalBearerAuth,
-} from '../openapi';
+import { body, errors, fareConditionsSchema, isoDaySchema, json, moneySchema, optionalBearerAuth } from '../openapi';
 import { createRouter } from '../router';
 
 /**

@@ -13,15 +13,7 @@ import { confirmCancellation, ORDER_WORKFLOW_TYPE, quoteCancellation } from '../
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import { updateOrder } from '../order-commands';
-import {
-  bearerAuth,
-  body,
-  errorResponses as errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  moneySchema,
-} from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 

@@ -11,15 +11,7 @@ import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { changeOrder, ORDER_WORKFLOW_TYPE } from '../../workflows/messages';
 import { idempotency } from '../middleware/idempotency';
-import {
-  bearerAuth,
-  body,
-  errorResponses as errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  moneySchema,
-} from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, pathId } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema, orderSegmentContract } from '../order-schema';
@@ -27,10 +19,7 @@ import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
 const orderIdParam = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: pathId,
 });
 
 const legSchema = z

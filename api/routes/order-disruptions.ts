@@ -13,7 +13,7 @@ import { DomainError } from '../../domain/errors';
 import { answerDisruption, ORDER_WORKFLOW_TYPE, type DisruptionAnswer } from '../../workflows/messages';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';
@@ -21,10 +21,7 @@ import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
 const orderIdParam = z.strictObject({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: pathId,
 });
 
 const common = { tags: ['orders'], security: bearerAuth };

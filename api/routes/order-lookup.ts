@@ -9,7 +9,7 @@ import { nameKey } from '../../domain/bcbp';
 import { DomainError } from '../../domain/errors';
 import { issueToken } from '../auth';
 import { enforceLimit, rateLimitLookupsByIp } from '../middleware/rate-limit';
-import { body, errorResponses as errors, json } from '../openapi';
+import { body, errors, json } from '../openapi';
 import { createRouter } from '../router';
 
 const lookupBody = z

@@ -15,15 +15,16 @@ import { updateOrder } from '../order-commands';
 import {
   bearerAuth,
   body,
-  errorResponses as errors,
+  errors,
   errorSchema,
   idempotencyKeyHeader,
   json,
   moneySchema,
   nullableOf,
+  pathId,
 } from '../openapi';
 
-const orderIdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const orderIdParam = z.object({ id: pathId });
 
 const refundRuleSchema = z
   .union([

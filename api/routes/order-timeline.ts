@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { orderWorkflowId } from '../../workflows/messages';
 import { orderTimeline, TIMELINE_KINDS, TIMELINE_MAX_LIMIT } from '../../services/order-timeline';
-import { bearerAuth, errorResponses as errors, json } from '../openapi';
+import { bearerAuth, errors, json, pathId } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -46,10 +46,7 @@ const timelineRoute = createRoute({
   summary: "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
   request: {
     params: z.object({
-      id: z
-        .string()
-        .uuid()
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId,
     }),
     query: z.object({
       limit: z.coerce.number().int().min(1).max(TIMELINE_MAX_LIMIT).default(100),

@@ -25,7 +25,7 @@ import {
   orderResources,
   ownedOrderResource,
 } from '../order-reads';
-import { bearerAuth, body, errorResponses as errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { OrderSearch } from '../../services/order-reads';
@@ -72,10 +72,7 @@ const idParam = (name: string) =>
       .openapi({ param: { name, in: 'path' } }),
   });
 const orderIdParam = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: pathId,
 });
 
 const acceptRoute = createRoute({

@@ -28,15 +28,7 @@ import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit'
 import { startOrder, updateOrder } from '../order-commands';
 import { commitTripParty } from '../trip-commit';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
-import {
-  bearerAuth,
-  body,
-  errorResponses as errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  moneySchema,
-} from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema } from '../openapi';
 import { boardingPassSchema, ticketSchema } from '../order-schema';
 import { createRouter } from '../router';
 import { exchangeRates, tripConditions } from '../../services/commercial-settings';

@@ -17,6 +17,7 @@ import {
 import { CABINS } from '../../domain/cabins';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import { PRODUCT_TYPES } from '../../domain/offer';
+import { uuidKey } from './columns';
 
 export const productType = pgEnum('product_type', PRODUCT_TYPES);
 
@@ -52,7 +53,7 @@ export const aircraftTypes = pgTable('aircraft_types', {
 export const flights = pgTable(
   'flights',
   {
-    id: uuid().primaryKey().defaultRandom(),
+    id: uuidKey(),
     carrier: char({ length: 2 }).notNull(),
     flightNumber: text().notNull(),
     origin: char({ length: 3 })
@@ -76,13 +77,17 @@ export const flights = pgTable(
   ],
 );
 
+/** A flight's row in another table: its id, the row deleted with the flight. */
+const flightRef = () =>
+  uuid()
+    .notNull()
+    .references(() => flights.id, { onDelete: 'cascade' });
+
 /** Capacity, held and sold per flight and cabin: capacity = available + held + sold, always. */
 export const flightInventory = pgTable(
   'flight_inventory',
   {
-    flightId: uuid()
-      .notNull()
-      .references(() => flights.id, { onDelete: 'cascade' }),
+    flightId: flightRef(),
     cabin: cabinClass().notNull(),
     capacity: integer().notNull(),
     held: integer().notNull().default(0),
@@ -100,9 +105,7 @@ export const flightInventory = pgTable(
 export const flightSeats = pgTable(
   'flight_seats',
   {
-    flightId: uuid()
-      .notNull()
-      .references(() => flights.id, { onDelete: 'cascade' }),
+    flightId: flightRef(),
     seatNumber: text().notNull(),
     cabin: cabinClass().notNull(),
     characteristics: text().array().notNull(), // WINDOW, AISLE, MIDDLE, EXIT_ROW, EXTRA_LEGROOM

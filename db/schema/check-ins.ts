@@ -1,6 +1,7 @@
 import { char, index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { CHECK_IN_STATUSES } from '../../domain/check-in';
-import { orders } from './orders';
+import { orderRef } from './orders';
+import { uuidKey } from './columns';
 
 /**
  * Day of travel (issue #15): one row per traveler and flight once the traveler checked in (or the flight departed
@@ -10,10 +11,8 @@ import { orders } from './orders';
 export const checkIns = pgTable(
   'check_ins',
   {
-    id: uuid().primaryKey().defaultRandom(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: uuidKey(),
+    orderId: orderRef(),
     travelerId: uuid().notNull(),
     flightId: uuid().notNull(),
     ticketNumber: char({ length: 13 }).notNull(),

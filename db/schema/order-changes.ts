@@ -5,7 +5,8 @@
  */
 import { char, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { OrderSegment } from '../../domain/order';
-import { orders } from './orders';
+import { orderRef } from './orders';
+import { uuidKey } from './columns';
 
 /** One leg asked for: `{ origin, destination, departure_date, cabin }`. */
 export interface ChangeLegRequest {
@@ -28,10 +29,8 @@ export interface ChangeFlightItem {
 export const orderChangeRequests = pgTable(
   'order_change_requests',
   {
-    id: uuid().primaryKey().defaultRandom(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: uuidKey(),
+    orderId: orderRef(),
     remove: jsonb().$type<string[]>().notNull(),
     add: jsonb().$type<ChangeLegRequest[]>().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -42,13 +41,11 @@ export const orderChangeRequests = pgTable(
 export const orderChangeOffers = pgTable(
   'order_change_offers',
   {
-    id: uuid().primaryKey().defaultRandom(),
+    id: uuidKey(),
     changeRequestId: uuid()
       .notNull()
       .references(() => orderChangeRequests.id, { onDelete: 'cascade' }),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     /** The order's segments this offer removes, and the segments it adds (in the order of `remove`). */
     remove: jsonb().$type<OrderSegment[]>().notNull(),
     add: jsonb().$type<OrderSegment[]>().notNull(),
@@ -71,10 +68,8 @@ export const orderChangeOffers = pgTable(
 
 /** A confirmed change: the order's change history. One per change offer. */
 export const orderChanges = pgTable('order_changes', {
-  id: uuid().primaryKey().defaultRandom(),
-  orderId: uuid()
-    .notNull()
-    .references(() => orders.id, { onDelete: 'cascade' }),
+  id: uuidKey(),
+  orderId: orderRef(),
   changeOfferId: uuid()
     .notNull()
     .unique()

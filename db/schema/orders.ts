@@ -19,6 +19,7 @@ import type { FareConditions } from '../../domain/commercial';
 import type { OrderSegment, TripFare } from '../../domain/order';
 import { sql } from 'drizzle-orm';
 import { flights } from './catalog';
+import { uuidKey } from './columns';
 
 // recordLocator(id) in SQL: the first six bytes of sha256(id as text), each mapped to ALPHABET[byte % 32].
 const LOCATOR_SQL = [0, 1, 2, 3, 4, 5]
@@ -40,7 +41,7 @@ export const customerRole = pgEnum('customer_role', ['customer', 'agent', 'admin
 export const customers = pgTable(
   'customers',
   {
-    id: uuid().primaryKey().defaultRandom(),
+    id: uuidKey(),
     kind: text({ enum: ['GUEST', 'USER'] }).notNull(),
     email: text().unique(), // lower-cased; only for USER
     passwordHash: text(),
@@ -85,13 +86,17 @@ export const orders = pgTable(
   ],
 );
 
+/** An order's row in another table: its id, the row deleted with the order. */
+export const orderRef = () =>
+  uuid()
+    .notNull()
+    .references(() => orders.id, { onDelete: 'cascade' });
+
 export const travelers = pgTable(
   'travelers',
   {
-    id: uuid().primaryKey().defaultRandom(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: uuidKey(),
+    orderId: orderRef(),
     position: integer().notNull(),
     ptc: text({ enum: PASSENGER_TYPES }).notNull(),
     firstName: text().notNull(), // encrypted
@@ -107,10 +112,8 @@ export const travelers = pgTable(
 export const orderItems = pgTable(
   'order_items',
   {
-    id: uuid().primaryKey().defaultRandom(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: uuidKey(),
+    orderId: orderRef(),
     productType: text().notNull(), // Flight, Seat, Bag, ...
     productCode: text(),
     flightId: uuid().references(() => flights.id),
@@ -127,10 +130,8 @@ export const orderItems = pgTable(
 export const payments = pgTable(
   'payments',
   {
-    id: uuid().primaryKey().defaultRandom(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: uuidKey(),
+    orderId: orderRef(),
     attempt: integer().notNull(),
     chargeId: text(),
     status: text({ enum: PAYMENT_STATUSES }).notNull(),
@@ -167,9 +168,7 @@ export const tickets = pgTable(
   {
     number: char({ length: 13 }).primaryKey(),
     kind: text({ enum: ['TKT', 'EMD'] }).notNull(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     travelerId: uuid().notNull(),
     flightIds: uuid().array().notNull(),
     orderItemId: uuid(),
@@ -195,9 +194,7 @@ export const tickets = pgTable(
 export const boardingPasses = pgTable(
   'boarding_passes',
   {
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     travelerId: uuid().notNull(),
     flightId: uuid().notNull(),
     bcbp: text().notNull(),

@@ -1,5 +1,5 @@
 import { char, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { orders } from './orders';
+import { orderRef } from './orders';
 
 /** One line of a cancellation quote: what a ticket or EMD gives back and what it keeps (minor units). */
 export interface CancellationQuoteLine {
@@ -21,9 +21,7 @@ export const cancellationQuotes = pgTable(
   'cancellation_quotes',
   {
     id: uuid().primaryKey(),
-    orderId: uuid()
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     status: text({ enum: ['QUOTED', 'CONFIRMED'] }).notNull(),
     refundAmount: integer().notNull(),
     penaltyAmount: integer().notNull(),

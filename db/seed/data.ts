@@ -53,112 +53,53 @@ export const AIRPORTS: SeedAirport[] = [
   lon: lon as number,
 }));
 
+/**
+ * A cabin as a row: [cabin, BCBP compartment, first row, last row, seat letters (a space is an aisle), exit rows,
+ * extra-legroom rows, blocked seats, seat price standard, seat price extra legroom (minor units)].
+ */
+type CabinRow = [Cabin, string, number, number, string, number[], number[], string[], number, number];
+
+const layout = (...rows: CabinRow[]): CabinLayout[] =>
+  rows.map(
+    ([cabin, compartment, firstRow, lastRow, letters, exitRows, extraLegroomRows, blockedSeats, standard, extra]) => ({
+      cabin,
+      compartment,
+      firstRow,
+      lastRow,
+      letters,
+      exitRows,
+      extraLegroomRows,
+      blockedSeats,
+      seatPrice: { standard, extraLegroom: extra },
+    }),
+  );
+
 export const AIRCRAFT_TYPES: { code: string; name: string; layout: CabinLayout[] }[] = [
   {
     code: 'A320',
     name: 'Airbus A320-200',
-    layout: [
-      {
-        cabin: 'BUSINESS',
-        compartment: 'J',
-        firstRow: 1,
-        lastRow: 3,
-        letters: 'AC DF',
-        exitRows: [],
-        extraLegroomRows: [],
-        blockedSeats: [],
-        seatPrice: { standard: 0, extraLegroom: 0 },
-      },
-      {
-        cabin: 'ECONOMY',
-        compartment: 'Y',
-        firstRow: 4,
-        lastRow: 30,
-        letters: 'ABC DEF',
-        exitRows: [11, 12],
-        extraLegroomRows: [4, 11, 12],
-        blockedSeats: ['30E', '30F'],
-        seatPrice: { standard: 1500, extraLegroom: 4500 },
-      },
-    ],
+    layout: layout(
+      ['BUSINESS', 'J', 1, 3, 'AC DF', [], [], [], 0, 0],
+      ['ECONOMY', 'Y', 4, 30, 'ABC DEF', [11, 12], [4, 11, 12], ['30E', '30F'], 1500, 4500],
+    ),
   },
   {
     code: 'B789',
     name: 'Boeing 787-9 Dreamliner',
-    layout: [
-      {
-        cabin: 'BUSINESS',
-        compartment: 'J',
-        firstRow: 1,
-        lastRow: 7,
-        letters: 'A DG K',
-        exitRows: [],
-        extraLegroomRows: [],
-        blockedSeats: [],
-        seatPrice: { standard: 0, extraLegroom: 0 },
-      },
-      {
-        cabin: 'PREMIUM_ECONOMY',
-        compartment: 'W',
-        firstRow: 20,
-        lastRow: 24,
-        letters: 'AC DEF HK',
-        exitRows: [20],
-        extraLegroomRows: [20],
-        blockedSeats: [],
-        seatPrice: { standard: 3000, extraLegroom: 6000 },
-      },
-      {
-        cabin: 'ECONOMY',
-        compartment: 'Y',
-        firstRow: 30,
-        lastRow: 57,
-        letters: 'ABC DEF GHK',
-        exitRows: [30, 44],
-        extraLegroomRows: [30, 44],
-        blockedSeats: ['57D', '57E', '57F'],
-        seatPrice: { standard: 2500, extraLegroom: 7500 },
-      },
-    ],
+    layout: layout(
+      ['BUSINESS', 'J', 1, 7, 'A DG K', [], [], [], 0, 0],
+      ['PREMIUM_ECONOMY', 'W', 20, 24, 'AC DEF HK', [20], [20], [], 3000, 6000],
+      ['ECONOMY', 'Y', 30, 57, 'ABC DEF GHK', [30, 44], [30, 44], ['57D', '57E', '57F'], 2500, 7500],
+    ),
   },
   {
     code: 'A359',
     name: 'Airbus A350-900',
-    layout: [
-      {
-        cabin: 'BUSINESS',
-        compartment: 'J',
-        firstRow: 1,
-        lastRow: 10,
-        letters: 'A DG K',
-        exitRows: [],
-        extraLegroomRows: [],
-        blockedSeats: [],
-        seatPrice: { standard: 0, extraLegroom: 0 },
-      },
-      {
-        cabin: 'PREMIUM_ECONOMY',
-        compartment: 'W',
-        firstRow: 20,
-        lastRow: 25,
-        letters: 'AC DEF HK',
-        exitRows: [20],
-        extraLegroomRows: [20],
-        blockedSeats: [],
-        seatPrice: { standard: 3000, extraLegroom: 6000 },
-      },
-      {
-        cabin: 'ECONOMY',
-        compartment: 'Y',
-        firstRow: 30,
-        lastRow: 58,
-        letters: 'ABC DEF GHK',
-        exitRows: [30, 45],
-        extraLegroomRows: [30, 45],
-        blockedSeats: ['58A', '58K'],
-        seatPrice: { standard: 2500, extraLegroom: 7500 },
-      },
-    ],
+    layout: layout(
+      ['BUSINESS', 'J', 1, 10, 'A DG K', [], [], [], 0, 0],
+      ['PREMIUM_ECONOMY', 'W', 20, 25, 'AC DEF HK', [20], [20], [], 3000, 6000],
+      ['ECONOMY', 'Y', 30, 58, 'ABC DEF GHK', [30, 45], [30, 45], ['58A', '58K'], 2500, 7500],
+    ),
   },
 ];
 
@@ -230,27 +171,41 @@ function faresFor(km: number, cabins: Cabin[]): Partial<Record<Cabin, number>> {
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-export const ROUTES: SeedRoute[] = ROUTE_PAIRS.flatMap(([from, to, aircraft, outNo, outDep, retNo, retDep]) => {
-  const a = AIRPORTS.find((x) => x.code === from)!;
-  const b = AIRPORTS.find((x) => x.code === to)!;
-  const km = distanceKm(a, b);
+const airport = (code: string) => AIRPORTS.find((x) => x.code === code)!;
+
+/** Both directions of a route pair: the same aircraft, distance, duration and fares each way. */
+function routePair(
+  [from, to]: [string, string],
+  aircraftType: string,
+  [outNo, outDep, retNo, retDep]: [number, string, number, string],
+  pricing: (km: number) => Pick<SeedRoute, 'fares' | 'currency'>,
+): SeedRoute[] {
+  const km = distanceKm(airport(from), airport(to));
   // Cruise at ~800 km/h plus taxi, climb and descent; rounded to five minutes as timetables are.
   const duration = Math.round((km / 800) * 12 + 6) * 5;
-  const cabins = AIRCRAFT_TYPES.find((t) => t.code === aircraft)!.layout.map((l) => l.cabin);
-  const fares = faresFor(km, cabins);
+  const priced = pricing(km);
   const leg = (o: string, d: string, no: number, dep: string): SeedRoute => ({
     carrier: CARRIER,
     flightNumber: String(no),
     origin: o,
     destination: d,
-    aircraftType: aircraft,
+    aircraftType,
     departureMinutes: minutes(dep),
     durationMinutes: duration,
     distanceKm: km,
-    fares,
+    ...priced,
   });
   return [leg(from, to, outNo, outDep), leg(to, from, retNo, retDep)];
-});
+}
+
+export const ROUTES: SeedRoute[] = ROUTE_PAIRS.flatMap(([from, to, aircraft, outNo, outDep, retNo, retDep]) =>
+  routePair([from, to], aircraft, [outNo, outDep, retNo, retDep], (km) => ({
+    fares: faresFor(
+      km,
+      AIRCRAFT_TYPES.find((t) => t.code === aircraft)!.layout.map((l) => l.cabin),
+    ),
+  })),
+);
 
 /**
  * Routes sold in their local currency, with fares set in it (whole yen; fils, 1/1000 KWD): a JPY route and a KWD
@@ -263,149 +218,42 @@ const LOCAL_CURRENCY_PAIRS: [string, string, number, string, number, string, str
 ];
 
 ROUTES.push(
-  ...LOCAL_CURRENCY_PAIRS.flatMap(([from, to, outNo, outDep, retNo, retDep, currency, economy, business]) => {
-    const km = distanceKm(
-      AIRPORTS.find((x) => x.code === from)!,
-      AIRPORTS.find((x) => x.code === to)!,
-    );
-    const duration = Math.round((km / 800) * 12 + 6) * 5;
-    const leg = (o: string, d: string, no: number, dep: string): SeedRoute => ({
-      carrier: CARRIER,
-      flightNumber: String(no),
-      origin: o,
-      destination: d,
-      aircraftType: 'A320',
-      departureMinutes: minutes(dep),
-      durationMinutes: duration,
-      distanceKm: km,
+  ...LOCAL_CURRENCY_PAIRS.flatMap(([from, to, outNo, outDep, retNo, retDep, currency, economy, business]) =>
+    routePair([from, to], 'A320', [outNo, outDep, retNo, retDep], () => ({
       fares: { ECONOMY: economy, BUSINESS: business },
       currency,
-    });
-    return [leg(from, to, outNo, outDep), leg(to, from, retNo, retDep)];
-  }),
+    })),
+  ),
 );
 
 type ProductType = 'Flight' | 'Seat' | 'Bag' | 'Meal' | 'Lounge' | 'CarbonOffset' | 'Insurance' | 'FastTrack';
 
-/** The product catalog: RFIC/RFISC as an EMD would carry them (ATPCO sub-codes where a common one exists). */
-export const PRODUCTS: {
-  code: string;
-  type: ProductType;
-  name: string;
-  description: string;
-  price: number;
-  per: 'SEGMENT' | 'ORDER';
-  rfic: string;
-  rfisc: string;
-}[] = [
-  {
-    code: 'FLIGHT',
-    type: 'Flight',
-    name: 'Flight',
-    description: 'Carriage on one flight',
-    price: 0,
-    per: 'SEGMENT',
-    rfic: 'A',
-    rfisc: '0AA',
-  },
-  {
-    code: 'SEAT_STANDARD',
-    type: 'Seat',
-    name: 'Standard seat selection',
-    description: 'Choose a standard seat in advance',
-    price: 1500,
-    per: 'SEGMENT',
-    rfic: 'A',
-    rfisc: '0B5',
-  },
-  {
-    code: 'SEAT_EXTRA_LEGROOM',
-    type: 'Seat',
-    name: 'Extra legroom seat',
-    description: 'An exit-row or bulkhead seat with more legroom',
-    price: 4500,
-    per: 'SEGMENT',
-    rfic: 'A',
-    rfisc: '0BX',
-  },
-  {
-    code: 'BAG_23KG',
-    type: 'Bag',
-    name: 'Checked bag 23 kg',
-    description: 'First checked bag up to 23 kg / 158 cm',
-    price: 3500,
-    per: 'SEGMENT',
-    rfic: 'C',
-    rfisc: '0CC',
-  },
-  {
-    code: 'BAG_23KG_2',
-    type: 'Bag',
-    name: 'Second checked bag 23 kg',
-    description: 'Second checked bag up to 23 kg / 158 cm',
-    price: 5000,
-    per: 'SEGMENT',
-    rfic: 'C',
-    rfisc: '0CD',
-  },
-  {
-    code: 'MEAL_HOT',
-    type: 'Meal',
-    name: 'Hot meal',
-    description: 'A hot meal and a drink on board',
-    price: 1200,
-    per: 'SEGMENT',
-    rfic: 'G',
-    rfisc: '0B3',
-  },
-  {
-    code: 'MEAL_PREMIUM',
-    type: 'Meal',
-    name: 'Premium dining',
-    description: 'Three courses with wine pairing',
-    price: 2800,
-    per: 'SEGMENT',
-    rfic: 'G',
-    rfisc: '0AI',
-  },
-  {
-    code: 'LOUNGE',
-    type: 'Lounge',
-    name: 'Lounge access',
-    description: 'Departure lounge access on the day of travel',
-    price: 4500,
-    per: 'SEGMENT',
-    rfic: 'E',
-    rfisc: '0BX',
-  },
-  {
-    code: 'FAST_TRACK',
-    type: 'FastTrack',
-    name: 'Fast track security',
-    description: 'Priority lane through security',
-    price: 1500,
-    per: 'SEGMENT',
-    rfic: 'E',
-    rfisc: '0LQ',
-  },
-  {
-    code: 'CARBON_OFFSET',
-    type: 'CarbonOffset',
-    name: 'Carbon offset',
-    description: "Offsets the flight's estimated CO2 per passenger",
-    price: 800,
-    per: 'SEGMENT',
-    rfic: 'I',
-    rfisc: '0B1',
-  },
-  {
-    code: 'INSURANCE',
-    type: 'Insurance',
-    name: 'Travel insurance',
-    description: 'Cancellation and medical cover for the whole trip',
-    price: 2500,
-    per: 'ORDER',
-    rfic: 'D',
-    rfisc: '0MJ',
-  },
+/**
+ * The product catalog: RFIC/RFISC as an EMD would carry them (ATPCO sub-codes where a common one exists).
+ * [code, type, name, description, price (minor units), priced per, RFIC, RFISC]
+ */
+// prettier-ignore
+const PRODUCT_ROWS: [string, ProductType, string, string, number, 'SEGMENT' | 'ORDER', string, string][] = [
+  ['FLIGHT',             'Flight',       'Flight',                   'Carriage on one flight',                            0,    'SEGMENT', 'A', '0AA'],
+  ['SEAT_STANDARD',      'Seat',         'Standard seat selection',  'Choose a standard seat in advance',                 1500, 'SEGMENT', 'A', '0B5'],
+  ['SEAT_EXTRA_LEGROOM', 'Seat',         'Extra legroom seat',       'An exit-row or bulkhead seat with more legroom',    4500, 'SEGMENT', 'A', '0BX'],
+  ['BAG_23KG',           'Bag',          'Checked bag 23 kg',        'First checked bag up to 23 kg / 158 cm',            3500, 'SEGMENT', 'C', '0CC'],
+  ['BAG_23KG_2',         'Bag',          'Second checked bag 23 kg', 'Second checked bag up to 23 kg / 158 cm',           5000, 'SEGMENT', 'C', '0CD'],
+  ['MEAL_HOT',           'Meal',         'Hot meal',                 'A hot meal and a drink on board',                   1200, 'SEGMENT', 'G', '0B3'],
+  ['MEAL_PREMIUM',       'Meal',         'Premium dining',           'Three courses with wine pairing',                   2800, 'SEGMENT', 'G', '0AI'],
+  ['LOUNGE',             'Lounge',       'Lounge access',            'Departure lounge access on the day of travel',      4500, 'SEGMENT', 'E', '0BX'],
+  ['FAST_TRACK',         'FastTrack',    'Fast track security',      'Priority lane through security',                    1500, 'SEGMENT', 'E', '0LQ'],
+  ['CARBON_OFFSET',      'CarbonOffset', 'Carbon offset',            "Offsets the flight's estimated CO2 per passenger",  800,  'SEGMENT', 'I', '0B1'],
+  ['INSURANCE',          'Insurance',    'Travel insurance',         'Cancellation and medical cover for the whole trip', 2500, 'ORDER',   'D', '0MJ'],
 ];
+
+export const PRODUCTS = PRODUCT_ROWS.map(([code, type, name, description, price, per, rfic, rfisc]) => ({
+  code,
+  type,
+  name,
+  description,
+  price,
+  per,
+  rfic,
+  rfisc,
+}));

@@ -71,6 +71,35 @@ export function createInventory(deps: InventoryDeps) {
     if (sold.length > 0) await index.settle('sell', ownerId, sold);
   }
 
+  /**
+   * Release and sell alike: `inTx` then the Postgres move in one transaction, then the index, the owner's seat
+   * locks and the seat events. The index follows Postgres even when the transaction throws: a retry whose inTx
+   * refuses (the order already moved on) still brings it along.
+   */
+  async function settleOwner<R extends { seats: Seat[] }>(
+    ownerId: string,
+    inTx: InTx | undefined,
+    move: (tx: DbOrTx, ownerId: string) => Promise<R>,
+    follow: (ownerId: string) => Promise<void>,
+    event: 'seat.released' | 'seat.sold',
+  ): Promise<R> {
+    checkUuid(ownerId, 'owner_id');
+    let result: R;
+    try {
+      result = await db.transaction(async (tx) => {
+        if (inTx) await inTx(tx);
+        return move(tx, ownerId);
+      });
+    } catch (err) {
+      await follow(ownerId).catch(() => undefined);
+      throw err;
+    }
+    await follow(ownerId);
+    await seatLocks.dropOwnerLocks(ownerId);
+    await publishSeatEvents(redis, event, result.seats);
+    return result;
+  }
+
   return {
     /**
      * Holds seats for the owner on every item, all or nothing, idempotently: the Redis gate, then one Postgres
@@ -119,22 +148,7 @@ export function createInventory(deps: InventoryDeps) {
      * seat locks; publishes seat.released for the freed seats. Idempotent: a second call releases nothing.
      */
     async release(ownerId: string, inTx?: InTx): Promise<{ released: ReleasedItem[]; seats: Seat[] }> {
-      checkUuid(ownerId, 'owner_id');
-      let result: { released: ReleasedItem[]; seats: Seat[] };
-      try {
-        result = await db.transaction(async (tx) => {
-          if (inTx) await inTx(tx);
-          return releaseInTx(tx, ownerId);
-        });
-      } catch (err) {
-        // A retry whose inTx refuses (the order already moved on) still brings the index along with Postgres.
-        await indexReleased(ownerId).catch(() => undefined);
-        throw err;
-      }
-      await indexReleased(ownerId);
-      await seatLocks.dropOwnerLocks(ownerId);
-      await publishSeatEvents(redis, 'seat.released', result.seats);
-      return result;
+      return settleOwner(ownerId, inTx, releaseInTx, indexReleased, 'seat.released');
     },
 
     /**
@@ -143,21 +157,7 @@ export function createInventory(deps: InventoryDeps) {
      * Returns every item the owner has bought. Throws HOLD_EXPIRED (released) or INVALID_STATE (holds nothing).
      */
     async sell(ownerId: string, inTx?: InTx): Promise<HoldItem[]> {
-      checkUuid(ownerId, 'owner_id');
-      let result: Awaited<ReturnType<typeof sellInTx>>;
-      try {
-        result = await db.transaction(async (tx) => {
-          if (inTx) await inTx(tx);
-          return sellInTx(tx, ownerId);
-        });
-      } catch (err) {
-        await indexSold(ownerId).catch(() => undefined);
-        throw err;
-      }
-      await indexSold(ownerId);
-      await seatLocks.dropOwnerLocks(ownerId);
-      await publishSeatEvents(redis, 'seat.sold', result.seats);
-      return result.sold;
+      return (await settleOwner(ownerId, inTx, sellInTx, indexSold, 'seat.sold')).sold;
     },
 
     /**

@@ -6,6 +6,7 @@
 import { and, eq, sql as dsql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../db/client';
 import { flightSeats, inventoryHolds, seatAssignments } from '../../db/schema';
+import { matching } from '../../db/where';
 import { DomainError } from '../../domain/errors';
 import { appendEvents } from '../outbox';
 import { publishSeatEvents } from '../seat-events';
@@ -29,6 +30,10 @@ export interface SeatLockRequest {
 }
 
 type Refusal = Exclude<SeatLockResult, { ok: true }>;
+/** Who takes a seat: the owner (an order), the flight, and the cabin it was priced for when there is one. */
+type SeatOwner = { ownerId: string; flightId: string; cabin?: Cabin | undefined };
+/** The hold status a seat is taken under: HELD before payment, SOLD for a paid order's seat change. */
+type HoldStatus = 'HELD' | 'SOLD';
 
 /**
  * Why `owner` may not take this seat, or null: it must exist and not be blocked and, when a cabin is named, be in
@@ -38,9 +43,9 @@ type Refusal = Exclude<SeatLockResult, { ok: true }>;
  */
 async function seatRefusal(
   tx: DbOrTx,
-  owner: { ownerId: string; flightId: string; cabin?: Cabin | undefined },
+  owner: SeatOwner,
   seatNumber: string,
-  status: 'HELD' | 'SOLD',
+  status: HoldStatus,
 ): Promise<Refusal | null> {
   const [seat] = await tx
     .select({ blocked: flightSeats.blocked, cabin: flightSeats.cabin })
@@ -53,15 +58,29 @@ async function seatRefusal(
   const [hold] = await tx
     .select({ status: inventoryHolds.status })
     .from(inventoryHolds)
-    .where(
-      and(
-        eq(inventoryHolds.orderId, owner.ownerId),
-        eq(inventoryHolds.flightId, owner.flightId),
-        eq(inventoryHolds.cabin, owner.cabin),
-      ),
-    )
+    .where(matching(inventoryHolds, { orderId: owner.ownerId, flightId: owner.flightId, cabin: owner.cabin }))
     .for('share');
   return hold?.status === status ? null : { ok: false, reason: 'NOT_HELD' };
+}
+
+/**
+ * The owner takes `seatNumber` with `status` (its hold's status too, see seatRefusal): the refusal, else whether
+ * the seat was free (false: someone has it, maybe the owner itself).
+ */
+async function claimSeat(
+  tx: DbOrTx,
+  owner: SeatOwner,
+  seatNumber: string,
+  status: HoldStatus,
+): Promise<Refusal | boolean> {
+  const refused = await seatRefusal(tx, owner, seatNumber, status);
+  if (refused) return refused;
+  const inserted = await tx
+    .insert(seatAssignments)
+    .values({ flightId: owner.flightId, seatNumber, orderId: owner.ownerId, status })
+    .onConflictDoNothing()
+    .returning({ orderId: seatAssignments.orderId });
+  return inserted.length > 0;
 }
 
 export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
@@ -81,14 +100,9 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
           return { ok: false, reason: 'LIMIT' };
         }
       }
-      const refused = await seatRefusal(tx, p, p.seatNumber, 'HELD');
-      if (refused) return refused;
-      const inserted = await tx
-        .insert(seatAssignments)
-        .values({ flightId: p.flightId, seatNumber: p.seatNumber, orderId: p.ownerId, status: 'HELD' })
-        .onConflictDoNothing()
-        .returning({ orderId: seatAssignments.orderId });
-      if (inserted.length > 0) {
+      const claimed = await claimSeat(tx, p, p.seatNumber, 'HELD');
+      if (typeof claimed !== 'boolean') return claimed;
+      if (claimed) {
         await appendEvents(tx, [seatEvent('SeatHeld', p.ownerId, p)]);
         return 'NEW';
       }
@@ -150,12 +164,12 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
         const rows = await tx
           .delete(seatAssignments)
           .where(
-            and(
-              eq(seatAssignments.flightId, p.flightId),
-              eq(seatAssignments.seatNumber, p.seatNumber),
-              eq(seatAssignments.orderId, p.ownerId),
-              eq(seatAssignments.status, 'HELD'),
-            ),
+            matching(seatAssignments, {
+              flightId: p.flightId,
+              seatNumber: p.seatNumber,
+              orderId: p.ownerId,
+              status: 'HELD',
+            }),
           )
           .returning({ seatNumber: seatAssignments.seatNumber });
         if (rows.length > 0) await appendEvents(tx, [seatEvent('SeatReleased', p.ownerId, p, 'UNLOCKED')]);
@@ -184,24 +198,13 @@ export function createSeatLocks(deps: { db: Database; redis: ScriptedRedis }) {
       let outcome: SeatLockResult;
       try {
         outcome = await db.transaction(async (tx): Promise<SeatLockResult> => {
-          const refused = await seatRefusal(tx, p, p.to, 'SOLD');
-          if (refused) return refused;
-          const inserted = await tx
-            .insert(seatAssignments)
-            .values({ flightId: p.flightId, seatNumber: p.to, orderId: p.ownerId, status: 'SOLD' })
-            .onConflictDoNothing()
-            .returning({ orderId: seatAssignments.orderId });
-          if (inserted.length === 0) return { ok: false, reason: 'TAKEN' };
+          const claimed = await claimSeat(tx, p, p.to, 'SOLD');
+          if (typeof claimed !== 'boolean') return claimed;
+          if (!claimed) return { ok: false, reason: 'TAKEN' };
           if (p.from !== null && p.from !== p.to) {
             await tx
               .delete(seatAssignments)
-              .where(
-                and(
-                  eq(seatAssignments.flightId, p.flightId),
-                  eq(seatAssignments.seatNumber, p.from),
-                  eq(seatAssignments.orderId, p.ownerId),
-                ),
-              );
+              .where(matching(seatAssignments, { flightId: p.flightId, seatNumber: p.from, orderId: p.ownerId }));
           }
           if (inTx) await inTx(tx);
           return { ok: true };

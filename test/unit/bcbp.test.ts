@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bcbpName, decodeBcbp, encodeBcbp, julianDay, type BcbpInput, type BcbpLegInput } from '../../domain/bcbp';
-import { DomainError } from '../../domain/errors';
+import { expectDomainError } from '../support/domain-errors';
 
 // IATA Resolution 792 Attachment B, example 1 (mandatory items only).
 const IATA_EXAMPLE_1 = 'M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 326J001A0025 100';
@@ -31,16 +31,7 @@ const luc: BcbpInput = {
 
 const leg = (over: Partial<BcbpLegInput>): BcbpLegInput => ({ ...yulFra, ...over });
 
-function expectValidationError(fn: () => unknown) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe('VALIDATION_FAILED');
-}
+const expectValidationError = (fn: () => unknown) => expectDomainError(fn);
 
 describe('encodeBcbp', () => {
   it('reproduces the IATA example field by field', () => {

@@ -17,18 +17,9 @@ import {
   sum,
   zero,
 } from '../../domain/money';
+import { expectDomainError } from '../support/domain-errors';
 
-function expectValidationError(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe('VALIDATION_FAILED');
-  expect((caught as DomainError).status).toBe(400);
-}
+const expectValidationError = (fn: () => unknown) => expectDomainError(fn, 'VALIDATION_FAILED', 400);
 
 describe('minorUnitDigits', () => {
   it.each(['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'UGX', 'XAF', 'XOF'])('%s has no minor unit', (code) => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config';
 import type { PricingRuleConfig, TaxConfig } from '../../domain/commercial';
-import { DomainError } from '../../domain/errors';
 import { add, formatMoney, money, sum, type Money } from '../../domain/money';
 import {
   PASSENGER_TYPES,
@@ -13,19 +12,11 @@ import {
   type PassengerType,
   type PriceLegInput,
 } from '../../domain/pricing';
+import { expectDomainError } from '../support/domain-errors';
 
 const usd = (amount: number): Money => money(amount, 'USD');
 
-function expectValidationError(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe('VALIDATION_FAILED');
-}
+const expectValidationError = (fn: () => unknown) => expectDomainError(fn);
 
 /** A leg with no rules and no taxes, 100/100 seats, unless overridden. */
 function input(overrides: Partial<PriceLegInput> = {}): PriceLegInput {

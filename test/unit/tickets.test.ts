@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../domain/errors';
 import {
   formatEmdNumber,
   formatTicketNumber,
@@ -9,17 +8,9 @@ import {
   ticketDocumentsFor,
   type TicketingOrder,
 } from '../../domain/tickets';
+import { expectDomainError } from '../support/domain-errors';
 
-function expectError(fn: () => unknown, code = 'VALIDATION_FAILED') {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe(code);
-}
+const expectError = expectDomainError;
 
 const sequence = (start: bigint) => {
   let next = start;

@@ -5,6 +5,7 @@
  */
 import { NavLink, Route, Routes } from 'react-router';
 import { currentSession } from './api';
+import { NavLinks } from './components/nav-links';
 import { AgentRoutes } from './pages/agent';
 import { AnalyticsRoutes } from './pages/analytics';
 import { BookingRoutes } from './pages/booking';
@@ -23,23 +24,16 @@ export function App() {
           Altis
         </NavLink>
         <nav aria-label="Main">
-          <ul>
-            <li>
-              <NavLink to="/" end>
-                Book
-              </NavLink>
-            </li>
-            <li>
-              <NavLink to="/manage">Manage booking</NavLink>
-            </li>
-            <li>
-              <NavLink to="/agent">Agents</NavLink>
-            </li>
-            <li>
-              <NavLink to="/analytics">Analytics</NavLink>
-            </li>
+          <NavLinks
+            links={[
+              { to: '/', label: 'Book', end: true },
+              { to: '/manage', label: 'Manage booking' },
+              { to: '/agent', label: 'Agents' },
+              { to: '/analytics', label: 'Analytics' },
+            ]}
+          >
             {session?.kind === 'USER' ? <li className="signed-in">{session.email}</li> : null}
-          </ul>
+          </NavLinks>
         </nav>
       </header>
       <main id="main" tabIndex={-1}>

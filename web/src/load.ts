@@ -30,3 +30,33 @@ export function useLoad<T>(fetcher: () => Promise<T>, key: string): Loaded<T> {
   }, [at]);
   return { data: state.data, error: state.error, loading: state.at !== at, reload: () => setRound((n) => n + 1) };
 }
+
+export interface Action {
+  busy: boolean;
+  error: ApiError | undefined;
+  setError: (error: ApiError | undefined) => void;
+  /**
+   * Runs a write: busy meanwhile, the last error cleared first; its answer, or undefined on a failure, which is
+   * kept as `error` (`onError` may reword it, or undo what the page showed).
+   */
+  run: <T>(act: () => Promise<T>, onError?: (error: ApiError) => ApiError) => Promise<T | undefined>;
+}
+
+/** The pages' one way to write: a form's submit or a button's action, through `run`. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>();
+  async function run<T>(act: () => Promise<T>, onError: (error: ApiError) => ApiError = (e) => e) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await act();
+    } catch (err) {
+      setError(onError(asApiError(err)));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, run };
+}

@@ -10,7 +10,7 @@ import { unwrap } from '../api';
 import { Field, FormError } from './form';
 import { segmentOptions } from './parts';
 import { SeatMapView } from './seat-map';
-import { useAction } from './servicing';
+import { useKeyedAction } from './servicing';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { TEST_CARDS, type Order, type Seat } from '../model';
 
@@ -46,7 +46,7 @@ export function SeatChangePanel({ order, onChanged }: Props) {
   const [card, setCard] = useState<string>(TEST_CARDS[0].token);
   const [picked, setPicked] = useState<{ seat: Seat; travelerId: string } | undefined>();
   const [done, setDone] = useState<string | undefined>();
-  const action = useAction();
+  const action = useKeyedAction();
   const traveler = order.travelers.find((t) => t.id === picked?.travelerId);
 
   async function confirm() {
@@ -146,8 +146,8 @@ export function FlightChangePanel({ order, onChanged }: Props) {
   const [chosen, setChosen] = useState<string | undefined>();
   const [card, setCard] = useState<string>(TEST_CARDS[0].token);
   const [done, setDone] = useState<string | undefined>();
-  const asking = useAction();
-  const confirming = useAction();
+  const asking = useKeyedAction();
+  const confirming = useKeyedAction();
   const offer = offers?.find((o) => o.id === chosen);
 
   async function ask(event: FormEvent) {

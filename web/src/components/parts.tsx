@@ -1,9 +1,13 @@
 /**
- * Small pieces the order pages share: a named, keyboard-scrollable table, a status in words, a card of facts and the
- * options of a select of the order's flights.
+ * Small pieces the order pages share: a named, keyboard-scrollable table, a status in words, a card of facts, the
+ * options of a select of the order's flights, and a screen whose read failed.
  */
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import type { ApiError } from '../api';
 import { formatDateTime, formatMoney } from '../format';
+import { FormError } from './form';
+import { TableHead } from './table-head';
 import type { Order } from '../model';
 
 /**
@@ -14,15 +18,7 @@ export function Table({ label, head, children }: { label: string; head: string[]
   return (
     <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
       <table>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={head} />
         <tbody>{children}</tbody>
       </table>
     </div>
@@ -41,18 +37,38 @@ const TONE: Record<string, string> = {
 
 /** An order's (or a response's) status as a word with its tone; the word carries the meaning, not the colour. */
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${TONE[status] ?? 'info'}`}>{status.replaceAll('_', ' ')}</span>;
+  return <span className={`badge status-${TONE[status] ?? 'info'}`}>{status.replaceAll('_', ' ')}</span>;
 }
 
-/** A card of facts: each a term and its value, wrapping as the width allows. */
-export function Facts({ facts }: { facts: [string, ReactNode, string?][] }) {
+/** A screen whose read failed before anything was shown: its title, the error and the way back. */
+export function ScreenError({ title, error, back }: { title: string; error: ApiError; back: string }) {
+  return (
+    <section>
+      <h1>{title}</h1>
+      <FormError error={error} />
+      <Link to={back}>Back to the search</Link>
+    </section>
+  );
+}
+
+/** One fact of a `<dl className="facts">`: its term and its value (`mono` for ids). */
+export function Fact({ label, mono, children }: { label: string; mono?: boolean; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd className={mono ? 'mono' : undefined}>{children}</dd>
+    </div>
+  );
+}
+
+/** A card of facts: each a term, its value and whether it is an id (mono), wrapping as the width allows. */
+export function Facts({ facts }: { facts: [string, ReactNode, 'mono'?][] }) {
   return (
     <dl className="facts card">
-      {facts.map(([term, value, className]) => (
-        <div key={term}>
-          <dt>{term}</dt>
-          <dd className={className}>{value}</dd>
-        </div>
+      {facts.map(([term, value, mono]) => (
+        <Fact key={term} label={term} mono={mono === 'mono'}>
+          {value}
+        </Fact>
       ))}
     </dl>
   );

@@ -6,12 +6,11 @@
  * Idempotency-Key, kept while it is retried, and reloads the order when it succeeds.
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { idempotencyKey, unwrap, useApi, type ApiError } from '../api';
+import { idempotencyKey, unwrap, useApi } from '../api';
 import type { AltisClient } from '../../../api/client';
 import { Field, FormError } from './form';
 import { formatDateTime, formatMoney } from '../format';
-import { useLoad } from '../load';
-import { asApiError } from '../api';
+import { useAction, useLoad } from '../load';
 import { segmentOptions } from './parts';
 import type { Order } from '../model';
 
@@ -49,29 +48,19 @@ export function Servicing({
 }
 
 /**
- * A mutation's state: busy, its error, and one Idempotency-Key per intended action (new after success). `run`
- * hands the action this part of the page's client (useApi) and the key.
+ * A servicing action: the pages' `useAction` (load.ts) with one Idempotency-Key per intended action (kept while it is
+ * retried, new after success); `run` hands the action this part of the page's client (useApi) and the key.
  */
-export function useAction() {
+export function useKeyedAction() {
   const { client } = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
+  const action = useAction();
   const [key, setKey] = useState(idempotencyKey);
-  async function run<T>(action: (key: string, api: AltisClient) => Promise<T>): Promise<T | undefined> {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await action(key, await client());
-      setKey(idempotencyKey());
-      return result;
-    } catch (err) {
-      setError(asApiError(err));
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
+  async function run<T>(act: (key: string, api: AltisClient) => Promise<T>): Promise<T | undefined> {
+    const result = await action.run(async () => act(key, await client()));
+    if (result !== undefined) setKey(idempotencyKey());
+    return result;
   }
-  return { busy, error, run };
+  return { busy: action.busy, error: action.error, run };
 }
 
 type Quote = Awaited<ReturnType<typeof quoteCancellation>>;
@@ -87,8 +76,8 @@ async function quoteCancellation(api: AltisClient, orderId: string, key: string)
 
 function CancelPanel({ order, onChanged }: Props) {
   const [quote, setQuote] = useState<Quote | undefined>();
-  const quoting = useAction();
-  const confirming = useAction();
+  const quoting = useKeyedAction();
+  const confirming = useKeyedAction();
 
   async function confirm() {
     if (!quote) return;
@@ -167,7 +156,7 @@ function ServicesPanel({ order, onChanged, tokenHint }: Props & { tokenHint: str
   const [quantity, setQuantity] = useState('1');
   const [token, setToken] = useState('');
   const [added, setAdded] = useState<string | undefined>();
-  const action = useAction();
+  const action = useKeyedAction();
   const services = available.data?.services ?? [];
   const keyOf = (s: (typeof services)[number]) => `${s.id}|${s.traveler_id}|${s.segment_id ?? ''}`;
   const chosen = services.find((s) => keyOf(s) === choice) ?? services[0];
@@ -261,7 +250,7 @@ function ServicesPanel({ order, onChanged, tokenHint }: Props & { tokenHint: str
 function CheckInPanel({ order, onChanged }: Props) {
   const [flightId, setFlightId] = useState(order.segments[0]?.flight_id ?? '');
   const [done, setDone] = useState<string | undefined>();
-  const action = useAction();
+  const action = useKeyedAction();
   const seated = order.travelers.filter((t) => t.ptc !== 'INF');
 
   async function submit(event: FormEvent) {

@@ -4,33 +4,27 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { anonymous, asApiError, saveSession, unwrap, type ApiError } from '../api';
+import { anonymous, saveSession, unwrap } from '../api';
 import { createAltisClient } from '../../../api/client';
 import { Field, FormError } from '../components/form';
+import { useAction } from '../load';
 
 export function SignIn() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const login = await unwrap(await anonymous().v1.auth.login.$post({ json: { email, password }, header: {} }));
       const me = await unwrap(await createAltisClient(window.location.origin, login.token).v1.auth.me.$get());
       saveSession({ token: login.token, kind: 'USER', role: me.role, email: me.email ?? email });
       const next = params.get('next');
       void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -6,12 +6,11 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { client, unwrap, type ApiError, type OkBody } from '../../api';
+import { client, unwrap, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime } from '../../format';
-import { Table, StatusBadge } from '../../components/parts';
-import { useLoad } from '../../load';
-import { asApiError } from '../../api';
+import { ScreenError, Table, StatusBadge } from '../../components/parts';
+import { useAction, useLoad } from '../../load';
 
 type Api = Awaited<ReturnType<typeof client>>;
 type FlightList = OkBody<Awaited<ReturnType<Api['v1']['admin']['flights']['$get']>>>;
@@ -21,23 +20,21 @@ export function FlightSearch() {
   const [number, setNumber] = useState(params.get('flight_number') ?? '');
   const [date, setDate] = useState(params.get('date') ?? '');
   const [flights, setFlights] = useState<FlightList['data'] | undefined>();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const query = { flight_number: number.trim(), ...(date ? { date } : {}) };
     setParams(query);
-    setBusy(true);
-    setError(undefined);
-    try {
-      setFlights((await unwrap(await (await client()).v1.admin.flights.$get({ query }))).data);
-    } catch (err) {
-      setError(asApiError(err));
-      setFlights(undefined);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        setFlights((await unwrap(await (await client()).v1.admin.flights.$get({ query }))).data);
+      },
+      (e) => {
+        setFlights(undefined);
+        return e;
+      },
+    );
   }
 
   return (
@@ -98,15 +95,7 @@ type FlightData = Awaited<ReturnType<typeof loadFlight>>;
 export function FlightScreen() {
   const { id = '' } = useParams();
   const loaded = useLoad(() => loadFlight(id), id);
-  if (loaded.error && !loaded.data) {
-    return (
-      <section>
-        <h1>Flight</h1>
-        <FormError error={loaded.error} />
-        <Link to="/agent/flights">Back to the search</Link>
-      </section>
-    );
-  }
+  if (loaded.error && !loaded.data) return <ScreenError title="Flight" error={loaded.error} back="/agent/flights" />;
   if (!loaded.data) return <p role="status">Loading the flight…</p>;
   const { flight, manifest, disruptions } = loaded.data;
   return (

@@ -3,7 +3,8 @@
  * ?next=); find orders (by booking reference, contact email or customer), open one (its items, travelers,
  * payments, documents, timeline), service it for the customer, and open a flight's manifest and disruptions.
  */
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { Navigate, Route, Routes } from 'react-router';
+import { NavLinks } from '../../components/nav-links';
 import { RequireRole } from '../../components/require-role';
 import { FlightScreen, FlightSearch } from './flights';
 import { OrderScreen } from './order-screen';
@@ -15,14 +16,12 @@ export function AgentRoutes() {
     <RequireRole roles={['agent', 'admin']}>
       <div className="agent">
         <nav aria-label="Agent portal" className="agent-nav">
-          <ul>
-            <li>
-              <NavLink to="/agent/orders">Orders</NavLink>
-            </li>
-            <li>
-              <NavLink to="/agent/flights">Flights</NavLink>
-            </li>
-          </ul>
+          <NavLinks
+            links={[
+              { to: '/agent/orders', label: 'Orders' },
+              { to: '/agent/flights', label: 'Flights' },
+            ]}
+          />
         </nav>
         <Routes>
           <Route index element={<Navigate to="orders" replace />} />

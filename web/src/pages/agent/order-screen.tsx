@@ -5,10 +5,9 @@
  */
 import { Link, useParams } from 'react-router';
 import { client, unwrap, type OkBody } from '../../api';
-import { FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { useLoad } from '../../load';
-import { Facts, ItemsCard, Table, StatusBadge } from '../../components/parts';
+import { Facts, ItemsCard, ScreenError, Table, StatusBadge } from '../../components/parts';
 import { FlightChangePanel, SeatChangePanel } from '../../components/changes';
 import { Servicing } from '../../components/servicing';
 import { Timeline } from '../../components/timeline';
@@ -29,15 +28,7 @@ type Documents = OkBody<
 export function OrderScreen() {
   const { id = '' } = useParams();
   const loaded = useLoad(() => loadOrder(id), id);
-  if (loaded.error && !loaded.data) {
-    return (
-      <section>
-        <h1>Order</h1>
-        <FormError error={loaded.error} />
-        <Link to="/agent/orders">Back to the search</Link>
-      </section>
-    );
-  }
+  if (loaded.error && !loaded.data) return <ScreenError title="Order" error={loaded.error} back="/agent/orders" />;
   if (!loaded.data) return <p role="status">Loading the order…</p>;
   const { order, documents } = loaded.data;
   const nameOf = (travelerId: string | null) => {

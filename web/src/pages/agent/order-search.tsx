@@ -5,11 +5,11 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { client, unwrap, type ApiError, type OkBody } from '../../api';
+import { client, unwrap, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { Table, StatusBadge } from '../../components/parts';
-import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 const SEARCH_BY = {
   booking_reference: { label: 'Booking reference', hint: 'six letters and digits, e.g. R4HWSL', type: 'text' },
@@ -29,22 +29,20 @@ export function OrderSearch() {
   const [value, setValue] = useState(params.get('q') ?? '');
   const [orders, setOrders] = useState<OrderSummary[] | undefined>();
   const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function search(query: Record<string, string>, more: boolean) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const page = await listOrders(query);
-      setOrders(more ? [...(orders ?? []), ...page.data] : page.data);
-      setNext(page.next_cursor);
-    } catch (err) {
-      setError(asApiError(err));
-      if (!more) setOrders(undefined);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const page = await listOrders(query);
+        setOrders(more ? [...(orders ?? []), ...page.data] : page.data);
+        setNext(page.next_cursor);
+      },
+      (e) => {
+        if (!more) setOrders(undefined);
+        return e;
+      },
+    );
   }
 
   function submit(event: FormEvent) {

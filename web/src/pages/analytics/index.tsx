@@ -8,6 +8,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { client, unwrap, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { RequireRole } from '../../components/require-role';
+import { TableHead } from '../../components/table-head';
 import { formatDate, formatMoney } from '../../format';
 import { useLoad } from '../../load';
 import './analytics.css';
@@ -121,7 +122,7 @@ function Figures({ report }: { report: Report }) {
         </div>
         <div className="table-scroll" role="region" aria-label="Figures per route" tabIndex={0}>
           <table>
-            <Head
+            <TableHead
               columns={[
                 'Route',
                 'Shown',
@@ -194,7 +195,7 @@ function RevenuePerDay({ currency, days }: { currency: string; days: Report['day
       </div>
       <div className="table-scroll" role="region" aria-label={`Revenue per day (${currency})`} tabIndex={0}>
         <table>
-          <Head columns={['Day', 'Route', 'Offers shown', 'Accepted', 'Paid', 'Revenue', 'Refunded']} />
+          <TableHead columns={['Day', 'Route', 'Offers shown', 'Accepted', 'Paid', 'Revenue', 'Refunded']} />
           <tbody>
             {days.map((d) => (
               <tr key={`${d.day}-${d.route}`}>
@@ -220,19 +221,5 @@ function Tile({ label, value }: { label: string; value: string }) {
       <dt>{label}</dt>
       <dd>{value}</dd>
     </div>
-  );
-}
-
-function Head({ columns }: { columns: string[] }) {
-  return (
-    <thead>
-      <tr>
-        {columns.map((h) => (
-          <th key={h} scope="col">
-            {h}
-          </th>
-        ))}
-      </tr>
-    </thead>
   );
 }

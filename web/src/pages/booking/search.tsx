@@ -3,11 +3,10 @@
  * dates, and the party by passenger type; POST /v1/offers/search, its validation messages next to the fields.
  */
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { ApiError } from '../../api';
 import { anonymous, client, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { type SearchAnswer } from '../../model';
-import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 interface Airport {
   code: string;
@@ -61,6 +60,13 @@ function AirportInput(props: { value: string; onChange: (v: string) => void; id?
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 const COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
+/** The party's passenger types, each with the API issues its count shows (the party as a whole shows with adults). */
+const PARTY = [
+  { type: 'adults', label: 'Adults (ADT, 12+)', issues: ['passengers.adults', 'passengers'] },
+  { type: 'children', label: 'Children (CHD, 2–11)', issues: ['passengers.children'] },
+  { type: 'infants', label: 'Infants on a lap (INF, under 2)', issues: ['passengers.infants'] },
+] as const;
+
 export interface SearchRequest {
   origin: string;
   destination: string;
@@ -75,31 +81,22 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
   const [destination, setDestination] = useState('');
   const [departure, setDeparture] = useState(tomorrow());
   const [ret, setRet] = useState('');
-  const [adults, setAdults] = useState(1);
-  const [children, setChildren] = useState(0);
-  const [infants, setInfants] = useState(0);
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [party, setParty] = useState<SearchRequest['passengers']>({ adults: 1, children: 0, infants: 0 });
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     const req: SearchRequest = {
       origin: origin.trim(),
       destination: destination.trim(),
       departure_date: departure,
       ...(trip === 'RETURN' ? { return_date: ret } : {}),
-      passengers: { adults, children, infants },
+      passengers: { ...party },
     };
-    try {
+    await run(async () => {
       const api = await client();
       onResults(await unwrap(await api.v1.offers.search.$post({ json: req })), req);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const at = (...paths: string[]) => paths.map((p) => error?.issueAt(p)).find(Boolean);
@@ -137,32 +134,40 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
       <fieldset className="party">
         <legend>Passengers</legend>
         <div className="grid">
-          <Field label="Adults (ADT, 12+)" name="adults" error={at('passengers.adults', 'passengers')}>
-            <select value={adults} onChange={(e) => setAdults(Number(e.target.value))}>
-              {COUNTS.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Children (CHD, 2–11)" name="children" error={at('passengers.children')}>
-            <select value={children} onChange={(e) => setChildren(Number(e.target.value))}>
-              {COUNTS.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Infants on a lap (INF, under 2)" name="infants" error={at('passengers.infants')}>
-            <select value={infants} onChange={(e) => setInfants(Number(e.target.value))}>
-              {COUNTS.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </Field>
+          {PARTY.map((p) => (
+            <CountField
+              key={p.type}
+              label={p.label}
+              name={p.type}
+              error={at(...p.issues)}
+              value={party[p.type]}
+              onChange={(n) => setParty((all) => ({ ...all, [p.type]: n }))}
+            />
+          ))}
         </div>
       </fieldset>
       <button type="submit" disabled={busy}>
         {busy ? 'Searching…' : 'Search flights'}
       </button>
     </form>
+  );
+}
+
+/** A passenger count of the party (0–9), one select per passenger type. */
+function CountField(p: {
+  label: string;
+  name: string;
+  error: string | undefined;
+  value: number;
+  onChange: (n: number) => void;
+}) {
+  return (
+    <Field label={p.label} name={p.name} error={p.error}>
+      <select value={p.value} onChange={(e) => p.onChange(Number(e.target.value))}>
+        {COUNTS.map((n) => (
+          <option key={n}>{n}</option>
+        ))}
+      </select>
+    </Field>
   );
 }

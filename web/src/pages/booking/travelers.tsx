@@ -2,12 +2,11 @@
  * The travelers of the chosen offer (one form per passenger of its party, in the offer's order) and the contact:
  * POST /v1/offers/:id/accept, each validation message next to its field (`travelers.N.first_name`, …).
  */
-import { useState, type FormEvent } from 'react';
-import type { ApiError } from '../../api';
+import { useState, type FormEvent, type InputHTMLAttributes } from 'react';
 import { client, idempotencyKey, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { PTC_NAMES, type Offer, type Order } from '../../model';
-import { asApiError } from '../../api';
+import { useAction } from '../../load';
 
 interface TravelerInput {
   ptc: 'ADT' | 'CHD' | 'INF';
@@ -31,18 +30,27 @@ function partyOf(offer: Offer): TravelerInput[] {
 export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted: (order: Order) => void }) {
   const [travelers, setTravelers] = useState(() => partyOf(offer));
   const [email, setEmail] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [key] = useState(idempotencyKey);
 
   const set = (n: number, field: keyof TravelerInput, value: string) =>
     setTravelers((all) => all.map((t, i) => (i === n ? { ...t, [field]: value } : t)));
+  /** One traveler's field, its validation message from the API's issue at `travelers.N.<field>`. */
+  const travelerField = (
+    n: number,
+    field: 'first_name' | 'last_name' | 'date_of_birth',
+    label: string,
+    input: InputHTMLAttributes<HTMLInputElement>,
+    hint?: string,
+  ) => (
+    <Field label={label} name={`travelers.${n}.${field}`} error={error?.issueAt(`travelers.${n}.${field}`)} hint={hint}>
+      <input {...input} value={travelers[n]![field]} onChange={(e) => set(n, field, e.target.value)} />
+    </Field>
+  );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const api = await client();
       const res = await api.v1.offers[':id'].accept.$post({
         param: { id: offer.id },
@@ -58,11 +66,7 @@ export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted:
         },
       });
       onAccepted(await unwrap(res));
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const fields = ['first_name', 'last_name', 'date_of_birth'] as const;
@@ -77,36 +81,15 @@ export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted:
             Traveler {n + 1}: {PTC_NAMES[t.ptc]} ({t.ref})
           </legend>
           <div className="grid">
-            <Field
-              label="First name"
-              name={`travelers.${n}.first_name`}
-              error={error?.issueAt(`travelers.${n}.first_name`)}
-            >
-              <input
-                autoComplete="given-name"
-                value={t.first_name}
-                onChange={(e) => set(n, 'first_name', e.target.value)}
-              />
-            </Field>
-            <Field
-              label="Last name"
-              name={`travelers.${n}.last_name`}
-              error={error?.issueAt(`travelers.${n}.last_name`)}
-            >
-              <input
-                autoComplete="family-name"
-                value={t.last_name}
-                onChange={(e) => set(n, 'last_name', e.target.value)}
-              />
-            </Field>
-            <Field
-              label="Date of birth"
-              name={`travelers.${n}.date_of_birth`}
-              error={error?.issueAt(`travelers.${n}.date_of_birth`)}
-              hint={t.ptc === 'ADT' ? 'Optional for adults' : 'Required for children and infants'}
-            >
-              <input type="date" value={t.date_of_birth} onChange={(e) => set(n, 'date_of_birth', e.target.value)} />
-            </Field>
+            {travelerField(n, 'first_name', 'First name', { autoComplete: 'given-name' })}
+            {travelerField(n, 'last_name', 'Last name', { autoComplete: 'family-name' })}
+            {travelerField(
+              n,
+              'date_of_birth',
+              'Date of birth',
+              { type: 'date' },
+              t.ptc === 'ADT' ? 'Optional for adults' : 'Required for children and infants',
+            )}
           </div>
         </fieldset>
       ))}

@@ -70,7 +70,7 @@ function OrderPage({ id }: { id: string }) {
       </h1>
       <Facts
         facts={[
-          ['Total paid', formatMoney(order.total), 'order-total'],
+          ['Total paid', formatMoney(order.total)],
           ['Booked', formatDateTime(order.created_at)],
           ['Travelers', order.travelers.map((t) => `${t.first_name} ${t.last_name} (${PTC_NAMES[t.ptc]})`).join(', ')],
         ]}
