@@ -3,9 +3,7 @@ import type { Cabin } from '../domain/cabins';
 import { couponStatus } from '../domain/check-in';
 import type { ProductType } from '../domain/offer';
 import { recordLocator } from '../domain/record-locator';
-import type { OrderSegment } from '../domain/order';
 import { assignRefs } from '../domain/travelers';
-import { flightDesignator } from '../domain/vocabulary';
 import { readsAfterCall } from '../lib/coalesce';
 import type { PiiCipher } from '../lib/pii';
 import { getOrderState, orderWorkflowId, type OrderView } from '../workflows/messages';
@@ -15,6 +13,7 @@ import type { OrderResource } from './order-schema';
 export type { OrderResource } from './order-schema';
 
 import type { OrderReads, OrderRow } from '../services/order-reads';
+import { segmentView } from '../services/order-changes';
 
 /** Reads for the order routes: Postgres is the record, the workflow query adds the live view. */
 export interface OrderReadDeps {
@@ -156,7 +155,7 @@ function assemble(deps: OrderReadDeps, rows: OrderRow[], parts: OrderParts): Ord
       expires_at: row.expiresAt.toISOString(),
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
-      segments: (row.offer?.segments ?? []).map(segmentOf),
+      segments: (row.offer?.segments ?? []).map(segmentView),
       // In position order: the refs are the ones the offer's and the commit's items were matched by.
       travelers: assignRefs(paxOf.get(row.id) ?? []).map((t) => ({
         id: t.id,
@@ -189,8 +188,8 @@ function assemble(deps: OrderReadDeps, rows: OrderRow[], parts: OrderParts): Ord
       changes: (changesOf.get(row.id) ?? []).map((c) => ({
         id: c.id,
         change_offer_id: c.changeOfferId,
-        removed: c.removed.map(segmentOf),
-        added: c.added.map(segmentOf),
+        removed: c.removed.map(segmentView),
+        added: c.added.map(segmentView),
         change_total_amount: money(c.changeTotalAmount, c.currency),
         charge_id: c.chargeId,
         refund_id: c.refundId,
@@ -202,17 +201,6 @@ function assemble(deps: OrderReadDeps, rows: OrderRow[], parts: OrderParts): Ord
     };
   });
 }
-
-const segmentOf = (s: OrderSegment) => ({
-  flight_id: s.flightId,
-  carrier: s.carrier,
-  flight_number: flightDesignator(s.carrier, s.flightNumber),
-  origin: s.origin,
-  destination: s.destination,
-  departure_at: s.departureAt,
-  arrival_at: s.arrivalAt,
-  cabin: asCabin(s.cabin),
-});
 
 /** The workflow's view of an order, as the resource shows it. */
 const liveOf = (live: OrderView) => ({

@@ -33,6 +33,17 @@ function CardField({ value, onChange, label }: { value: string; onChange: (v: st
   );
 }
 
+/** A select of the order's flights. */
+function SegmentField(p: { label: string; name: string; order: Order; value: string; onChange: (id: string) => void }) {
+  return (
+    <Field label={p.label} name={p.name}>
+      <select value={p.value} onChange={(e) => p.onChange(e.target.value)}>
+        {segmentOptions(p.order)}
+      </select>
+    </Field>
+  );
+}
+
 /** The segment chosen, while the order still has it (a flight change replaces it); else the first. */
 function useSegmentChoice(order: Order) {
   const [chosen, setChosen] = useState(order.segments[0]?.flight_id ?? '');
@@ -81,17 +92,16 @@ export function SeatChangePanel({ order, onChanged }: Props) {
       <h3 id="seat-change-heading">Change a seat</h3>
       {done ? <p role="status">{done}</p> : null}
       <div className="grid">
-        <Field label="Flight" name="seat_flight">
-          <select
-            value={flightId}
-            onChange={(e) => {
-              setFlightId(e.target.value);
-              setPicked(undefined);
-            }}
-          >
-            {segmentOptions(order)}
-          </select>
-        </Field>
+        <SegmentField
+          label="Flight"
+          name="seat_flight"
+          order={order}
+          value={flightId}
+          onChange={(id) => {
+            setFlightId(id);
+            setPicked(undefined);
+          }}
+        />
         <CardField label="Card for a seat that costs more" value={card} onChange={setCard} />
       </div>
       {picked ? (
@@ -207,17 +217,16 @@ export function FlightChangePanel({ order, onChanged }: Props) {
       {done ? <p role="status">{done}</p> : null}
       <form onSubmit={(e) => void ask(e)} noValidate className="grid">
         <FormError error={asking.error} shown={['add.0.departure_date']} />
-        <Field label="Flight to change" name="change_flight">
-          <select
-            value={flightId}
-            onChange={(e) => {
-              setFlightId(e.target.value);
-              setOffers(undefined);
-            }}
-          >
-            {segmentOptions(order)}
-          </select>
-        </Field>
+        <SegmentField
+          label="Flight to change"
+          name="change_flight"
+          order={order}
+          value={flightId}
+          onChange={(id) => {
+            setFlightId(id);
+            setOffers(undefined);
+          }}
+        />
         <Field label="New date" name="departure_date" error={asking.error?.issueAt('add.0.departure_date')}>
           <input type="date" value={day} onChange={(e) => setDay(e.target.value)} />
         </Field>
