@@ -83,7 +83,8 @@ beforeAll(async () => {
   );
   const java = ['-Xms128m', '-Xmx384m', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${LIBS}/*`];
   const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
-  await run('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
+  // `--cluster-id=<id>`, one argument: a random id may start with "-", which the parser takes for an option apart.
+  await run('java', [...java, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props]);
   broker = await startServer('java', [...java, 'kafka.Kafka', props], {
     timeoutMs: 120_000,
     ready: (output) => Promise.resolve(output.includes('Kafka Server started')),
