@@ -1,4 +1,4 @@
-/** The booking area's types (from the typed client's answers) and the little it shares between its steps. */
+/** The web app's types of the API's answers (from the typed client) and the little the areas share. */
 import type { AltisClient } from '../../api/client';
 import type { OkBody } from './api';
 
@@ -9,6 +9,8 @@ export type Order = OkBody<Awaited<ReturnType<V1['orders'][':id']['$get']>>>;
 export type Fulfillment = OkBody<Awaited<ReturnType<V1['orders'][':id']['fulfillment']['$get']>>>;
 export type SeatMap = OkBody<Awaited<ReturnType<V1['flights'][':id']['seats']['$get']>>>;
 export type Seat = SeatMap['seats'][number];
+type ChangeRequest = OkBody<Awaited<ReturnType<V1['orders'][':id']['change-requests']['$post']>>>;
+export type ChangeOffer = ChangeRequest['change_offers'][number];
 
 export const PTC_NAMES = { ADT: 'Adult', CHD: 'Child', INF: 'Infant' } as const;
 

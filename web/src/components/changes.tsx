@@ -12,7 +12,7 @@ import { segmentOptions } from './parts';
 import { SeatMapView } from './seat-map';
 import { useKeyedAction } from './servicing';
 import { formatDate, formatDateTime, formatMoney } from '../format';
-import { TEST_CARDS, type Order, type Seat } from '../model';
+import { TEST_CARDS, type ChangeOffer, type Order, type Seat } from '../model';
 
 interface Props {
   order: Order;
@@ -135,16 +135,6 @@ export function SeatChangePanel({ order, onChanged }: Props) {
     </section>
   );
 }
-
-type ChangeOffer = {
-  id: string;
-  add: Order['segments'];
-  fare_difference: Order['total'];
-  penalty_amount: Order['total'];
-  change_total_amount: Order['total'];
-  new_total_amount: Order['total'];
-  expires_at: string;
-};
 
 const dayAfter = (iso: string) => new Date(Date.parse(iso) + 86_400_000).toISOString().slice(0, 10);
 

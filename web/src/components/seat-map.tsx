@@ -5,12 +5,11 @@
  * Every seat is a button named for a screen reader ("Seat 12A, window, $12.00", "Seat 12B, occupied").
  */
 import { useEffect, useState } from 'react';
-import type { ApiError } from '../api';
-import { idempotencyKey, unwrap, useApi } from '../api';
+import { asApiError, idempotencyKey, unwrap, useApi } from '../api';
 import { FormError } from './form';
 import { formatMoney } from '../format';
+import { useAction } from '../load';
 import { PTC_NAMES, type Order, type Seat } from '../model';
-import { asApiError } from '../api';
 
 const STATUS_OF_EVENT: Record<string, Seat['status']> = {
   'seat.held': 'HELD',
@@ -57,22 +56,18 @@ export function SeatMapView({
   order,
   flightId,
   onOrder,
-  paymentToken,
   onPick,
 }: {
   order: Order;
   flightId: string;
   onOrder: (order: Order) => void;
-  /** A paid order's seat change: the card for a seat that costs more than the one it replaces. */
-  paymentToken?: string;
   /** When given, a click picks the seat (the page confirms it with its price) instead of taking it at once. */
   onPick?: (seat: Seat, travelerId: string) => void;
 }) {
   const { client, authHeader } = useApi();
   const [seats, setSeats] = useState<Seat[] | undefined>();
   const [live, setLive] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const seated = order.travelers.filter((t) => t.ptc !== 'INF');
   const [travelerId, setTravelerId] = useState(seated[0]?.id);
   const segment = order.segments.find((s) => s.flight_id === flightId)!;
@@ -108,19 +103,12 @@ export function SeatMapView({
   async function choose(seat: Seat) {
     if (!travelerId) return;
     if (onPick) return onPick(seat, travelerId);
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const api = await client();
       const res = await api.v1.orders[':id'].seats.$post({
         param: { id: order.id },
         header: { 'idempotency-key': idempotencyKey() },
-        json: {
-          traveler_id: travelerId,
-          flight_id: flightId,
-          seat_number: seat.seat_number,
-          ...(paymentToken ? { payment_token: paymentToken } : {}),
-        },
+        json: { traveler_id: travelerId, flight_id: flightId, seat_number: seat.seat_number },
       });
       onOrder(await unwrap(res));
       const next = seated.find(
@@ -129,11 +117,7 @@ export function SeatMapView({
           !order.items.some((i) => i.traveler_id === t.id && i.flight_id === flightId && i.seat_number),
       );
       if (next) setTravelerId(next.id);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const rows = new Map<number, Seat[]>();

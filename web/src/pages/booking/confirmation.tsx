@@ -6,14 +6,13 @@
  */
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import type { ApiError } from '../../api';
-import { client, idempotencyKey, unwrap } from '../../api';
+import { asApiError, client, idempotencyKey, unwrap } from '../../api';
 import { BoardingPasses } from '../../components/boarding-passes';
 import { travelerName } from '../../components/parts';
 import { FormError } from '../../components/form';
 import { formatMoney } from '../../format';
+import { useAction } from '../../load';
 import { type Fulfillment, type Order } from '../../model';
-import { asApiError } from '../../api';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,8 +32,7 @@ async function documentsOf(orderId: string): Promise<{ order: Order; fulfillment
 export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewSearch: () => void }) {
   const [docs, setDocs] = useState<{ order: Order; fulfillment: Fulfillment } | undefined>();
   const [open, setOpen] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   const [version, setVersion] = useState(0); // a check-in reads the documents again
 
@@ -60,13 +58,11 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
     return () => {
       gone = true;
     };
-  }, [orderId, version]);
+  }, [orderId, version, setError]);
 
   async function checkIn(flightId: string) {
     if (!docs) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const api = await client();
       await unwrap(
         await api.v1.orders[':id']['check-in'].$post({
@@ -76,11 +72,7 @@ export function Confirmation({ orderId, onNewSearch }: { orderId: string; onNewS
         }),
       );
       setVersion((v) => v + 1);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (!docs) {

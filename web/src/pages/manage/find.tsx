@@ -5,22 +5,20 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { anonymous, asApiError, unwrap, type ApiError } from '../../api';
+import { anonymous, unwrap } from '../../api';
 import { Field, FormError } from '../../components/form';
+import { useAction } from '../../load';
 import { saveOrderToken } from './token';
 
 export function FindBooking() {
   const navigate = useNavigate();
   const [reference, setReference] = useState('');
   const [lastName, setLastName] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function find(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const found = await unwrap(
         await anonymous().v1.orders.lookup.$post({
           json: { booking_reference: reference.trim(), last_name: lastName },
@@ -28,11 +26,7 @@ export function FindBooking() {
       );
       saveOrderToken(found.order_id, found.token, found.expires_at);
       void navigate(`/manage/${found.order_id}`);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const message =
