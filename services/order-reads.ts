@@ -19,6 +19,7 @@ import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { recordLocator } from '../domain/record-locator';
 import { latestDisruptions } from './disruptions';
+import { orderNotFound } from './order-row';
 
 export type OrderRow = typeof orders.$inferSelect;
 
@@ -59,7 +60,7 @@ export function createOrderReads(db: Database) {
       const [[row], ownerList] = await Promise.all([db.select().from(orders).where(eq(orders.id, id)), owners]);
       owners = ownerList;
       const visible = row && (customer.role !== 'customer' || owners.includes(row.customerId));
-      if (!visible) throw new DomainError('NOT_FOUND', `order ${id} was not found`);
+      if (!visible) throw orderNotFound(id);
       return row;
     },
 

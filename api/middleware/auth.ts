@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { DomainError } from '../../domain/errors';
+import { orderNotFound } from '../../services/order-row';
 import { authenticate, bearerToken } from '../auth';
 import type { AppEnv, Customer } from '../deps';
 
@@ -41,7 +42,7 @@ const FLIGHT_STREAM_PATH = /^\/v1\/flights\/[^/]+\/stream$/;
 function checkOrderScope(path: string, orderId: string): void {
   const named = ORDER_PATH.exec(path)?.[1];
   if (named !== undefined && named.toLowerCase() === orderId) return;
-  if (named !== undefined) throw new DomainError('NOT_FOUND', `order ${named} was not found`);
+  if (named !== undefined) throw orderNotFound(named);
   if (FLIGHT_STREAM_PATH.test(path)) return;
   throw new DomainError('FORBIDDEN', `a booking-lookup token reaches only its own order, /v1/orders/${orderId}`);
 }
