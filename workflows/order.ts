@@ -96,7 +96,6 @@ const local = (summary: string, opts: Partial<LocalActivityOptions> = {}) =>
 const remote = (summary: string, opts: Partial<ActivityOptions> = {}) =>
   proxyActivities<Activities>(withDefaults(summary, opts));
 
-/** What an activity failed with (its ApplicationFailure), or the error itself when it is not an activity's. */
 // The caller of accept waits for the hold: a few tries, then the order is given up and nothing stays held.
 const PROPOSAL_ATTEMPT_TIMEOUT_MS = 15_000;
 const { proposeOrder } = local('hold the seats', {
@@ -510,7 +509,6 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
       if (s.status === 'PAYMENT_PENDING') {
         throw reject('INVALID_STATE', 'a payment is in progress; cancel once it has an outcome');
       }
-      if (s.servicing !== null) throw reject('INVALID_STATE', 'a change to this order is in progress');
     },
   });
 
