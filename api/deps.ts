@@ -33,7 +33,10 @@ export interface AppEnv {
   Variables: {
     deps: ApiDeps;
     requestId: string;
-    logger: Logger;
+    /** The request's log fields (request id, order id, trace id): api/observability.ts requestLogger. */
+    logFields: Record<string, unknown>;
+    /** The request's logger, made from logFields on first use (requestLogger): most requests never need one. */
+    logger: Logger | undefined;
     customer: Customer;
     pii: PiiCipher;
   };

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { codeForStatus, DomainError, ERROR_STATUS, type ErrorCode } from '../domain/errors';
 import type { AppEnv } from './deps';
+import { requestLogger } from './request-logger';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; request_id?: string };
@@ -86,10 +87,10 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   }
   if (isDependencyUnreachable(err)) {
     // A database restart is not the client's fault and not a bug: a retryable 503, as for any other outage.
-    c.get('logger')?.warn({ err }, 'dependency unreachable');
+    requestLogger(c)?.warn({ err }, 'dependency unreachable');
     c.header('Retry-After', '1');
     return errorResponse(c, 'DEPENDENCY_UNAVAILABLE', 'a service Altis depends on is unavailable; try again shortly');
   }
-  c.get('logger')?.error({ err }, 'unhandled error');
+  requestLogger(c)?.error({ err }, 'unhandled error');
   return errorResponse(c, 'INTERNAL', 'an internal error occurred');
 }

@@ -36,7 +36,7 @@ export function observeRequests(deps: ApiDeps, pii: PiiCipher, metrics: ApiMetri
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set('deps', deps);
     c.set('pii', pii);
-    c.set('logger', deps.logger.child({ request_id: c.get('requestId') }));
+    c.set('logFields', { request_id: c.get('requestId') });
     if (!tracing) return timed(c, next, metrics);
     const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
     const span = apiTracer().startSpan(
@@ -44,7 +44,7 @@ export function observeRequests(deps: ApiDeps, pii: PiiCipher, metrics: ApiMetri
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } },
       parent,
     );
-    c.set('logger', c.get('logger').child({ trace_id: span.spanContext().traceId }));
+    c.get('logFields').trace_id = span.spanContext().traceId;
     try {
       await context.with(trace.setSpan(parent, span), () => timed(c, next, metrics));
       const route = routePattern(c);
@@ -62,9 +62,11 @@ async function timed(c: Context<AppEnv>, next: () => Promise<void>, metrics: Api
   await next();
   const seconds = (performance.now() - started) / 1000;
   const route = routePattern(c);
-  metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
-  c.get('logger').info(
-    { method: c.req.method, route, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
+  const { method } = c.req;
+  const { status } = c.res;
+  metrics.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  c.get('deps').logger.info(
+    { ...c.get('logFields'), method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) },
     'request',
   );
 }
@@ -83,7 +85,10 @@ export const orderLogContext = createMiddleware<AppEnv>(async (c, next) => {
     orderId = params.id ?? params.trip_id;
   }
   // Only a well-formed id goes into the log: the path is whatever the client sent.
-  if (isUuid(orderId)) c.set('logger', c.get('logger').child({ order_id: orderId }));
+  if (isUuid(orderId)) {
+    c.get('logFields').order_id = orderId;
+    c.set('logger', undefined); // one made before this knows no order: the next requestLogger call makes another
+  }
   await next();
 });
 

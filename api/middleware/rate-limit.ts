@@ -2,37 +2,77 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Redis } from 'ioredis';
+import { LRUCache } from '../../lib/cache';
 import { DomainError } from '../../domain/errors';
 import type { AppEnv, Customer } from '../deps';
+import { requestLogger } from '../request-logger';
 
 /**
- * Request limits per minute in Redis, per client IP (installed globally) and per customer (after auth). Each
- * limit is a window that opens at a client's first request and lasts a minute: one Lua call counts the request
- * and gives the window's remaining time (INCR, and PEXPIRE when the key has none), so `RateLimit-Reset` is exact
- * and a burst of concurrent requests gets exactly `limit` through. Every answer carries the tighter limit's
- * RateLimit-* headers.
+ * Request limits in Redis, per client IP (installed globally), per customer (after auth) and the abuse limits. Each
+ * limit is a window that opens at a client's first request and lasts its length (a minute unless said); Redis holds
+ * the window's count and is the only authority.
+ *
+ * The request path does not ask Redis on every request: a process takes a *lease* of tokens from the window (one Lua
+ * call: as many as it asks, never past the limit, with the window's remaining time) and spends them locally; a
+ * process whose lease ran out asks again, one call at a time per key however many requests wait, and a window that
+ * Redis says is spent is refused locally until it ends. A lease starts at one token and doubles while the window
+ * keeps being used, up to max(1, limit / LEASE_SHARE). So:
+ *  - never more than `limit` requests go through in a window, from any number of processes;
+ *  - one process lets through exactly `limit` of any burst (the same answers as counting each request in Redis,
+ *    RateLimit-Remaining included);
+ *  - with several processes, tokens one has leased and not used are not the others': a client can be refused
+ *    at most (processes − 1) × max(1, limit / LEASE_SHARE) requests early in a window (README, "Abuse limits").
+ * Every answer carries the tighter limit's RateLimit-* headers.
  */
 
 const WINDOW_MS = 60_000;
 const EXEMPT_PATHS = ['/health', '/metrics'];
+/** A lease is at most this share of a limit (and at least one token). */
+export const LEASE_SHARE = 32;
+/** Keys with a lease in one process, at most (the least recently used one is dropped, its tokens with it). */
+const MAX_LEASES = 100_000;
 
-/** KEYS[1] the counter, ARGV[1] the window (ms): {count, pttl}. */
-const HIT_LUA = `
-local count = redis.call('INCR', KEYS[1])
+/**
+ * KEYS[1] the window's counter; ARGV[1] the window (ms), ARGV[2] the tokens asked for, ARGV[3] the limit.
+ * Returns {granted, count after, window's remaining ms}. The window opens with the first grant.
+ */
+const LEASE_LUA = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+local granted = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]) - count)
+if granted > 0 then count = redis.call('INCRBY', KEYS[1], granted) else granted = 0 end
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
+if ttl == -1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
+elseif ttl == -2 then
+  ttl = tonumber(ARGV[1])
 end
-return {count, ttl}`;
+return {granted, count, ttl}`;
 
-type LimitedRedis = Redis & { altisRateHit?(key: string, windowMs: number): Promise<[number, number]> };
+type LeasingRedis = Redis & {
+  altisRateLease?(key: string, windowMs: number, want: number, limit: number): Promise<[number, number, number]>;
+};
 
-/** The client with the script registered (EVALSHA, EVAL when the server has not seen it), once per client. */
-function withHitScript(redis: Redis): Required<Pick<LimitedRedis, 'altisRateHit'>> {
-  const r = redis as LimitedRedis;
-  if (typeof r.altisRateHit !== 'function') redis.defineCommand('altisRateHit', { numberOfKeys: 1, lua: HIT_LUA });
-  return r as Required<Pick<LimitedRedis, 'altisRateHit'>>;
+/** A process's lease on one window: Redis's count when it was taken, the tokens not yet spent, when it ends. */
+interface Lease {
+  count: number;
+  left: number;
+  endsAt: number;
+  size: number;
+  pending?: Promise<void>;
+}
+
+const leaseTables = new WeakMap<Redis, LRUCache<string, Lease>>();
+
+/** The client with the script registered (EVALSHA, EVAL when the server has not seen it) and its leases. */
+function leasing(redis: Redis) {
+  let table = leaseTables.get(redis);
+  if (!table) {
+    redis.defineCommand('altisRateLease', { numberOfKeys: 1, lua: LEASE_LUA });
+    table = new LRUCache<string, Lease>({ max: MAX_LEASES });
+    leaseTables.set(redis, table);
+  }
+  return { script: redis as LeasingRedis as Required<Pick<LeasingRedis, 'altisRateLease'>>, table };
 }
 
 export interface RateLimitState {
@@ -42,15 +82,49 @@ export interface RateLimitState {
   exceeded: boolean;
 }
 
+const stateOf = (lease: Lease, limit: number, exceeded: boolean): RateLimitState => ({
+  limit,
+  remaining: Math.max(0, limit - (lease.count - lease.left)),
+  resetSeconds: Math.max(1, Math.ceil((lease.endsAt - Date.now()) / 1000)),
+  exceeded,
+});
+
 /** Counts one request against `key` and reports where the caller stands. */
 export async function hit(redis: Redis, key: string, limit: number, windowMs = WINDOW_MS): Promise<RateLimitState> {
-  const [count, ttl] = await withHitScript(redis).altisRateHit(key, windowMs);
-  return {
-    limit,
-    remaining: Math.max(0, limit - count),
-    resetSeconds: Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000)),
-    exceeded: count > limit,
-  };
+  const { script, table } = leasing(redis);
+  for (;;) {
+    let lease = table.get(key);
+    if (lease && !lease.pending && lease.endsAt <= Date.now()) {
+      table.delete(key); // the window is over: what it left unspent goes with it
+      lease = undefined;
+    }
+    if (lease) {
+      if (lease.left > 0) {
+        lease.left--;
+        return stateOf(lease, limit, false);
+      }
+      if (lease.pending) {
+        await lease.pending;
+        continue;
+      }
+      if (lease.count >= limit) return stateOf(lease, limit, true);
+    }
+    const entry: Lease = lease ?? { count: 0, left: 0, endsAt: 0, size: 0 };
+    const want = Math.max(1, Math.min(entry.size * 2, Math.floor(limit / LEASE_SHARE)));
+    let settle!: () => void;
+    entry.pending = new Promise<void>((resolve) => (settle = resolve));
+    if (!lease) table.set(key, entry);
+    try {
+      const [granted, count, ttl] = await script.altisRateLease(key, windowMs, want, limit);
+      Object.assign(entry, { count, left: entry.left + granted, size: want, endsAt: Date.now() + ttl });
+    } catch (err) {
+      if (entry.left === 0) table.delete(key);
+      throw err;
+    } finally {
+      entry.pending = undefined;
+      settle();
+    }
+  }
 }
 
 /** The RateLimit-Remaining set on this request so far (the limits run outer to inner). */
@@ -93,7 +167,7 @@ export async function enforceLimit(
     state = await hit(c.get('deps').redis, `rl:${name}:${id}`, limit, window.ms);
   } catch (err) {
     // Redis being away must not take the API down with it: let the request through and say so.
-    c.get('logger').warn({ err: (err as Error).message, limit: name }, 'rate limit not checked');
+    requestLogger(c)?.warn({ err: (err as Error).message, limit: name }, 'rate limit not checked');
   }
   if (state?.exceeded) {
     c.header('Retry-After', String(state.resetSeconds));

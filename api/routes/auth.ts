@@ -8,6 +8,7 @@ import { PASSWORD_HASH_OPTIONS } from '../../services/customers';
 import { issueToken } from '../auth';
 import type { TokenSubject } from '../auth';
 import type { AppEnv } from '../deps';
+import { requestLogger } from '../request-logger';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
 import { rateLimitByCustomer, rateLimitGuestsByIp } from '../middleware/rate-limit';
 import { bearerAuth, errorSchema, optionalBearerAuth } from '../openapi';
@@ -129,7 +130,7 @@ async function claimBearerGuest(c: Context<AppEnv>, userId: string): Promise<str
   if (caller?.kind !== 'GUEST') return undefined;
   const claimed = await c.get('deps').services.customers.claimGuest(userId, caller.id);
   if (!claimed) return undefined;
-  c.get('logger').info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
+  requestLogger(c)?.info({ guest_id: caller.id, customer_id: userId }, 'guest claimed by account');
   await moveSearchAttributes(c, userId, claimed.orderIds);
   return caller.id;
 }
@@ -148,7 +149,7 @@ async function moveSearchAttributes(c: Context<AppEnv>, customerId: string, orde
         await temporal.workflow.getHandle(orderWorkflowId(orderId)).signal(claimCustomer, { customerId });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return; // closed: nothing to tell
-        c.get('logger').warn({ err: (err as Error).message, order_id: orderId }, 'claimed order not re-attributed');
+        requestLogger(c)?.warn({ err: (err as Error).message, order_id: orderId }, 'claimed order not re-attributed');
       }
     }),
   );
@@ -196,7 +197,7 @@ export const auth = createRouter()
   .openapi(signOutRoute, async (c) => {
     const customer = c.get('customer');
     await c.get('deps').services.customers.revokeTokens(customer.id);
-    c.get('logger').info({ customer_id: customer.id }, 'signed out: tokens revoked');
+    requestLogger(c)?.info({ customer_id: customer.id }, 'signed out: tokens revoked');
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {

@@ -3,6 +3,7 @@ import { inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
+import { LEASE_SHARE } from '../../api/middleware/rate-limit';
 import { customers } from '../../db/schema';
 import type { Services } from '../../lib/services';
 import { openTestServices, silentLogger, testConfig } from '../support/services';
@@ -146,6 +147,64 @@ describe('rate limits', () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(27);
+  });
+
+  it('leases tokens and still counts exactly: a burst of 700 from one address at a limit of 320 lets 320 through', async () => {
+    // 320 / LEASE_SHARE = 10: leases of 1, 2, 4, 8, 10, ... tokens; no answer may be lost or doubled by them.
+    const wide = createApp({
+      config: testConfig({ ...limits, APP_RATE_LIMIT__PER_IP_PER_MINUTE: String(10 * LEASE_SHARE) }),
+      logger: silentLogger(),
+      ...services,
+    });
+    const ip = newIp();
+    const responses = await Promise.all(Array.from({ length: 700 }, async () => get(wide, '/v1/nowhere', ip)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(320);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(380);
+    // Every token handed out once: the passed answers' RateLimit-Remaining are 319 … 0, each once.
+    const remaining = responses
+      .filter((r) => r.status === 404)
+      .map((r) => Number(r.headers.get('RateLimit-Remaining')));
+    expect(remaining.sort((a, b) => a - b)).toEqual(Array.from({ length: 320 }, (_, i) => i));
+    expect(await services.redis.get(`rl:ip:${ip}`)).toBe('320');
+  });
+
+  it('counts one request at a time as Redis would, with leases of several tokens', async () => {
+    const wide = createApp({
+      config: testConfig({ ...limits, APP_RATE_LIMIT__PER_IP_PER_MINUTE: String(4 * LEASE_SHARE) }),
+      logger: silentLogger(),
+      ...services,
+    });
+    const ip = newIp();
+    for (let i = 1; i <= 12; i++) {
+      const res = await get(wide, '/v1/nowhere', ip);
+      expect(rateHeaders(res)).toMatchObject({
+        limit: String(4 * LEASE_SHARE),
+        remaining: String(4 * LEASE_SHARE - i),
+      });
+    }
+  });
+
+  it('never lets more than the limit through from several processes: each leases from the same window', async () => {
+    const limit = 8 * LEASE_SHARE;
+    const cfg = testConfig({ ...limits, APP_RATE_LIMIT__PER_IP_PER_MINUTE: String(limit) });
+    // Two API processes: two apps, each with its own Redis connection and so its own leases.
+    const second = services.redis.duplicate();
+    const apps = [
+      createApp({ config: cfg, logger: silentLogger(), ...services }),
+      createApp({ config: cfg, logger: silentLogger(), ...services, redis: second }),
+    ];
+    const ip = newIp();
+    const responses = await Promise.all(
+      Array.from({ length: 800 }, async (_, i) => get(apps[i % 2]!, '/v1/nowhere', ip)),
+    );
+    const passed = responses.filter((r) => r.status === 404).length;
+    expect(passed).toBeLessThanOrEqual(limit);
+    // Refused early: at most the other process's unspent lease, max(1, limit / LEASE_SHARE) tokens.
+    expect(passed).toBeGreaterThanOrEqual(limit - limit / LEASE_SHARE);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(800 - passed);
+    expect(Number(await services.redis.get(`rl:ip:${ip}`))).toBe(limit);
+    second.disconnect();
   });
 
   it('does not count requests with no client address (app.request() without a socket)', async () => {
