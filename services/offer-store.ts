@@ -3,13 +3,13 @@ import type { Offer } from '../domain/offer';
 import { utf8, type Utf8 } from '../lib/bytes';
 
 /**
- * Offers live in Redis for their life (15 minutes). A small tombstone outlives each one for a day, so that a
- * late accept answers 410 Gone (expired) rather than 404 (never existed).
+ * Offers live in Redis for their life (15 minutes), one key each. Nothing outlives them: an offer id carries its
+ * expiry under the engine's MAC (domain/offer-id.ts), so an id that finds nothing says by itself whether it
+ * expired (410), was lost early (410 OFFER_LOST) or was never issued (404): services/offers.ts `missing`.
  */
 const offerKey = (id: string) => `offer:{${id}}`;
-const tombstoneKey = (id: string) => `offer-gone:{${id}}`;
-const TOMBSTONE_SECONDS = 24 * 3600;
 
+/** `unknown`: nothing in Redis under that id (its own expiry says why: services/offers.ts `missing`). */
 export type OfferLookup = { state: 'live'; offer: Offer } | { state: 'expired' } | { state: 'unknown' };
 
 /**
@@ -22,7 +22,6 @@ export async function saveOffers(redis: Redis, offers: Offer[], ttlSeconds: numb
   const json = offers.map((offer) => {
     const bytes = utf8(JSON.stringify(offer));
     pipeline.set(offerKey(offer.id), bytes, 'EX', Math.ceil(ttlSeconds));
-    pipeline.set(tombstoneKey(offer.id), offer.expires_at, 'EX', TOMBSTONE_SECONDS);
     return bytes;
   });
   await pipeline.exec();
@@ -43,13 +42,11 @@ export function offersJson(fields: Record<string, string>, offers: readonly Utf8
 }
 
 export async function loadOffer(redis: Redis, id: string, now = new Date()): Promise<OfferLookup> {
-  const [raw, tomb] = await redis.mget(offerKey(id), tombstoneKey(id));
-  if (raw) {
-    const offer = JSON.parse(raw) as Offer;
-    if (Date.parse(offer.expires_at) <= now.getTime()) return { state: 'expired' };
-    return { state: 'live', offer };
-  }
-  return tomb ? { state: 'expired' } : { state: 'unknown' };
+  const raw = await redis.get(offerKey(id));
+  if (!raw) return { state: 'unknown' };
+  const offer = JSON.parse(raw) as Offer;
+  if (Date.parse(offer.expires_at) <= now.getTime()) return { state: 'expired' };
+  return { state: 'live', offer };
 }
 
 /** Changes an offer's lifecycle status, keeping its remaining time to live. False when it is gone. */
