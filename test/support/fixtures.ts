@@ -1,10 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { loadConfig } from '../../config';
+import { signOfferId } from '../../domain/offer-id';
 import { saveOffers } from '../../services/offer-store';
 import type { Offer, OfferItem, OfferPassengers } from '../../domain/offer';
 import type { TestFlight } from './flights';
 
-/** An offer for the given flights, stored in Redis as the offer engine stores it. */
+let idSecret: string | undefined;
+
+/**
+ * An offer for the given flights, stored in Redis as the offer engine stores it, its id signed as the engine signs
+ * them (with the configured `offers.id_secret`): once it is gone, the id alone says it expired.
+ */
 export async function createTestOffer(
   redis: Redis,
   testFlights: TestFlight[],
@@ -45,7 +52,11 @@ export async function createTestOffer(
   const now = new Date();
   const ttl = opts.ttlSeconds ?? 900;
   const offer: Offer = {
-    id: `off_${randomUUID()}`,
+    id: signOfferId(
+      (idSecret ??= loadConfig().offers.id_secret),
+      randomBytes(16),
+      new Date(now.getTime() + ttl * 1000),
+    ),
     status: 'ACTIVE',
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + ttl * 1000).toISOString(),
