@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { flightNumberOnly } from './vocabulary';
 
 /** The order lifecycle (seeds/altis-architecture.md, "Order Lifecycle"). */
 export const ORDER_STATUSES = [
@@ -81,6 +82,31 @@ export interface OrderSegment {
   destination: string;
   departureAt: string; // ISO 8601 UTC
   arrivalAt: string;
+}
+
+/** A flight as the schedule or the catalog gives it: its number with or without the carrier, its times as ISO or Date. */
+export interface ScheduledFlight {
+  id: string;
+  carrier: string;
+  flight_number: string;
+  origin: string;
+  destination: string;
+  departure_at: string | Date;
+  arrival_at: string | Date;
+}
+
+/** The order's segment on `flight` in `cabin`: the one mapping of a scheduled flight into an order. */
+export function orderSegmentOf(flight: ScheduledFlight, cabin: string): OrderSegment {
+  return {
+    flightId: flight.id,
+    cabin,
+    carrier: flight.carrier,
+    flightNumber: flightNumberOnly(flight.carrier, flight.flight_number),
+    origin: flight.origin,
+    destination: flight.destination,
+    departureAt: new Date(flight.departure_at).toISOString(),
+    arrivalAt: new Date(flight.arrival_at).toISOString(),
+  };
 }
 
 /** Trips: the fare per passenger type per segment, priced when the trip was created and honoured at commit. */

@@ -39,9 +39,8 @@ import {
   type FlightState,
 } from '../domain/disruptions';
 import { DomainError } from '../domain/errors';
-import type { OrderSegment } from '../domain/order';
+import { orderSegmentOf, type OrderSegment } from '../domain/order';
 import { recordLocator } from '../domain/record-locator';
-import { flightNumberOnly } from '../domain/vocabulary';
 import type { Inventory } from './inventory';
 import type { OrderChangeSteps } from './order-changes';
 import { segmentView, type SegmentView } from './order-changes';
@@ -424,16 +423,7 @@ export function createOrderDisruptions(deps: {
     const options: DisruptionOption[] = [];
     for (const r of [...byFlight.values()].slice(0, want * CANDIDATES_PER_OPTION)) {
       if (options.length >= want) break;
-      const to: OrderSegment = {
-        flightId: r.id,
-        cabin: r.cabin,
-        carrier: r.carrier,
-        flightNumber: flightNumberOnly(r.carrier, r.flight_number),
-        origin: r.origin,
-        destination: r.destination,
-        departureAt: new Date(r.departure_at).toISOString(),
-        arrivalAt: new Date(r.arrival_at).toISOString(),
-      };
+      const to = orderSegmentOf(r, r.cabin);
       const offerId = await db.transaction(async (tx) => {
         const [req] = await tx
           .insert(orderChangeRequests)

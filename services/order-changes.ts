@@ -16,26 +16,16 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppConfig } from '../config';
 import type { Database } from '../db/client';
-import {
-  boardingPasses,
-  orderChangeOffers,
-  orderChangeRequests,
-  orderChanges,
-  orderItems,
-  orders,
-  payments,
-  seatAssignments,
-  tickets,
-  travelers,
-  type ChangeFlightItem,
-  type ChangeLegRequest,
-} from '../db/schema';
+// The order's own tables, then the change requests' and offers'.
+import { boardingPasses, orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
+import { orderChangeOffers, orderChangeRequests, orderChanges } from '../db/schema';
+import type { ChangeFlightItem, ChangeLegRequest } from '../db/schema';
 import { matching } from '../db/where';
 import type { FareConditions } from '../domain/commercial';
 import { DomainError } from '../domain/errors';
-import type { OrderSegment } from '../domain/order';
+import { orderSegmentOf, type OrderSegment } from '../domain/order';
 import { formatTicketNumber } from '../domain/tickets';
-import { flightDesignator, flightNumberOnly, type FlightScheduleView } from '../domain/vocabulary';
+import { flightDesignator, type FlightScheduleView } from '../domain/vocabulary';
 import type { Logger } from '../lib/logger';
 import type { PiiCipher } from '../lib/pii';
 import { boardingPassesFor } from './boarding-pass';
@@ -205,16 +195,7 @@ export function createOrderChanges(deps: {
         .flatMap((f) => {
           const cabin = f.cabins.find((c) => c.cabin === leg.cabin);
           if (!cabin || cabin.available < seated || cabin.total_price.currency !== order.currency) return [];
-          const seg: OrderSegment = {
-            flightId: f.id,
-            cabin: cabin.cabin,
-            carrier: f.carrier,
-            flightNumber: flightNumberOnly(f.carrier, f.flight_number),
-            origin: f.origin,
-            destination: f.destination,
-            departureAt: f.departure_at,
-            arrivalAt: f.arrival_at,
-          };
+          const seg = orderSegmentOf(f, cabin.cabin);
           const prices = new Map(cabin.party.map((p) => [p.passenger_type as string, p.price_per_passenger.amount]));
           return [{ seg, prices }];
         })
