@@ -48,35 +48,42 @@ export type TaxConfig =
       arrival_countries?: string[] | undefined;
     };
 
+/** What every pricing rule has. */
+interface RuleNaming {
+  id: string;
+  name: string;
+}
+
+/** Where a discount or a surcharge applies. */
+interface RuleScope {
+  /** "JFK-LHR" route codes; absent = every route. */
+  routes?: string[] | undefined;
+  /** Cabin codes; absent = every cabin. */
+  cabins?: string[] | undefined;
+}
+
+/** One object type of an intersection (as the config's zod-inferred type is written). */
+type Flat<T> = { [K in keyof T]: T[K] };
+
 export type PricingRuleConfig =
-  | {
-      id: string;
-      kind: 'sale';
-      name: string;
-      percent: number;
-      /** ISO 8601 date-times: the sale applies while starts_at <= now <= ends_at. */
-      starts_at: string;
-      ends_at: string;
-    }
-  | {
-      id: string;
-      kind: 'discount';
-      name: string;
-      percent: number;
-      /** "JFK-LHR" route codes; absent = every route. */
-      routes?: string[] | undefined;
-      /** Cabin codes; absent = every cabin. */
-      cabins?: string[] | undefined;
-    }
-  | {
-      id: string;
-      kind: 'surcharge';
-      name: string;
-      /** Minor units of the pricing currency, converted by the rate table on a flight in another currency. */
-      amount: number;
-      routes?: string[] | undefined;
-      cabins?: string[] | undefined;
-    };
+  | Flat<
+      RuleNaming & {
+        kind: 'sale';
+        percent: number;
+        /** ISO 8601 date-times: the sale applies while starts_at <= now <= ends_at. */
+        starts_at: string;
+        ends_at: string;
+      }
+    >
+  | Flat<RuleNaming & RuleScope & { kind: 'discount'; percent: number }>
+  | Flat<
+      RuleNaming &
+        RuleScope & {
+          kind: 'surcharge';
+          /** Minor units of the pricing currency, converted by the rate table on a flight in another currency. */
+          amount: number;
+        }
+    >;
 
 /** One fare condition as configured: allowed or not, and a penalty per passenger when allowed. */
 export interface ConditionConfig {

@@ -6,7 +6,7 @@
  * that adding one rule never silently drops the configured ones. A row an admin creates or changes is the admin's
  * (source 'admin'): the seed never overwrites it. Every write invalidates the commercial cache.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 // zod as @hono/zod-openapi extends it: schemas built before that extension would lack `.openapi()`, which the
 // routes name them with.
@@ -30,6 +30,7 @@ import {
   invalidateCommercialSettings,
   ruleFromRow,
   ruleToRow,
+  type Placement,
   seedCommercialDefaults,
   type BundleRow,
   type PricingRuleRow,
@@ -157,6 +158,43 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
     const rows = await db.select({ position: table.position }).from(table);
     return rows.reduce((max, r) => Math.max(max, r.position + 1), 0);
   };
+  /** An admin's bundle or rule: where it asks to stand, else where it stood (`was`), else last; active unless told. */
+  const placed = async (
+    table: typeof bundles | typeof pricingRules,
+    asked: { position?: number | undefined; active?: boolean | undefined },
+    was?: { position: number; active: boolean },
+  ): Promise<Placement> => ({
+    position: asked.position ?? was?.position ?? (await nextPosition(table)),
+    active: asked.active ?? was?.active ?? true,
+    source: 'admin',
+  });
+  /**
+   * `list` (in position order, then by key) and `get` (by key) of a positioned table: the bundles or the pricing
+   * rules, which start as the config's (copied in before the first read).
+   */
+  function positionedReads<T extends typeof bundles | typeof pricingRules, V>(
+    table: T,
+    key: T extends typeof bundles ? typeof bundles.code : typeof pricingRules.id,
+    view: (row: T['$inferSelect']) => V,
+  ) {
+    const rows = (where?: SQL) =>
+      db
+        .select()
+        .from(table as typeof bundles)
+        .where(where)
+        .orderBy(asc(table.position), asc(key)) as Promise<T['$inferSelect'][]>;
+    return {
+      async list() {
+        await ensureSeeded();
+        return (await rows()).map(view);
+      },
+      async get(k: string) {
+        await ensureSeeded();
+        const [row] = await rows(eq(key, k));
+        return row && view(row);
+      },
+    };
+  }
   async function checkProducts(codes: string[]) {
     if (new Set(codes).size !== codes.length) throw invalid('products', 'lists a product twice');
     if (codes.length === 0) return;
@@ -220,23 +258,14 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
     z.infer<typeof adminSchemas.bundlePatch>
   > = {
     noun: 'bundle',
-    async list() {
-      await ensureSeeded();
-      const rows = await db.select().from(bundles).orderBy(asc(bundles.position), asc(bundles.code));
-      return rows.map(bundleView);
-    },
-    async get(code) {
-      await ensureSeeded();
-      const [row] = await db.select().from(bundles).where(eq(bundles.code, code));
-      return row && bundleView(row);
-    },
+    ...positionedReads(bundles, bundles.code, bundleView),
     async create({ position, active, ...b }: BundleConfig & { position?: number; active?: boolean }) {
       await checkProducts(b.products);
       await ensureSeeded();
       const [row] = await insertOnce('bundle', b.code, async () =>
         db
           .insert(bundles)
-          .values(bundleToRow(b, position ?? (await nextPosition(bundles)), active ?? true))
+          .values(bundleToRow(b, await placed(bundles, { position, active })))
           .returning(),
       );
       invalidateCommercialSettings();
@@ -268,16 +297,7 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
 
   const ruleStore: AdminStore<Rule, z.infer<typeof adminSchemas.ruleCreate>, z.infer<typeof adminSchemas.rulePatch>> = {
     noun: 'pricing rule',
-    async list() {
-      await ensureSeeded();
-      const rows = await db.select().from(pricingRules).orderBy(asc(pricingRules.position), asc(pricingRules.id));
-      return rows.map(ruleView);
-    },
-    async get(id) {
-      await ensureSeeded();
-      const [row] = await db.select().from(pricingRules).where(eq(pricingRules.id, id));
-      return row && ruleView(row);
-    },
+    ...positionedReads(pricingRules, pricingRules.id, ruleView),
     async create({ position, active, ...rest }) {
       const parsed = ruleSchema.safeParse(rest); // drops keys of other kinds
       if (!parsed.success) throw invalid('body', 'is not a valid rule');
@@ -286,7 +306,7 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
       const [row] = await insertOnce('pricing rule', parsed.data.id, async () =>
         db
           .insert(pricingRules)
-          .values(ruleToRow(parsed.data, position ?? (await nextPosition(pricingRules)), active ?? true))
+          .values(ruleToRow(parsed.data, await placed(pricingRules, { position, active })))
           .returning(),
       );
       invalidateCommercialSettings();
@@ -303,7 +323,7 @@ export function createAdminCommercial(deps: { db: Database; config: AppConfig })
         });
       }
       checkRule(parsed.data);
-      const row = ruleToRow(parsed.data, position ?? current!.position, active ?? current!.active, 'admin');
+      const row = ruleToRow(parsed.data, await placed(pricingRules, { position, active }, current));
       const [updated] = await db.update(pricingRules).set(row).where(eq(pricingRules.id, id)).returning();
       invalidateCommercialSettings();
       return ruleView(updated!);

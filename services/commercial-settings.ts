@@ -60,13 +60,17 @@ export function ruleFromRow(r: PricingRuleRow): PricingRuleConfig {
   }
 }
 
+/** Where a bundle or rule stands in its table: its place in offer order, whether it applies, who wrote it last. */
+export interface Placement {
+  position: number;
+  active: boolean;
+  source: BundleRow['source'];
+}
+/** The config's `i`th bundle or rule, as the seed copies it in. */
+const fromConfig = (position: number): Placement => ({ position, active: true, source: 'config' });
+
 /** The columns of a rule in its config shape (the inverse of `ruleFromRow`). */
-export function ruleToRow(
-  rule: PricingRuleConfig,
-  position: number,
-  active = true,
-  source: PricingRuleRow['source'] = 'admin',
-): PricingRuleRow {
+export function ruleToRow(rule: PricingRuleConfig, { position, active, source }: Placement): PricingRuleRow {
   return {
     source,
     id: rule.id,
@@ -83,12 +87,7 @@ export function ruleToRow(
   };
 }
 
-export function bundleToRow(
-  bundle: BundleConfig,
-  position: number,
-  active = true,
-  source: BundleRow['source'] = 'admin',
-): BundleRow {
+export function bundleToRow(bundle: BundleConfig, { position, active, source }: Placement): BundleRow {
   return {
     code: bundle.code,
     name: bundle.name,
@@ -115,12 +114,12 @@ export async function seedCommercialDefaults(db: Database, config: CommercialCon
     let r = 0;
     const [hasBundle] = await tx.select({ code: bundlesTable.code }).from(bundlesTable).limit(1);
     if (!hasBundle && config.bundles.length > 0) {
-      const rows = config.bundles.map((x, i) => bundleToRow(x, i, true, 'config'));
+      const rows = config.bundles.map((x, i) => bundleToRow(x, fromConfig(i)));
       b = (await tx.insert(bundlesTable).values(rows).onConflictDoNothing().returning()).length;
     }
     const [hasRule] = await tx.select({ id: rulesTable.id }).from(rulesTable).limit(1);
     if (!hasRule && config.pricing.rules.length > 0) {
-      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, i, true, 'config'));
+      const rows = config.pricing.rules.map((x, i) => ruleToRow(x, fromConfig(i)));
       r = (await tx.insert(rulesTable).values(rows).onConflictDoNothing().returning()).length;
     }
     if (b + r > 0) invalidateCommercialSettings();
@@ -144,14 +143,14 @@ export async function seedCommercialSettings(
       tx,
       bundlesTable,
       'code',
-      config.bundles.map((x, i) => bundleToRow(x, i, true, 'config')),
+      config.bundles.map((x, i) => bundleToRow(x, fromConfig(i))),
       ['name', 'products', 'discountPercent', 'conditions', 'position', 'active'],
     );
     const rules = await syncConfigRows(
       tx,
       rulesTable,
       'id',
-      config.pricing.rules.map((x, i) => ruleToRow(x, i, true, 'config')),
+      config.pricing.rules.map((x, i) => ruleToRow(x, fromConfig(i))),
       ['kind', 'name', 'percent', 'amount', 'routes', 'cabins', 'startsAt', 'endsAt', 'position', 'active'],
     );
     invalidateCommercialSettings();
