@@ -235,43 +235,42 @@ export async function fulfillmentOf(deps: OrderReadDeps, row: OrderRow) {
     coupons.find((c) => c.ticketNumber === ticket && c.flightId === flightId);
   const seatOf = (travelerId: string, flightId: string) =>
     seats.find((s) => s.travelerId === travelerId && s.flightId === flightId)?.seatNumber ?? null;
+  const docsOf = (kind: 'TKT' | 'EMD') => docs.filter((d) => d.kind === kind);
+  /** What a ticket and an EMD both say: its number, whose it is, the flights it covers. */
+  const documentOf = (d: (typeof docs)[number]) => ({
+    number: d.number,
+    traveler_id: d.travelerId,
+    flight_ids: d.flightIds,
+  });
   return {
     order_id: row.id,
     status: row.status,
-    tickets: docs
-      .filter((d) => d.kind === 'TKT')
-      .map((d) => ({
-        number: d.number,
-        traveler_id: d.travelerId,
-        flight_ids: d.flightIds,
+    tickets: docsOf('TKT').map((d) => ({
+      ...documentOf(d),
+      status: d.status,
+      exchanged_for: d.exchangedFor,
+      // One coupon per flight, with the seat the traveler sits in (the boarding pass carries the same).
+      coupons: d.flightIds.map((f) => ({
+        flight_id: f,
         status: d.status,
-        exchanged_for: d.exchangedFor,
-        // One coupon per flight, with the seat the traveler sits in (the boarding pass carries the same).
-        coupons: d.flightIds.map((f) => ({
-          flight_id: f,
-          status: d.status,
-          // An exchanged coupon's seat went with the exchange.
-          seat_number: d.status === 'EXCHANGED' ? null : seatOf(d.travelerId, f),
-          // The day of travel's status (checked in, boarded, flown, no-show); the ticket's own status wins.
-          coupon_status: couponStatus(d.status, dayOfTravel(d.number, f)?.status),
-          check_in_sequence: dayOfTravel(d.number, f)?.sequence ?? null,
-        })),
-        issued_at: d.issuedAt.toISOString(),
+        // An exchanged coupon's seat went with the exchange.
+        seat_number: d.status === 'EXCHANGED' ? null : seatOf(d.travelerId, f),
+        // The day of travel's status (checked in, boarded, flown, no-show); the ticket's own status wins.
+        coupon_status: couponStatus(d.status, dayOfTravel(d.number, f)?.status),
+        check_in_sequence: dayOfTravel(d.number, f)?.sequence ?? null,
       })),
-    emds: docs
-      .filter((d) => d.kind === 'EMD')
-      .map((d) => ({
-        number: d.number,
-        traveler_id: d.travelerId,
-        order_item_id: d.orderItemId,
-        flight_ids: d.flightIds,
-        type: d.emdType,
-        rfic: d.rfic,
-        rfisc: d.rfisc,
-        associated_ticket: d.associatedTicket,
-        // A service removed before use has its EMD voided.
-        status: d.voidedAt ? ('VOIDED' as const) : d.status,
-      })),
+      issued_at: d.issuedAt.toISOString(),
+    })),
+    emds: docsOf('EMD').map((d) => ({
+      ...documentOf(d),
+      order_item_id: d.orderItemId,
+      type: d.emdType,
+      rfic: d.rfic,
+      rfisc: d.rfisc,
+      associated_ticket: d.associatedTicket,
+      // A service removed before use has its EMD voided.
+      status: d.voidedAt ? ('VOIDED' as const) : d.status,
+    })),
     boarding_passes: passes.map((p) => ({ traveler_id: p.travelerId, flight_id: p.flightId, bcbp: p.bcbp })),
   };
 }

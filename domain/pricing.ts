@@ -4,19 +4,8 @@
  */
 import { fixedAmountIn, taxApplies, type PricingRuleConfig, type TaxConfig } from './commercial';
 import { DomainError } from './errors';
-import {
-  add,
-  applyBasisPoints,
-  applyPercent,
-  convert,
-  money,
-  negate,
-  subtract,
-  sum,
-  zero,
-  type ExchangeRates,
-  type Money,
-} from './money';
+import { add, applyBasisPoints, applyPercent, convert, money, negate, subtract, sum, zero } from './money';
+import type { ExchangeRates, Money } from './money';
 
 export const PASSENGER_TYPES = ['ADT', 'CHD', 'INF'] as const;
 export type PassengerType = (typeof PASSENGER_TYPES)[number];

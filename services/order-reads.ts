@@ -4,17 +4,9 @@
  */
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import {
-  boardingPasses,
-  checkIns,
-  orderChanges,
-  orderItems,
-  orders,
-  payments,
-  seatAssignments,
-  tickets,
-  travelers,
-} from '../db/schema';
+// The order's own tables, then what servicing added to it.
+import { orderItems, orders, payments, seatAssignments, tickets, travelers } from '../db/schema';
+import { boardingPasses, checkIns, orderChanges } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { isUuid } from '../domain/ids';
 import { recordLocator } from '../domain/record-locator';
