@@ -3,7 +3,7 @@
  * changes and keeps its answer or its ApiError; `reload()` fetches again (after a servicing action), keeping the
  * last answer on screen meanwhile.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { asApiError, type ApiError } from './api';
 
 export interface Loaded<T> {
@@ -40,6 +40,8 @@ export interface Action {
    * kept as `error` (`onError` may reword it, or undo what the page showed).
    */
   run: <T>(act: () => Promise<T>, onError?: (error: ApiError) => ApiError) => Promise<T | undefined>;
+  /** A form's `onSubmit` that runs `act` (the browser's own submit prevented). */
+  onSubmit: (act: () => Promise<unknown>) => (event: FormEvent) => void;
 }
 
 /** The pages' one way to write: a form's submit or a button's action, through `run`. */
@@ -58,5 +60,9 @@ export function useAction(): Action {
       setBusy(false);
     }
   }
-  return { busy, error, setError, run };
+  const onSubmit = (act: () => Promise<unknown>) => (event: FormEvent) => {
+    event.preventDefault();
+    void run(act);
+  };
+  return { busy, error, setError, run, onSubmit };
 }

@@ -7,7 +7,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { unwrap } from '../api';
-import { Field, FormError } from './form';
+import { Field, FormError, toValue } from './form';
 import { segmentOptions } from './parts';
 import { SeatMapView } from './seat-map';
 import { useKeyedAction } from './servicing';
@@ -59,6 +59,11 @@ export function SeatChangePanel({ order, onChanged }: Props) {
   const [done, setDone] = useState<string | undefined>();
   const action = useKeyedAction();
   const traveler = order.travelers.find((t) => t.id === picked?.travelerId);
+  /** Another flight: the seat picked on the last one no longer applies. */
+  const choose = (id: string) => {
+    setFlightId(id);
+    setPicked(undefined);
+  };
 
   async function confirm() {
     if (!picked) return;
@@ -92,16 +97,7 @@ export function SeatChangePanel({ order, onChanged }: Props) {
       <h3 id="seat-change-heading">Change a seat</h3>
       {done ? <p role="status">{done}</p> : null}
       <div className="grid">
-        <SegmentField
-          label="Flight"
-          name="seat_flight"
-          order={order}
-          value={flightId}
-          onChange={(id) => {
-            setFlightId(id);
-            setPicked(undefined);
-          }}
-        />
+        <SegmentField label="Flight" name="seat_flight" order={order} value={flightId} onChange={choose} />
         <CardField label="Card for a seat that costs more" value={card} onChange={setCard} />
       </div>
       {picked ? (
@@ -149,6 +145,11 @@ export function FlightChangePanel({ order, onChanged }: Props) {
   const asking = useKeyedAction();
   const confirming = useKeyedAction();
   const offer = offers?.find((o) => o.id === chosen);
+  /** Another flight: the change offers asked for the last one no longer apply. */
+  const choose = (id: string) => {
+    setFlightId(id);
+    setOffers(undefined);
+  };
 
   async function ask(event: FormEvent) {
     event.preventDefault();
@@ -207,18 +208,9 @@ export function FlightChangePanel({ order, onChanged }: Props) {
       {done ? <p role="status">{done}</p> : null}
       <form onSubmit={(e) => void ask(e)} noValidate className="grid">
         <FormError error={asking.error} shown={['add.0.departure_date']} />
-        <SegmentField
-          label="Flight to change"
-          name="change_flight"
-          order={order}
-          value={flightId}
-          onChange={(id) => {
-            setFlightId(id);
-            setOffers(undefined);
-          }}
-        />
+        <SegmentField label="Flight to change" name="change_flight" order={order} value={flightId} onChange={choose} />
         <Field label="New date" name="departure_date" error={asking.error?.issueAt('add.0.departure_date')}>
-          <input type="date" value={day} onChange={(e) => setDay(e.target.value)} />
+          <input type="date" value={day} onChange={toValue(setDay)} />
         </Field>
         <button type="submit" className="secondary" disabled={asking.busy || !segment}>
           {asking.busy ? 'Looking…' : 'Find other flights'}

@@ -2,8 +2,22 @@
  * Form pieces every page shares: a labelled field whose API validation message sits next to it (aria-describedby,
  * aria-invalid), and the form-level error of an answer that names no field.
  */
-import { cloneElement, useId, type ReactElement } from 'react';
+import { cloneElement, useId, type ChangeEvent, type ReactElement, type ReactNode } from 'react';
 import type { ApiError } from '../api';
+
+/** A control's change as its new value: `onChange={toValue(setEmail)}`. */
+export const toValue =
+  (set: (value: string) => void) => (e: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
+    set(e.target.value);
+
+/** A form's submit button, disabled and saying what it does while the request runs. */
+export function Submit({ busy, busyLabel, children }: { busy: boolean; busyLabel: string; children: ReactNode }) {
+  return (
+    <button type="submit" disabled={busy}>
+      {busy ? busyLabel : children}
+    </button>
+  );
+}
 
 interface FieldProps {
   label: string;

@@ -8,7 +8,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { idempotencyKey, unwrap, useApi } from '../api';
 import type { AltisClient } from '../../../api/client';
-import { Field, FormError } from './form';
+import { Field, FormError, toValue } from './form';
 import { formatDateTime, formatMoney } from '../format';
 import { useAction, useLoad } from '../load';
 import { segmentOptions } from './parts';
@@ -209,7 +209,7 @@ function ServicesPanel({ order, onChanged, tokenHint }: Props & { tokenHint: str
         <form onSubmit={(e) => void submit(e)} noValidate>
           <FormError error={action.error} shown={['payment_token', 'services.0.quantity']} />
           <Field label="Service" name="service">
-            <select value={chosen ? keyOf(chosen) : ''} onChange={(e) => setChoice(e.target.value)}>
+            <select value={chosen ? keyOf(chosen) : ''} onChange={toValue(setChoice)}>
               {services.map((s) => (
                 <option key={keyOf(s)} value={keyOf(s)}>
                   {s.name} — {nameOf(s.traveler_id)} — {flightOf(s.segment_id)} — {formatMoney(s.price)}
@@ -223,7 +223,7 @@ function ServicesPanel({ order, onChanged, tokenHint }: Props & { tokenHint: str
               min={1}
               max={chosen?.max_quantity ?? 1}
               value={quantity}
-              onChange={(e) => setQuantity(e.target.value)}
+              onChange={toValue(setQuantity)}
             />
           </Field>
           <Field
@@ -232,7 +232,7 @@ function ServicesPanel({ order, onChanged, tokenHint }: Props & { tokenHint: str
             hint={tokenHint}
             error={action.error?.issueAt('payment_token')}
           >
-            <input type="text" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
+            <input type="text" autoComplete="off" value={token} onChange={toValue(setToken)} />
           </Field>
           <button type="submit" disabled={action.busy || token.trim() === ''}>
             {action.busy
@@ -279,7 +279,7 @@ function CheckInPanel({ order, onChanged }: Props) {
       <form onSubmit={(e) => void submit(e)} noValidate>
         <FormError error={action.error} />
         <Field label="Flight" name="flight_id" hint={`checks in ${seated.length} traveler(s) and any infant`}>
-          <select value={flightId} onChange={(e) => setFlightId(e.target.value)}>
+          <select value={flightId} onChange={toValue(setFlightId)}>
             {segmentOptions(order)}
           </select>
         </Field>

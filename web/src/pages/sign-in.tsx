@@ -2,11 +2,11 @@
  * Sign-in for agents and admins (POST /v1/auth/login, then /v1/auth/me for the role). The portal and the dashboard
  * send here with ?next=<their path>; a customer's account signs in the same way.
  */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { anonymous, saveSession, unwrap } from '../api';
 import { createAltisClient } from '../../../api/client';
-import { Field, FormError } from '../components/form';
+import { Field, FormError, toValue, Submit } from '../components/form';
 import { useAction } from '../load';
 
 export function SignIn() {
@@ -14,38 +14,29 @@ export function SignIn() {
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useAction();
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    await run(async () => {
-      const login = await unwrap(await anonymous().v1.auth.login.$post({ json: { email, password }, header: {} }));
-      const me = await unwrap(await createAltisClient(window.location.origin, login.token).v1.auth.me.$get());
-      saveSession({ token: login.token, kind: 'USER', role: me.role, email: me.email ?? email });
-      const next = params.get('next');
-      void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
-    });
-  }
+  const { busy, error, onSubmit } = useAction();
+  const signIn = onSubmit(async () => {
+    const login = await unwrap(await anonymous().v1.auth.login.$post({ json: { email, password }, header: {} }));
+    const me = await unwrap(await createAltisClient(window.location.origin, login.token).v1.auth.me.$get());
+    saveSession({ token: login.token, kind: 'USER', role: me.role, email: me.email ?? email });
+    const next = params.get('next');
+    void navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+  });
 
   return (
     <section className="narrow">
       <h1>Sign in</h1>
-      <form onSubmit={(e) => void submit(e)} noValidate>
+      <form onSubmit={signIn} noValidate>
         <FormError error={error} />
         <Field label="Email" name="email" error={error?.issueAt('email')}>
-          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input type="email" autoComplete="username" value={email} onChange={toValue(setEmail)} />
         </Field>
         <Field label="Password" name="password" error={error?.issueAt('password')}>
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
+          <input type="password" autoComplete="current-password" value={password} onChange={toValue(setPassword)} />
         </Field>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <Submit busy={busy} busyLabel="Signing in…">
+          Sign in
+        </Submit>
       </form>
     </section>
   );

@@ -7,7 +7,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { client, unwrap, type OkBody } from '../../api';
-import { Field, FormError } from '../../components/form';
+import { Field, FormError, toValue } from '../../components/form';
 import { formatDateTime } from '../../format';
 import { ScreenError, Table, StatusBadge } from '../../components/parts';
 import { useAction, useLoad } from '../../load';
@@ -43,10 +43,10 @@ export function FlightSearch() {
       <form className="card agent-search" onSubmit={(e) => void submit(e)} noValidate>
         <FormError error={error} shown={['flight_number', 'date']} />
         <Field label="Flight number" name="flight_number" hint="e.g. AL318" error={error?.issueAt('flight_number')}>
-          <input type="text" value={number} onChange={(e) => setNumber(e.target.value)} required />
+          <input type="text" value={number} onChange={toValue(setNumber)} required />
         </Field>
         <Field label="Departure day (UTC)" name="date" error={error?.issueAt('date')}>
-          <input type="date" value={date} onChange={(e) => setDate(e.target.value)} />
+          <input type="date" value={date} onChange={toValue(setDate)} />
         </Field>
         <button type="submit" disabled={busy || number.trim() === ''}>
           {busy ? 'Searching…' : 'Search'}

@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { client, unwrap, type OkBody } from '../../api';
-import { Field, FormError } from '../../components/form';
+import { Field, FormError, toValue } from '../../components/form';
 import { formatDateTime, formatMoney } from '../../format';
 import { Table, StatusBadge } from '../../components/parts';
 import { useAction } from '../../load';
@@ -67,7 +67,7 @@ export function OrderSearch() {
           </select>
         </Field>
         <Field label={spec.label} name="q" hint={spec.hint} error={error?.issueAt(kind)}>
-          <input type={spec.type} value={value} onChange={(e) => setValue(e.target.value)} required />
+          <input type={spec.type} value={value} onChange={toValue(setValue)} required />
         </Field>
         <button type="submit" disabled={busy || value.trim() === ''}>
           {busy ? 'Searching…' : 'Search'}

@@ -8,7 +8,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { client, unwrap, type OkBody } from '../../api';
 import { Field, FormError } from '../../components/form';
 import { RequireRole } from '../../components/require-role';
-import { TableHead } from '../../components/table-head';
+import { Cells, TableHead } from '../../components/table-head';
 import { formatDate, formatMoney } from '../../format';
 import { useLoad } from '../../load';
 import './analytics.css';
@@ -141,16 +141,20 @@ function Figures({ report }: { report: Report }) {
               {report.routes.map((r) => (
                 <tr key={`${r.route}-${r.currency}`}>
                   <th scope="row">{r.route}</th>
-                  <td>{r.offers_shown}</td>
-                  <td>{r.offers_accepted}</td>
-                  <td>{r.offers_rejected}</td>
-                  <td>{r.offers_expired}</td>
-                  <td>{percent(r.acceptance_rate)}</td>
-                  <td>{r.orders_paid}</td>
-                  <td>{percent(r.conversion_rate)}</td>
-                  <td>{formatMoney(r.revenue)}</td>
-                  <td>{formatMoney(r.refunded)}</td>
-                  <td>{percent(r.modification_rate)}</td>
+                  <Cells
+                    values={[
+                      r.offers_shown,
+                      r.offers_accepted,
+                      r.offers_rejected,
+                      r.offers_expired,
+                      percent(r.acceptance_rate),
+                      r.orders_paid,
+                      percent(r.conversion_rate),
+                      formatMoney(r.revenue),
+                      formatMoney(r.refunded),
+                      percent(r.modification_rate),
+                    ]}
+                  />
                 </tr>
               ))}
             </tbody>
@@ -200,12 +204,16 @@ function RevenuePerDay({ currency, days }: { currency: string; days: Report['day
             {days.map((d) => (
               <tr key={`${d.day}-${d.route}`}>
                 <th scope="row">{formatDate(d.day)}</th>
-                <td>{d.route}</td>
-                <td>{d.offers_shown}</td>
-                <td>{d.offers_accepted}</td>
-                <td>{d.orders_paid}</td>
-                <td>{formatMoney(d.revenue)}</td>
-                <td>{formatMoney(d.refunded)}</td>
+                <Cells
+                  values={[
+                    d.route,
+                    d.offers_shown,
+                    d.offers_accepted,
+                    d.orders_paid,
+                    formatMoney(d.revenue),
+                    formatMoney(d.refunded),
+                  ]}
+                />
               </tr>
             ))}
           </tbody>

@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError, client, idempotencyKey, unwrap } from '../../api';
-import { FormError } from '../../components/form';
+import { FormError, Submit } from '../../components/form';
 import { formatMoney } from '../../format';
 import { TEST_CARDS, type Order } from '../../model';
 import { asApiError } from '../../api';
@@ -104,9 +104,9 @@ export function PaymentForm({
           Waiting for your bank to confirm the payment…
         </p>
       ) : null}
-      <button type="submit" disabled={busy}>
-        {busy ? 'Paying…' : `Pay ${formatMoney(order.total)}`}
-      </button>
+      <Submit busy={busy} busyLabel="Paying…">
+        Pay {formatMoney(order.total)}
+      </Submit>
     </form>
   );
 }

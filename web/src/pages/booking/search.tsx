@@ -4,7 +4,7 @@
  */
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { anonymous, client, unwrap } from '../../api';
-import { Field, FormError } from '../../components/form';
+import { Field, FormError, toValue, Submit } from '../../components/form';
 import { type SearchAnswer } from '../../model';
 import { useAction } from '../../load';
 
@@ -123,11 +123,11 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
           <AirportInput value={destination} onChange={setDestination} />
         </Field>
         <Field label="Departure date" name="departure_date" error={at('departure_date')}>
-          <input type="date" value={departure} onChange={(e) => setDeparture(e.target.value)} />
+          <input type="date" value={departure} onChange={toValue(setDeparture)} />
         </Field>
         {trip === 'RETURN' ? (
           <Field label="Return date" name="return_date" error={at('return_date')}>
-            <input type="date" value={ret} onChange={(e) => setRet(e.target.value)} />
+            <input type="date" value={ret} onChange={toValue(setRet)} />
           </Field>
         ) : null}
       </div>
@@ -146,9 +146,9 @@ export function SearchForm({ onResults }: { onResults: (answer: SearchAnswer, re
           ))}
         </div>
       </fieldset>
-      <button type="submit" disabled={busy}>
-        {busy ? 'Searching…' : 'Search flights'}
-      </button>
+      <Submit busy={busy} busyLabel="Searching…">
+        Search flights
+      </Submit>
     </form>
   );
 }

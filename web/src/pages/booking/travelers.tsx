@@ -4,7 +4,7 @@
  */
 import { useState, type FormEvent, type InputHTMLAttributes } from 'react';
 import { client, idempotencyKey, unwrap } from '../../api';
-import { Field, FormError } from '../../components/form';
+import { Field, FormError, toValue, Submit } from '../../components/form';
 import { PTC_NAMES, type Offer, type Order } from '../../model';
 import { useAction } from '../../load';
 
@@ -94,11 +94,11 @@ export function TravelersForm({ offer, onAccepted }: { offer: Offer; onAccepted:
         </fieldset>
       ))}
       <Field label="Contact email" name="contact.email" error={error?.issueAt('contact.email')}>
-        <input type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+        <input type="email" autoComplete="email" value={email} onChange={toValue(setEmail)} />
       </Field>
-      <button type="submit" disabled={busy}>
-        {busy ? 'Holding your seats…' : 'Continue to seats'}
-      </button>
+      <Submit busy={busy} busyLabel="Holding your seats…">
+        Continue to seats
+      </Submit>
     </form>
   );
 }

@@ -3,10 +3,10 @@
  * The API answers one 404 for an unknown reference and for a wrong name, and 429 after too many tries: the page
  * says so, and when to try again.
  */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { anonymous, unwrap } from '../../api';
-import { Field, FormError } from '../../components/form';
+import { Field, FormError, toValue, Submit } from '../../components/form';
 import { useAction } from '../../load';
 import { saveOrderToken } from './token';
 
@@ -14,20 +14,14 @@ export function FindBooking() {
   const navigate = useNavigate();
   const [reference, setReference] = useState('');
   const [lastName, setLastName] = useState('');
-  const { busy, error, run } = useAction();
-
-  async function find(event: FormEvent) {
-    event.preventDefault();
-    await run(async () => {
-      const found = await unwrap(
-        await anonymous().v1.orders.lookup.$post({
-          json: { booking_reference: reference.trim(), last_name: lastName },
-        }),
-      );
-      saveOrderToken(found.order_id, found.token, found.expires_at);
-      void navigate(`/manage/${found.order_id}`);
-    });
-  }
+  const { busy, error, onSubmit } = useAction();
+  const find = onSubmit(async () => {
+    const found = await unwrap(
+      await anonymous().v1.orders.lookup.$post({ json: { booking_reference: reference.trim(), last_name: lastName } }),
+    );
+    saveOrderToken(found.order_id, found.token, found.expires_at);
+    void navigate(`/manage/${found.order_id}`);
+  });
 
   const message =
     error?.status === 404
@@ -39,7 +33,7 @@ export function FindBooking() {
     <section className="card narrow" aria-labelledby="find-heading">
       <h1 id="find-heading">Manage your booking</h1>
       <p>Enter the booking reference from your confirmation and the last name of a traveler on the booking.</p>
-      <form onSubmit={(e) => void find(e)} noValidate>
+      <form onSubmit={find} noValidate>
         {message ? (
           <p className="form-error" role="alert">
             {message}
@@ -60,7 +54,7 @@ export function FindBooking() {
             spellCheck={false}
             maxLength={6}
             value={reference}
-            onChange={(e) => setReference(e.target.value)}
+            onChange={toValue(setReference)}
           />
         </Field>
         <Field label="Last name" name="last_name" error={error?.issueAt('last_name')}>
@@ -69,12 +63,12 @@ export function FindBooking() {
             autoComplete="family-name"
             maxLength={35}
             value={lastName}
-            onChange={(e) => setLastName(e.target.value)}
+            onChange={toValue(setLastName)}
           />
         </Field>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Finding…' : 'Find my booking'}
-        </button>
+        <Submit busy={busy} busyLabel="Finding…">
+          Find my booking
+        </Submit>
       </form>
     </section>
   );
