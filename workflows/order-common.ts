@@ -13,6 +13,7 @@ import {
   type OrderWorkflowInput,
   type PaymentView,
   type ProposalResult,
+  type TravelerToAdd,
 } from './messages';
 
 /** The part of either version's state these read. */
@@ -82,4 +83,32 @@ export function cancelRefund(
   return isPaid(s.status) && paid?.chargeId
     ? { chargeId: paid.chargeId, amount: s.totalAmount, currency: input.currency }
     : null;
+}
+
+/** A trip's party as either version counts it: the travelers added, and those of them in a seat of their own. */
+export interface PartyCount {
+  travelers: number;
+  seated: number;
+}
+
+/**
+ * Adds a traveler to a trip's party (the addTraveler Update of both versions): the place is reserved before the
+ * await, so concurrent adds get distinct places and cannot overfill the trip, and a failed add gives it back.
+ */
+export async function addToParty(
+  party: PartyCount,
+  traveler: TravelerToAdd,
+  record: (position: number) => Promise<{ travelerId: string }>,
+) {
+  const position = party.travelers++;
+  const isSeated = traveler.ptc !== 'INF';
+  if (isSeated) party.seated++;
+  try {
+    const { travelerId } = await record(position);
+    return { travelerId, ref: `${traveler.ptc}${position + 1}` };
+  } catch (err) {
+    party.travelers--;
+    if (isSeated) party.seated--;
+    throw err;
+  }
 }

@@ -23,7 +23,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities as OrderActivities } from '../activities';
 import { workflowNow, workflowNowIso } from './clock';
-import { awaitCancelled, cancelRefund, current, registerViewHandlers, rejectedProposal, view } from './order-common';
+// The shared views and handlers, then the outcomes both versions answer alike.
+import { addToParty, awaitCancelled, current, registerViewHandlers, view } from './order-common';
+import { cancelRefund, rejectedProposal } from './order-common';
 import { NON_RETRYABLE_CODES, type ErrorCode } from '../domain/errors';
 import { isTerminal, type OrderStatus } from '../domain/order';
 import {
@@ -80,8 +82,8 @@ interface State {
   phase: 'HOLDING' | 'ACTIVE' | 'REJECTED';
   /** What payment charges: the offer's total, or a trip's total once its party is set. */
   totalAmount: number;
-  travelerCount: number;
-  seatedCount: number;
+  travelers: number;
+  seated: number;
   seatCount: number;
   status: OrderStatus;
   /** Set while an expiry or a cancel is being written: messages that would race it are refused. */
@@ -108,8 +110,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
   const s: State = {
     phase: 'HOLDING',
     totalAmount: input.totalAmount,
-    travelerCount: input.travelers.length,
-    seatedCount: input.travelers.filter((t) => t.ptc !== 'INF').length,
+    travelers: input.travelers.length,
+    seated: input.travelers.filter((t) => t.ptc !== 'INF').length,
     seatCount: input.seatCount ?? input.travelers.filter((t) => t.ptc !== 'INF').length,
     status: 'PROPOSED',
     closing: null,
@@ -198,7 +200,7 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
         if (s.status !== 'PROPOSED' || s.closing !== null || s.cancelRequest !== null) {
           throw reject('INVALID_STATE', `an order in state ${s.status} cannot be paid`);
         }
-        if (s.travelerCount === 0) {
+        if (s.travelers === 0) {
           throw reject('INVALID_STATE', 'add the travelers before paying: nothing could be ticketed');
         }
       },
@@ -208,24 +210,12 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
   // Trips (the README's trip-hold API): the party and seats are chosen while the hold runs.
   setHandler(
     addTraveler,
-    async (traveler: TravelerToAdd) => {
-      // Reserved before the await, so concurrent adds get distinct places and cannot overfill the trip.
-      const position = s.travelerCount++;
-      const seated = traveler.ptc !== 'INF';
-      if (seated) s.seatedCount++;
-      try {
-        const { travelerId } = await acts.addTraveler({ orderId: input.orderId, position, traveler });
-        return { travelerId, ref: `${traveler.ptc}${position + 1}` };
-      } catch (err) {
-        s.travelerCount--;
-        if (seated) s.seatedCount--;
-        throw err;
-      }
-    },
+    (traveler: TravelerToAdd) =>
+      addToParty(s, traveler, (position) => acts.addTraveler({ orderId: input.orderId, position, traveler })),
     {
       validator: (traveler: TravelerToAdd) => {
         assertOpenForChanges(input, s);
-        if (traveler.ptc !== 'INF' && s.seatedCount >= s.seatCount) {
+        if (traveler.ptc !== 'INF' && s.seated >= s.seatCount) {
           throw reject('VALIDATION_FAILED', `this trip holds ${s.seatCount} seat(s): no room for another traveler`);
         }
       },
@@ -255,8 +245,8 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
     async (update: TravelersUpdate) => {
       await acts.replaceTravelers({ orderId: input.orderId, update });
       s.totalAmount = update.totalAmount;
-      s.travelerCount = update.travelers.length;
-      s.seatedCount = update.travelers.filter((t) => t.ptc !== 'INF').length;
+      s.travelers = update.travelers.length;
+      s.seated = update.travelers.filter((t) => t.ptc !== 'INF').length;
       return view(input, s);
     },
     {

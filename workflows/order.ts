@@ -31,6 +31,7 @@ import { holdExpired, isPaid, isTerminal, type OrderStatus } from '../domain/ord
 import { workflowNow, workflowNowIso } from './clock';
 import {
   activityCause,
+  addToParty,
   awaitCancelled,
   cancelRefund,
   current,
@@ -285,20 +286,8 @@ function registerHandlers(input: OrderWorkflowInput, s: State): void {
   // Trips (the README's trip-hold API): the party and seats are chosen while the hold runs, then committed.
   setHandler(
     addTraveler,
-    async (traveler: TravelerToAdd) => {
-      // Reserved before the await, so concurrent adds get distinct places and cannot overfill the trip.
-      const position = s.travelers++;
-      const isSeated = traveler.ptc !== 'INF';
-      if (isSeated) s.seated++;
-      try {
-        const { travelerId } = await recordTraveler({ orderId: input.orderId, position, traveler });
-        return { travelerId, ref: `${traveler.ptc}${position + 1}` };
-      } catch (err) {
-        s.travelers--;
-        if (isSeated) s.seated--;
-        throw err;
-      }
-    },
+    (traveler: TravelerToAdd) =>
+      addToParty(s, traveler, (position) => recordTraveler({ orderId: input.orderId, position, traveler })),
     {
       validator: (traveler: TravelerToAdd) => {
         assertOpenForChanges(input, s, 'party');
