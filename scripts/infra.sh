@@ -489,23 +489,37 @@ temporal_usable() {
   return 0
 }
 
-start_temporal() {
-  local why
-  if temporal_own; then
-    TEMPORAL_MODE=own
-    say "temporal: this clone's own dev server is up on :$TEMPORAL_PORT (Web UI http://localhost:$TEMPORAL_UI_PORT)"
-  else
-    while port_open "$TEMPORAL_PORT"; do
-      if why=$(temporal_usable); then
-        TEMPORAL_MODE=shared
-        say "temporal: :$TEMPORAL_PORT is another Temporal server with Altis's search attributes, reachable without" \
-          "credentials: using it with this clone's task queues"
-        break
-      fi
-      warn "temporal: :$TEMPORAL_PORT is another server that Altis cannot use ($why); trying :$((TEMPORAL_PORT + 1))"
-      TEMPORAL_PORT=$((TEMPORAL_PORT + 1)) TEMPORAL_UI_PORT=$((TEMPORAL_PORT + 1000))
-    done
+# Which server of $1 (temporal or kafka) this clone uses, in $1_MODE: its own when it runs ($1_own: own, said as
+# $3), else from the port the variable $2 names up, the first that Altis can use ($1_usable: shared, said as $4);
+# each one it cannot use is passed ($1_next_port moves the service's ports on). None (an empty mode) at the first
+# free port: the caller starts its own there.
+settle_server() {
+  local svc=$1 port_var=$2 own=$3 shared=$4 why mode_var
+  mode_var=$(echo "$svc" | tr '[:lower:]' '[:upper:]')_MODE
+  if "${svc}_own"; then
+    printf -v "$mode_var" own
+    say "$svc: this clone's own $own"
+    return 0
   fi
+  while port_open "${!port_var}"; do
+    if why=$("${svc}_usable"); then
+      printf -v "$mode_var" shared
+      say "$svc: :${!port_var} is $shared"
+      return 0
+    fi
+    local was=${!port_var}
+    "${svc}_next_port"
+    warn "$svc: :$was is another server that Altis cannot use ($why); trying :${!port_var}"
+  done
+}
+
+temporal_next_port() { TEMPORAL_PORT=$((TEMPORAL_PORT + 1)) TEMPORAL_UI_PORT=$((TEMPORAL_PORT + 1000)); }
+kafka_next_port() { KAFKA_PORT=$((KAFKA_PORT + 2)) KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1)); }
+
+start_temporal() {
+  settle_server temporal TEMPORAL_PORT \
+    "dev server is up on :$TEMPORAL_PORT (Web UI http://localhost:$TEMPORAL_UI_PORT)" \
+    "another Temporal server with Altis's search attributes, reachable without credentials: using it with this clone's task queues"
   if [ -z "$TEMPORAL_MODE" ]; then
     TEMPORAL_MODE=own
     port_open "$TEMPORAL_UI_PORT" && TEMPORAL_UI_PORT=$(free_port $((TEMPORAL_UI_PORT + 1)))
@@ -563,22 +577,8 @@ kafka_usable() {
 }
 
 start_kafka() {
-  local why
-  if kafka_own; then
-    KAFKA_MODE=own
-    say "kafka: this clone's own broker is up on :$KAFKA_PORT"
-  else
-    while port_open "$KAFKA_PORT"; do
-      if why=$(kafka_usable); then
-        KAFKA_MODE=shared
-        say "kafka: :$KAFKA_PORT is another Kafka broker, reachable without credentials: using it with this clone's" \
-          "topic prefix"
-        break
-      fi
-      warn "kafka: :$KAFKA_PORT is another server that Altis cannot use ($why); trying :$((KAFKA_PORT + 2))"
-      KAFKA_PORT=$((KAFKA_PORT + 2)) KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
-    done
-  fi
+  settle_server kafka KAFKA_PORT "broker is up on :$KAFKA_PORT" \
+    "another Kafka broker, reachable without credentials: using it with this clone's topic prefix"
   if [ -z "$KAFKA_MODE" ]; then
     KAFKA_MODE=own
     port_open "$KAFKA_CONTROLLER_PORT" && KAFKA_CONTROLLER_PORT=$(free_port $((KAFKA_CONTROLLER_PORT + 1)))
