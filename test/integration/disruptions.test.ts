@@ -90,8 +90,8 @@ async function paidOrder(f: TestFlight, call: Call = api, as = token): Promise<s
   expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
   const orderId = accepted.body.id as string;
   const paid = await call('POST', `/v1/orders/${orderId}/pay`, { token: as, body: { payment_token: 'tok_visa' } });
-  expect(paid.status).toBe(200);
-  expect(paid.body.status).toBe('FULFILLED');
+  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+  expect(paid.body.status, JSON.stringify(paid.body)).toBe('FULFILLED');
   return orderId;
 }
 
