@@ -206,10 +206,7 @@ function startChild(name: string, entry: string, env: Record<string, string>): C
   // BENCH_CPU_PROFILE=1 (or a list of children, e.g. api,worker): each writes a V8 CPU profile when it exits
   // (summary: bench/cpu-profile-summary.ts).
   const profiled = process.env.BENCH_CPU_PROFILE === '1' ? ['api'] : (process.env.BENCH_CPU_PROFILE ?? '').split(',');
-  const profile =
-    profiled.includes(name)
-      ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}.data/profiles`]
-      : [];
+  const profile = profiled.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}.data/profiles`] : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
