@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { isIsoDate } from '../services/catalog';
 
@@ -94,6 +94,27 @@ export const errors = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(
     codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
   ) as Record<C, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }>;
+
+/** What the routes of one room share: their tags and, unless they are public, their security. */
+type RoomShared = Pick<RouteConfig, 'tags' | 'security'>;
+/** What a route adds to its room's: what it takes and answers (and any middleware or further operation field). */
+type RouteParts = Omit<RouteConfig, 'method' | 'path' | 'summary' | 'tags' | 'security'>;
+
+/**
+ * The route maker of one room: `const route = routesOf({ tags: ['orders'], security: bearerAuth })`, then
+ * `route('get', '/orders/{id}', 'An order', { request: { params: idParams }, responses: { … } })`. The route is
+ * createRoute's, typed as it would be (params, body, status codes), with the room's tags and security, and its
+ * fields in the document's order (tags, security, summary, then the route's own).
+ */
+export const routesOf =
+  (shared: RoomShared) =>
+  <M extends RouteConfig['method'], P extends string, R extends RouteParts>(
+    method: M,
+    path: P,
+    summary: string,
+    parts: R,
+  ) =>
+    createRoute({ ...shared, summary, ...parts, method, path });
 
 /** The `Idempotency-Key` header of creating POSTs (api/middleware/idempotency.ts checks and applies it). */
 export const idempotencyKeyHeader = z.object({

@@ -1,7 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorSchema, isoDaySchema, json, moneySchema } from '../openapi';
+import { bearerAuth, errorSchema, isoDaySchema, json, moneySchema, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const isoDay = isoDaySchema;
@@ -45,30 +45,31 @@ const report = z
   })
   .openapi('Analytics');
 
-const route = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['admin'],
-  security: bearerAuth,
-  summary:
-    'Offers shown, accepted, rejected and expired, conversion, revenue and the order modification rate per route and day',
-  request: {
-    query: z.object({
-      from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
-      to: isoDay.optional().openapi({ description: 'last day (UTC), default today' }),
-      route: z
-        .string()
-        .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
-        .optional(),
-    }),
+const route = routesOf({ tags: ['admin'], security: bearerAuth });
+
+const analyticsRoute = route(
+  'get',
+  '/',
+  'Offers shown, accepted, rejected and expired, conversion, revenue and the order modification rate per route and day',
+  {
+    request: {
+      query: z.object({
+        from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
+        to: isoDay.optional().openapi({ description: 'last day (UTC), default today' }),
+        route: z
+          .string()
+          .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
+          .optional(),
+      }),
+    },
+    responses: {
+      200: json(report, 'figures per route over the days, and per day'),
+      400: json(errorSchema, 'bad query'),
+      401: json(errorSchema, 'no or bad token'),
+      403: json(errorSchema, 'not an admin'),
+    },
   },
-  responses: {
-    200: json(report, 'figures per route over the days, and per day'),
-    400: json(errorSchema, 'bad query'),
-    401: json(errorSchema, 'no or bad token'),
-    403: json(errorSchema, 'not an admin'),
-  },
-});
+);
 
 const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 10_000) / 10_000 : null);
 const addDays = (day: string, n: number) =>
@@ -77,7 +78,7 @@ const addDays = (day: string, n: number) =>
 const router = createRouter();
 router.use('*', requireAuth, requireRole('admin'));
 
-export const adminAnalytics = router.openapi(route, async (c) => {
+export const adminAnalytics = router.openapi(analyticsRoute, async (c) => {
   const q = c.req.valid('query');
   const to = q.to ?? new Date().toISOString().slice(0, 10);
   const from = q.from ?? addDays(to, -30);

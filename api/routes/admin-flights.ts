@@ -4,13 +4,13 @@
  * `insertSchedule`), then indexes its availability in Redis. A flight may be deleted only while nothing was ever
  * held or sold on it.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import type { FlightDisruptionChange } from '../../workflows/messages';
 import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errors, isoDaySchema, pathId } from '../openapi';
+import { bearerAuth, errors, isoDaySchema, pathId, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -117,51 +117,40 @@ function decodeCursor(cursor: string | undefined): number {
   });
 }
 
-const common = { tags: ['admin'], security: bearerAuth };
+const route = routesOf({ tags: ['admin'], security: bearerAuth });
 const authErrors = errors(400, 401, 403); // 400: a malformed URL, before the token is looked at
 
-const createFlight = createRoute({
-  ...common,
-  method: 'post',
-  path: '/',
-  summary: 'Create a flight with its inventory and seats from the aircraft layout',
+const createFlight = route('post', '/', 'Create a flight with its inventory and seats from the aircraft layout', {
   request: { body: body(createBody) },
   responses: { 201: json(adminFlight, 'the flight'), ...errors(400, 409), ...authErrors },
 });
-const listFlights = createRoute({
-  ...common,
-  method: 'get',
-  path: '/',
-  summary: 'Flights by route, day, status and number, in departure order (limit, cursor); agents may read',
-  request: { query: listQuery },
-  responses: {
-    200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
-    ...errors(400),
-    ...authErrors,
+const listFlights = route(
+  'get',
+  '/',
+  'Flights by route, day, status and number, in departure order (limit, cursor); agents may read',
+  {
+    request: { query: listQuery },
+    responses: {
+      200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
+      ...errors(400),
+      ...authErrors,
+    },
   },
-});
-const getFlight = createRoute({
-  ...common,
-  method: 'get',
-  path: '/{id}',
-  summary: 'One flight with its inventory per cabin; agents may read',
+);
+const getFlight = route('get', '/{id}', 'One flight with its inventory per cabin; agents may read', {
   request: { params: idParam },
   responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404), ...authErrors },
 });
-const patchFlight = createRoute({
-  ...common,
-  method: 'patch',
-  path: '/{id}',
-  summary:
-    'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
-  request: { params: idParam, body: body(patchBody) },
-  responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404, 409), ...authErrors },
-});
-const deleteFlight = createRoute({
-  ...common,
-  method: 'delete',
-  path: '/{id}',
-  summary: 'Delete a flight on which nothing was ever held or sold',
+const patchFlight = route(
+  'patch',
+  '/{id}',
+  'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
+  {
+    request: { params: idParam, body: body(patchBody) },
+    responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404, 409), ...authErrors },
+  },
+);
+const deleteFlight = route('delete', '/{id}', 'Delete a flight on which nothing was ever held or sold', {
   request: { params: idParam },
   responses: { 204: { description: 'deleted' }, ...errors(400, 404, 409), ...authErrors },
 });

@@ -3,13 +3,13 @@
  * flights inside the check-in window (config [check_in]) and answers their boarding passes, as BCBP strings and as
  * PDF417 images (GET /v1/orders/:id/boarding-passes/:traveler_id/:flight_id.png). The order's owner or an agent.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { boardingPassPng } from '../../services/boarding-pass';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, routesOf } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
@@ -64,48 +64,50 @@ export const checkInSchema = z
   })
   .openapi('CheckIn');
 
-const checkInRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/check-in',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: 'Check travelers in on a flight of the order: seat assigned, boarding pass issued',
-  request: {
-    params: z.strictObject({ id: uuidParam('id') }),
-    headers: idempotencyKeyHeader,
-    body: body(checkInRequest),
-  },
-  responses: {
-    200: json(checkInSchema, 'the travelers are checked in; their boarding passes'),
-    409: json(errorSchema, 'CHECK_IN_NOT_OPEN, CHECK_IN_CLOSED, COUPON_NOT_OPEN, or the order is not ticketed'),
-    ...errors(400, 401, 404, 422),
-  },
-});
+const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const passImageRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/boarding-passes/{traveler_id}/{file}',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: 'A boarding pass as a PDF417 barcode image (PNG): …/{traveler_id}/{flight_id}.png',
-  request: {
-    params: z.strictObject({
-      id: uuidParam('id'),
-      traveler_id: uuidParam('traveler_id'),
-      file: z
-        .string()
-        .regex(/^[0-9a-fA-F-]{36}\.png$/, 'must be <flight_id>.png')
-        .openapi({ param: { name: 'file', in: 'path' }, example: '6f1c2b9e-0000-4000-8000-000000000000.png' }),
-    }),
-  },
-  responses: {
-    200: {
-      description: 'the PDF417 image of the latest pass',
-      content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
+const checkInRoute = route(
+  'post',
+  '/orders/{id}/check-in',
+  'Check travelers in on a flight of the order: seat assigned, boarding pass issued',
+  {
+    request: {
+      params: z.strictObject({ id: uuidParam('id') }),
+      headers: idempotencyKeyHeader,
+      body: body(checkInRequest),
     },
-    ...errors(400, 401, 404),
+    responses: {
+      200: json(checkInSchema, 'the travelers are checked in; their boarding passes'),
+      409: json(errorSchema, 'CHECK_IN_NOT_OPEN, CHECK_IN_CLOSED, COUPON_NOT_OPEN, or the order is not ticketed'),
+      ...errors(400, 401, 404, 422),
+    },
   },
-});
+);
+
+const passImageRoute = route(
+  'get',
+  '/orders/{id}/boarding-passes/{traveler_id}/{file}',
+  'A boarding pass as a PDF417 barcode image (PNG): …/{traveler_id}/{flight_id}.png',
+  {
+    request: {
+      params: z.strictObject({
+        id: uuidParam('id'),
+        traveler_id: uuidParam('traveler_id'),
+        file: z
+          .string()
+          .regex(/^[0-9a-fA-F-]{36}\.png$/, 'must be <flight_id>.png')
+          .openapi({ param: { name: 'file', in: 'path' }, example: '6f1c2b9e-0000-4000-8000-000000000000.png' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'the PDF417 image of the latest pass',
+        content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+      ...errors(400, 401, 404),
+    },
+  },
+);
 
 const passUrl = (orderId: string, travelerId: string, flightId: string) =>
   `/v1/orders/${orderId}/boarding-passes/${travelerId}/${flightId}.png`;

@@ -1,37 +1,39 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireAuth } from '../middleware/auth';
-import { bearerAuth, errorSchema, json, pathId } from '../openapi';
+import { bearerAuth, errorSchema, json, pathId, routesOf } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
 
 const errorJson = (description: string) => json(errorSchema, description);
 
-const route = createRoute({
-  method: 'get',
-  path: '/{id}/stream',
-  tags: ['flights'],
-  security: bearerAuth,
-  summary: 'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
-  request: {
-    params: z.object({
-      id: pathId,
-    }),
-  },
-  responses: {
-    200: {
-      description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
-      content: { 'text/event-stream': { schema: z.string() } },
+const route = routesOf({ tags: ['flights'], security: bearerAuth });
+
+const streamRoute = route(
+  'get',
+  '/{id}/stream',
+  'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
+  {
+    request: {
+      params: z.object({
+        id: pathId,
+      }),
     },
-    400: errorJson('the id is not a UUID'),
-    401: errorJson('no or bad token'),
-    404: errorJson('unknown flight'),
+    responses: {
+      200: {
+        description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+      400: errorJson('the id is not a UUID'),
+      401: errorJson('no or bad token'),
+      404: errorJson('unknown flight'),
+    },
   },
-});
+);
 
 const router = createRouter();
 router.use('/:id/stream', requireAuth);
-export const flightStream = router.openapi(route, async (c) => {
+export const flightStream = router.openapi(streamRoute, async (c) => {
   const deps = c.get('deps');
   const { id } = c.req.valid('param');
   await deps.services.catalog.getFlight(id); // 404 for an unknown flight, before the stream opens

@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Catalog, FlightView } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
-import { body, errorSchema, isoDaySchema, json, moneySchema } from '../openapi';
+import { body, errorSchema, isoDaySchema, json, moneySchema, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const airportCode = z
@@ -146,24 +146,22 @@ interface SearchLeg {
 
 const flightParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
-const searchRoute = createRoute({
-  method: 'post',
-  path: '/search',
-  tags: ['flights'],
-  summary:
-    'Flights that still sell for each leg on its day: the cabins with seats for the party, priced per passenger and for the party (public)',
-  request: { body: body(searchRequest) },
-  responses: {
-    200: json(searchResponse, 'the flights of each leg, in departure order'),
-    400: json(errorSchema, 'malformed request, unknown airport or a date in the past'),
-  },
-});
+const route = routesOf({ tags: ['flights'] });
 
-const flightRoute = createRoute({
-  method: 'get',
-  path: '/{id}',
-  tags: ['flights'],
-  summary: 'One flight (any status) with its cabins priced for one adult',
+const searchRoute = route(
+  'post',
+  '/search',
+  'Flights that still sell for each leg on its day: the cabins with seats for the party, priced per passenger and for the party (public)',
+  {
+    request: { body: body(searchRequest) },
+    responses: {
+      200: json(searchResponse, 'the flights of each leg, in departure order'),
+      400: json(errorSchema, 'malformed request, unknown airport or a date in the past'),
+    },
+  },
+);
+
+const flightRoute = route('get', '/{id}', 'One flight (any status) with its cabins priced for one adult', {
   request: { params: flightParams },
   responses: {
     200: json(flight, 'the flight'),
@@ -172,11 +170,7 @@ const flightRoute = createRoute({
   },
 });
 
-const seatsRoute = createRoute({
-  method: 'get',
-  path: '/{id}/seats',
-  tags: ['flights'],
-  summary: 'The seat map: every seat with its status, characteristics and price',
+const seatsRoute = route('get', '/{id}/seats', 'The seat map: every seat with its status, characteristics and price', {
   request: { params: flightParams },
   responses: {
     200: json(seatMap, 'the seat map, by row'),

@@ -3,12 +3,12 @@
  * boards its coupon once; GET /v1/admin/flights/:id/manifest lists the flight's ticketed travelers with their
  * checked-in / boarded / no-show state. Mounted before the admin flights router, whose routes need role admin.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const scanRequest = z
@@ -66,12 +66,9 @@ export const manifestSchema = z
   })
   .openapi('FlightManifest');
 
-const scanRoute = createRoute({
-  method: 'post',
-  path: '/gate/scan',
-  tags: ['gate'],
-  security: bearerAuth,
-  summary: 'Scan a boarding pass at the gate: boards its coupon once (role agent)',
+const route = routesOf({ tags: ['gate'], security: bearerAuth });
+
+const scanRoute = route('post', '/gate/scan', 'Scan a boarding pass at the gate: boards its coupon once (role agent)', {
   request: { headers: idempotencyKeyHeader, body: body(scanRequest) },
   responses: {
     200: json(gateScanSchema, 'boarded: the passenger, seat and sequence'),
@@ -84,19 +81,19 @@ const scanRoute = createRoute({
   },
 });
 
-const manifestRoute = createRoute({
-  method: 'get',
-  path: '/admin/flights/{id}/manifest',
-  tags: ['gate'],
-  security: bearerAuth,
-  summary: 'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
-  request: {
-    params: z.strictObject({
-      id: pathId,
-    }),
+const manifestRoute = route(
+  'get',
+  '/admin/flights/{id}/manifest',
+  'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
+  {
+    request: {
+      params: z.strictObject({
+        id: pathId,
+      }),
+    },
+    responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
   },
-  responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
-});
+);
 
 const flightTimes = z.strictObject({ status: z.string(), departure_at: z.string(), arrival_at: z.string() });
 export const flightDisruptionsSchema = z
@@ -137,15 +134,15 @@ export const flightDisruptionsSchema = z
   })
   .openapi('FlightDisruptions');
 
-const disruptionsRoute = createRoute({
-  method: 'get',
-  path: '/admin/flights/{id}/disruptions',
-  tags: ['gate'],
-  security: bearerAuth,
-  summary: 'The flight’s airline-initiated changes, newest first, with each affected order and its answer (role agent)',
-  request: { params: manifestRoute.request.params },
-  responses: { 200: json(flightDisruptionsSchema, 'the changes and their orders'), ...errors(400, 401, 403) },
-});
+const disruptionsRoute = route(
+  'get',
+  '/admin/flights/{id}/disruptions',
+  'The flight’s airline-initiated changes, newest first, with each affected order and its answer (role agent)',
+  {
+    request: { params: manifestRoute.request.params },
+    responses: { 200: json(flightDisruptionsSchema, 'the changes and their orders'), ...errors(400, 401, 403) },
+  },
+);
 
 const router = createRouter();
 const agents = [requireAuth, requireRole('agent', 'admin'), rateLimitByCustomer] as const;

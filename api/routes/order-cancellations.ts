@@ -5,7 +5,7 @@
  * keeps the latest quote: an older one answers 409, an expired one 410 QUOTE_EXPIRED.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
 import type { CancellationQuoteRow } from '../../services/cancellation-quotes';
@@ -13,7 +13,7 @@ import { confirmCancellation, ORDER_WORKFLOW_TYPE, quoteCancellation } from '../
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import { updateOrder } from '../order-commands';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, routesOf } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -50,41 +50,43 @@ export const cancellationQuoteSchema = z
   })
   .openapi('CancellationQuote');
 
-const quoteRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/cancellation-quotes',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: 'Quote a cancellation: the refund under the fare conditions, per ticket and EMD (unpaid: 0)',
-  request: {
-    params: z.strictObject({ id: uuidParam('id') }),
-    headers: idempotencyKeyHeader,
-    body: body(z.strictObject({}).openapi('CancellationQuoteRequest'), { required: false }),
-  },
-  responses: {
-    201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
-});
+const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const confirmRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/cancellation-quotes/{quote_id}/confirm',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: 'Confirm the latest cancellation quote: refunds exactly its amount once, → CANCELLED',
-  request: {
-    params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),
-    headers: idempotencyKeyHeader,
-    body: body(z.strictObject({}).openapi('CancellationConfirmRequest'), { required: false }),
+const quoteRoute = route(
+  'post',
+  '/orders/{id}/cancellation-quotes',
+  'Quote a cancellation: the refund under the fare conditions, per ticket and EMD (unpaid: 0)',
+  {
+    request: {
+      params: z.strictObject({ id: uuidParam('id') }),
+      headers: idempotencyKeyHeader,
+      body: body(z.strictObject({}).openapi('CancellationQuoteRequest'), { required: false }),
+    },
+    responses: {
+      201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'),
+      ...errors(400, 401, 404, 409, 410, 422),
+    },
   },
-  responses: {
-    200: json(cancellationQuoteSchema, 'the confirmed quote (the same answer when confirmed again)'),
-    409: json(errorSchema, 'not the latest quote, or the order has moved on'),
-    410: json(errorSchema, 'QUOTE_EXPIRED: ask for a new quote'),
-    ...errors(400, 401, 404, 422),
+);
+
+const confirmRoute = route(
+  'post',
+  '/orders/{id}/cancellation-quotes/{quote_id}/confirm',
+  'Confirm the latest cancellation quote: refunds exactly its amount once, → CANCELLED',
+  {
+    request: {
+      params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),
+      headers: idempotencyKeyHeader,
+      body: body(z.strictObject({}).openapi('CancellationConfirmRequest'), { required: false }),
+    },
+    responses: {
+      200: json(cancellationQuoteSchema, 'the confirmed quote (the same answer when confirmed again)'),
+      409: json(errorSchema, 'not the latest quote, or the order has moved on'),
+      410: json(errorSchema, 'QUOTE_EXPIRED: ask for a new quote'),
+      ...errors(400, 401, 404, 422),
+    },
   },
-});
+);
 
 function quoteResource(q: CancellationQuoteRow): z.infer<typeof cancellationQuoteSchema> {
   const money = (amount: number) => ({ amount, currency: q.currency });

@@ -3,7 +3,7 @@
  * unused one. Each command is an Update on the order's workflow (workflows/order.ts), which charges, issues and
  * refunds; these handlers validate, authorize, read and ask. Mounted on the orders router (api/routes/orders.ts).
  */
-import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { z, type RouteHandler } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { SERVICE_TYPES } from '../../domain/servicing';
 import { addServices, ORDER_WORKFLOW_TYPE, removeService } from '../../workflows/messages';
@@ -22,6 +22,7 @@ import {
   moneySchema,
   nullableOf,
   pathId,
+  routesOf,
 } from '../openapi';
 
 const orderIdParam = z.object({ id: pathId });
@@ -51,21 +52,23 @@ const availableServiceSchema = z
   })
   .openapi('AvailableService');
 
-const availableRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/available-services',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: 'What a paid order may buy now, per traveler and segment, priced, with its limits',
-  request: { params: orderIdParam },
-  responses: {
-    200: json(
-      z.object({ order_id: z.uuid(), currency: z.string().length(3), services: z.array(availableServiceSchema) }),
-      'the services on sale for this order',
-    ),
-    ...errors(400, 401, 404, 409),
+const route = routesOf({ tags: ['orders'], security: bearerAuth });
+
+const availableRoute = route(
+  'get',
+  '/orders/{id}/available-services',
+  'What a paid order may buy now, per traveler and segment, priced, with its limits',
+  {
+    request: { params: orderIdParam },
+    responses: {
+      200: json(
+        z.object({ order_id: z.uuid(), currency: z.string().length(3), services: z.array(availableServiceSchema) }),
+        'the services on sale for this order',
+      ),
+      ...errors(400, 401, 404, 409),
+    },
   },
-});
+);
 
 const serviceLineSchema = z
   .strictObject({
@@ -100,65 +103,64 @@ const issuedSchema = z
   })
   .openapi('ServiceIssued');
 
-const addRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/services',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: 'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: body(
-      z
-        .strictObject({
-          services: z.array(serviceLineSchema).min(1).max(20),
-          payment_token: z.string().min(1).max(200),
-        })
-        .openapi('AddServices'),
-    ),
+const addRoute = route(
+  'post',
+  '/orders/{id}/services',
+  'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
+  {
+    request: {
+      params: orderIdParam,
+      headers: idempotencyKeyHeader,
+      body: body(
+        z
+          .strictObject({
+            services: z.array(serviceLineSchema).min(1).max(20),
+            payment_token: z.string().min(1).max(200),
+          })
+          .openapi('AddServices'),
+      ),
+    },
+    responses: {
+      201: json(
+        z.object({
+          order_id: z.uuid(),
+          services: z.array(issuedSchema),
+          charged: moneySchema,
+          charge_id: z.string().nullable(),
+          order: orderSchema,
+        }),
+        'the services issued, what was charged, and the order',
+      ),
+      402: json(errorSchema, 'declined: nothing was charged or changed'),
+      ...errors(400, 401, 404, 409, 422, 503),
+    },
   },
-  responses: {
-    201: json(
-      z.object({
-        order_id: z.uuid(),
-        services: z.array(issuedSchema),
-        charged: moneySchema,
-        charge_id: z.string().nullable(),
-        order: orderSchema,
-      }),
-      'the services issued, what was charged, and the order',
-    ),
-    402: json(errorSchema, 'declined: nothing was charged or changed'),
-    ...errors(400, 401, 404, 409, 422, 503),
-  },
-});
+);
 
-const removeRoute = createRoute({
-  method: 'delete',
-  path: '/orders/{id}/services/{service_id}',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary:
-    'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
-  request: {
-    params: orderIdParam.extend({
-      service_id: z.uuid().openapi({ param: { name: 'service_id', in: 'path' }, description: 'the order item id' }),
-    }),
-  },
-  responses: {
-    200: json(
-      z.object({
-        order_item_id: z.uuid(),
-        emd: z.string().nullable().openapi({ description: 'the voided EMD' }),
-        refund: nullableOf(moneySchema, 'what was refunded; null when the service had been removed already'),
-        order: orderSchema,
+const removeRoute = route(
+  'delete',
+  '/orders/{id}/services/{service_id}',
+  'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
+  {
+    request: {
+      params: orderIdParam.extend({
+        service_id: z.uuid().openapi({ param: { name: 'service_id', in: 'path' }, description: 'the order item id' }),
       }),
-      'removed and refunded',
-    ),
-    ...errors(400, 401, 404, 409, 422),
+    },
+    responses: {
+      200: json(
+        z.object({
+          order_item_id: z.uuid(),
+          emd: z.string().nullable().openapi({ description: 'the voided EMD' }),
+          refund: nullableOf(moneySchema, 'what was refunded; null when the service had been removed already'),
+          order: orderSchema,
+        }),
+        'removed and refunded',
+      ),
+      ...errors(400, 401, 404, 409, 422),
+    },
   },
-});
+);
 
 /** Servicing goes to the v2 workflow of a paid order; anything else is refused before the workflow is asked. */
 async function paidOrder(c: Parameters<RouteHandler<typeof availableRoute, AppEnv>>[0], id: string) {

@@ -2,10 +2,10 @@
  * GET /v1/orders/:id/timeline: what happened to an order, oldest first (services/order-timeline.ts), for its owner
  * and for agents; agents and admins also get the link to its workflow in the Temporal Web UI.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { orderWorkflowId } from '../../workflows/messages';
 import { orderTimeline, TIMELINE_KINDS, TIMELINE_MAX_LIMIT } from '../../services/order-timeline';
-import { bearerAuth, errors, json, pathId } from '../openapi';
+import { bearerAuth, errors, json, pathId, routesOf } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -38,23 +38,25 @@ const timelineSchema = z
   })
   .openapi('OrderTimeline');
 
-const timelineRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/timeline',
-  tags: ['orders'],
-  security: bearerAuth,
-  summary: "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
-  request: {
-    params: z.object({
-      id: pathId,
-    }),
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(TIMELINE_MAX_LIMIT).default(100),
-      cursor: z.string().max(64).optional(),
-    }),
+const route = routesOf({ tags: ['orders'], security: bearerAuth });
+
+const timelineRoute = route(
+  'get',
+  '/orders/{id}/timeline',
+  "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
+  {
+    request: {
+      params: z.object({
+        id: pathId,
+      }),
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(TIMELINE_MAX_LIMIT).default(100),
+        cursor: z.string().max(64).optional(),
+      }),
+    },
+    responses: { 200: json(timelineSchema, 'a page of the timeline, oldest first'), ...errors(400, 401, 404) },
   },
-  responses: { 200: json(timelineSchema, 'a page of the timeline, oldest first'), ...errors(400, 401, 404) },
-});
+);
 
 const router = createRouter();
 

@@ -3,7 +3,7 @@
  * from chosen flights with a 15-minute hold, whose party and seats are chosen before commit.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
@@ -28,7 +28,7 @@ import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit'
 import { startOrder, updateOrder } from '../order-commands';
 import { commitTripParty } from '../trip-commit';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, routesOf } from '../openapi';
 import { boardingPassSchema, ticketSchema } from '../order-schema';
 import { createRouter } from '../router';
 import { exchangeRates, tripConditions } from '../../services/commercial-settings';
@@ -42,12 +42,9 @@ const bookingStatus = z.enum(
 );
 const orderStatus = z.enum(ORDER_STATUSES);
 
-const createTrip = createRoute({
-  method: 'post',
-  path: '/holds/trip',
-  tags: ['trips'],
-  security: bearerAuth,
-  summary: 'Hold an itinerary: seats on every flight for 15 minutes',
+const route = routesOf({ tags: ['trips'], security: bearerAuth });
+
+const createTrip = route('post', '/holds/trip', 'Hold an itinerary: seats on every flight for 15 minutes', {
   request: {
     headers: idempotencyKeyHeader,
     body: body(
@@ -87,12 +84,7 @@ const passengerSchema = z.object({
   gender: z.enum(GENDERS).optional(),
 });
 
-const addPassenger = createRoute({
-  method: 'post',
-  path: '/holds/trip/{trip_id}/passengers',
-  tags: ['trips'],
-  security: bearerAuth,
-  summary: 'Add a passenger to a trip',
+const addPassenger = route('post', '/holds/trip/{trip_id}/passengers', 'Add a passenger to a trip', {
   request: {
     params: z.object({
       trip_id: z
@@ -117,12 +109,7 @@ const addPassenger = createRoute({
   },
 });
 
-const seatHold = createRoute({
-  method: 'post',
-  path: '/holds/seat',
-  tags: ['trips'],
-  security: bearerAuth,
-  summary: 'Lock a specific seat for a trip (atomic: one owner per seat)',
+const seatHold = route('post', '/holds/seat', 'Lock a specific seat for a trip (atomic: one owner per seat)', {
   request: {
     body: body(
       z.object({
@@ -148,12 +135,7 @@ const seatHold = createRoute({
   },
 });
 
-const commit = createRoute({
-  method: 'post',
-  path: '/bookings/commit',
-  tags: ['trips'],
-  security: bearerAuth,
-  summary: 'Finalise a trip: its passengers and seats, payment, tickets',
+const commit = route('post', '/bookings/commit', 'Finalise a trip: its passengers and seats, payment, tickets', {
   request: {
     headers: idempotencyKeyHeader,
     body: body(
