@@ -89,6 +89,9 @@ export const fareConditionsSchema = z
 /** The `{id}` path parameter of a resource its UUID names: `params: z.object({ id: pathId })`. */
 export const pathId = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
 
+/** The path parameters of a resource its UUID names: `request: { params: idParams }`. */
+export const idParams = z.object({ id: pathId });
+
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
 export const errors = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(
@@ -97,24 +100,19 @@ export const errors = <const C extends number>(...codes: C[]) =>
 
 /** What the routes of one room share: their tags and, unless they are public, their security. */
 type RoomShared = Pick<RouteConfig, 'tags' | 'security'>;
-/** What a route adds to its room's: what it takes and answers (and any middleware or further operation field). */
-type RouteParts = Omit<RouteConfig, 'method' | 'path' | 'summary' | 'tags' | 'security'>;
+/** What a route adds to its room's: its summary, what it takes and answers (and any middleware or other field). */
+type RouteParts = Omit<RouteConfig, 'method' | 'path' | 'tags' | 'security'> & { summary: string };
 
 /**
  * The route maker of one room: `const route = routesOf({ tags: ['orders'], security: bearerAuth })`, then
- * `route('get', '/orders/{id}', 'An order', { request: { params: idParams }, responses: { … } })`. The route is
- * createRoute's, typed as it would be (params, body, status codes), with the room's tags and security, and its
- * fields in the document's order (tags, security, summary, then the route's own).
+ * `route('get', '/orders/{id}', { summary: 'An order', request: { params }, responses: { … } })`: createRoute's
+ * route, typed as it would be (params, body, status codes), with the room's tags and security first in the
+ * document's operation (tags, security, summary, …, as every route of the API writes them).
  */
 export const routesOf =
   (shared: RoomShared) =>
-  <M extends RouteConfig['method'], P extends string, R extends RouteParts>(
-    method: M,
-    path: P,
-    summary: string,
-    parts: R,
-  ) =>
-    createRoute({ ...shared, summary, ...parts, method, path });
+  <M extends RouteConfig['method'], P extends string, R extends RouteParts>(method: M, path: P, parts: R) =>
+    createRoute({ ...shared, ...parts, method, path });
 
 /** The `Idempotency-Key` header of creating POSTs (api/middleware/idempotency.ts checks and applies it). */
 export const idempotencyKeyHeader = z.object({
@@ -127,6 +125,16 @@ export const idempotencyKeyHeader = z.object({
         'A repeat with the same key and body gets the first answer (`Idempotent-Replayed: true`); with another body, 422',
       example: 'b3f1c2d4-order-1',
     }),
+});
+
+/**
+ * The request of a command on a resource its UUID names (`POST /orders/{id}/…`): the `{id}` path parameter, the
+ * Idempotency-Key header and the JSON body (required unless told otherwise).
+ */
+export const commandRequest = <T extends z.ZodType>(schema: T, options?: { required?: boolean }) => ({
+  params: idParams,
+  headers: idempotencyKeyHeader,
+  body: body(schema, options),
 });
 
 export const BEARER_SCHEME = 'bearerAuth';

@@ -47,29 +47,26 @@ const report = z
 
 const route = routesOf({ tags: ['admin'], security: bearerAuth });
 
-const analyticsRoute = route(
-  'get',
-  '/',
-  'Offers shown, accepted, rejected and expired, conversion, revenue and the order modification rate per route and day',
-  {
-    request: {
-      query: z.object({
-        from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
-        to: isoDay.optional().openapi({ description: 'last day (UTC), default today' }),
-        route: z
-          .string()
-          .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
-          .optional(),
-      }),
-    },
-    responses: {
-      200: json(report, 'figures per route over the days, and per day'),
-      400: json(errorSchema, 'bad query'),
-      401: json(errorSchema, 'no or bad token'),
-      403: json(errorSchema, 'not an admin'),
-    },
+const analyticsRoute = route('get', '/', {
+  summary:
+    'Offers shown, accepted, rejected and expired, conversion, revenue and the order modification rate per route and day',
+  request: {
+    query: z.object({
+      from: isoDay.optional().openapi({ description: 'first day (UTC), default 30 days before `to`' }),
+      to: isoDay.optional().openapi({ description: 'last day (UTC), default today' }),
+      route: z
+        .string()
+        .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
+        .optional(),
+    }),
   },
-);
+  responses: {
+    200: json(report, 'figures per route over the days, and per day'),
+    400: json(errorSchema, 'bad query'),
+    401: json(errorSchema, 'no or bad token'),
+    403: json(errorSchema, 'not an admin'),
+  },
+});
 
 const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 10_000) / 10_000 : null);
 const addDays = (day: string, n: number) =>

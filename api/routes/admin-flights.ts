@@ -10,14 +10,8 @@ import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import type { FlightDisruptionChange } from '../../workflows/messages';
 import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errors, isoDaySchema, pathId, routesOf } from '../openapi';
+import { bearerAuth, body, errors, idParams, isoDaySchema, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
 const airport = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter IATA airport code (upper case)');
@@ -25,7 +19,6 @@ const isoDay = isoDaySchema;
 const wholeMinute = z.iso
   .datetime({ offset: true })
   .refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute (seconds zero)');
-const idParam = z.object({ id: pathId });
 
 const cabinView = z.object({
   cabin: cabinSchema,
@@ -120,38 +113,34 @@ function decodeCursor(cursor: string | undefined): number {
 const route = routesOf({ tags: ['admin'], security: bearerAuth });
 const authErrors = errors(400, 401, 403); // 400: a malformed URL, before the token is looked at
 
-const createFlight = route('post', '/', 'Create a flight with its inventory and seats from the aircraft layout', {
+const createFlight = route('post', '/', {
+  summary: 'Create a flight with its inventory and seats from the aircraft layout',
   request: { body: body(createBody) },
   responses: { 201: json(adminFlight, 'the flight'), ...errors(400, 409), ...authErrors },
 });
-const listFlights = route(
-  'get',
-  '/',
-  'Flights by route, day, status and number, in departure order (limit, cursor); agents may read',
-  {
-    request: { query: listQuery },
-    responses: {
-      200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
-      ...errors(400),
-      ...authErrors,
-    },
+const listFlights = route('get', '/', {
+  summary: 'Flights by route, day, status and number, in departure order (limit, cursor); agents may read',
+  request: { query: listQuery },
+  responses: {
+    200: json(z.object({ data: z.array(adminFlight), next_cursor: z.string().nullable() }), 'a page of flights'),
+    ...errors(400),
+    ...authErrors,
   },
-);
-const getFlight = route('get', '/{id}', 'One flight with its inventory per cabin; agents may read', {
-  request: { params: idParam },
+});
+const getFlight = route('get', '/{id}', {
+  summary: 'One flight with its inventory per cabin; agents may read',
+  request: { params: idParams },
   responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404), ...authErrors },
 });
-const patchFlight = route(
-  'patch',
-  '/{id}',
-  'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
-  {
-    request: { params: idParam, body: body(patchBody) },
-    responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404, 409), ...authErrors },
-  },
-);
-const deleteFlight = route('delete', '/{id}', 'Delete a flight on which nothing was ever held or sold', {
-  request: { params: idParam },
+const patchFlight = route('patch', '/{id}', {
+  summary:
+    'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
+  request: { params: idParams, body: body(patchBody) },
+  responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404, 409), ...authErrors },
+});
+const deleteFlight = route('delete', '/{id}', {
+  summary: 'Delete a flight on which nothing was ever held or sold',
+  request: { params: idParams },
   responses: { 204: { description: 'deleted' }, ...errors(400, 404, 409), ...authErrors },
 });
 

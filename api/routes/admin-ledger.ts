@@ -7,7 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { LEDGER_ACCOUNTS, POSTING_KINDS } from '../../domain/ledger';
 import { orderLedger, settlement } from '../../services/ledger';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errors, isoDaySchema, json, moneySchema, pathId, routesOf } from '../openapi';
+import { bearerAuth, errors, idParams, isoDaySchema, json, moneySchema, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const entrySchema = z.strictObject({
@@ -52,37 +52,25 @@ const settlementSchema = z
 
 const route = routesOf({ tags: ['admin'], security: bearerAuth });
 
-const getLedger = route(
-  'get',
-  '/orders/{id}/ledger',
-  "An order's ledger: postings in order with running balances per account, and whether they balance",
-  {
-    request: {
-      params: z.object({
-        id: pathId,
-      }),
-    },
-    responses: { 200: json(ledgerSchema, 'the ledger'), ...errors(400, 401, 403, 404) },
-  },
-);
+const getLedger = route('get', '/orders/{id}/ledger', {
+  summary: "An order's ledger: postings in order with running balances per account, and whether they balance",
+  request: { params: idParams },
+  responses: { 200: json(ledgerSchema, 'the ledger'), ...errors(400, 401, 403, 404) },
+});
 
-const getSettlement = route(
-  'get',
-  '/settlement',
-  'Settlement per route for a day (UTC): captured, refunded, unearned, earned, penalties',
-  {
-    request: {
-      query: z.object({
-        date: isoDaySchema.openapi({ description: 'the day (UTC), YYYY-MM-DD' }),
-        route: z
-          .string()
-          .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
-          .optional(),
-      }),
-    },
-    responses: { 200: json(settlementSchema, 'figures per route'), ...errors(400, 401, 403) },
+const getSettlement = route('get', '/settlement', {
+  summary: 'Settlement per route for a day (UTC): captured, refunded, unearned, earned, penalties',
+  request: {
+    query: z.object({
+      date: isoDaySchema.openapi({ description: 'the day (UTC), YYYY-MM-DD' }),
+      route: z
+        .string()
+        .regex(/^[A-Z]{3}(-[A-Z]{3})+$/, 'must be airports joined by "-", e.g. JFK-LHR')
+        .optional(),
+    }),
   },
-);
+  responses: { 200: json(settlementSchema, 'figures per route'), ...errors(400, 401, 403) },
+});
 
 const router = createRouter();
 router.use('/orders/*', requireAuth, requireRole('admin'));

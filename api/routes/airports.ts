@@ -17,7 +17,8 @@ const airport = z
 
 const route = routesOf({ tags: ['flights'] });
 
-const searchRoute = route('get', '/', 'Airports whose IATA code, city or name matches q (an autocomplete; public)', {
+const searchRoute = route('get', '/', {
+  summary: 'Airports whose IATA code, city or name matches q (an autocomplete; public)',
   request: {
     query: z.strictObject({
       q: z

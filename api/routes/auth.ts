@@ -11,7 +11,7 @@ import type { AppEnv } from '../deps';
 import { requestLogger } from '../request-logger';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
 import { rateLimitByCustomer, rateLimitGuestsByIp } from '../middleware/rate-limit';
-import { bearerAuth, errorSchema, optionalBearerAuth, routesOf } from '../openapi';
+import { bearerAuth, errorSchema, json, optionalBearerAuth, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const HASH_OPTIONS = PASSWORD_HASH_OPTIONS;
@@ -36,16 +36,13 @@ const tokenResponse = z
     claimed_guest_id: z.uuid().optional(),
   })
   .openapi('Token');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const publicRoute = routesOf({ tags: ['auth'] });
 const optionalAuthRoute = routesOf({ tags: ['auth'], security: optionalBearerAuth });
 const signedInRoute = routesOf({ tags: ['auth'], security: bearerAuth });
 
-const guestRoute = publicRoute('post', '/guest', 'A guest token for browsing and booking without an account', {
+const guestRoute = publicRoute('post', '/guest', {
+  summary: 'A guest token for browsing and booking without an account',
   middleware: [rateLimitGuestsByIp] as const,
   responses: {
     200: json(tokenResponse, 'a new guest and its token'),
@@ -55,36 +52,29 @@ const guestRoute = publicRoute('post', '/guest', 'A guest token for browsing and
   },
 });
 
-const registerRoute = optionalAuthRoute(
-  'post',
-  '/register',
-  'Create an account; with a guest token, the account claims that guest and its orders',
-  {
-    request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
-    responses: {
-      201: json(tokenResponse, 'the account and its token'),
-      400: errorResponse('the email or password is not valid'),
-      401: errorResponse('the Authorization header holds no valid token'),
-      409: errorResponse('an account with this email exists'),
-    },
+const registerRoute = optionalAuthRoute('post', '/register', {
+  summary: 'Create an account; with a guest token, the account claims that guest and its orders',
+  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  responses: {
+    201: json(tokenResponse, 'the account and its token'),
+    400: errorResponse('the email or password is not valid'),
+    401: errorResponse('the Authorization header holds no valid token'),
+    409: errorResponse('an account with this email exists'),
   },
-);
+});
 
-const loginRoute = optionalAuthRoute(
-  'post',
-  '/login',
-  'Sign in; with a guest token, the account claims that guest and its orders',
-  {
-    request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
-    responses: {
-      200: json(tokenResponse, 'a token for the account'),
-      400: errorResponse('the request is not valid'),
-      401: errorResponse('the email or password is wrong'),
-    },
+const loginRoute = optionalAuthRoute('post', '/login', {
+  summary: 'Sign in; with a guest token, the account claims that guest and its orders',
+  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  responses: {
+    200: json(tokenResponse, 'a token for the account'),
+    400: errorResponse('the request is not valid'),
+    401: errorResponse('the email or password is wrong'),
   },
-);
+});
 
-const meRoute = signedInRoute('get', '/me', 'Who the token belongs to', {
+const meRoute = signedInRoute('get', '/me', {
+  summary: 'Who the token belongs to',
   middleware: [requireAuth, rateLimitByCustomer] as const,
   responses: {
     200: json(
@@ -103,18 +93,14 @@ const meRoute = signedInRoute('get', '/me', 'Who the token belongs to', {
   },
 });
 
-const signOutRoute = signedInRoute(
-  'post',
-  '/sign-out',
-  "Sign out: revokes every token of the caller's customer issued so far",
-  {
-    middleware: [requireAuth, rateLimitByCustomer] as const,
-    responses: {
-      204: { description: 'signed out; this token and the customer’s other tokens are refused from now on' },
-      401: errorResponse('no valid token'),
-    },
+const signOutRoute = signedInRoute('post', '/sign-out', {
+  summary: "Sign out: revokes every token of the caller's customer issued so far",
+  middleware: [requireAuth, rateLimitByCustomer] as const,
+  responses: {
+    204: { description: 'signed out; this token and the customer’s other tokens are refused from now on' },
+    401: errorResponse('no valid token'),
   },
-);
+});
 
 /** A hash to verify against when the email is unknown, so that the answer takes as long either way. */
 let decoyHash: Promise<string> | undefined;

@@ -9,7 +9,7 @@ import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { boardingPassPng } from '../../services/boarding-pass';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, routesOf } from '../openapi';
+import { bearerAuth, commandRequest, errors, errorSchema, json, routesOf } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
@@ -66,48 +66,36 @@ export const checkInSchema = z
 
 const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const checkInRoute = route(
-  'post',
-  '/orders/{id}/check-in',
-  'Check travelers in on a flight of the order: seat assigned, boarding pass issued',
-  {
-    request: {
-      params: z.strictObject({ id: uuidParam('id') }),
-      headers: idempotencyKeyHeader,
-      body: body(checkInRequest),
-    },
-    responses: {
-      200: json(checkInSchema, 'the travelers are checked in; their boarding passes'),
-      409: json(errorSchema, 'CHECK_IN_NOT_OPEN, CHECK_IN_CLOSED, COUPON_NOT_OPEN, or the order is not ticketed'),
-      ...errors(400, 401, 404, 422),
-    },
+const checkInRoute = route('post', '/orders/{id}/check-in', {
+  summary: 'Check travelers in on a flight of the order: seat assigned, boarding pass issued',
+  request: commandRequest(checkInRequest),
+  responses: {
+    200: json(checkInSchema, 'the travelers are checked in; their boarding passes'),
+    409: json(errorSchema, 'CHECK_IN_NOT_OPEN, CHECK_IN_CLOSED, COUPON_NOT_OPEN, or the order is not ticketed'),
+    ...errors(400, 401, 404, 422),
   },
-);
+});
 
-const passImageRoute = route(
-  'get',
-  '/orders/{id}/boarding-passes/{traveler_id}/{file}',
-  'A boarding pass as a PDF417 barcode image (PNG): …/{traveler_id}/{flight_id}.png',
-  {
-    request: {
-      params: z.strictObject({
-        id: uuidParam('id'),
-        traveler_id: uuidParam('traveler_id'),
-        file: z
-          .string()
-          .regex(/^[0-9a-fA-F-]{36}\.png$/, 'must be <flight_id>.png')
-          .openapi({ param: { name: 'file', in: 'path' }, example: '6f1c2b9e-0000-4000-8000-000000000000.png' }),
-      }),
-    },
-    responses: {
-      200: {
-        description: 'the PDF417 image of the latest pass',
-        content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
-      },
-      ...errors(400, 401, 404),
-    },
+const passImageRoute = route('get', '/orders/{id}/boarding-passes/{traveler_id}/{file}', {
+  summary: 'A boarding pass as a PDF417 barcode image (PNG): …/{traveler_id}/{flight_id}.png',
+  request: {
+    params: z.strictObject({
+      id: uuidParam('id'),
+      traveler_id: uuidParam('traveler_id'),
+      file: z
+        .string()
+        .regex(/^[0-9a-fA-F-]{36}\.png$/, 'must be <flight_id>.png')
+        .openapi({ param: { name: 'file', in: 'path' }, example: '6f1c2b9e-0000-4000-8000-000000000000.png' }),
+    }),
   },
-);
+  responses: {
+    200: {
+      description: 'the PDF417 image of the latest pass',
+      content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...errors(400, 401, 404),
+  },
+});
 
 const passUrl = (orderId: string, travelerId: string, flightId: string) =>
   `/v1/orders/${orderId}/boarding-passes/${travelerId}/${flightId}.png`;

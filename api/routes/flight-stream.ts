@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireAuth } from '../middleware/auth';
-import { bearerAuth, errorSchema, json, pathId, routesOf } from '../openapi';
+import { bearerAuth, errorSchema, idParams, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
 
@@ -9,27 +9,19 @@ const errorJson = (description: string) => json(errorSchema, description);
 
 const route = routesOf({ tags: ['flights'], security: bearerAuth });
 
-const streamRoute = route(
-  'get',
-  '/{id}/stream',
-  'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
-  {
-    request: {
-      params: z.object({
-        id: pathId,
-      }),
+const streamRoute = route('get', '/{id}/stream', {
+  summary: 'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
+  request: { params: idParams },
+  responses: {
+    200: {
+      description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
+      content: { 'text/event-stream': { schema: z.string() } },
     },
-    responses: {
-      200: {
-        description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
-        content: { 'text/event-stream': { schema: z.string() } },
-      },
-      400: errorJson('the id is not a UUID'),
-      401: errorJson('no or bad token'),
-      404: errorJson('unknown flight'),
-    },
+    400: errorJson('the id is not a UUID'),
+    401: errorJson('no or bad token'),
+    404: errorJson('unknown flight'),
   },
-);
+});
 
 const router = createRouter();
 router.use('/:id/stream', requireAuth);

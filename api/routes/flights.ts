@@ -148,20 +148,18 @@ const flightParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 
 
 const route = routesOf({ tags: ['flights'] });
 
-const searchRoute = route(
-  'post',
-  '/search',
-  'Flights that still sell for each leg on its day: the cabins with seats for the party, priced per passenger and for the party (public)',
-  {
-    request: { body: body(searchRequest) },
-    responses: {
-      200: json(searchResponse, 'the flights of each leg, in departure order'),
-      400: json(errorSchema, 'malformed request, unknown airport or a date in the past'),
-    },
+const searchRoute = route('post', '/search', {
+  summary:
+    'Flights that still sell for each leg on its day: the cabins with seats for the party, priced per passenger and for the party (public)',
+  request: { body: body(searchRequest) },
+  responses: {
+    200: json(searchResponse, 'the flights of each leg, in departure order'),
+    400: json(errorSchema, 'malformed request, unknown airport or a date in the past'),
   },
-);
+});
 
-const flightRoute = route('get', '/{id}', 'One flight (any status) with its cabins priced for one adult', {
+const flightRoute = route('get', '/{id}', {
+  summary: 'One flight (any status) with its cabins priced for one adult',
   request: { params: flightParams },
   responses: {
     200: json(flight, 'the flight'),
@@ -170,7 +168,8 @@ const flightRoute = route('get', '/{id}', 'One flight (any status) with its cabi
   },
 });
 
-const seatsRoute = route('get', '/{id}/seats', 'The seat map: every seat with its status, characteristics and price', {
+const seatsRoute = route('get', '/{id}/seats', {
+  summary: 'The seat map: every seat with its status, characteristics and price',
   request: { params: flightParams },
   responses: {
     200: json(seatMap, 'the seat map, by row'),

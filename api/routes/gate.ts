@@ -8,7 +8,7 @@ import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId, routesOf } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, idParams, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const scanRequest = z
@@ -68,7 +68,8 @@ export const manifestSchema = z
 
 const route = routesOf({ tags: ['gate'], security: bearerAuth });
 
-const scanRoute = route('post', '/gate/scan', 'Scan a boarding pass at the gate: boards its coupon once (role agent)', {
+const scanRoute = route('post', '/gate/scan', {
+  summary: 'Scan a boarding pass at the gate: boards its coupon once (role agent)',
   request: { headers: idempotencyKeyHeader, body: body(scanRequest) },
   responses: {
     200: json(gateScanSchema, 'boarded: the passenger, seat and sequence'),
@@ -81,19 +82,11 @@ const scanRoute = route('post', '/gate/scan', 'Scan a boarding pass at the gate:
   },
 });
 
-const manifestRoute = route(
-  'get',
-  '/admin/flights/{id}/manifest',
-  'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
-  {
-    request: {
-      params: z.strictObject({
-        id: pathId,
-      }),
-    },
-    responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
-  },
-);
+const manifestRoute = route('get', '/admin/flights/{id}/manifest', {
+  summary: 'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
+  request: { params: idParams },
+  responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
+});
 
 const flightTimes = z.strictObject({ status: z.string(), departure_at: z.string(), arrival_at: z.string() });
 export const flightDisruptionsSchema = z
@@ -134,15 +127,11 @@ export const flightDisruptionsSchema = z
   })
   .openapi('FlightDisruptions');
 
-const disruptionsRoute = route(
-  'get',
-  '/admin/flights/{id}/disruptions',
-  'The flight’s airline-initiated changes, newest first, with each affected order and its answer (role agent)',
-  {
-    request: { params: manifestRoute.request.params },
-    responses: { 200: json(flightDisruptionsSchema, 'the changes and their orders'), ...errors(400, 401, 403) },
-  },
-);
+const disruptionsRoute = route('get', '/admin/flights/{id}/disruptions', {
+  summary: 'The flight’s airline-initiated changes, newest first, with each affected order and its answer (role agent)',
+  request: { params: manifestRoute.request.params },
+  responses: { 200: json(flightDisruptionsSchema, 'the changes and their orders'), ...errors(400, 401, 403) },
+});
 
 const router = createRouter();
 const agents = [requireAuth, requireRole('agent', 'admin'), rateLimitByCustomer] as const;

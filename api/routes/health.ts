@@ -18,7 +18,8 @@ const alive = z.object({ status: z.literal('ok') }).openapi('Liveness');
 
 const route = routesOf({ tags: ['ops'] });
 
-const healthRoute = route('get', '/', 'Health of the API and each dependency it needs', {
+const healthRoute = route('get', '/', {
+  summary: 'Health of the API and each dependency it needs',
   responses: {
     200: json(report, 'every dependency is up'),
     503: json(report, 'at least one dependency is down'),
@@ -27,12 +28,14 @@ const healthRoute = route('get', '/', 'Health of the API and each dependency it 
 
 // Liveness: the process answers HTTP. It probes no dependency, so that an outage of Postgres or Kafka makes the
 // pods unready (no traffic) without the kubelet restarting every one of them.
-const liveRoute = route('get', '/live', 'Liveness: the process serves HTTP (no dependency is probed)', {
+const liveRoute = route('get', '/live', {
+  summary: 'Liveness: the process serves HTTP (no dependency is probed)',
   responses: { 200: json(alive, 'the process is alive') },
 });
 
 // Readiness: the same probes as GET /health; 503 while any dependency is down, so the pod leaves the Service.
-const readyRoute = route('get', '/ready', 'Readiness: every dependency answers (the report of GET /health)', {
+const readyRoute = route('get', '/ready', {
+  summary: 'Readiness: every dependency answers (the report of GET /health)',
   responses: {
     200: json(report, 'ready: every dependency is up'),
     503: json(report, 'not ready: a dependency is down'),

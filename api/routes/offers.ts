@@ -108,33 +108,26 @@ const idParam = z.object({
 
 const route = routesOf({ tags: ['offers'], security: optionalBearerAuth });
 
-const searchRoute = route(
-  'post',
-  '/search',
-  'Offers for each itinerary: flight only and bundles, priced, ranked, valid for 15 minutes',
-  {
-    request: { body: body(searchRequest) },
-    responses: {
-      200: json(searchResponse, 'the offers, in the ranker’s order (none when no flight has seats)'),
-      ...errors(400, 401, 429),
-    },
+const searchRoute = route('post', '/search', {
+  summary: 'Offers for each itinerary: flight only and bundles, priced, ranked, valid for 15 minutes',
+  request: { body: body(searchRequest) },
+  responses: {
+    200: json(searchResponse, 'the offers, in the ranker’s order (none when no flight has seats)'),
+    ...errors(400, 401, 429),
   },
-);
+});
 
-const getRoute = route('get', '/{id}', 'One offer while it lives', {
+const getRoute = route('get', '/{id}', {
+  summary: 'One offer while it lives',
   request: { params: idParam },
   responses: { 200: json(offerSchema, 'the offer'), ...errors(400, 401, 404, 410) },
 });
 
-const rejectRoute = route(
-  'delete',
-  '/{id}',
-  'Reject an offer: it can no longer be accepted, and the ranker learns from it',
-  {
-    request: { params: idParam },
-    responses: { 204: { description: 'rejected (or already rejected)' }, ...errors(400, 401, 404, 409, 410) },
-  },
-);
+const rejectRoute = route('delete', '/{id}', {
+  summary: 'Reject an offer: it can no longer be accepted, and the ranker learns from it',
+  request: { params: idParam },
+  responses: { 204: { description: 'rejected (or already rejected)' }, ...errors(400, 401, 404, 409, 410) },
+});
 
 /** Sets `customer` when the request carries a valid bearer token (an invalid one is 401); none is fine. */
 const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {

@@ -13,7 +13,17 @@ import { confirmCancellation, ORDER_WORKFLOW_TYPE, quoteCancellation } from '../
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import { updateOrder } from '../order-commands';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, routesOf } from '../openapi';
+import {
+  bearerAuth,
+  body,
+  commandRequest,
+  errors,
+  errorSchema,
+  idempotencyKeyHeader,
+  json,
+  moneySchema,
+  routesOf,
+} from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -52,41 +62,29 @@ export const cancellationQuoteSchema = z
 
 const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const quoteRoute = route(
-  'post',
-  '/orders/{id}/cancellation-quotes',
-  'Quote a cancellation: the refund under the fare conditions, per ticket and EMD (unpaid: 0)',
-  {
-    request: {
-      params: z.strictObject({ id: uuidParam('id') }),
-      headers: idempotencyKeyHeader,
-      body: body(z.strictObject({}).openapi('CancellationQuoteRequest'), { required: false }),
-    },
-    responses: {
-      201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'),
-      ...errors(400, 401, 404, 409, 410, 422),
-    },
+const quoteRoute = route('post', '/orders/{id}/cancellation-quotes', {
+  summary: 'Quote a cancellation: the refund under the fare conditions, per ticket and EMD (unpaid: 0)',
+  request: commandRequest(z.strictObject({}).openapi('CancellationQuoteRequest'), { required: false }),
+  responses: {
+    201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
-);
+});
 
-const confirmRoute = route(
-  'post',
-  '/orders/{id}/cancellation-quotes/{quote_id}/confirm',
-  'Confirm the latest cancellation quote: refunds exactly its amount once, → CANCELLED',
-  {
-    request: {
-      params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),
-      headers: idempotencyKeyHeader,
-      body: body(z.strictObject({}).openapi('CancellationConfirmRequest'), { required: false }),
-    },
-    responses: {
-      200: json(cancellationQuoteSchema, 'the confirmed quote (the same answer when confirmed again)'),
-      409: json(errorSchema, 'not the latest quote, or the order has moved on'),
-      410: json(errorSchema, 'QUOTE_EXPIRED: ask for a new quote'),
-      ...errors(400, 401, 404, 422),
-    },
+const confirmRoute = route('post', '/orders/{id}/cancellation-quotes/{quote_id}/confirm', {
+  summary: 'Confirm the latest cancellation quote: refunds exactly its amount once, → CANCELLED',
+  request: {
+    params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),
+    headers: idempotencyKeyHeader,
+    body: body(z.strictObject({}).openapi('CancellationConfirmRequest'), { required: false }),
   },
-);
+  responses: {
+    200: json(cancellationQuoteSchema, 'the confirmed quote (the same answer when confirmed again)'),
+    409: json(errorSchema, 'not the latest quote, or the order has moved on'),
+    410: json(errorSchema, 'QUOTE_EXPIRED: ask for a new quote'),
+    ...errors(400, 401, 404, 422),
+  },
+});
 
 function quoteResource(q: CancellationQuoteRow): z.infer<typeof cancellationQuoteSchema> {
   const money = (amount: number) => ({ amount, currency: q.currency });

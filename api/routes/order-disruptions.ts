@@ -13,16 +13,12 @@ import { DomainError } from '../../domain/errors';
 import { answerDisruption, ORDER_WORKFLOW_TYPE, type DisruptionAnswer } from '../../workflows/messages';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId, routesOf } from '../openapi';
+import { bearerAuth, commandRequest, errors, errorSchema, json, routesOf } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
-
-const orderIdParam = z.strictObject({
-  id: pathId,
-});
 
 const route = routesOf({ tags: ['orders'], security: bearerAuth });
 const answered = {
@@ -31,37 +27,21 @@ const answered = {
   ...errors(400, 401, 404, 422),
 };
 
-const acceptRoute = route(
-  'post',
-  '/orders/{id}/disruption/accept',
-  'Accept an airline-initiated change: move to a re-accommodation option, or keep the retimed flight',
-  {
-    request: {
-      params: orderIdParam,
-      headers: idempotencyKeyHeader,
-      body: body(
-        z
-          .strictObject({ option_id: z.uuid().openapi({ description: 'one of `disruption.options[].id`' }) })
-          .openapi('DisruptionAccept'),
-      ),
-    },
-    responses: answered,
-  },
-);
+const acceptRoute = route('post', '/orders/{id}/disruption/accept', {
+  summary: 'Accept an airline-initiated change: move to a re-accommodation option, or keep the retimed flight',
+  request: commandRequest(
+    z
+      .strictObject({ option_id: z.uuid().openapi({ description: 'one of `disruption.options[].id`' }) })
+      .openapi('DisruptionAccept'),
+  ),
+  responses: answered,
+});
 
-const refundRoute = route(
-  'post',
-  '/orders/{id}/disruption/refund',
-  'Refuse an airline-initiated change: a full refund, no penalty (involuntary), the order CANCELLED',
-  {
-    request: {
-      params: orderIdParam,
-      headers: idempotencyKeyHeader,
-      body: body(z.strictObject({}).openapi('DisruptionRefund'), { required: false }),
-    },
-    responses: answered,
-  },
-);
+const refundRoute = route('post', '/orders/{id}/disruption/refund', {
+  summary: 'Refuse an airline-initiated change: a full refund, no penalty (involuntary), the order CANCELLED',
+  request: commandRequest(z.strictObject({}).openapi('DisruptionRefund'), { required: false }),
+  responses: answered,
+});
 
 async function answer(c: Context<AppEnv>, id: string, reply: DisruptionAnswer) {
   const { services, temporal } = c.get('deps');

@@ -39,19 +39,15 @@ const lookupResult = z
 
 const route = routesOf({ tags: ['orders'] });
 
-const lookupRoute = route(
-  'post',
-  '/orders/lookup',
-  'Find an order by booking reference and last name (manage booking): a token for that order only',
-  {
-    middleware: [rateLimitLookupsByIp] as const,
-    request: { body: body(lookupBody) },
-    responses: {
-      200: json(lookupResult, 'the order, and a token that reaches it alone'),
-      ...errors(400, 404, 429),
-    },
+const lookupRoute = route('post', '/orders/lookup', {
+  summary: 'Find an order by booking reference and last name (manage booking): a token for that order only',
+  middleware: [rateLimitLookupsByIp] as const,
+  request: { body: body(lookupBody) },
+  responses: {
+    200: json(lookupResult, 'the order, and a token that reaches it alone'),
+    ...errors(400, 404, 429),
   },
-);
+});
 
 const HOUR = { ms: 3_600_000, per: 'an hour', label: 'booking reference' };
 

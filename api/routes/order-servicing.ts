@@ -14,18 +14,15 @@ import { orderSchema } from '../order-schema';
 import { updateOrder } from '../order-commands';
 import {
   bearerAuth,
-  body,
+  commandRequest,
   errors,
   errorSchema,
-  idempotencyKeyHeader,
+  idParams,
   json,
   moneySchema,
   nullableOf,
-  pathId,
   routesOf,
 } from '../openapi';
-
-const orderIdParam = z.object({ id: pathId });
 
 const refundRuleSchema = z
   .union([
@@ -54,21 +51,17 @@ const availableServiceSchema = z
 
 const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const availableRoute = route(
-  'get',
-  '/orders/{id}/available-services',
-  'What a paid order may buy now, per traveler and segment, priced, with its limits',
-  {
-    request: { params: orderIdParam },
-    responses: {
-      200: json(
-        z.object({ order_id: z.uuid(), currency: z.string().length(3), services: z.array(availableServiceSchema) }),
-        'the services on sale for this order',
-      ),
-      ...errors(400, 401, 404, 409),
-    },
+const availableRoute = route('get', '/orders/{id}/available-services', {
+  summary: 'What a paid order may buy now, per traveler and segment, priced, with its limits',
+  request: { params: idParams },
+  responses: {
+    200: json(
+      z.object({ order_id: z.uuid(), currency: z.string().length(3), services: z.array(availableServiceSchema) }),
+      'the services on sale for this order',
+    ),
+    ...errors(400, 401, 404, 409),
   },
-);
+});
 
 const serviceLineSchema = z
   .strictObject({
@@ -103,64 +96,53 @@ const issuedSchema = z
   })
   .openapi('ServiceIssued');
 
-const addRoute = route(
-  'post',
-  '/orders/{id}/services',
-  'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
-  {
-    request: {
-      params: orderIdParam,
-      headers: idempotencyKeyHeader,
-      body: body(
-        z
-          .strictObject({
-            services: z.array(serviceLineSchema).min(1).max(20),
-            payment_token: z.string().min(1).max(200),
-          })
-          .openapi('AddServices'),
-      ),
-    },
-    responses: {
-      201: json(
-        z.object({
-          order_id: z.uuid(),
-          services: z.array(issuedSchema),
-          charged: moneySchema,
-          charge_id: z.string().nullable(),
-          order: orderSchema,
-        }),
-        'the services issued, what was charged, and the order',
-      ),
-      402: json(errorSchema, 'declined: nothing was charged or changed'),
-      ...errors(400, 401, 404, 409, 422, 503),
-    },
-  },
-);
-
-const removeRoute = route(
-  'delete',
-  '/orders/{id}/services/{service_id}',
-  'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
-  {
-    request: {
-      params: orderIdParam.extend({
-        service_id: z.uuid().openapi({ param: { name: 'service_id', in: 'path' }, description: 'the order item id' }),
+const addRoute = route('post', '/orders/{id}/services', {
+  summary: 'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
+  request: commandRequest(
+    z
+      .strictObject({
+        services: z.array(serviceLineSchema).min(1).max(20),
+        payment_token: z.string().min(1).max(200),
+      })
+      .openapi('AddServices'),
+  ),
+  responses: {
+    201: json(
+      z.object({
+        order_id: z.uuid(),
+        services: z.array(issuedSchema),
+        charged: moneySchema,
+        charge_id: z.string().nullable(),
+        order: orderSchema,
       }),
-    },
-    responses: {
-      200: json(
-        z.object({
-          order_item_id: z.uuid(),
-          emd: z.string().nullable().openapi({ description: 'the voided EMD' }),
-          refund: nullableOf(moneySchema, 'what was refunded; null when the service had been removed already'),
-          order: orderSchema,
-        }),
-        'removed and refunded',
-      ),
-      ...errors(400, 401, 404, 409, 422),
-    },
+      'the services issued, what was charged, and the order',
+    ),
+    402: json(errorSchema, 'declined: nothing was charged or changed'),
+    ...errors(400, 401, 404, 409, 422, 503),
   },
-);
+});
+
+const removeRoute = route('delete', '/orders/{id}/services/{service_id}', {
+  summary:
+    'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
+  request: {
+    params: idParams.extend({
+      service_id: z.uuid().openapi({ param: { name: 'service_id', in: 'path' }, description: 'the order item id' }),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        order_item_id: z.uuid(),
+        emd: z.string().nullable().openapi({ description: 'the voided EMD' }),
+        refund: nullableOf(moneySchema, 'what was refunded; null when the service had been removed already'),
+        order: orderSchema,
+      }),
+      'removed and refunded',
+    ),
+    ...errors(400, 401, 404, 409, 422),
+  },
+});
 
 /** Servicing goes to the v2 workflow of a paid order; anything else is refused before the workflow is asked. */
 async function paidOrder(c: Parameters<RouteHandler<typeof availableRoute, AppEnv>>[0], id: string) {

@@ -5,7 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { orderWorkflowId } from '../../workflows/messages';
 import { orderTimeline, TIMELINE_KINDS, TIMELINE_MAX_LIMIT } from '../../services/order-timeline';
-import { bearerAuth, errors, json, pathId, routesOf } from '../openapi';
+import { bearerAuth, errors, idParams, json, routesOf } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -40,23 +40,17 @@ const timelineSchema = z
 
 const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const timelineRoute = route(
-  'get',
-  '/orders/{id}/timeline',
-  "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
-  {
-    request: {
-      params: z.object({
-        id: pathId,
-      }),
-      query: z.object({
-        limit: z.coerce.number().int().min(1).max(TIMELINE_MAX_LIMIT).default(100),
-        cursor: z.string().max(64).optional(),
-      }),
-    },
-    responses: { 200: json(timelineSchema, 'a page of the timeline, oldest first'), ...errors(400, 401, 404) },
+const timelineRoute = route('get', '/orders/{id}/timeline', {
+  summary: "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
+  request: {
+    params: idParams,
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(TIMELINE_MAX_LIMIT).default(100),
+      cursor: z.string().max(64).optional(),
+    }),
   },
-);
+  responses: { 200: json(timelineSchema, 'a page of the timeline, oldest first'), ...errors(400, 401, 404) },
+});
 
 const router = createRouter();
 

@@ -25,7 +25,17 @@ import {
   orderResources,
   ownedOrderResource,
 } from '../order-reads';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId, routesOf } from '../openapi';
+import {
+  bearerAuth,
+  body,
+  commandRequest,
+  errors,
+  errorSchema,
+  idempotencyKeyHeader,
+  idParams,
+  json,
+  routesOf,
+} from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { OrderSearch } from '../../services/order-reads';
@@ -71,174 +81,136 @@ const idParam = (name: string) =>
       .max(100)
       .openapi({ param: { name, in: 'path' } }),
   });
-const orderIdParam = z.object({
-  id: pathId,
-});
 
 const route = routesOf({ tags: ['orders'], security: bearerAuth });
 
-const acceptRoute = route(
-  'post',
-  '/offers/{id}/accept',
-  'Accept an offer: starts the order workflow, which holds the seats (30 minutes)',
-  {
-    request: {
-      params: idParam('id'),
-      headers: idempotencyKeyHeader,
-      body: body(acceptBody),
-    },
-    responses: {
-      201: json(orderSchema, 'the order, PROPOSED, seats held'),
-      200: json(orderSchema, 'the offer was already accepted with this same body: the same order'),
-      ...errors(400, 401, 404, 409, 410, 422, 503),
-    },
-  },
-);
-
-const payRoute = route(
-  'post',
-  '/orders/{id}/pay',
-  'Pay: the lock-in (a workflow Update). 200 paid, 202 pending (webhook), 402 declined',
-  {
-    request: {
-      params: orderIdParam,
-      headers: idempotencyKeyHeader,
-      body: {
-        content: { 'application/json': { schema: z.object({ payment_token: z.string().min(1).max(200) }) } },
-        required: true,
-      },
-    },
-    responses: {
-      200: json(orderSchema, 'paid'),
-      202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
-      402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
-      503: json(
-        errorSchema,
-        'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
-      ),
-      ...errors(400, 401, 404, 409, 410, 422),
-    },
-  },
-);
-
-const cancelRoute = route('post', '/orders/{id}/cancel', 'Cancel: releases the seats; after payment, refunds first', {
+const acceptRoute = route('post', '/offers/{id}/accept', {
+  summary: 'Accept an offer: starts the order workflow, which holds the seats (30 minutes)',
   request: {
-    params: orderIdParam,
+    params: idParam('id'),
     headers: idempotencyKeyHeader,
-    body: {
-      content: {
-        'application/json': {
-          schema: z.object({
-            // Kept in the OrderCancelled event (jsonb, which cannot hold a NUL): one line of printable text.
-            reason: z
-              .string()
-              .max(200)
-              // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-              .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
-              .optional(),
-          }),
-        },
-      },
-      required: false,
-    },
+    body: body(acceptBody),
   },
+  responses: {
+    201: json(orderSchema, 'the order, PROPOSED, seats held'),
+    200: json(orderSchema, 'the offer was already accepted with this same body: the same order'),
+    ...errors(400, 401, 404, 409, 410, 422, 503),
+  },
+});
+
+const payRoute = route('post', '/orders/{id}/pay', {
+  summary: 'Pay: the lock-in (a workflow Update). 200 paid, 202 pending (webhook), 402 declined',
+  request: commandRequest(z.object({ payment_token: z.string().min(1).max(200) })),
+  responses: {
+    200: json(orderSchema, 'paid'),
+    202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
+    402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
+    503: json(
+      errorSchema,
+      'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
+    ),
+    ...errors(400, 401, 404, 409, 410, 422),
+  },
+});
+
+const cancelRoute = route('post', '/orders/{id}/cancel', {
+  summary: 'Cancel: releases the seats; after payment, refunds first',
+  request: commandRequest(
+    z.object({
+      // Kept in the OrderCancelled event (jsonb, which cannot hold a NUL): one line of printable text.
+      reason: z
+        .string()
+        .max(200)
+        // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+        .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
+        .optional(),
+    }),
+    { required: false },
+  ),
   responses: { 200: json(orderSchema, 'cancelled'), ...errors(400, 401, 404, 409, 422) },
 });
 
-const seatsRoute = route(
-  'post',
-  '/orders/{id}/seats',
-  'Choose a seat for one traveler on one flight: while PROPOSED, or on a paid order (a change: the old seat is freed, the boarding pass reissued; charged at the seat-map price unless the bundle’s seat covers it)',
-  {
-    request: {
-      params: orderIdParam,
-      headers: idempotencyKeyHeader,
-      body: body(
-        z
-          .strictObject({
-            traveler_id: z.uuid().optional().openapi({ description: 'the traveler’s id (or give traveler_ref)' }),
-            traveler_ref: z
-              .string()
-              .min(1)
-              .max(40)
-              .optional()
-              .openapi({ description: 'the traveler’s ref, e.g. ADT1 (or give traveler_id)', example: 'ADT1' }),
-            flight_id: z.uuid(),
-            seat_number: z.string().regex(/^\d{1,3}[A-K]$/, 'a seat such as 12C'),
-            payment_token: z
-              .string()
-              .min(1)
-              .max(200)
-              .optional()
-              .openapi({ description: 'paid orders: required when the seat costs something (402 when declined)' }),
-          })
-          .refine((b) => (b.traveler_id === undefined) !== (b.traveler_ref === undefined), {
-            message: 'give either traveler_id or traveler_ref',
-            path: ['traveler_id'],
-          })
-          .openapi('SeatChoice'),
-      ),
-    },
-    responses: {
-      200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
-      402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
-      ...errors(400, 401, 404, 409, 410, 422),
-    },
+const seatsRoute = route('post', '/orders/{id}/seats', {
+  summary:
+    'Choose a seat for one traveler on one flight: while PROPOSED, or on a paid order (a change: the old seat is freed, the boarding pass reissued; charged at the seat-map price unless the bundle’s seat covers it)',
+  request: commandRequest(
+    z
+      .strictObject({
+        traveler_id: z.uuid().optional().openapi({ description: 'the traveler’s id (or give traveler_ref)' }),
+        traveler_ref: z
+          .string()
+          .min(1)
+          .max(40)
+          .optional()
+          .openapi({ description: 'the traveler’s ref, e.g. ADT1 (or give traveler_id)', example: 'ADT1' }),
+        flight_id: z.uuid(),
+        seat_number: z.string().regex(/^\d{1,3}[A-K]$/, 'a seat such as 12C'),
+        payment_token: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .openapi({ description: 'paid orders: required when the seat costs something (402 when declined)' }),
+      })
+      .refine((b) => (b.traveler_id === undefined) !== (b.traveler_ref === undefined), {
+        message: 'give either traveler_id or traveler_ref',
+        path: ['traveler_id'],
+      })
+      .openapi('SeatChoice'),
+  ),
+  responses: {
+    200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
+    402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
+    ...errors(400, 401, 404, 409, 410, 422),
   },
-);
+});
 
-const getRoute = route('get', '/orders/{id}', 'An order from Postgres, with the live workflow state', {
-  request: { params: orderIdParam },
+const getRoute = route('get', '/orders/{id}', {
+  summary: 'An order from Postgres, with the live workflow state',
+  request: { params: idParams },
   responses: { 200: json(orderSchema, 'the order'), ...errors(400, 401, 404) },
 });
 
-const listRoute = route(
-  'get',
-  '/orders',
-  "The caller's orders, newest first, cursor-paginated; agents and admins search every customer's orders by booking reference, contact email or customer",
-  {
-    request: {
-      query: z.object({
-        limit: z.coerce.number().int().min(1).max(100).default(20),
-        cursor: z.string().max(200).optional(),
-        booking_reference: z
-          .string()
-          .regex(/^[A-Za-z0-9]{6}$/, 'a booking reference such as R4HWSL')
-          .optional()
-          .openapi({
-            description:
-              "only the caller's order with this booking reference (an empty list if none); for agents, anyone's",
-          }),
-        contact_email: z
-          .email()
-          .max(254)
-          .optional()
-          .openapi({ description: 'agents only (403 otherwise): orders whose contact has this email' }),
-        customer: z
-          .union([z.uuid(), z.email().max(254)])
-          .optional()
-          .openapi({ description: 'agents only (403 otherwise): the orders of this customer, by id or account email' }),
-      }),
-    },
-    responses: {
-      200: json(z.object({ data: z.array(orderSchema), next_cursor: z.string().nullable() }), 'a page of orders'),
-      ...errors(400, 401, 403),
-    },
+const listRoute = route('get', '/orders', {
+  summary:
+    "The caller's orders, newest first, cursor-paginated; agents and admins search every customer's orders by booking reference, contact email or customer",
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z.string().max(200).optional(),
+      booking_reference: z
+        .string()
+        .regex(/^[A-Za-z0-9]{6}$/, 'a booking reference such as R4HWSL')
+        .optional()
+        .openapi({
+          description:
+            "only the caller's order with this booking reference (an empty list if none); for agents, anyone's",
+        }),
+      contact_email: z
+        .email()
+        .max(254)
+        .optional()
+        .openapi({ description: 'agents only (403 otherwise): orders whose contact has this email' }),
+      customer: z
+        .union([z.uuid(), z.email().max(254)])
+        .optional()
+        .openapi({ description: 'agents only (403 otherwise): the orders of this customer, by id or account email' }),
+    }),
   },
-);
+  responses: {
+    200: json(z.object({ data: z.array(orderSchema), next_cursor: z.string().nullable() }), 'a page of orders'),
+    ...errors(400, 401, 403),
+  },
+});
 
-const fulfillmentRoute = route(
-  'get',
-  '/orders/{id}/fulfillment',
-  'E-tickets, EMDs and BCBP boarding passes of a fulfilled order',
-  {
-    request: { params: orderIdParam },
-    responses: {
-      200: json(fulfillmentSchema, 'documents (empty until the order is FULFILLED)'),
-      ...errors(400, 401, 404),
-    },
+const fulfillmentRoute = route('get', '/orders/{id}/fulfillment', {
+  summary: 'E-tickets, EMDs and BCBP boarding passes of a fulfilled order',
+  request: { params: idParams },
+  responses: {
+    200: json(fulfillmentSchema, 'documents (empty until the order is FULFILLED)'),
+    ...errors(400, 401, 404),
   },
-);
+});
 
 type AcceptBody = z.infer<typeof acceptBody>;
 

@@ -44,7 +44,8 @@ const orderStatus = z.enum(ORDER_STATUSES);
 
 const route = routesOf({ tags: ['trips'], security: bearerAuth });
 
-const createTrip = route('post', '/holds/trip', 'Hold an itinerary: seats on every flight for 15 minutes', {
+const createTrip = route('post', '/holds/trip', {
+  summary: 'Hold an itinerary: seats on every flight for 15 minutes',
   request: {
     headers: idempotencyKeyHeader,
     body: body(
@@ -84,7 +85,8 @@ const passengerSchema = z.object({
   gender: z.enum(GENDERS).optional(),
 });
 
-const addPassenger = route('post', '/holds/trip/{trip_id}/passengers', 'Add a passenger to a trip', {
+const addPassenger = route('post', '/holds/trip/{trip_id}/passengers', {
+  summary: 'Add a passenger to a trip',
   request: {
     params: z.object({
       trip_id: z
@@ -109,7 +111,8 @@ const addPassenger = route('post', '/holds/trip/{trip_id}/passengers', 'Add a pa
   },
 });
 
-const seatHold = route('post', '/holds/seat', 'Lock a specific seat for a trip (atomic: one owner per seat)', {
+const seatHold = route('post', '/holds/seat', {
+  summary: 'Lock a specific seat for a trip (atomic: one owner per seat)',
   request: {
     body: body(
       z.object({
@@ -135,7 +138,8 @@ const seatHold = route('post', '/holds/seat', 'Lock a specific seat for a trip (
   },
 });
 
-const commit = route('post', '/bookings/commit', 'Finalise a trip: its passengers and seats, payment, tickets', {
+const commit = route('post', '/bookings/commit', {
+  summary: 'Finalise a trip: its passengers and seats, payment, tickets',
   request: {
     headers: idempotencyKeyHeader,
     body: body(

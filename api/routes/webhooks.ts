@@ -9,7 +9,7 @@ import {
   paymentNotification,
   type LatePaymentInput,
 } from '../../workflows/messages';
-import { errorSchema, json, routesOf, webhookSignatureAuth } from '../openapi';
+import { body, errorSchema, json, routesOf, webhookSignatureAuth } from '../openapi';
 import { createRouter } from '../router';
 
 // The event is kept as jsonb and its ids as text, neither of which can hold a NUL: such an event is malformed.
@@ -35,29 +35,25 @@ const eventSchema = z.object({
 
 const route = routesOf({ tags: ['webhooks'], security: webhookSignatureAuth });
 
-const paymentsRoute = route(
-  'post',
-  '/payments',
-  'Payment provider events, HMAC-signed (Altis-Signature: t=<unix>,v1=<hex>); replay-safe',
-  {
-    request: {
-      headers: z.object({ [WEBHOOK_SIGNATURE_HEADER.toLowerCase()]: z.string().optional() }),
-      // A reference, not the zod schema: the handler checks the signature over the raw body before it parses it.
-      body: {
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentEvent' } } },
-        required: true,
-      },
-    },
-    responses: {
-      200: json(
-        z.object({ received: z.boolean(), duplicate: z.boolean() }),
-        'accepted (also for a duplicate delivery, which changes nothing)',
-      ),
-      400: json(errorSchema, 'malformed event'),
-      401: json(errorSchema, 'missing, forged or stale signature'),
+const paymentsRoute = route('post', '/payments', {
+  summary: 'Payment provider events, HMAC-signed (Altis-Signature: t=<unix>,v1=<hex>); replay-safe',
+  request: {
+    headers: z.object({ [WEBHOOK_SIGNATURE_HEADER.toLowerCase()]: z.string().optional() }),
+    // A reference, not the zod schema: the handler checks the signature over the raw body before it parses it.
+    body: {
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentEvent' } } },
+      required: true,
     },
   },
-);
+  responses: {
+    200: json(
+      z.object({ received: z.boolean(), duplicate: z.boolean() }),
+      'accepted (also for a duplicate delivery, which changes nothing)',
+    ),
+    400: json(errorSchema, 'malformed event'),
+    401: json(errorSchema, 'missing, forged or stale signature'),
+  },
+});
 
 /**
  * The provider's webhook becomes a signal to the order's workflow. The signature covers the raw body and a
