@@ -4,14 +4,14 @@
  * services/commercial-settings.ts). One CRUD shape for the three, written once (`crudRoutes`); the contracts come
  * from the tables (services/admin-commercial.ts, drizzle-zod), and so does the work.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { adminSchemas as s, type AdminCommercial, type AdminStore } from '../../services/admin-commercial';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, body, errors, json } from '../openapi';
+import { bearerAuth, body, errors, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
-const common = { tags: ['admin'], security: bearerAuth };
+const route = routesOf({ tags: ['admin'], security: bearerAuth });
 const authErrors = errors(400, 401, 403); // 400: a malformed URL, before the token is looked at
 const keyParam = (name: 'code' | 'id') =>
   z.object({
@@ -26,13 +26,17 @@ interface CrudSpec<V extends z.ZodType, C extends z.ZodType, P extends z.ZodType
   /** The store of the app's services (services/admin-commercial.ts). */
   store: (admin: AdminCommercial) => AdminStore<z.infer<V>, z.output<C>, z.output<P>, z.output<Q>>;
   key: 'code' | 'id';
+  /** One of them, for the summaries (`One product`, `Every product, by code`). */
+  noun: string;
   /** What the list holds, for its description (`the products`); every list answers `{ data, next_cursor }`. */
   plural: string;
+  /** The order of the list, for its summary: `by code`. */
+  listOrder: string;
   view: V;
   create: C;
   patch: P;
   query?: Q;
-  summaries: { create: string; list: string; get: string; patch: string; remove: string };
+  summaries: { create: string; patch: string; remove: string };
   /** The extra 409 of DELETE (a product a bundle names). */
   removeConflicts?: boolean;
 }
@@ -57,10 +61,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
   router.use('*', requireAuth, requireRole('admin'));
   return router
     .openapi(
-      createRoute({
-        ...common,
-        method: 'post',
-        path: '/',
+      route('post', '/', {
         summary: spec.summaries.create,
         request: { body: body(spec.create) },
         responses: {
@@ -72,11 +73,8 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
       async (c) => c.json((await storeOf(c).create(input<z.output<C>>(c, 'json'))) as z.infer<V>, 201),
     )
     .openapi(
-      createRoute({
-        ...common,
-        method: 'get',
-        path: '/',
-        summary: spec.summaries.list,
+      route('get', '/', {
+        summary: `Every ${spec.noun}, ${spec.listOrder}`,
         request: spec.query ? { query: spec.query } : {},
         responses: {
           200: json(
@@ -96,21 +94,15 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
       },
     )
     .openapi(
-      createRoute({
-        ...common,
-        method: 'get',
-        path: `/{${spec.key}}`,
-        summary: spec.summaries.get,
+      route('get', `/{${spec.key}}`, {
+        summary: `One ${spec.noun}`,
         request: { params },
         responses: { 200: json(spec.view, 'found'), ...errors(404), ...authErrors },
       }),
       async (c) => c.json((await found(storeOf(c), keyOf(input(c, 'param')))) as z.infer<V>, 200),
     )
     .openapi(
-      createRoute({
-        ...common,
-        method: 'patch',
-        path: `/{${spec.key}}`,
+      route('patch', `/{${spec.key}}`, {
         summary: spec.summaries.patch,
         request: { params, body: body(spec.patch) },
         responses: { 200: json(spec.view, 'changed'), ...errors(400, 404), ...authErrors },
@@ -123,10 +115,7 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
       },
     )
     .openapi(
-      createRoute({
-        ...common,
-        method: 'delete',
-        path: `/{${spec.key}}`,
+      route('delete', `/{${spec.key}}`, {
         summary: spec.summaries.remove,
         request: { params },
         responses: {
@@ -148,7 +137,9 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
 export const adminProducts = crudRoutes({
   store: (admin) => admin.products,
   key: 'code',
+  noun: 'product',
   plural: 'products',
+  listOrder: 'by code',
   view: s.product
     .extend({ price: s.product.shape.price.openapi({ description: 'minor units' }) })
     .openapi('AdminProduct'),
@@ -158,8 +149,6 @@ export const adminProducts = crudRoutes({
   removeConflicts: true,
   summaries: {
     create: 'Create a product',
-    list: 'Every product, by code',
-    get: 'One product',
     patch: 'Change a product (active=false withdraws it from offers)',
     remove: 'Delete a product no bundle names (else 409: deactivate it with PATCH active=false)',
   },
@@ -168,14 +157,14 @@ export const adminProducts = crudRoutes({
 export const adminBundles = crudRoutes({
   store: (admin) => admin.bundles,
   key: 'code',
+  noun: 'bundle',
   plural: 'bundles',
+  listOrder: 'in offer order',
   view: s.bundle.openapi('AdminBundle'),
   create: s.bundleCreate.openapi('AdminBundleCreate'),
   patch: s.bundlePatch.openapi('AdminBundlePatch'),
   summaries: {
     create: 'Create a bundle (offered from the next search)',
-    list: 'Every bundle, in offer order',
-    get: 'One bundle',
     patch: 'Change a bundle',
     remove: 'Delete a bundle (no longer offered from the next search)',
   },
@@ -184,7 +173,9 @@ export const adminBundles = crudRoutes({
 export const adminPricingRules = crudRoutes({
   store: (admin) => admin.pricingRules,
   key: 'id',
+  noun: 'pricing rule',
   plural: 'rules',
+  listOrder: 'in the order they apply',
   view: s.rule.openapi('AdminPricingRule'),
   create: s.ruleCreate.openapi('AdminPricingRuleCreate', {
     description: 'a [pricing].rules entry of the config, plus position/active',
@@ -194,8 +185,6 @@ export const adminPricingRules = crudRoutes({
   }),
   summaries: {
     create: 'Create a pricing rule (applies from the next search, after the existing rules unless positioned)',
-    list: 'Every pricing rule, in the order they apply',
-    get: 'One pricing rule',
     patch: 'Change a pricing rule (the result is validated as a whole)',
     remove: 'Delete a pricing rule (prices without it from the next search)',
   },

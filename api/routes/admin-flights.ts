@@ -12,6 +12,7 @@ import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { bearerAuth, body, errors, idParams, isoDaySchema, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
+import { flightLeg } from './flights';
 
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
 const airport = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter IATA airport code (upper case)');
@@ -34,10 +35,7 @@ const adminFlight = z
     id: z.string(),
     carrier: z.string(),
     flight_number: z.string().openapi({ example: 'AL9901', description: 'carrier and number' }),
-    origin: z.string(),
-    destination: z.string(),
-    departure_at: z.iso.datetime(),
-    arrival_at: z.iso.datetime(),
+    ...flightLeg,
     aircraft_type: z.string(),
     status: z.enum(FLIGHT_STATUSES).openapi({
       description: 'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed), DEPARTED, ARRIVED, CANCELLED',

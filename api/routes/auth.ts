@@ -27,7 +27,11 @@ const credentials = z
     password: z.string().min(10).max(1024).openapi({ example: 'correct horse battery' }),
   })
   .openapi('Credentials');
-const bearer = z.object({ authorization: z.string().optional().openapi({ description: 'Bearer <guest token>' }) });
+/** The request of a sign-in or sign-up: the credentials, and the guest's token when there is one. */
+const credentialsRequest = {
+  headers: z.object({ authorization: z.string().optional().openapi({ description: 'Bearer <guest token>' }) }),
+  body: { required: true, content: { 'application/json': { schema: credentials } } },
+};
 const tokenResponse = z
   .object({
     token: z.string(),
@@ -54,7 +58,7 @@ const guestRoute = publicRoute('post', '/guest', {
 
 const registerRoute = optionalAuthRoute('post', '/register', {
   summary: 'Create an account; with a guest token, the account claims that guest and its orders',
-  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  request: credentialsRequest,
   responses: {
     201: json(tokenResponse, 'the account and its token'),
     400: errorResponse('the email or password is not valid'),
@@ -65,7 +69,7 @@ const registerRoute = optionalAuthRoute('post', '/register', {
 
 const loginRoute = optionalAuthRoute('post', '/login', {
   summary: 'Sign in; with a guest token, the account claims that guest and its orders',
-  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  request: credentialsRequest,
   responses: {
     200: json(tokenResponse, 'a token for the account'),
     400: errorResponse('the request is not valid'),

@@ -72,15 +72,20 @@ const legPrice = z
   })
   .openapi('LegPrice');
 
+/** Where and when a flight flies, as the flight answers (GET /v1/flights/{id}) and the admin's (admin-flights.ts) name it. */
+export const flightLeg = {
+  origin: z.string(),
+  destination: z.string(),
+  departure_at: z.iso.datetime(),
+  arrival_at: z.iso.datetime(),
+};
+
 const flight = z
   .object({
     id: z.uuid(),
     carrier: z.string(),
     flight_number: z.string().openapi({ example: 'AL100', description: 'carrier and number' }),
-    origin: z.string(),
-    destination: z.string(),
-    departure_at: z.iso.datetime(),
-    arrival_at: z.iso.datetime(),
+    ...flightLeg,
     aircraft: z.string(),
     duration_minutes: z.number().int(),
     status: z.enum(FLIGHT_STATUSES).openapi({
@@ -144,7 +149,12 @@ interface SearchLeg {
   date: string;
 }
 
-const flightParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+/** The request of a route that names one flight, and what it answers when the flight is not one. */
+const oneFlight = { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) };
+const flightErrors = {
+  400: json(errorSchema, 'the id is not a UUID'),
+  404: json(errorSchema, 'no such flight'),
+};
 
 const route = routesOf({ tags: ['flights'] });
 
@@ -160,22 +170,14 @@ const searchRoute = route('post', '/search', {
 
 const flightRoute = route('get', '/{id}', {
   summary: 'One flight (any status) with its cabins priced for one adult',
-  request: { params: flightParams },
-  responses: {
-    200: json(flight, 'the flight'),
-    400: json(errorSchema, 'the id is not a UUID'),
-    404: json(errorSchema, 'no such flight'),
-  },
+  request: oneFlight,
+  responses: { 200: json(flight, 'the flight'), ...flightErrors },
 });
 
 const seatsRoute = route('get', '/{id}/seats', {
   summary: 'The seat map: every seat with its status, characteristics and price',
-  request: { params: flightParams },
-  responses: {
-    200: json(seatMap, 'the seat map, by row'),
-    400: json(errorSchema, 'the id is not a UUID'),
-    404: json(errorSchema, 'no such flight'),
-  },
+  request: oneFlight,
+  responses: { 200: json(seatMap, 'the seat map, by row'), ...flightErrors },
 });
 
 export const flights = createRouter()
