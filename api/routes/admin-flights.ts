@@ -12,7 +12,7 @@ import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { bearerAuth, body, errors, idParams, isoDaySchema, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
-import { flightLeg } from './flights';
+import { flightFields } from './flights';
 
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
 const airport = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter IATA airport code (upper case)');
@@ -33,9 +33,7 @@ const cabinView = z.object({
 const adminFlight = z
   .object({
     id: z.string(),
-    carrier: z.string(),
-    flight_number: z.string().openapi({ example: 'AL9901', description: 'carrier and number' }),
-    ...flightLeg,
+    ...flightFields('AL9901'),
     aircraft_type: z.string(),
     status: z.enum(FLIGHT_STATUSES).openapi({
       description: 'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed), DEPARTED, ARRIVED, CANCELLED',

@@ -72,20 +72,23 @@ const legPrice = z
   })
   .openapi('LegPrice');
 
-/** Where and when a flight flies, as the flight answers (GET /v1/flights/{id}) and the admin's (admin-flights.ts) name it. */
-export const flightLeg = {
+/**
+ * A flight's designator and where and when it flies, as the flight answers (GET /v1/flights/{id}) and the admin's
+ * (admin-flights.ts) name them: `example` is a flight number of each.
+ */
+export const flightFields = (example: string) => ({
+  carrier: z.string(),
+  flight_number: z.string().openapi({ example, description: 'carrier and number' }),
   origin: z.string(),
   destination: z.string(),
   departure_at: z.iso.datetime(),
   arrival_at: z.iso.datetime(),
-};
+});
 
 const flight = z
   .object({
     id: z.uuid(),
-    carrier: z.string(),
-    flight_number: z.string().openapi({ example: 'AL100', description: 'carrier and number' }),
-    ...flightLeg,
+    ...flightFields('AL100'),
     aircraft: z.string(),
     duration_minutes: z.number().int(),
     status: z.enum(FLIGHT_STATUSES).openapi({
