@@ -137,6 +137,18 @@ export const commandRequest = <T extends z.ZodType>(schema: T, options?: { requi
   body: body(schema, options),
 });
 
+/**
+ * A command on a resource its UUID names, of the caller's (`POST /orders/{id}/…` with a bearer token): its request
+ * (commandRequest) and its answers, among them the error answers every such command has by what it takes: 400 (not
+ * valid), 401, 404 (no such resource of the caller's) and 422 (the Idempotency-Key again with another body). An
+ * answer of its own (a described 422) replaces the plain one: `...command(schema, { 200: json(…) })`.
+ */
+export const command = <T extends z.ZodType, R extends RouteConfig['responses']>(
+  schema: T,
+  responses: R,
+  options?: { required?: boolean },
+) => ({ request: commandRequest(schema, options), responses: { ...errors(400, 401, 404, 422), ...responses } });
+
 export const BEARER_SCHEME = 'bearerAuth';
 /** A route that answers 401 without a valid `Authorization: Bearer <JWT>`. */
 export const bearerAuth: Record<string, string[]>[] = [{ [BEARER_SCHEME]: [] }];
@@ -145,6 +157,9 @@ export const WEBHOOK_SIGNATURE_SCHEME = 'webhookSignature';
 export const webhookSignatureAuth: Record<string, string[]>[] = [{ [WEBHOOK_SIGNATURE_SCHEME]: [] }];
 /** A route that takes a bearer token when sent (it binds or claims something) and works without one. */
 export const optionalBearerAuth: Record<string, string[]>[] = [{}, { [BEARER_SCHEME]: [] }];
+
+/** The route maker of the orders room, whose routes stand in several files (orders.ts, check-in.ts, order-*.ts). */
+export const orderRoute = routesOf({ tags: ['orders'], security: bearerAuth });
 
 /** The document's tags, in reading order. */
 export const API_TAGS = [

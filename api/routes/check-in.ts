@@ -9,7 +9,7 @@ import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { boardingPassPng } from '../../services/boarding-pass';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, commandRequest, errors, errorSchema, json, routesOf } from '../openapi';
+import { command, errors, errorSchema, json, orderRoute } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
@@ -64,19 +64,15 @@ export const checkInSchema = z
   })
   .openapi('CheckIn');
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
-
-const checkInRoute = route('post', '/orders/{id}/check-in', {
+const checkInRoute = orderRoute('post', '/orders/{id}/check-in', {
   summary: 'Check travelers in on a flight of the order: seat assigned, boarding pass issued',
-  request: commandRequest(checkInRequest),
-  responses: {
+  ...command(checkInRequest, {
     200: json(checkInSchema, 'the travelers are checked in; their boarding passes'),
     409: json(errorSchema, 'CHECK_IN_NOT_OPEN, CHECK_IN_CLOSED, COUPON_NOT_OPEN, or the order is not ticketed'),
-    ...errors(400, 401, 404, 422),
-  },
+  }),
 });
 
-const passImageRoute = route('get', '/orders/{id}/boarding-passes/{traveler_id}/{file}', {
+const passImageRoute = orderRoute('get', '/orders/{id}/boarding-passes/{traveler_id}/{file}', {
   summary: 'A boarding pass as a PDF417 barcode image (PNG): …/{traveler_id}/{flight_id}.png',
   request: {
     params: z.strictObject({

@@ -13,17 +13,7 @@ import { confirmCancellation, ORDER_WORKFLOW_TYPE, quoteCancellation } from '../
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import { updateOrder } from '../order-commands';
-import {
-  bearerAuth,
-  body,
-  commandRequest,
-  errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  moneySchema,
-  routesOf,
-} from '../openapi';
+import { body, command, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, orderRoute } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -60,18 +50,16 @@ export const cancellationQuoteSchema = z
   })
   .openapi('CancellationQuote');
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
-
-const quoteRoute = route('post', '/orders/{id}/cancellation-quotes', {
+const quoteRoute = orderRoute('post', '/orders/{id}/cancellation-quotes', {
   summary: 'Quote a cancellation: the refund under the fare conditions, per ticket and EMD (unpaid: 0)',
-  request: commandRequest(z.strictObject({}).openapi('CancellationQuoteRequest'), { required: false }),
-  responses: {
-    201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
+  ...command(
+    z.strictObject({}).openapi('CancellationQuoteRequest'),
+    { 201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'), ...errors(409, 410) },
+    { required: false },
+  ),
 });
 
-const confirmRoute = route('post', '/orders/{id}/cancellation-quotes/{quote_id}/confirm', {
+const confirmRoute = orderRoute('post', '/orders/{id}/cancellation-quotes/{quote_id}/confirm', {
   summary: 'Confirm the latest cancellation quote: refunds exactly its amount once, → CANCELLED',
   request: {
     params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),

@@ -11,7 +11,7 @@ import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { changeOrder, ORDER_WORKFLOW_TYPE } from '../../workflows/messages';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, commandRequest, errors, errorSchema, json, moneySchema, routesOf } from '../openapi';
+import { command, errors, errorSchema, json, moneySchema, orderRoute } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema, orderSegmentContract } from '../order-schema';
@@ -65,21 +65,18 @@ const changeRequestSchema = z
   .strict()
   .openapi('OrderChangeRequest');
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
-
-const changeRequestRoute = route('post', '/orders/{id}/change-requests', {
+const changeRequestRoute = orderRoute('post', '/orders/{id}/change-requests', {
   summary: 'Ask to change flights of a paid order: change offers priced now, under the conditions sold',
-  request: commandRequest(changeRequestBody),
-  responses: {
+  ...command(changeRequestBody, {
     201: json(changeRequestSchema, 'the change request and its change offers (none when no flight has seats)'),
     422: json(errorSchema, 'CHANGE_NOT_ALLOWED: the fare conditions do not allow a change (details.condition)'),
-    ...errors(400, 401, 404, 409),
-  },
+    ...errors(409),
+  }),
 });
 
-const changeRoute = route('post', '/orders/{id}/changes', {
+const changeRoute = orderRoute('post', '/orders/{id}/changes', {
   summary: 'Confirm a change offer (a workflow Update): new flights held, difference charged or refunded, exchange',
-  request: commandRequest(
+  ...command(
     z
       .object({
         change_offer_id: z.uuid(),
@@ -92,15 +89,14 @@ const changeRoute = route('post', '/orders/{id}/changes', {
       })
       .strict()
       .openapi('OrderChangeCreate'),
+    {
+      201: json(orderSchema, 'the order after the change: its segments, tickets reissued, the change in `changes`'),
+      402: json(errorSchema, 'the change payment was declined: the order is exactly as it was'),
+      409: json(errorSchema, 'SOLD_OUT (the new flight sold out since the offer) or INVALID_STATE; order unchanged'),
+      410: json(errorSchema, 'the change offer has expired'),
+      503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, nothing changed'),
+    },
   ),
-  responses: {
-    201: json(orderSchema, 'the order after the change: its segments, tickets reissued, the change in `changes`'),
-    402: json(errorSchema, 'the change payment was declined: the order is exactly as it was'),
-    409: json(errorSchema, 'SOLD_OUT (the new flight sold out since the offer) or INVALID_STATE; order unchanged'),
-    410: json(errorSchema, 'the change offer has expired'),
-    503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, nothing changed'),
-    ...errors(400, 401, 404, 422),
-  },
 });
 
 const router = createRouter();

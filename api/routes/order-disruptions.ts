@@ -13,34 +13,31 @@ import { DomainError } from '../../domain/errors';
 import { answerDisruption, ORDER_WORKFLOW_TYPE, type DisruptionAnswer } from '../../workflows/messages';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, commandRequest, errors, errorSchema, json, routesOf } from '../openapi';
+import { command, errorSchema, json, orderRoute } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
 const answered = {
   200: json(orderSchema, 'the order once the answer is carried out (its `disruption` answered)'),
   409: json(errorSchema, 'NO_OPEN_DISRUPTION: nothing to answer (none, or answered already)'),
-  ...errors(400, 401, 404, 422),
 };
 
-const acceptRoute = route('post', '/orders/{id}/disruption/accept', {
+const acceptRoute = orderRoute('post', '/orders/{id}/disruption/accept', {
   summary: 'Accept an airline-initiated change: move to a re-accommodation option, or keep the retimed flight',
-  request: commandRequest(
+  ...command(
     z
       .strictObject({ option_id: z.uuid().openapi({ description: 'one of `disruption.options[].id`' }) })
       .openapi('DisruptionAccept'),
+    answered,
   ),
-  responses: answered,
 });
 
-const refundRoute = route('post', '/orders/{id}/disruption/refund', {
+const refundRoute = orderRoute('post', '/orders/{id}/disruption/refund', {
   summary: 'Refuse an airline-initiated change: a full refund, no penalty (involuntary), the order CANCELLED',
-  request: commandRequest(z.strictObject({}).openapi('DisruptionRefund'), { required: false }),
-  responses: answered,
+  ...command(z.strictObject({}).openapi('DisruptionRefund'), answered, { required: false }),
 });
 
 async function answer(c: Context<AppEnv>, id: string, reply: DisruptionAnswer) {

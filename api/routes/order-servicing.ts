@@ -12,17 +12,7 @@ import { ownedOrder, readDeps } from '../order-access';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';
 import { updateOrder } from '../order-commands';
-import {
-  bearerAuth,
-  commandRequest,
-  errors,
-  errorSchema,
-  idParams,
-  json,
-  moneySchema,
-  nullableOf,
-  routesOf,
-} from '../openapi';
+import { command, errors, errorSchema, idParams, json, moneySchema, nullableOf, orderRoute } from '../openapi';
 
 const refundRuleSchema = z
   .union([
@@ -49,9 +39,7 @@ const availableServiceSchema = z
   })
   .openapi('AvailableService');
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
-
-const availableRoute = route('get', '/orders/{id}/available-services', {
+const availableRoute = orderRoute('get', '/orders/{id}/available-services', {
   summary: 'What a paid order may buy now, per traveler and segment, priced, with its limits',
   request: { params: idParams },
   responses: {
@@ -96,33 +84,33 @@ const issuedSchema = z
   })
   .openapi('ServiceIssued');
 
-const addRoute = route('post', '/orders/{id}/services', {
+const addRoute = orderRoute('post', '/orders/{id}/services', {
   summary: 'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
-  request: commandRequest(
+  ...command(
     z
       .strictObject({
         services: z.array(serviceLineSchema).min(1).max(20),
         payment_token: z.string().min(1).max(200),
       })
       .openapi('AddServices'),
+    {
+      201: json(
+        z.object({
+          order_id: z.uuid(),
+          services: z.array(issuedSchema),
+          charged: moneySchema,
+          charge_id: z.string().nullable(),
+          order: orderSchema,
+        }),
+        'the services issued, what was charged, and the order',
+      ),
+      402: json(errorSchema, 'declined: nothing was charged or changed'),
+      ...errors(409, 503),
+    },
   ),
-  responses: {
-    201: json(
-      z.object({
-        order_id: z.uuid(),
-        services: z.array(issuedSchema),
-        charged: moneySchema,
-        charge_id: z.string().nullable(),
-        order: orderSchema,
-      }),
-      'the services issued, what was charged, and the order',
-    ),
-    402: json(errorSchema, 'declined: nothing was charged or changed'),
-    ...errors(400, 401, 404, 409, 422, 503),
-  },
 });
 
-const removeRoute = route('delete', '/orders/{id}/services/{service_id}', {
+const removeRoute = orderRoute('delete', '/orders/{id}/services/{service_id}', {
   summary:
     'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
   request: {

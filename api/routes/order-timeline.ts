@@ -5,7 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { orderWorkflowId } from '../../workflows/messages';
 import { orderTimeline, TIMELINE_KINDS, TIMELINE_MAX_LIMIT } from '../../services/order-timeline';
-import { bearerAuth, errors, idParams, json, routesOf } from '../openapi';
+import { errors, idParams, json, orderRoute } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -38,9 +38,7 @@ const timelineSchema = z
   })
   .openapi('OrderTimeline');
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
-
-const timelineRoute = route('get', '/orders/{id}/timeline', {
+const timelineRoute = orderRoute('get', '/orders/{id}/timeline', {
   summary: "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
   request: {
     params: idParams,

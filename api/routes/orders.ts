@@ -25,17 +25,7 @@ import {
   orderResources,
   ownedOrderResource,
 } from '../order-reads';
-import {
-  bearerAuth,
-  body,
-  commandRequest,
-  errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  idParams,
-  json,
-  routesOf,
-} from '../openapi';
+import { body, command, errors, errorSchema, idempotencyKeyHeader, idParams, json, orderRoute } from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { OrderSearch } from '../../services/order-reads';
@@ -82,9 +72,7 @@ const idParam = (name: string) =>
       .openapi({ param: { name, in: 'path' } }),
   });
 
-const route = routesOf({ tags: ['orders'], security: bearerAuth });
-
-const acceptRoute = route('post', '/offers/{id}/accept', {
+const acceptRoute = orderRoute('post', '/offers/{id}/accept', {
   summary: 'Accept an offer: starts the order workflow, which holds the seats (30 minutes)',
   request: {
     params: idParam('id'),
@@ -98,10 +86,9 @@ const acceptRoute = route('post', '/offers/{id}/accept', {
   },
 });
 
-const payRoute = route('post', '/orders/{id}/pay', {
+const payRoute = orderRoute('post', '/orders/{id}/pay', {
   summary: 'Pay: the lock-in (a workflow Update). 200 paid, 202 pending (webhook), 402 declined',
-  request: commandRequest(z.object({ payment_token: z.string().min(1).max(200) })),
-  responses: {
+  ...command(z.object({ payment_token: z.string().min(1).max(200) }), {
     200: json(orderSchema, 'paid'),
     202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
     402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
@@ -109,13 +96,13 @@ const payRoute = route('post', '/orders/{id}/pay', {
       errorSchema,
       'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
     ),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
+    ...errors(409, 410),
+  }),
 });
 
-const cancelRoute = route('post', '/orders/{id}/cancel', {
+const cancelRoute = orderRoute('post', '/orders/{id}/cancel', {
   summary: 'Cancel: releases the seats; after payment, refunds first',
-  request: commandRequest(
+  ...command(
     z.object({
       // Kept in the OrderCancelled event (jsonb, which cannot hold a NUL): one line of printable text.
       reason: z
@@ -125,15 +112,15 @@ const cancelRoute = route('post', '/orders/{id}/cancel', {
         .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
         .optional(),
     }),
+    { 200: json(orderSchema, 'cancelled'), ...errors(409) },
     { required: false },
   ),
-  responses: { 200: json(orderSchema, 'cancelled'), ...errors(400, 401, 404, 409, 422) },
 });
 
-const seatsRoute = route('post', '/orders/{id}/seats', {
+const seatsRoute = orderRoute('post', '/orders/{id}/seats', {
   summary:
     'Choose a seat for one traveler on one flight: while PROPOSED, or on a paid order (a change: the old seat is freed, the boarding pass reissued; charged at the seat-map price unless the bundle’s seat covers it)',
-  request: commandRequest(
+  ...command(
     z
       .strictObject({
         traveler_id: z.uuid().optional().openapi({ description: 'the traveler’s id (or give traveler_ref)' }),
@@ -157,21 +144,21 @@ const seatsRoute = route('post', '/orders/{id}/seats', {
         path: ['traveler_id'],
       })
       .openapi('SeatChoice'),
+    {
+      200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
+      402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
+      ...errors(409, 410),
+    },
   ),
-  responses: {
-    200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
-    402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
 });
 
-const getRoute = route('get', '/orders/{id}', {
+const getRoute = orderRoute('get', '/orders/{id}', {
   summary: 'An order from Postgres, with the live workflow state',
   request: { params: idParams },
   responses: { 200: json(orderSchema, 'the order'), ...errors(400, 401, 404) },
 });
 
-const listRoute = route('get', '/orders', {
+const listRoute = orderRoute('get', '/orders', {
   summary:
     "The caller's orders, newest first, cursor-paginated; agents and admins search every customer's orders by booking reference, contact email or customer",
   request: {
@@ -203,7 +190,7 @@ const listRoute = route('get', '/orders', {
   },
 });
 
-const fulfillmentRoute = route('get', '/orders/{id}/fulfillment', {
+const fulfillmentRoute = orderRoute('get', '/orders/{id}/fulfillment', {
   summary: 'E-tickets, EMDs and BCBP boarding passes of a fulfilled order',
   request: { params: idParams },
   responses: {
