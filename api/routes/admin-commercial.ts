@@ -23,39 +23,50 @@ const keyParam = (name: 'code' | 'id') =>
   });
 
 interface CrudSpec<V extends z.ZodType, C extends z.ZodType, P extends z.ZodType, Q extends z.ZodObject = z.ZodObject> {
-  /** The store of the app's services (services/admin-commercial.ts). */
-  store: (admin: AdminCommercial) => AdminStore<z.infer<V>, z.output<C>, z.output<P>, z.output<Q>>;
-  key: 'code' | 'id';
-  /** One of them, for the summaries (`One product`, `Every product, by code`). */
-  noun: string;
-  /** What the list holds, for its description (`the products`); every list answers `{ data, next_cursor }`. */
-  plural: string;
-  /** The order of the list, for its summary: `by code`. */
-  listOrder: string;
-  view: V;
-  create: C;
-  patch: P;
+  /** The path key: `code` unless told (`id`). */
+  key?: 'code' | 'id';
+  /** What the list holds, for its description (`the products`, the noun's plural unless told). */
+  plural?: string;
+  /** The contracts, registered as Admin<Noun>, Admin<Noun>Create and Admin<Noun>Patch. */
+  schemas: { view: V; create: C; patch: P };
+  /** The descriptions of the create and patch contracts, where they have one. */
+  describe?: { create?: string; patch?: string };
   query?: Q;
-  summaries: { create: string; patch: string; remove: string };
+  /** The summaries of create, patch and remove, and the list's order (`Every <noun>, <list>`); the read's is `One <noun>`. */
+  summaries: { create: string; list: string; patch: string; remove: string };
   /** The extra 409 of DELETE (a product a bundle names). */
   removeConflicts?: boolean;
 }
 
-/** POST /, GET /, GET /{key}, PATCH /{key}, DELETE /{key} for one admin resource. */
+/** A contract registered under its component name, with its description when it has one. */
+const named = <T extends z.ZodType>(schema: T, name: string, description?: string) =>
+  description === undefined ? schema.openapi(name) : schema.openapi(name, { description });
+
+/**
+ * POST /, GET /, GET /{key}, PATCH /{key}, DELETE /{key} for one admin resource: its noun (`pricing rule`, which
+ * names its contracts: AdminPricingRule…) and its store of the app's services (services/admin-commercial.ts).
+ */
 function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodType, Q extends z.ZodObject>(
+  noun: string,
+  store: (admin: AdminCommercial) => AdminStore<z.infer<V>, z.output<C>, z.output<P>, z.output<Q>>,
   spec: CrudSpec<V, C, P, Q>,
 ) {
-  const params = keyParam(spec.key);
-  const keyOf = (p: Record<string, string>) => p[spec.key]!;
+  const key = spec.key ?? 'code';
+  const component = `Admin${noun.replace(/(?:^| )(\w)/g, (_, letter: string) => letter.toUpperCase())}`;
+  const view = named(spec.schemas.view, component);
+  const create = named(spec.schemas.create, `${component}Create`, spec.describe?.create);
+  const patch = named(spec.schemas.patch, `${component}Patch`, spec.describe?.patch);
+  const params = keyParam(key);
+  const keyOf = (p: Record<string, string>) => p[key]!;
   /** A validated input; the factory's generics, not Hono's route inference, carry its type. */
   const input = <T = Record<string, string>>(c: { req: { valid: (target: never) => unknown } }, target: string) =>
     c.req.valid(target as never) as T;
   const storeOf = (c: { get(k: 'deps'): { services: { admin: AdminCommercial } } }) =>
-    spec.store(c.get('deps').services.admin);
-  async function found(store: ReturnType<typeof storeOf>, key: string) {
-    const view = await store.get(key);
-    if (view === undefined) throw new DomainError('NOT_FOUND', `${store.noun} ${key} was not found`);
-    return view;
+    store(c.get('deps').services.admin);
+  async function found(resources: ReturnType<typeof storeOf>, id: string) {
+    const resource = await resources.get(id);
+    if (resource === undefined) throw new DomainError('NOT_FOUND', `${resources.noun} ${id} was not found`);
+    return resource;
   }
   const router = createRouter();
   router.use('*', requireAuth, requireRole('admin'));
@@ -63,9 +74,9 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
     .openapi(
       route('post', '/', {
         summary: spec.summaries.create,
-        request: { body: body(spec.create) },
+        request: { body: body(create) },
         responses: {
-          201: json(spec.view, 'created'),
+          201: json(view, 'created'),
           ...errors(400, 409),
           ...authErrors,
         },
@@ -74,15 +85,15 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
     )
     .openapi(
       route('get', '/', {
-        summary: `Every ${spec.noun}, ${spec.listOrder}`,
+        summary: `Every ${noun}, ${spec.summaries.list}`,
         request: spec.query ? { query: spec.query } : {},
         responses: {
           200: json(
             z.object({
-              data: z.array(spec.view),
+              data: z.array(view),
               next_cursor: z.null().openapi({ description: 'always null: one page holds them all' }),
             }),
-            `the ${spec.plural}`,
+            `the ${spec.plural ?? `${noun}s`}`,
           ),
           ...(spec.query ? errors(400) : {}),
           ...authErrors,
@@ -94,28 +105,28 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
       },
     )
     .openapi(
-      route('get', `/{${spec.key}}`, {
-        summary: `One ${spec.noun}`,
+      route('get', `/{${key}}`, {
+        summary: `One ${noun}`,
         request: { params },
-        responses: { 200: json(spec.view, 'found'), ...errors(404), ...authErrors },
+        responses: { 200: json(view, 'found'), ...errors(404), ...authErrors },
       }),
       async (c) => c.json((await found(storeOf(c), keyOf(input(c, 'param')))) as z.infer<V>, 200),
     )
     .openapi(
-      route('patch', `/{${spec.key}}`, {
+      route('patch', `/{${key}}`, {
         summary: spec.summaries.patch,
-        request: { params, body: body(spec.patch) },
-        responses: { 200: json(spec.view, 'changed'), ...errors(400, 404), ...authErrors },
+        request: { params, body: body(patch) },
+        responses: { 200: json(view, 'changed'), ...errors(400, 404), ...authErrors },
       }),
       async (c) => {
-        const store = storeOf(c);
-        const key = keyOf(input(c, 'param'));
-        await found(store, key);
-        return c.json((await store.update(key, input<z.output<P>>(c, 'json'))) as z.infer<V>, 200);
+        const resources = storeOf(c);
+        const id = keyOf(input(c, 'param'));
+        await found(resources, id);
+        return c.json((await resources.update(id, input<z.output<P>>(c, 'json'))) as z.infer<V>, 200);
       },
     )
     .openapi(
-      route('delete', `/{${spec.key}}`, {
+      route('delete', `/{${key}}`, {
         summary: spec.summaries.remove,
         request: { params },
         responses: {
@@ -125,66 +136,52 @@ function crudRoutes<V extends z.ZodType, C extends z.ZodType, P extends z.ZodTyp
         },
       }),
       async (c) => {
-        const store = storeOf(c);
-        const key = keyOf(input(c, 'param'));
-        await found(store, key);
-        await store.remove(key);
+        const resources = storeOf(c);
+        const id = keyOf(input(c, 'param'));
+        await found(resources, id);
+        await resources.remove(id);
         return c.body(null, 204);
       },
     );
 }
 
-export const adminProducts = crudRoutes({
-  store: (admin) => admin.products,
-  key: 'code',
-  noun: 'product',
-  plural: 'products',
-  listOrder: 'by code',
-  view: s.product
-    .extend({ price: s.product.shape.price.openapi({ description: 'minor units' }) })
-    .openapi('AdminProduct'),
-  create: s.productCreate.openapi('AdminProductCreate'),
-  patch: s.productPatch.openapi('AdminProductPatch'),
+export const adminProducts = crudRoutes('product', (admin) => admin.products, {
+  schemas: {
+    view: s.product.extend({ price: s.product.shape.price.openapi({ description: 'minor units' }) }),
+    create: s.productCreate,
+    patch: s.productPatch,
+  },
   query: s.productQuery,
   removeConflicts: true,
   summaries: {
     create: 'Create a product',
+    list: 'by code',
     patch: 'Change a product (active=false withdraws it from offers)',
     remove: 'Delete a product no bundle names (else 409: deactivate it with PATCH active=false)',
   },
 });
 
-export const adminBundles = crudRoutes({
-  store: (admin) => admin.bundles,
-  key: 'code',
-  noun: 'bundle',
-  plural: 'bundles',
-  listOrder: 'in offer order',
-  view: s.bundle.openapi('AdminBundle'),
-  create: s.bundleCreate.openapi('AdminBundleCreate'),
-  patch: s.bundlePatch.openapi('AdminBundlePatch'),
+export const adminBundles = crudRoutes('bundle', (admin) => admin.bundles, {
+  schemas: { view: s.bundle, create: s.bundleCreate, patch: s.bundlePatch },
   summaries: {
     create: 'Create a bundle (offered from the next search)',
+    list: 'in offer order',
     patch: 'Change a bundle',
     remove: 'Delete a bundle (no longer offered from the next search)',
   },
 });
 
-export const adminPricingRules = crudRoutes({
-  store: (admin) => admin.pricingRules,
+export const adminPricingRules = crudRoutes('pricing rule', (admin) => admin.pricingRules, {
   key: 'id',
-  noun: 'pricing rule',
   plural: 'rules',
-  listOrder: 'in the order they apply',
-  view: s.rule.openapi('AdminPricingRule'),
-  create: s.ruleCreate.openapi('AdminPricingRuleCreate', {
-    description: 'a [pricing].rules entry of the config, plus position/active',
-  }),
-  patch: s.rulePatch.openapi('AdminPricingRulePatch', {
-    description: 'fields of the rule; the result must be a valid rule of its kind',
-  }),
+  schemas: { view: s.rule, create: s.ruleCreate, patch: s.rulePatch },
+  describe: {
+    create: 'a [pricing].rules entry of the config, plus position/active',
+    patch: 'fields of the rule; the result must be a valid rule of its kind',
+  },
   summaries: {
     create: 'Create a pricing rule (applies from the next search, after the existing rules unless positioned)',
+    list: 'in the order they apply',
     patch: 'Change a pricing rule (the result is validated as a whole)',
     remove: 'Delete a pricing rule (prices without it from the next search)',
   },

@@ -9,7 +9,7 @@ import {
   paymentNotification,
   type LatePaymentInput,
 } from '../../workflows/messages';
-import { body, errorSchema, json, routesOf, webhookSignatureAuth } from '../openapi';
+import { errorSchema, json, routesOf, webhookSignatureAuth } from '../openapi';
 import { createRouter } from '../router';
 
 // The event is kept as jsonb and its ids as text, neither of which can hold a NUL: such an event is malformed.
