@@ -86,7 +86,7 @@ export const fareConditionsSchema = z
       'the fare family’s conditions (like Duffel’s): cancelling a paid order refunds per these; flown coupons never',
   });
 
-/** The `{id}` path parameter of a resource its UUID names: `params: z.object({ id: pathId })`. */
+/** The `{id}` path parameter of a resource its UUID names (idParams: `{ id: pathId }`). */
 export const pathId = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
 
 /** The path parameters of a resource its UUID names: `request: { params: idParams }`. */
@@ -131,7 +131,7 @@ export const idempotencyKeyHeader = z.object({
  * The request of a command on a resource its UUID names (`POST /orders/{id}/…`): the `{id}` path parameter, the
  * Idempotency-Key header and the JSON body (required unless told otherwise).
  */
-export const commandRequest = <T extends z.ZodType>(schema: T, options?: { required?: boolean }) => ({
+const commandRequest = <T extends z.ZodType>(schema: T, options?: { required?: boolean }) => ({
   params: idParams,
   headers: idempotencyKeyHeader,
   body: body(schema, options),

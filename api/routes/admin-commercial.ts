@@ -25,7 +25,10 @@ const keyParam = (name: 'code' | 'id') =>
 interface CrudSpec<V extends z.ZodType, C extends z.ZodType, P extends z.ZodType, Q extends z.ZodObject = z.ZodObject> {
   /** The path key: `code` unless told (`id`). */
   key?: 'code' | 'id';
-  /** What the list holds, for its description (`the products`, the noun's plural unless told). */
+  /**
+   * What the list holds, for its description (`the products`: the noun's plural unless told); every list answers
+   * `{ data, next_cursor }`.
+   */
   plural?: string;
   /** The contracts, registered as Admin<Noun>, Admin<Noun>Create and Admin<Noun>Patch. */
   schemas: { view: V; create: C; patch: P };
