@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { isIsoDate } from '../services/catalog';
 
@@ -86,14 +86,33 @@ export const fareConditionsSchema = z
       'the fare family’s conditions (like Duffel’s): cancelling a paid order refunds per these; flown coupons never',
   });
 
-/** The `{id}` path parameter of a resource its UUID names: `params: z.object({ id: pathId })`. */
+/** The `{id}` path parameter of a resource its UUID names (idParams: `{ id: pathId }`). */
 export const pathId = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
+
+/** The path parameters of a resource its UUID names: `request: { params: idParams }`. */
+export const idParams = z.object({ id: pathId });
 
 /** `{ 400: …, 404: … }` responses in the error shape, for a route's `responses`. */
 export const errors = <const C extends number>(...codes: C[]) =>
   Object.fromEntries(
     codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: errorSchema } } }]),
   ) as Record<C, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }>;
+
+/** What the routes of one room share: their tags and, unless they are public, their security. */
+type RoomShared = Pick<RouteConfig, 'tags' | 'security'>;
+/** What a route adds to its room's: its summary, what it takes and answers (and any middleware or other field). */
+type RouteParts = Omit<RouteConfig, 'method' | 'path' | 'tags' | 'security'> & { summary: string };
+
+/**
+ * The route maker of one room: `const route = routesOf({ tags: ['orders'], security: bearerAuth })`, then
+ * `route('get', '/orders/{id}', { summary: 'An order', request: { params }, responses: { … } })`: createRoute's
+ * route, typed as it would be (params, body, status codes), with the room's tags and security first in the
+ * document's operation (tags, security, summary, …, as every route of the API writes them).
+ */
+export const routesOf =
+  (shared: RoomShared) =>
+  <M extends RouteConfig['method'], P extends string, R extends RouteParts>(method: M, path: P, parts: R) =>
+    createRoute({ ...shared, ...parts, method, path });
 
 /** The `Idempotency-Key` header of creating POSTs (api/middleware/idempotency.ts checks and applies it). */
 export const idempotencyKeyHeader = z.object({
@@ -108,6 +127,28 @@ export const idempotencyKeyHeader = z.object({
     }),
 });
 
+/**
+ * The request of a command on a resource its UUID names (`POST /orders/{id}/…`): the `{id}` path parameter, the
+ * Idempotency-Key header and the JSON body (required unless told otherwise).
+ */
+const commandRequest = <T extends z.ZodType>(schema: T, options?: { required?: boolean }) => ({
+  params: idParams,
+  headers: idempotencyKeyHeader,
+  body: body(schema, options),
+});
+
+/**
+ * A command on a resource its UUID names, of the caller's (`POST /orders/{id}/…` with a bearer token): its request
+ * (commandRequest) and its answers, among them the error answers every such command has by what it takes: 400 (not
+ * valid), 401, 404 (no such resource of the caller's) and 422 (the Idempotency-Key again with another body). An
+ * answer of its own (a described 422) replaces the plain one: `...command(schema, { 200: json(…) })`.
+ */
+export const command = <T extends z.ZodType, R extends RouteConfig['responses']>(
+  schema: T,
+  responses: R,
+  options?: { required?: boolean },
+) => ({ request: commandRequest(schema, options), responses: { ...errors(400, 401, 404, 422), ...responses } });
+
 export const BEARER_SCHEME = 'bearerAuth';
 /** A route that answers 401 without a valid `Authorization: Bearer <JWT>`. */
 export const bearerAuth: Record<string, string[]>[] = [{ [BEARER_SCHEME]: [] }];
@@ -116,6 +157,9 @@ export const WEBHOOK_SIGNATURE_SCHEME = 'webhookSignature';
 export const webhookSignatureAuth: Record<string, string[]>[] = [{ [WEBHOOK_SIGNATURE_SCHEME]: [] }];
 /** A route that takes a bearer token when sent (it binds or claims something) and works without one. */
 export const optionalBearerAuth: Record<string, string[]>[] = [{}, { [BEARER_SCHEME]: [] }];
+
+/** The route maker of the orders room, whose routes stand in several files (orders.ts, check-in.ts, order-*.ts). */
+export const orderRoute = routesOf({ tags: ['orders'], security: bearerAuth });
 
 /** The document's tags, in reading order. */
 export const API_TAGS = [

@@ -1,7 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errorSchema, isoDaySchema, json, moneySchema } from '../openapi';
+import { bearerAuth, errorSchema, isoDaySchema, json, moneySchema, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const isoDay = isoDaySchema;
@@ -45,11 +45,9 @@ const report = z
   })
   .openapi('Analytics');
 
-const route = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['admin'],
-  security: bearerAuth,
+const route = routesOf({ tags: ['admin'], security: bearerAuth });
+
+const analyticsRoute = route('get', '/', {
   summary:
     'Offers shown, accepted, rejected and expired, conversion, revenue and the order modification rate per route and day',
   request: {
@@ -77,7 +75,7 @@ const addDays = (day: string, n: number) =>
 const router = createRouter();
 router.use('*', requireAuth, requireRole('admin'));
 
-export const adminAnalytics = router.openapi(route, async (c) => {
+export const adminAnalytics = router.openapi(analyticsRoute, async (c) => {
   const q = c.req.valid('query');
   const to = q.to ?? new Date().toISOString().slice(0, 10);
   const from = q.from ?? addDays(to, -30);

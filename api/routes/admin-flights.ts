@@ -4,20 +4,15 @@
  * `insertSchedule`), then indexes its availability in Redis. A flight may be deleted only while nothing was ever
  * held or sold on it.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
 import type { FlightDisruptionChange } from '../../workflows/messages';
 import { disruptFlight } from '../flight-disruptions';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errors, isoDaySchema, pathId } from '../openapi';
+import { bearerAuth, body, errors, idParams, isoDaySchema, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+import { flightFields } from './flights';
 
 const cabinSchema = z.enum(['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST']);
 const airport = z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter IATA airport code (upper case)');
@@ -25,7 +20,6 @@ const isoDay = isoDaySchema;
 const wholeMinute = z.iso
   .datetime({ offset: true })
   .refine((s) => Date.parse(s) % 60_000 === 0, 'must be a whole minute (seconds zero)');
-const idParam = z.object({ id: pathId });
 
 const cabinView = z.object({
   cabin: cabinSchema,
@@ -39,12 +33,7 @@ const cabinView = z.object({
 const adminFlight = z
   .object({
     id: z.string(),
-    carrier: z.string(),
-    flight_number: z.string().openapi({ example: 'AL9901', description: 'carrier and number' }),
-    origin: z.string(),
-    destination: z.string(),
-    departure_at: z.iso.datetime(),
-    arrival_at: z.iso.datetime(),
+    ...flightFields('AL9901'),
     aircraft_type: z.string(),
     status: z.enum(FLIGHT_STATUSES).openapi({
       description: 'now, from the schedule: SCHEDULED (sells), CLOSED (sales closed), DEPARTED, ARRIVED, CANCELLED',
@@ -117,21 +106,15 @@ function decodeCursor(cursor: string | undefined): number {
   });
 }
 
-const common = { tags: ['admin'], security: bearerAuth };
+const route = routesOf({ tags: ['admin'], security: bearerAuth });
 const authErrors = errors(400, 401, 403); // 400: a malformed URL, before the token is looked at
 
-const createFlight = createRoute({
-  ...common,
-  method: 'post',
-  path: '/',
+const createFlight = route('post', '/', {
   summary: 'Create a flight with its inventory and seats from the aircraft layout',
   request: { body: body(createBody) },
   responses: { 201: json(adminFlight, 'the flight'), ...errors(400, 409), ...authErrors },
 });
-const listFlights = createRoute({
-  ...common,
-  method: 'get',
-  path: '/',
+const listFlights = route('get', '/', {
   summary: 'Flights by route, day, status and number, in departure order (limit, cursor); agents may read',
   request: { query: listQuery },
   responses: {
@@ -140,29 +123,20 @@ const listFlights = createRoute({
     ...authErrors,
   },
 });
-const getFlight = createRoute({
-  ...common,
-  method: 'get',
-  path: '/{id}',
+const getFlight = route('get', '/{id}', {
   summary: 'One flight with its inventory per cabin; agents may read',
-  request: { params: idParam },
+  request: { params: idParams },
   responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404), ...authErrors },
 });
-const patchFlight = createRoute({
-  ...common,
-  method: 'patch',
-  path: '/{id}',
+const patchFlight = route('patch', '/{id}', {
   summary:
     'Change the status (SCHEDULED/CANCELLED) or the times of a flight; a cancel, retime or delay is an airline-initiated change: FlightCancelled / FlightRetimed / FlightDelayed, and every affected order is told',
-  request: { params: idParam, body: body(patchBody) },
+  request: { params: idParams, body: body(patchBody) },
   responses: { 200: json(adminFlight, 'the flight'), ...errors(400, 404, 409), ...authErrors },
 });
-const deleteFlight = createRoute({
-  ...common,
-  method: 'delete',
-  path: '/{id}',
+const deleteFlight = route('delete', '/{id}', {
   summary: 'Delete a flight on which nothing was ever held or sold',
-  request: { params: idParam },
+  request: { params: idParams },
   responses: { 204: { description: 'deleted' }, ...errors(400, 404, 409), ...authErrors },
 });
 

@@ -3,11 +3,11 @@
  * account (GET /v1/admin/orders/:id/ledger), and settlement per route and day (GET /v1/admin/settlement):
  * captured, refunded, unearned taken on, earned, penalties retained. services/ledger.ts writes and reads it.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { LEDGER_ACCOUNTS, POSTING_KINDS } from '../../domain/ledger';
 import { orderLedger, settlement } from '../../services/ledger';
 import { requireAuth, requireRole } from '../middleware/auth';
-import { bearerAuth, errors, isoDaySchema, json, moneySchema, pathId } from '../openapi';
+import { bearerAuth, errors, idParams, isoDaySchema, json, moneySchema, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const entrySchema = z.strictObject({
@@ -50,25 +50,15 @@ const settlementSchema = z
   })
   .openapi('Settlement');
 
-const getLedger = createRoute({
-  method: 'get',
-  path: '/orders/{id}/ledger',
-  tags: ['admin'],
-  security: bearerAuth,
+const route = routesOf({ tags: ['admin'], security: bearerAuth });
+
+const getLedger = route('get', '/orders/{id}/ledger', {
   summary: "An order's ledger: postings in order with running balances per account, and whether they balance",
-  request: {
-    params: z.object({
-      id: pathId,
-    }),
-  },
+  request: { params: idParams },
   responses: { 200: json(ledgerSchema, 'the ledger'), ...errors(400, 401, 403, 404) },
 });
 
-const getSettlement = createRoute({
-  method: 'get',
-  path: '/settlement',
-  tags: ['admin'],
-  security: bearerAuth,
+const getSettlement = route('get', '/settlement', {
   summary: 'Settlement per route for a day (UTC): captured, refunded, unearned, earned, penalties',
   request: {
     query: z.object({

@@ -1,5 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { errors, json } from '../openapi';
+import { z } from '@hono/zod-openapi';
+import { errors, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 /**
@@ -15,10 +15,9 @@ const airport = z
   })
   .openapi('Airport');
 
-const route = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['flights'],
+const route = routesOf({ tags: ['flights'] });
+
+const searchRoute = route('get', '/', {
   summary: 'Airports whose IATA code, city or name matches q (an autocomplete; public)',
   request: {
     query: z.strictObject({
@@ -40,7 +39,7 @@ const route = createRoute({
   },
 });
 
-export const airports = createRouter().openapi(route, async (c) => {
+export const airports = createRouter().openapi(searchRoute, async (c) => {
   const { q, limit } = c.req.valid('query');
   return c.json({ airports: await c.get('deps').services.catalog.searchAirports(q, limit) }, 200);
 });

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import argon2 from 'argon2';
 import type { Context } from 'hono';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -11,7 +11,7 @@ import type { AppEnv } from '../deps';
 import { requestLogger } from '../request-logger';
 import { optionalCustomer, requireAuth } from '../middleware/auth';
 import { rateLimitByCustomer, rateLimitGuestsByIp } from '../middleware/rate-limit';
-import { bearerAuth, errorSchema, optionalBearerAuth } from '../openapi';
+import { bearerAuth, errorSchema, json, optionalBearerAuth, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const HASH_OPTIONS = PASSWORD_HASH_OPTIONS;
@@ -27,7 +27,11 @@ const credentials = z
     password: z.string().min(10).max(1024).openapi({ example: 'correct horse battery' }),
   })
   .openapi('Credentials');
-const bearer = z.object({ authorization: z.string().optional().openapi({ description: 'Bearer <guest token>' }) });
+/** The request of a sign-in or sign-up: the credentials, and the guest's token when there is one. */
+const credentialsRequest = {
+  headers: z.object({ authorization: z.string().optional().openapi({ description: 'Bearer <guest token>' }) }),
+  body: { required: true, content: { 'application/json': { schema: credentials } } },
+};
 const tokenResponse = z
   .object({
     token: z.string(),
@@ -36,15 +40,12 @@ const tokenResponse = z
     claimed_guest_id: z.uuid().optional(),
   })
   .openapi('Token');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
-const guestRoute = createRoute({
-  method: 'post',
-  path: '/guest',
-  tags: ['auth'],
+const publicRoute = routesOf({ tags: ['auth'] });
+const optionalAuthRoute = routesOf({ tags: ['auth'], security: optionalBearerAuth });
+const signedInRoute = routesOf({ tags: ['auth'], security: bearerAuth });
+
+const guestRoute = publicRoute('post', '/guest', {
   summary: 'A guest token for browsing and booking without an account',
   middleware: [rateLimitGuestsByIp] as const,
   responses: {
@@ -55,13 +56,9 @@ const guestRoute = createRoute({
   },
 });
 
-const registerRoute = createRoute({
-  method: 'post',
-  path: '/register',
-  tags: ['auth'],
-  security: optionalBearerAuth,
+const registerRoute = optionalAuthRoute('post', '/register', {
   summary: 'Create an account; with a guest token, the account claims that guest and its orders',
-  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  request: credentialsRequest,
   responses: {
     201: json(tokenResponse, 'the account and its token'),
     400: errorResponse('the email or password is not valid'),
@@ -70,13 +67,9 @@ const registerRoute = createRoute({
   },
 });
 
-const loginRoute = createRoute({
-  method: 'post',
-  path: '/login',
-  tags: ['auth'],
-  security: optionalBearerAuth,
+const loginRoute = optionalAuthRoute('post', '/login', {
   summary: 'Sign in; with a guest token, the account claims that guest and its orders',
-  request: { headers: bearer, body: { required: true, content: { 'application/json': { schema: credentials } } } },
+  request: credentialsRequest,
   responses: {
     200: json(tokenResponse, 'a token for the account'),
     400: errorResponse('the request is not valid'),
@@ -84,11 +77,7 @@ const loginRoute = createRoute({
   },
 });
 
-const meRoute = createRoute({
-  method: 'get',
-  path: '/me',
-  tags: ['auth'],
-  security: bearerAuth,
+const meRoute = signedInRoute('get', '/me', {
   summary: 'Who the token belongs to',
   middleware: [requireAuth, rateLimitByCustomer] as const,
   responses: {
@@ -108,11 +97,7 @@ const meRoute = createRoute({
   },
 });
 
-const signOutRoute = createRoute({
-  method: 'post',
-  path: '/sign-out',
-  tags: ['auth'],
-  security: bearerAuth,
+const signOutRoute = signedInRoute('post', '/sign-out', {
   summary: "Sign out: revokes every token of the caller's customer issued so far",
   middleware: [requireAuth, rateLimitByCustomer] as const,
   responses: {

@@ -3,13 +3,13 @@
  * flights inside the check-in window (config [check_in]) and answers their boarding passes, as BCBP strings and as
  * PDF417 images (GET /v1/orders/:id/boarding-passes/:traveler_id/:flight_id.png). The order's owner or an agent.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { boardingPassPng } from '../../services/boarding-pass';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json } from '../openapi';
+import { command, errors, errorSchema, json, orderRoute } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 import type { Context } from 'hono';
@@ -64,29 +64,15 @@ export const checkInSchema = z
   })
   .openapi('CheckIn');
 
-const checkInRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/check-in',
-  tags: ['orders'],
-  security: bearerAuth,
+const checkInRoute = orderRoute('post', '/orders/{id}/check-in', {
   summary: 'Check travelers in on a flight of the order: seat assigned, boarding pass issued',
-  request: {
-    params: z.strictObject({ id: uuidParam('id') }),
-    headers: idempotencyKeyHeader,
-    body: body(checkInRequest),
-  },
-  responses: {
+  ...command(checkInRequest, {
     200: json(checkInSchema, 'the travelers are checked in; their boarding passes'),
     409: json(errorSchema, 'CHECK_IN_NOT_OPEN, CHECK_IN_CLOSED, COUPON_NOT_OPEN, or the order is not ticketed'),
-    ...errors(400, 401, 404, 422),
-  },
+  }),
 });
 
-const passImageRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/boarding-passes/{traveler_id}/{file}',
-  tags: ['orders'],
-  security: bearerAuth,
+const passImageRoute = orderRoute('get', '/orders/{id}/boarding-passes/{traveler_id}/{file}', {
   summary: 'A boarding pass as a PDF417 barcode image (PNG): …/{traveler_id}/{flight_id}.png',
   request: {
     params: z.strictObject({

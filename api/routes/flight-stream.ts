@@ -1,23 +1,17 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireAuth } from '../middleware/auth';
-import { bearerAuth, errorSchema, json, pathId } from '../openapi';
+import { bearerAuth, errorSchema, idParams, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 import { seatStreamHub } from '../seat-stream';
 
 const errorJson = (description: string) => json(errorSchema, description);
 
-const route = createRoute({
-  method: 'get',
-  path: '/{id}/stream',
-  tags: ['flights'],
-  security: bearerAuth,
+const route = routesOf({ tags: ['flights'], security: bearerAuth });
+
+const streamRoute = route('get', '/{id}/stream', {
   summary: 'Server-Sent Events: seats held, released and sold on this flight, with heartbeat comments',
-  request: {
-    params: z.object({
-      id: pathId,
-    }),
-  },
+  request: { params: idParams },
   responses: {
     200: {
       description: 'an event stream: `event: seat.held|seat.released|seat.sold`, data JSON',
@@ -31,7 +25,7 @@ const route = createRoute({
 
 const router = createRouter();
 router.use('/:id/stream', requireAuth);
-export const flightStream = router.openapi(route, async (c) => {
+export const flightStream = router.openapi(streamRoute, async (c) => {
   const deps = c.get('deps');
   const { id } = c.req.valid('param');
   await deps.services.catalog.getFlight(id); // 404 for an unknown flight, before the stream opens

@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Catalog, FlightView } from '../../services/catalog';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { FLIGHT_STATUSES } from '../../domain/flight-status';
-import { body, errorSchema, isoDaySchema, json, moneySchema } from '../openapi';
+import { body, errorSchema, isoDaySchema, json, moneySchema, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const airportCode = z
@@ -72,15 +72,23 @@ const legPrice = z
   })
   .openapi('LegPrice');
 
+/**
+ * A flight's designator and where and when it flies, as the flight answers (GET /v1/flights/{id}) and the admin's
+ * (admin-flights.ts) name them: `example` is a flight number of each.
+ */
+export const flightFields = (example: string) => ({
+  carrier: z.string(),
+  flight_number: z.string().openapi({ example, description: 'carrier and number' }),
+  origin: z.string(),
+  destination: z.string(),
+  departure_at: z.iso.datetime(),
+  arrival_at: z.iso.datetime(),
+});
+
 const flight = z
   .object({
     id: z.uuid(),
-    carrier: z.string(),
-    flight_number: z.string().openapi({ example: 'AL100', description: 'carrier and number' }),
-    origin: z.string(),
-    destination: z.string(),
-    departure_at: z.iso.datetime(),
-    arrival_at: z.iso.datetime(),
+    ...flightFields('AL100'),
     aircraft: z.string(),
     duration_minutes: z.number().int(),
     status: z.enum(FLIGHT_STATUSES).openapi({
@@ -144,12 +152,16 @@ interface SearchLeg {
   date: string;
 }
 
-const flightParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+/** The request of a route that names one flight, and what it answers when the flight is not one. */
+const oneFlight = { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) };
+const flightErrors = {
+  400: json(errorSchema, 'the id is not a UUID'),
+  404: json(errorSchema, 'no such flight'),
+};
 
-const searchRoute = createRoute({
-  method: 'post',
-  path: '/search',
-  tags: ['flights'],
+const route = routesOf({ tags: ['flights'] });
+
+const searchRoute = route('post', '/search', {
   summary:
     'Flights that still sell for each leg on its day: the cabins with seats for the party, priced per passenger and for the party (public)',
   request: { body: body(searchRequest) },
@@ -159,30 +171,16 @@ const searchRoute = createRoute({
   },
 });
 
-const flightRoute = createRoute({
-  method: 'get',
-  path: '/{id}',
-  tags: ['flights'],
+const flightRoute = route('get', '/{id}', {
   summary: 'One flight (any status) with its cabins priced for one adult',
-  request: { params: flightParams },
-  responses: {
-    200: json(flight, 'the flight'),
-    400: json(errorSchema, 'the id is not a UUID'),
-    404: json(errorSchema, 'no such flight'),
-  },
+  request: oneFlight,
+  responses: { 200: json(flight, 'the flight'), ...flightErrors },
 });
 
-const seatsRoute = createRoute({
-  method: 'get',
-  path: '/{id}/seats',
-  tags: ['flights'],
+const seatsRoute = route('get', '/{id}/seats', {
   summary: 'The seat map: every seat with its status, characteristics and price',
-  request: { params: flightParams },
-  responses: {
-    200: json(seatMap, 'the seat map, by row'),
-    400: json(errorSchema, 'the id is not a UUID'),
-    404: json(errorSchema, 'no such flight'),
-  },
+  request: oneFlight,
+  responses: { 200: json(seatMap, 'the seat map, by row'), ...flightErrors },
 });
 
 export const flights = createRouter()

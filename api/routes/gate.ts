@@ -3,12 +3,12 @@
  * boards its coupon once; GET /v1/admin/flights/:id/manifest lists the flight's ticketed travelers with their
  * checked-in / boarded / no-show state. Mounted before the admin flights router, whose routes need role admin.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { COUPON_USE_STATUSES } from '../../domain/check-in';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { idempotency } from '../middleware/idempotency';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, idParams, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const scanRequest = z
@@ -66,11 +66,9 @@ export const manifestSchema = z
   })
   .openapi('FlightManifest');
 
-const scanRoute = createRoute({
-  method: 'post',
-  path: '/gate/scan',
-  tags: ['gate'],
-  security: bearerAuth,
+const route = routesOf({ tags: ['gate'], security: bearerAuth });
+
+const scanRoute = route('post', '/gate/scan', {
   summary: 'Scan a boarding pass at the gate: boards its coupon once (role agent)',
   request: { headers: idempotencyKeyHeader, body: body(scanRequest) },
   responses: {
@@ -84,17 +82,9 @@ const scanRoute = createRoute({
   },
 });
 
-const manifestRoute = createRoute({
-  method: 'get',
-  path: '/admin/flights/{id}/manifest',
-  tags: ['gate'],
-  security: bearerAuth,
+const manifestRoute = route('get', '/admin/flights/{id}/manifest', {
   summary: 'The flight’s passengers: checked in, boarded, no-show, with seat and sequence (role agent)',
-  request: {
-    params: z.strictObject({
-      id: pathId,
-    }),
-  },
+  request: { params: idParams },
   responses: { 200: json(manifestSchema, 'the manifest with totals'), ...errors(400, 401, 403, 404) },
 });
 
@@ -137,11 +127,7 @@ export const flightDisruptionsSchema = z
   })
   .openapi('FlightDisruptions');
 
-const disruptionsRoute = createRoute({
-  method: 'get',
-  path: '/admin/flights/{id}/disruptions',
-  tags: ['gate'],
-  security: bearerAuth,
+const disruptionsRoute = route('get', '/admin/flights/{id}/disruptions', {
   summary: 'The flight’s airline-initiated changes, newest first, with each affected order and its answer (role agent)',
   request: { params: manifestRoute.request.params },
   responses: { 200: json(flightDisruptionsSchema, 'the changes and their orders'), ...errors(400, 401, 403) },

@@ -1,5 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { checkHealth } from '../../lib/health';
+import { json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const dependency = z.object({
@@ -15,41 +16,34 @@ const report = z
   .openapi('Health');
 const alive = z.object({ status: z.literal('ok') }).openapi('Liveness');
 
-const route = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['ops'],
+const route = routesOf({ tags: ['ops'] });
+
+const healthRoute = route('get', '/', {
   summary: 'Health of the API and each dependency it needs',
   responses: {
-    200: { description: 'every dependency is up', content: { 'application/json': { schema: report } } },
-    503: { description: 'at least one dependency is down', content: { 'application/json': { schema: report } } },
+    200: json(report, 'every dependency is up'),
+    503: json(report, 'at least one dependency is down'),
   },
 });
 
 // Liveness: the process answers HTTP. It probes no dependency, so that an outage of Postgres or Kafka makes the
 // pods unready (no traffic) without the kubelet restarting every one of them.
-const liveRoute = createRoute({
-  method: 'get',
-  path: '/live',
-  tags: ['ops'],
+const liveRoute = route('get', '/live', {
   summary: 'Liveness: the process serves HTTP (no dependency is probed)',
-  responses: { 200: { description: 'the process is alive', content: { 'application/json': { schema: alive } } } },
+  responses: { 200: json(alive, 'the process is alive') },
 });
 
 // Readiness: the same probes as GET /health; 503 while any dependency is down, so the pod leaves the Service.
-const readyRoute = createRoute({
-  method: 'get',
-  path: '/ready',
-  tags: ['ops'],
+const readyRoute = route('get', '/ready', {
   summary: 'Readiness: every dependency answers (the report of GET /health)',
   responses: {
-    200: { description: 'ready: every dependency is up', content: { 'application/json': { schema: report } } },
-    503: { description: 'not ready: a dependency is down', content: { 'application/json': { schema: report } } },
+    200: json(report, 'ready: every dependency is up'),
+    503: json(report, 'not ready: a dependency is down'),
   },
 });
 
 export const health = createRouter()
-  .openapi(route, async (c) => {
+  .openapi(healthRoute, async (c) => {
     const result = await checkHealth(c.get('deps'));
     return c.json(result, result.status === 'ok' ? 200 : 503);
   })

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { CABINS } from '../../domain/cabins';
 import type { OfferPassengers } from '../../domain/offer';
@@ -6,7 +6,16 @@ import { PASSENGER_TYPES } from '../../domain/pricing';
 import type { AppEnv, Customer } from '../deps';
 import { optionalCustomer } from '../middleware/auth';
 import { rateLimitByCustomer } from '../middleware/rate-limit';
-import { body, errors, fareConditionsSchema, isoDaySchema, json, moneySchema, optionalBearerAuth } from '../openapi';
+import {
+  body,
+  errors,
+  fareConditionsSchema,
+  isoDaySchema,
+  json,
+  moneySchema,
+  optionalBearerAuth,
+  routesOf,
+} from '../openapi';
 import { createRouter } from '../router';
 
 /**
@@ -97,11 +106,9 @@ const idParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'off_6b1f…' }),
 });
 
-const searchRoute = createRoute({
-  method: 'post',
-  path: '/search',
-  tags: ['offers'],
-  security: optionalBearerAuth,
+const route = routesOf({ tags: ['offers'], security: optionalBearerAuth });
+
+const searchRoute = route('post', '/search', {
   summary: 'Offers for each itinerary: flight only and bundles, priced, ranked, valid for 15 minutes',
   request: { body: body(searchRequest) },
   responses: {
@@ -110,21 +117,13 @@ const searchRoute = createRoute({
   },
 });
 
-const getRoute = createRoute({
-  method: 'get',
-  path: '/{id}',
-  tags: ['offers'],
-  security: optionalBearerAuth,
+const getRoute = route('get', '/{id}', {
   summary: 'One offer while it lives',
   request: { params: idParam },
   responses: { 200: json(offerSchema, 'the offer'), ...errors(400, 401, 404, 410) },
 });
 
-const rejectRoute = createRoute({
-  method: 'delete',
-  path: '/{id}',
-  tags: ['offers'],
-  security: optionalBearerAuth,
+const rejectRoute = route('delete', '/{id}', {
   summary: 'Reject an offer: it can no longer be accepted, and the ranker learns from it',
   request: { params: idParam },
   responses: { 204: { description: 'rejected (or already rejected)' }, ...errors(400, 401, 404, 409, 410) },

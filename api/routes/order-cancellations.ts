@@ -5,7 +5,7 @@
  * keeps the latest quote: an older one answers 409, an expired one 410 QUOTE_EXPIRED.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
 import type { CancellationQuoteRow } from '../../services/cancellation-quotes';
@@ -13,7 +13,7 @@ import { confirmCancellation, ORDER_WORKFLOW_TYPE, quoteCancellation } from '../
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
 import { updateOrder } from '../order-commands';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema } from '../openapi';
+import { body, command, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, orderRoute } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -50,28 +50,16 @@ export const cancellationQuoteSchema = z
   })
   .openapi('CancellationQuote');
 
-const quoteRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/cancellation-quotes',
-  tags: ['orders'],
-  security: bearerAuth,
+const quoteRoute = orderRoute('post', '/orders/{id}/cancellation-quotes', {
   summary: 'Quote a cancellation: the refund under the fare conditions, per ticket and EMD (unpaid: 0)',
-  request: {
-    params: z.strictObject({ id: uuidParam('id') }),
-    headers: idempotencyKeyHeader,
-    body: body(z.strictObject({}).openapi('CancellationQuoteRequest'), { required: false }),
-  },
-  responses: {
-    201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
+  ...command(
+    z.strictObject({}).openapi('CancellationQuoteRequest'),
+    { 201: json(cancellationQuoteSchema, 'the quote; confirm it before expires_at'), ...errors(409, 410) },
+    { required: false },
+  ),
 });
 
-const confirmRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/cancellation-quotes/{quote_id}/confirm',
-  tags: ['orders'],
-  security: bearerAuth,
+const confirmRoute = orderRoute('post', '/orders/{id}/cancellation-quotes/{quote_id}/confirm', {
   summary: 'Confirm the latest cancellation quote: refunds exactly its amount once, → CANCELLED',
   request: {
     params: z.strictObject({ id: uuidParam('id'), quote_id: uuidParam('quote_id') }),

@@ -6,21 +6,17 @@
  *
  * Mounted at /v1 after the orders router, whose `/orders/*` middleware (auth, rate limit) covers these paths too.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
 import { changeOrder, ORDER_WORKFLOW_TYPE } from '../../workflows/messages';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, pathId } from '../openapi';
+import { command, errors, errorSchema, json, moneySchema, orderRoute } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema, orderSegmentContract } from '../order-schema';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
-
-const orderIdParam = z.object({
-  id: pathId,
-});
 
 const legSchema = z
   .object({
@@ -69,52 +65,38 @@ const changeRequestSchema = z
   .strict()
   .openapi('OrderChangeRequest');
 
-const changeRequestRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/change-requests',
-  tags: ['orders'],
-  security: bearerAuth,
+const changeRequestRoute = orderRoute('post', '/orders/{id}/change-requests', {
   summary: 'Ask to change flights of a paid order: change offers priced now, under the conditions sold',
-  request: { params: orderIdParam, headers: idempotencyKeyHeader, body: body(changeRequestBody) },
-  responses: {
+  ...command(changeRequestBody, {
     201: json(changeRequestSchema, 'the change request and its change offers (none when no flight has seats)'),
     422: json(errorSchema, 'CHANGE_NOT_ALLOWED: the fare conditions do not allow a change (details.condition)'),
-    ...errors(400, 401, 404, 409),
-  },
+    ...errors(409),
+  }),
 });
 
-const changeRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/changes',
-  tags: ['orders'],
-  security: bearerAuth,
+const changeRoute = orderRoute('post', '/orders/{id}/changes', {
   summary: 'Confirm a change offer (a workflow Update): new flights held, difference charged or refunded, exchange',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: body(
-      z
-        .object({
-          change_offer_id: z.uuid(),
-          payment_token: z
-            .string()
-            .min(1)
-            .max(200)
-            .optional()
-            .openapi({ description: 'required when the change total is positive' }),
-        })
-        .strict()
-        .openapi('OrderChangeCreate'),
-    ),
-  },
-  responses: {
-    201: json(orderSchema, 'the order after the change: its segments, tickets reissued, the change in `changes`'),
-    402: json(errorSchema, 'the change payment was declined: the order is exactly as it was'),
-    409: json(errorSchema, 'SOLD_OUT (the new flight sold out since the offer) or INVALID_STATE; order unchanged'),
-    410: json(errorSchema, 'the change offer has expired'),
-    503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, nothing changed'),
-    ...errors(400, 401, 404, 422),
-  },
+  ...command(
+    z
+      .object({
+        change_offer_id: z.uuid(),
+        payment_token: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .openapi({ description: 'required when the change total is positive' }),
+      })
+      .strict()
+      .openapi('OrderChangeCreate'),
+    {
+      201: json(orderSchema, 'the order after the change: its segments, tickets reissued, the change in `changes`'),
+      402: json(errorSchema, 'the change payment was declined: the order is exactly as it was'),
+      409: json(errorSchema, 'SOLD_OUT (the new flight sold out since the offer) or INVALID_STATE; order unchanged'),
+      410: json(errorSchema, 'the change offer has expired'),
+      503: json(errorSchema, 'the payment provider is down (circuit open): nothing charged, nothing changed'),
+    },
+  ),
 });
 
 const router = createRouter();

@@ -7,58 +7,37 @@
  *
  * Mounted at /v1 after the orders router, whose `/orders/*` middleware (auth, rate limit) covers these paths too.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
 import { answerDisruption, ORDER_WORKFLOW_TYPE, type DisruptionAnswer } from '../../workflows/messages';
 import type { AppEnv } from '../deps';
 import { idempotency } from '../middleware/idempotency';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
+import { command, errorSchema, json, orderRoute } from '../openapi';
 import { updateOrder } from '../order-commands';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
-const orderIdParam = z.strictObject({
-  id: pathId,
-});
-
-const common = { tags: ['orders'], security: bearerAuth };
 const answered = {
   200: json(orderSchema, 'the order once the answer is carried out (its `disruption` answered)'),
   409: json(errorSchema, 'NO_OPEN_DISRUPTION: nothing to answer (none, or answered already)'),
-  ...errors(400, 401, 404, 422),
 };
 
-const acceptRoute = createRoute({
-  ...common,
-  method: 'post',
-  path: '/orders/{id}/disruption/accept',
+const acceptRoute = orderRoute('post', '/orders/{id}/disruption/accept', {
   summary: 'Accept an airline-initiated change: move to a re-accommodation option, or keep the retimed flight',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: body(
-      z
-        .strictObject({ option_id: z.uuid().openapi({ description: 'one of `disruption.options[].id`' }) })
-        .openapi('DisruptionAccept'),
-    ),
-  },
-  responses: answered,
+  ...command(
+    z
+      .strictObject({ option_id: z.uuid().openapi({ description: 'one of `disruption.options[].id`' }) })
+      .openapi('DisruptionAccept'),
+    answered,
+  ),
 });
 
-const refundRoute = createRoute({
-  ...common,
-  method: 'post',
-  path: '/orders/{id}/disruption/refund',
+const refundRoute = orderRoute('post', '/orders/{id}/disruption/refund', {
   summary: 'Refuse an airline-initiated change: a full refund, no penalty (involuntary), the order CANCELLED',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: body(z.strictObject({}).openapi('DisruptionRefund'), { required: false }),
-  },
-  responses: answered,
+  ...command(z.strictObject({}).openapi('DisruptionRefund'), answered, { required: false }),
 });
 
 async function answer(c: Context<AppEnv>, id: string, reply: DisruptionAnswer) {

@@ -4,12 +4,12 @@
  * guessing: per client IP and per reference per hour (README "Abuse limits"); an unknown reference and a wrong
  * name get the same 404, and the reference's count runs whether or not it exists.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { nameKey } from '../../domain/bcbp';
 import { DomainError } from '../../domain/errors';
 import { issueToken } from '../auth';
 import { enforceLimit, rateLimitLookupsByIp } from '../middleware/rate-limit';
-import { body, errors, json } from '../openapi';
+import { body, errors, json, routesOf } from '../openapi';
 import { createRouter } from '../router';
 
 const lookupBody = z
@@ -37,10 +37,9 @@ const lookupResult = z
   })
   .openapi('OrderLookupResult');
 
-const lookupRoute = createRoute({
-  method: 'post',
-  path: '/orders/lookup',
-  tags: ['orders'],
+const route = routesOf({ tags: ['orders'] });
+
+const lookupRoute = route('post', '/orders/lookup', {
   summary: 'Find an order by booking reference and last name (manage booking): a token for that order only',
   middleware: [rateLimitLookupsByIp] as const,
   request: { body: body(lookupBody) },

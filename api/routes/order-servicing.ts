@@ -3,7 +3,7 @@
  * unused one. Each command is an Update on the order's workflow (workflows/order.ts), which charges, issues and
  * refunds; these handlers validate, authorize, read and ask. Mounted on the orders router (api/routes/orders.ts).
  */
-import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { z, type RouteHandler } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { SERVICE_TYPES } from '../../domain/servicing';
 import { addServices, ORDER_WORKFLOW_TYPE, removeService } from '../../workflows/messages';
@@ -12,19 +12,7 @@ import { ownedOrder, readDeps } from '../order-access';
 import { orderResource } from '../order-reads';
 import { orderSchema } from '../order-schema';
 import { updateOrder } from '../order-commands';
-import {
-  bearerAuth,
-  body,
-  errors,
-  errorSchema,
-  idempotencyKeyHeader,
-  json,
-  moneySchema,
-  nullableOf,
-  pathId,
-} from '../openapi';
-
-const orderIdParam = z.object({ id: pathId });
+import { command, errors, errorSchema, idParams, json, moneySchema, nullableOf, orderRoute } from '../openapi';
 
 const refundRuleSchema = z
   .union([
@@ -51,13 +39,9 @@ const availableServiceSchema = z
   })
   .openapi('AvailableService');
 
-const availableRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/available-services',
-  tags: ['orders'],
-  security: bearerAuth,
+const availableRoute = orderRoute('get', '/orders/{id}/available-services', {
   summary: 'What a paid order may buy now, per traveler and segment, priced, with its limits',
-  request: { params: orderIdParam },
+  request: { params: idParams },
   responses: {
     200: json(
       z.object({ order_id: z.uuid(), currency: z.string().length(3), services: z.array(availableServiceSchema) }),
@@ -100,49 +84,37 @@ const issuedSchema = z
   })
   .openapi('ServiceIssued');
 
-const addRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/services',
-  tags: ['orders'],
-  security: bearerAuth,
+const addRoute = orderRoute('post', '/orders/{id}/services', {
   summary: 'Buy services after booking: charged once, each unit on its own EMD (402 declined: nothing changed)',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: body(
-      z
-        .strictObject({
-          services: z.array(serviceLineSchema).min(1).max(20),
-          payment_token: z.string().min(1).max(200),
-        })
-        .openapi('AddServices'),
-    ),
-  },
-  responses: {
-    201: json(
-      z.object({
-        order_id: z.uuid(),
-        services: z.array(issuedSchema),
-        charged: moneySchema,
-        charge_id: z.string().nullable(),
-        order: orderSchema,
-      }),
-      'the services issued, what was charged, and the order',
-    ),
-    402: json(errorSchema, 'declined: nothing was charged or changed'),
-    ...errors(400, 401, 404, 409, 422, 503),
-  },
+  ...command(
+    z
+      .strictObject({
+        services: z.array(serviceLineSchema).min(1).max(20),
+        payment_token: z.string().min(1).max(200),
+      })
+      .openapi('AddServices'),
+    {
+      201: json(
+        z.object({
+          order_id: z.uuid(),
+          services: z.array(issuedSchema),
+          charged: moneySchema,
+          charge_id: z.string().nullable(),
+          order: orderSchema,
+        }),
+        'the services issued, what was charged, and the order',
+      ),
+      402: json(errorSchema, 'declined: nothing was charged or changed'),
+      ...errors(409, 503),
+    },
+  ),
 });
 
-const removeRoute = createRoute({
-  method: 'delete',
-  path: '/orders/{id}/services/{service_id}',
-  tags: ['orders'],
-  security: bearerAuth,
+const removeRoute = orderRoute('delete', '/orders/{id}/services/{service_id}', {
   summary:
     'Remove an unused service bought after booking: refunded by its rule, its EMD voided (422 if not refundable)',
   request: {
-    params: orderIdParam.extend({
+    params: idParams.extend({
       service_id: z.uuid().openapi({ param: { name: 'service_id', in: 'path' }, description: 'the order item id' }),
     }),
   },

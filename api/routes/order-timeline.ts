@@ -2,10 +2,10 @@
  * GET /v1/orders/:id/timeline: what happened to an order, oldest first (services/order-timeline.ts), for its owner
  * and for agents; agents and admins also get the link to its workflow in the Temporal Web UI.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { orderWorkflowId } from '../../workflows/messages';
 import { orderTimeline, TIMELINE_KINDS, TIMELINE_MAX_LIMIT } from '../../services/order-timeline';
-import { bearerAuth, errors, json, pathId } from '../openapi';
+import { errors, idParams, json, orderRoute } from '../openapi';
 import { ownedOrder } from '../order-access';
 import { createRouter } from '../router';
 
@@ -38,16 +38,10 @@ const timelineSchema = z
   })
   .openapi('OrderTimeline');
 
-const timelineRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/timeline',
-  tags: ['orders'],
-  security: bearerAuth,
+const timelineRoute = orderRoute('get', '/orders/{id}/timeline', {
   summary: "An order's timeline: states, payments, refunds, changes, services, seats, travel and notifications",
   request: {
-    params: z.object({
-      id: pathId,
-    }),
+    params: idParams,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(TIMELINE_MAX_LIMIT).default(100),
       cursor: z.string().max(64).optional(),

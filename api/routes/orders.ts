@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../../domain/errors';
 import { PASSENGER_TYPES } from '../../domain/pricing';
@@ -25,7 +25,7 @@ import {
   orderResources,
   ownedOrderResource,
 } from '../order-reads';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, pathId } from '../openapi';
+import { body, command, errors, errorSchema, idempotencyKeyHeader, idParams, json, orderRoute } from '../openapi';
 import { fulfillmentSchema, orderSchema, type OrderResource } from '../order-schema';
 import { createRouter } from '../router';
 import type { OrderSearch } from '../../services/order-reads';
@@ -71,15 +71,8 @@ const idParam = (name: string) =>
       .max(100)
       .openapi({ param: { name, in: 'path' } }),
   });
-const orderIdParam = z.object({
-  id: pathId,
-});
 
-const acceptRoute = createRoute({
-  method: 'post',
-  path: '/offers/{id}/accept',
-  tags: ['orders'],
-  security: bearerAuth,
+const acceptRoute = orderRoute('post', '/offers/{id}/accept', {
   summary: 'Accept an offer: starts the order workflow, which holds the seats (30 minutes)',
   request: {
     params: idParam('id'),
@@ -93,21 +86,9 @@ const acceptRoute = createRoute({
   },
 });
 
-const payRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/pay',
-  tags: ['orders'],
-  security: bearerAuth,
+const payRoute = orderRoute('post', '/orders/{id}/pay', {
   summary: 'Pay: the lock-in (a workflow Update). 200 paid, 202 pending (webhook), 402 declined',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: {
-      content: { 'application/json': { schema: z.object({ payment_token: z.string().min(1).max(200) }) } },
-      required: true,
-    },
-  },
-  responses: {
+  ...command(z.object({ payment_token: z.string().min(1).max(200) }), {
     200: json(orderSchema, 'paid'),
     202: json(orderSchema, 'payment pending: the outcome arrives by webhook'),
     402: json(errorSchema, 'declined; the order is PROPOSED again while hold time remains, else EXPIRED'),
@@ -115,97 +96,69 @@ const payRoute = createRoute({
       errorSchema,
       'the payment provider is down (circuit open): nothing charged, the hold kept; see Retry-After',
     ),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
+    ...errors(409, 410),
+  }),
 });
 
-const cancelRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/cancel',
-  tags: ['orders'],
-  security: bearerAuth,
+const cancelRoute = orderRoute('post', '/orders/{id}/cancel', {
   summary: 'Cancel: releases the seats; after payment, refunds first',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: {
-      content: {
-        'application/json': {
-          schema: z.object({
-            // Kept in the OrderCancelled event (jsonb, which cannot hold a NUL): one line of printable text.
-            reason: z
-              .string()
-              .max(200)
-              // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-              .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
-              .optional(),
-          }),
-        },
-      },
-      required: false,
-    },
-  },
-  responses: { 200: json(orderSchema, 'cancelled'), ...errors(400, 401, 404, 409, 422) },
+  ...command(
+    z.object({
+      // Kept in the OrderCancelled event (jsonb, which cannot hold a NUL): one line of printable text.
+      reason: z
+        .string()
+        .max(200)
+        // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+        .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
+        .optional(),
+    }),
+    { 200: json(orderSchema, 'cancelled'), ...errors(409) },
+    { required: false },
+  ),
 });
 
-const seatsRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/seats',
-  tags: ['orders'],
-  security: bearerAuth,
+const seatsRoute = orderRoute('post', '/orders/{id}/seats', {
   summary:
     'Choose a seat for one traveler on one flight: while PROPOSED, or on a paid order (a change: the old seat is freed, the boarding pass reissued; charged at the seat-map price unless the bundle’s seat covers it)',
-  request: {
-    params: orderIdParam,
-    headers: idempotencyKeyHeader,
-    body: body(
-      z
-        .strictObject({
-          traveler_id: z.uuid().optional().openapi({ description: 'the traveler’s id (or give traveler_ref)' }),
-          traveler_ref: z
-            .string()
-            .min(1)
-            .max(40)
-            .optional()
-            .openapi({ description: 'the traveler’s ref, e.g. ADT1 (or give traveler_id)', example: 'ADT1' }),
-          flight_id: z.uuid(),
-          seat_number: z.string().regex(/^\d{1,3}[A-K]$/, 'a seat such as 12C'),
-          payment_token: z
-            .string()
-            .min(1)
-            .max(200)
-            .optional()
-            .openapi({ description: 'paid orders: required when the seat costs something (402 when declined)' }),
-        })
-        .refine((b) => (b.traveler_id === undefined) !== (b.traveler_ref === undefined), {
-          message: 'give either traveler_id or traveler_ref',
-          path: ['traveler_id'],
-        })
-        .openapi('SeatChoice'),
-    ),
-  },
-  responses: {
-    200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
-    402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
-    ...errors(400, 401, 404, 409, 410, 422),
-  },
+  ...command(
+    z
+      .strictObject({
+        traveler_id: z.uuid().optional().openapi({ description: 'the traveler’s id (or give traveler_ref)' }),
+        traveler_ref: z
+          .string()
+          .min(1)
+          .max(40)
+          .optional()
+          .openapi({ description: 'the traveler’s ref, e.g. ADT1 (or give traveler_id)', example: 'ADT1' }),
+        flight_id: z.uuid(),
+        seat_number: z.string().regex(/^\d{1,3}[A-K]$/, 'a seat such as 12C'),
+        payment_token: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .openapi({ description: 'paid orders: required when the seat costs something (402 when declined)' }),
+      })
+      .refine((b) => (b.traveler_id === undefined) !== (b.traveler_ref === undefined), {
+        message: 'give either traveler_id or traveler_ref',
+        path: ['traveler_id'],
+      })
+      .openapi('SeatChoice'),
+    {
+      200: json(orderSchema, 'the order with the seat on its traveler’s Seat item, and its total'),
+      402: json(errorSchema, 'paid order: the seat’s charge was declined; nothing changed'),
+      ...errors(409, 410),
+    },
+  ),
 });
 
-const getRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}',
-  tags: ['orders'],
-  security: bearerAuth,
+const getRoute = orderRoute('get', '/orders/{id}', {
   summary: 'An order from Postgres, with the live workflow state',
-  request: { params: orderIdParam },
+  request: { params: idParams },
   responses: { 200: json(orderSchema, 'the order'), ...errors(400, 401, 404) },
 });
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/orders',
-  tags: ['orders'],
-  security: bearerAuth,
+const listRoute = orderRoute('get', '/orders', {
   summary:
     "The caller's orders, newest first, cursor-paginated; agents and admins search every customer's orders by booking reference, contact email or customer",
   request: {
@@ -237,13 +190,9 @@ const listRoute = createRoute({
   },
 });
 
-const fulfillmentRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}/fulfillment',
-  tags: ['orders'],
-  security: bearerAuth,
+const fulfillmentRoute = orderRoute('get', '/orders/{id}/fulfillment', {
   summary: 'E-tickets, EMDs and BCBP boarding passes of a fulfilled order',
-  request: { params: orderIdParam },
+  request: { params: idParams },
   responses: {
     200: json(fulfillmentSchema, 'documents (empty until the order is FULFILLED)'),
     ...errors(400, 401, 404),

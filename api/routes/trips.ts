@@ -3,7 +3,7 @@
  * from chosen flights with a 15-minute hold, whose party and seats are chosen before commit.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { CABINS } from '../../domain/cabins';
 import { DomainError } from '../../domain/errors';
@@ -28,7 +28,7 @@ import { rateLimitByCustomer, withinHoldLimits } from '../middleware/rate-limit'
 import { startOrder, updateOrder } from '../order-commands';
 import { commitTripParty } from '../trip-commit';
 import { findOwnedOrder, fulfillmentOf } from '../order-reads';
-import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema } from '../openapi';
+import { bearerAuth, body, errors, errorSchema, idempotencyKeyHeader, json, moneySchema, routesOf } from '../openapi';
 import { boardingPassSchema, ticketSchema } from '../order-schema';
 import { createRouter } from '../router';
 import { exchangeRates, tripConditions } from '../../services/commercial-settings';
@@ -42,11 +42,9 @@ const bookingStatus = z.enum(
 );
 const orderStatus = z.enum(ORDER_STATUSES);
 
-const createTrip = createRoute({
-  method: 'post',
-  path: '/holds/trip',
-  tags: ['trips'],
-  security: bearerAuth,
+const route = routesOf({ tags: ['trips'], security: bearerAuth });
+
+const createTrip = route('post', '/holds/trip', {
   summary: 'Hold an itinerary: seats on every flight for 15 minutes',
   request: {
     headers: idempotencyKeyHeader,
@@ -87,11 +85,7 @@ const passengerSchema = z.object({
   gender: z.enum(GENDERS).optional(),
 });
 
-const addPassenger = createRoute({
-  method: 'post',
-  path: '/holds/trip/{trip_id}/passengers',
-  tags: ['trips'],
-  security: bearerAuth,
+const addPassenger = route('post', '/holds/trip/{trip_id}/passengers', {
   summary: 'Add a passenger to a trip',
   request: {
     params: z.object({
@@ -117,11 +111,7 @@ const addPassenger = createRoute({
   },
 });
 
-const seatHold = createRoute({
-  method: 'post',
-  path: '/holds/seat',
-  tags: ['trips'],
-  security: bearerAuth,
+const seatHold = route('post', '/holds/seat', {
   summary: 'Lock a specific seat for a trip (atomic: one owner per seat)',
   request: {
     body: body(
@@ -148,11 +138,7 @@ const seatHold = createRoute({
   },
 });
 
-const commit = createRoute({
-  method: 'post',
-  path: '/bookings/commit',
-  tags: ['trips'],
-  security: bearerAuth,
+const commit = route('post', '/bookings/commit', {
   summary: 'Finalise a trip: its passengers and seats, payment, tickets',
   request: {
     headers: idempotencyKeyHeader,

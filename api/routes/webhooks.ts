@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError } from '../../domain/errors';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../../domain/webhook-signature';
@@ -9,7 +9,7 @@ import {
   paymentNotification,
   type LatePaymentInput,
 } from '../../workflows/messages';
-import { errorSchema, json, webhookSignatureAuth } from '../openapi';
+import { errorSchema, json, routesOf, webhookSignatureAuth } from '../openapi';
 import { createRouter } from '../router';
 
 // The event is kept as jsonb and its ids as text, neither of which can hold a NUL: such an event is malformed.
@@ -33,11 +33,9 @@ const eventSchema = z.object({
   }),
 });
 
-const route = createRoute({
-  method: 'post',
-  path: '/payments',
-  tags: ['webhooks'],
-  security: webhookSignatureAuth,
+const route = routesOf({ tags: ['webhooks'], security: webhookSignatureAuth });
+
+const paymentsRoute = route('post', '/payments', {
   summary: 'Payment provider events, HMAC-signed (Altis-Signature: t=<unix>,v1=<hex>); replay-safe',
   request: {
     headers: z.object({ [WEBHOOK_SIGNATURE_HEADER.toLowerCase()]: z.string().optional() }),
@@ -65,7 +63,7 @@ const route = createRoute({
 const router = createRouter();
 router.openAPIRegistry.register('PaymentEvent', eventSchema);
 
-export const webhooks = router.openapi(route, async (c) => {
+export const webhooks = router.openapi(paymentsRoute, async (c) => {
   const { config, services, temporal, logger } = c.get('deps');
   const rawBody = await c.req.text();
   const verdict = verifyWebhook({
