@@ -48,6 +48,18 @@ export function assertTransition(from: OrderStatus, to: OrderStatus): void {
   }
 }
 
+/** The way of a sale, in order: the lock-in, the money taken, the documents issued. */
+const SALE: readonly OrderStatus[] = ['PAYMENT_PENDING', 'PAID', 'FULFILLED'];
+
+/**
+ * The order is already past `to` on the way of a sale (FULFILLED is past PAID and PAYMENT_PENDING): a step to `to`
+ * that finds it there was taken before and is being run again. Activities run at least once: a local activity runs
+ * again when the workflow task that ran it was lost (an Update's task is speculative), after the steps that came
+ * after it in that task had committed. With its payment attempt recorded, such a repeat is a no-op, not a failure.
+ */
+export const pastOnSale = (status: OrderStatus, to: OrderStatus) =>
+  SALE.includes(to) && SALE.indexOf(status) > SALE.indexOf(to);
+
 /** Holds inventory (seats counted, not yet sold): the states in which expiry or cancel must release. */
 export const holdsInventory = (s: OrderStatus) => s === 'PROPOSED' || s === 'PAYMENT_PENDING';
 /** Money was taken: cancelling refunds. */

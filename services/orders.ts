@@ -24,7 +24,7 @@ import {
 } from '../db/schema';
 import { matching } from '../db/where';
 import { DomainError } from '../domain/errors';
-import { canTransition, orderRoute, type OrderStatus } from '../domain/order';
+import { canTransition, orderRoute, pastOnSale, type OrderStatus } from '../domain/order';
 
 import { chosenSeatCharge } from '../domain/seat-pricing';
 import { couponStatus } from '../domain/check-in';
@@ -150,6 +150,20 @@ export function createOrderService(deps: OrderServiceDeps) {
       .set({ ...values, updatedAt: new Date() })
       .where(and(eq(payments.orderId, orderId), eq(payments.attempt, attempt)));
 
+  /**
+   * A repeat of the step of payment `attempt` to `to` (domain/order.ts `pastOnSale`): the attempt is recorded (with
+   * `paid`: as succeeded) and the order is already past `to` on the way of a sale. Read under the order's lock.
+   */
+  async function repeatedStep(tx: DbOrTx, p: { orderId: string; attempt: number }, to: OrderStatus, paid = false) {
+    const [row] = await tx
+      .select({ status: orders.status, payment: payments.status })
+      .from(orders)
+      .leftJoin(payments, and(eq(payments.orderId, orders.id), eq(payments.attempt, p.attempt)))
+      .where(eq(orders.id, p.orderId))
+      .for('update', { of: orders });
+    return !!row?.payment && (!paid || row.payment === 'SUCCEEDED') && pastOnSale(row.status, to);
+  }
+
   // ------------------------------------------------------------------------------------------------ proposal
   /**
    * Holds seats on every segment for every seated traveler (all or nothing) and records the order as PROPOSED
@@ -199,8 +213,9 @@ export function createOrderService(deps: OrderServiceDeps) {
   /** PROPOSED → PAYMENT_PENDING (the lock-in) with the payment attempt recorded. */
   async function startPayment(p: PaymentStep): Promise<void> {
     const at = new Date(p.at);
-    await db.transaction((tx) =>
-      move(
+    await db.transaction(async (tx) => {
+      if (await repeatedStep(tx, p, 'PAYMENT_PENDING')) return; // locked in before: paid, maybe ticketed since
+      await move(
         tx,
         p.orderId,
         'PAYMENT_PENDING',
@@ -223,8 +238,8 @@ export function createOrderService(deps: OrderServiceDeps) {
             })
             .onConflictDoNothing();
         },
-      ),
-    );
+      );
+    });
   }
 
   /**
@@ -275,6 +290,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     const at = new Date(p.at);
     let changed = false;
     await inventory.sell(p.orderId, async (tx) => {
+      if (await repeatedStep(tx, p, 'PAID', true)) return; // paid before, and ticketed since
       changed = await move(
         tx,
         p.orderId,

@@ -67,6 +67,7 @@ const ROUTES = {
   'browser-analytics': ['QAN', 'QAO'],
   'order-timeline': ['QTL', 'QTM'],
   'order-lookup': ['QLK', 'QLL'],
+  'repeated-steps': ['QRS', 'QRT'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type TestRouteName = keyof typeof ROUTES;
