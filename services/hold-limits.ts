@@ -5,11 +5,14 @@
  * by minting a guest per hold; the address is the cheapest thing an attacker cannot mint by the thousand. A
  * device fingerprint is not used: the client makes it up.
  *
- * Each key is a Redis hash, field = order id, value = "<seats>:<hold expiry ms>". One Lua call drops the expired
- * entries, checks both bounds and records the new hold, atomically, so a burst of concurrent holds gets exactly
- * the limit through. A hold that ended early (paid, cancelled, released) stops counting: before the check, the
- * entries whose orders Postgres records as no longer PROPOSED or PAYMENT_PENDING are dropped. A repeated request
- * for an order already counted (the same offer accepted again) passes.
+ * Each key is a sorted set of order ids scored by their hold's expiry (ms), beside a hash of each one's seats and
+ * their sum (field "="), both under one hash tag (one Redis Cluster slot). One Lua call drops the expired entries
+ * (only those: a range of the sorted set), checks both bounds and records the new hold, atomically, so a burst of
+ * concurrent holds gets exactly the limit through; it costs the same with ten open holds or ten thousand. A hold
+ * that ended early (paid, cancelled, released) stops counting: when a request is over a bound, the entries whose
+ * orders Postgres records as no longer PROPOSED or PAYMENT_PENDING are dropped and the request is checked again
+ * (only then: under the bounds, there is nothing to gain from asking). A repeated request for an order already
+ * counted (the same offer accepted again) passes.
  */
 import { inArray } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -18,41 +21,67 @@ import type { Database } from '../db/client';
 import { orders } from '../db/schema';
 import { DomainError } from '../domain/errors';
 
-/** KEYS[1] the hash; ARGV order id, seats, expiry ms, now ms, max holds, max seats. {ok, holds, seats, next expiry}. */
+/**
+ * KEYS[1] the open holds (sorted set: order id → expiry ms), KEYS[2] their seats (hash: order id → seats, "=" → the
+ * sum). ARGV order id, seats, expiry ms, now ms, max holds, max seats. {ok, holds, seats, soonest expiry}.
+ */
 const RESERVE_LUA = `
-local all = redis.call('HGETALL', KEYS[1])
-local holds, seats, soonest = 0, 0, 0
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {1, 0, 0, 0} end
 local now = tonumber(ARGV[4])
-for i = 1, #all, 2 do
-  local id, value = all[i], all[i + 1]
-  local n, exp = string.match(value, '^(%d+):(%d+)$')
-  if id == ARGV[1] then return {1, 0, 0, 0} end
-  if n == nil or tonumber(exp) <= now then
-    redis.call('HDEL', KEYS[1], id)
-  else
-    holds = holds + 1
-    seats = seats + tonumber(n)
-    if soonest == 0 or tonumber(exp) < soonest then soonest = tonumber(exp) end
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #gone > 0 then
+  local freed = 0
+  for _, id in ipairs(gone) do
+    freed = freed + tonumber(redis.call('HGET', KEYS[2], id) or '0')
+    redis.call('HDEL', KEYS[2], id)
   end
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  redis.call('HINCRBY', KEYS[2], '=', -freed)
 end
-if holds + 1 > tonumber(ARGV[5]) or seats + tonumber(ARGV[2]) > tonumber(ARGV[6]) then
-  return {0, holds, seats, soonest}
+local holds = redis.call('ZCARD', KEYS[1])
+local seats = tonumber(redis.call('HGET', KEYS[2], '=') or '0')
+local n = tonumber(ARGV[2])
+if holds + 1 > tonumber(ARGV[5]) or seats + n > tonumber(ARGV[6]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, holds, seats, tonumber(first[2] or '0')}
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], n)
+redis.call('HINCRBY', KEYS[2], '=', n)
 local ttl = tonumber(ARGV[3]) - now
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-return {1, holds + 1, seats + tonumber(ARGV[2]), 0}`;
+for _, key in ipairs(KEYS) do
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+return {1, holds + 1, seats + n, 0}`;
+
+/** KEYS as above; ARGV the order ids no longer counted. */
+const UNCOUNT_LUA = `
+for _, id in ipairs(ARGV) do
+  local n = redis.call('HGET', KEYS[2], id)
+  if n then
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('HINCRBY', KEYS[2], '=', -tonumber(n))
+  end
+  redis.call('ZREM', KEYS[1], id)
+end
+return 0`;
 
 type LimitedRedis = Redis & {
-  altisHoldReserve?(key: string, ...args: (string | number)[]): Promise<[number, number, number, number]>;
+  altisHoldReserve?(
+    open: string,
+    seats: string,
+    ...args: (string | number)[]
+  ): Promise<[number, number, number, number]>;
+  altisHoldUncount?(open: string, seats: string, ...orderIds: string[]): Promise<number>;
 };
 
-function withScript(redis: Redis): Required<Pick<LimitedRedis, 'altisHoldReserve'>> {
+function withScripts(redis: Redis): Required<LimitedRedis> {
   const r = redis as LimitedRedis;
   if (typeof r.altisHoldReserve !== 'function') {
-    redis.defineCommand('altisHoldReserve', { numberOfKeys: 1, lua: RESERVE_LUA });
+    redis.defineCommand('altisHoldReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
+    redis.defineCommand('altisHoldUncount', { numberOfKeys: 2, lua: UNCOUNT_LUA });
   }
-  return r as Required<Pick<LimitedRedis, 'altisHoldReserve'>>;
+  return r as Required<LimitedRedis>;
 }
 
 const OPEN = new Set(['PROPOSED', 'PAYMENT_PENDING']);
@@ -70,29 +99,40 @@ export interface HoldRequest {
 export function createHoldLimits(deps: { db: Database; redis: Redis; config: Pick<AppConfig, 'holds'> }) {
   const { db, redis } = deps;
   const limits = deps.config.holds;
-  const keyOf = (kind: 'customer' | 'ip', id: string) => `holds:${kind}:${id}`;
+  /** One client's keys: its open holds and their seats, in one Cluster slot (the hash tag). */
+  const keysOf = (kind: 'customer' | 'ip', id: string) =>
+    [`holds:{${kind}:${id}}:open`, `holds:{${kind}:${id}}:seats`] as const;
+  type Keys = ReturnType<typeof keysOf>;
+  const uncount = (keys: Keys, ...orderIds: string[]) => withScripts(redis).altisHoldUncount(...keys, ...orderIds);
 
   /** Drops the entries of orders that Postgres records as no longer open (paid, cancelled, expired). */
-  async function prune(key: string): Promise<void> {
-    const ids = (await redis.hkeys(key)).filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  async function prune(keys: Keys): Promise<void> {
+    const ids = (await redis.zrange(keys[0], 0, -1)).filter((id) => /^[0-9a-f-]{36}$/i.test(id));
     if (ids.length === 0) return;
     const rows = await db.select({ id: orders.id, status: orders.status }).from(orders).where(inArray(orders.id, ids));
     const closed = rows.filter((r) => !OPEN.has(r.status)).map((r) => r.id);
-    if (closed.length > 0) await redis.hdel(key, ...closed);
+    if (closed.length > 0) await uncount(keys, ...closed);
   }
 
-  async function reserveOne(key: string, who: string, r: HoldRequest, maxHolds: number, maxSeats: number) {
-    await prune(key);
-    const now = Date.now();
-    const [ok, holds, seats, soonest] = await withScript(redis).altisHoldReserve(
-      key,
-      r.orderId,
-      r.seats,
-      Math.max(r.expiresAtMs, now + 1),
-      now,
-      maxHolds,
-      maxSeats,
-    );
+  async function reserveOne(keys: Keys, who: string, r: HoldRequest, maxHolds: number, maxSeats: number) {
+    const attempt = () => {
+      const now = Date.now();
+      return withScripts(redis).altisHoldReserve(
+        ...keys,
+        r.orderId,
+        r.seats,
+        Math.max(r.expiresAtMs, now + 1),
+        now,
+        maxHolds,
+        maxSeats,
+      );
+    };
+    let answer = await attempt();
+    if (answer[0] !== 1) {
+      await prune(keys); // over a bound: holds that ended early may be making room
+      answer = await attempt();
+    }
+    const [ok, holds, seats, soonest] = answer;
     if (ok === 1) return;
     throw new DomainError(
       'TOO_MANY_HOLDS',
@@ -105,7 +145,7 @@ export function createHoldLimits(deps: { db: Database; redis: Redis; config: Pic
         open_holds: holds,
         held_seats: seats,
         seats_requested: r.seats,
-        retry_after_seconds: Math.max(1, Math.ceil((soonest - now) / 1000)),
+        retry_after_seconds: Math.max(1, Math.ceil((soonest - Date.now()) / 1000)),
       },
     );
   }
@@ -116,22 +156,22 @@ export function createHoldLimits(deps: { db: Database; redis: Redis; config: Pic
      * returned `release` uncounts it: call it when the hold was not made after all.
      */
     async reserve(r: HoldRequest): Promise<{ release: () => Promise<void> }> {
-      const customerKey = keyOf('customer', r.ownerId);
-      await reserveOne(customerKey, 'customer', r, limits.max_open_per_customer, limits.max_seats_per_customer);
-      const keys = [customerKey];
+      const customerKeys = keysOf('customer', r.ownerId);
+      await reserveOne(customerKeys, 'customer', r, limits.max_open_per_customer, limits.max_seats_per_customer);
+      const counted = [customerKeys];
       if (r.ip !== undefined) {
-        const ipKey = keyOf('ip', r.ip);
+        const ipKeys = keysOf('ip', r.ip);
         try {
-          await reserveOne(ipKey, 'address', r, limits.max_open_per_ip, limits.max_seats_per_ip);
+          await reserveOne(ipKeys, 'address', r, limits.max_open_per_ip, limits.max_seats_per_ip);
         } catch (err) {
-          await redis.hdel(customerKey, r.orderId);
+          await uncount(customerKeys, r.orderId);
           throw err;
         }
-        keys.push(ipKey);
+        counted.push(ipKeys);
       }
       return {
         release: async () => {
-          for (const key of keys) await redis.hdel(key, r.orderId);
+          for (const keys of counted) await uncount(keys, r.orderId);
         },
       };
     },
