@@ -15,6 +15,7 @@
  *      then it is terminated and the memory of the worker and the API is read with no open orders.
  *   2. Latency, each phase for a fixed time: the empty workflow (probeWorkflow start → result), accept (→ 201) and
  *      pay tok_visa (→ 200 PAID), each at 1 and at BENCH_IN_FLIGHT (16) in flight. Figures: the p50 ratios.
+ *      (`npm run bench -- latency`: only these, with BENCH_CPU_PROFILE=api,worker to profile them.)
  *   3. HTTP: POST /v1/flights/search and a trivial route (an unknown path: the 404 handler behind the same
  *      middleware), autocannon at a fixed number of connections. The figure: their ratio.
  *   4. Complete bookings (accept → pay → FULFILLED) at 16 in flight for a fixed window: bookings/s, beside the
@@ -34,7 +35,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -67,6 +77,7 @@ const BOOKING_SECONDS = env('BENCH_BOOKING_SECONDS', 15);
 const OPEN_ORDERS = env('BENCH_OPEN_ORDERS', 5000);
 const FILL_IN_FLIGHT = env('BENCH_FILL_IN_FLIGHT', 32);
 const TIMEOUT_S = env('BENCH_TIMEOUT_S', 330);
+const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
 /** `npm run bench -- request-path`: only the request-path figures (bench/request-path.ts), no workflow phases. */
 const REQUEST_PATH_ONLY = process.argv.slice(2).includes('request-path');
 /** `npm run bench -- storm`: only the sold-out storm (bench/storm.ts). */
@@ -74,6 +85,8 @@ const STORM_ONLY = process.argv.slice(2).includes('storm');
 const STORM_ACCEPTS = env('BENCH_STORM_ACCEPTS', 500);
 /** `npm run bench -- workers`: only the complete-bookings window with 1 worker and then with 2 (phase 4b). */
 const WORKERS_ONLY = process.argv.slice(2).includes('workers');
+/** `npm run bench -- latency`: only the warm-up and the latency phases (2), at full length: for profiling them. */
+const LATENCY_ONLY = process.argv.slice(2).includes('latency');
 /** Phases stop taking new work this long before the timeout, to leave time for the cleanup. */
 const CLEANUP_RESERVE_S = 35;
 /** After the open orders: the wait for the last ones to reach FULFILLED, then the settle before reading memory. */
@@ -207,6 +220,11 @@ function startChild(name: string, entry: string, env: Record<string, string>): C
   // (summary: bench/cpu-profile-summary.ts).
   const profiled = process.env.BENCH_CPU_PROFILE === '1' ? ['api'] : (process.env.BENCH_CPU_PROFILE ?? '').split(',');
   const profile = profiled.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}.data/profiles`] : [];
+  // BENCH_HEAP_SNAPSHOT=1: the API writes a heap snapshot (to .data/profiles) at the end of the measuring.
+  if (name === 'api' && HEAP_SNAPSHOT) {
+    mkdirSync(`${ROOT}.data/profiles`, { recursive: true });
+    profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${ROOT}.data/profiles`);
+  }
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -331,6 +349,9 @@ async function settledHistoryLength(handle: WorkflowHandle, seconds = 20): Promi
 interface Memory {
   api: number;
   worker: number;
+  /** The API's V8 heap in use and its memory outside the heap (Buffers), from its /metrics (bytes). */
+  apiHeap: number;
+  apiExternal: number;
 }
 
 interface Results {
@@ -579,7 +600,17 @@ async function run() {
     await until('gateway', 30, async () => (await fetch(`http://127.0.0.1:${sandboxPort}/v1/charges`)).status > 0);
     await until('bare Hono', 30, async () => (await fetch(bareUrl)).ok);
     say(`ready after ${((Date.now() - startedAt) / 1000).toFixed(0)} s, task queue ${taskQueue}`);
-    const memory = (): Memory => ({ api: rssOf(apiChild.proc.pid!), worker: rssOf(worker.proc.pid!) });
+    const memory = async (): Promise<Memory> => {
+      const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+      const gauge = (name: string) =>
+        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN);
+      return {
+        api: rssOf(apiChild.proc.pid!),
+        worker: rssOf(worker.proc.pid!),
+        apiHeap: gauge('nodejs_heap_size_used_bytes'),
+        apiExternal: gauge('nodejs_external_memory_bytes'),
+      };
+    };
 
     const api = apiOf(apiUrl);
     const tokens = await Promise.all(
@@ -664,7 +695,7 @@ async function run() {
     say(`warm-up order fulfilled; its settled history has ${results.historyEvents} events`);
     await warmHandle.terminate('bench: memory is read with no open orders');
     await sleep(2000); // both processes warmed up (the worker has bundled its workflows, the API has served)
-    results.memoryIdle = memory();
+    results.memoryIdle = await memory();
     say(
       `resident memory, no open orders: api ${mib(results.memoryIdle.api)}, worker ${mib(results.memoryIdle.worker)}`,
     );
@@ -714,15 +745,48 @@ async function run() {
     results.pay1 = await runFor(phase, 1, payOne);
     results.payN = await runFor(phase, IN_FLIGHT, payOne);
     say(`pay p50: ${ms(results.pay1.p50)} at 1, ${ms(results.payN.p50)} at ${IN_FLIGHT} in flight`);
+    /** BENCH_HEAP_SNAPSHOT=1: the API's heap written to .data/profiles (V8's snapshot on SIGUSR2), waited for. */
+    const heapSnapshot = async () => {
+      if (!HEAP_SNAPSHOT) return;
+      const dir = `${ROOT}.data/profiles`;
+      const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+      apiChild.proc.kill('SIGUSR2');
+      say('api: writing a heap snapshot (BENCH_HEAP_SNAPSHOT=1)');
+      let file: string | undefined;
+      let size = -1;
+      await until('the heap snapshot', 120, async () => {
+        file ??= readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+        if (!file) return false;
+        // Done once the file has stopped growing (V8 writes it in one go, then closes it).
+        const now = statSync(`${dir}/${file}`).size;
+        const done = now > 0 && now === size;
+        size = now;
+        return done;
+      });
+      say(`api: heap snapshot .data/profiles/${file} (${mib(size)})`);
+    };
+    const sayMemory = async (after: string) => {
+      const m = await memory();
+      say(
+        `after ${after}: api rss ${mib(m.api)} (heap ${mib(m.apiHeap)}, external ${mib(m.apiExternal)}), worker ${mib(m.worker)}`,
+      );
+    };
+    await sayMemory('the latency phases');
+    if (LATENCY_ONLY) {
+      await heapSnapshot();
+      throw new Done();
+    }
 
     // ---- 3. HTTP: the request path beside a bare Hono app (an order still open, for GET /v1/orders/:id)
     checkTime('HTTP');
     await requestPath(paid[paid.length - 1] ?? warm, Math.max(1, Math.round(HTTP_SECONDS * scale)));
 
+    await sayMemory('the request path');
     // ---- 3b. the sold-out storm: many accepts at once on a 12-seat cabin, beside as many plain searches
     checkTime('the storm');
     await storm();
 
+    await sayMemory('the storm');
     // ---- 4. complete bookings for a fixed window
     checkTime('the bookings');
     results.bookings = await bookingsFor(BOOKING_SECONDS * scale);
@@ -763,7 +827,7 @@ async function run() {
       services.temporal.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`),
     ]);
     results.memoryOpen = {
-      ...memory(),
+      ...(await memory()),
       fulfilled: paidStates.FULFILLED ?? 0,
       proposed: unpaidStates.PROPOSED ?? 0,
       running: running.count,
@@ -774,6 +838,8 @@ async function run() {
       `resident memory with ${results.memoryOpen.running} open orders (${results.memoryOpen.fulfilled} FULFILLED, ` +
         `${results.memoryOpen.proposed} PROPOSED): api ${mib(results.memoryOpen.api)}, worker ${mib(results.memoryOpen.worker)}`,
     );
+
+    await heapSnapshot();
 
     // The Temporal Core SDK's own exporter, as Prometheus scrapes it (the names are kept for the dashboard's sake).
     const temporalText = await (await fetch(`http://127.0.0.1:${temporalMetricsPort}/metrics`)).text();
@@ -878,7 +944,7 @@ latencies at 1 and 16 in flight and read memory with fulfilled orders waiting on
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : 'n/a');
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const NOT_MEASURED =
-  REQUEST_PATH_ONLY || WORKERS_ONLY ? 'not measured (not in this run)' : 'not measured (out of time)';
+  REQUEST_PATH_ONLY || WORKERS_ONLY || LATENCY_ONLY ? 'not measured (not in this run)' : 'not measured (out of time)';
 
 function render(r: Results): string {
   const ratio = (a: number | undefined, b: number | undefined, target?: number) => {
@@ -955,6 +1021,12 @@ function render(r: Results): string {
       memoryRow('worker'),
     ],
     [`API resident memory, no open orders → ${openLabel}`, memoryRow('api')],
+    [
+      'API V8 heap in use and memory outside it (Buffers), no open orders → open orders',
+      r.memoryIdle && open
+        ? `heap ${mib(r.memoryIdle.apiHeap)} → ${mib(open.apiHeap)}, external ${mib(r.memoryIdle.apiExternal)} → ${mib(open.apiExternal)}`
+        : NOT_MEASURED,
+    ],
     ...requestPath,
     ...stormRows(r.storm, NOT_MEASURED),
     [
