@@ -28,7 +28,7 @@
  *      API again (the ratio; the count of running workflows, from Temporal, is printed with it).
  *
  * Sized by time, never by count: after start-up the fixed phases (2–4) are scaled to fit the time left, and
- * phase 5 takes what remains before BENCH_TIMEOUT_S (330 s) less the cleanup reserve. Then `cleanup`: children
+ * phase 5 takes what remains before BENCH_TIMEOUT_S (450 s) less the cleanup reserve (at least BENCH_FILL_SECONDS, 160). Then `cleanup`: children
  * stopped, the workflows left running on the run's task queue terminated (one batch operation). A watchdog ends
  * everything at BENCH_TIMEOUT_S. Prints the figures and appends them, with the machine and the load average, to
  * bench/RESULTS.md (BENCH_RECORD=0: not).
@@ -76,7 +76,9 @@ const PHASE_SECONDS = env('BENCH_PHASE_SECONDS', 8);
 const BOOKING_SECONDS = env('BENCH_BOOKING_SECONDS', 15);
 const OPEN_ORDERS = env('BENCH_OPEN_ORDERS', 5000);
 const FILL_IN_FLIGHT = env('BENCH_FILL_IN_FLIGHT', 32);
-const TIMEOUT_S = env('BENCH_TIMEOUT_S', 330);
+const TIMEOUT_S = env('BENCH_TIMEOUT_S', 450);
+/** What the open orders' fill (phase 5) is left at least, before the fixed phases are shortened to fit. */
+const FILL_SECONDS = env('BENCH_FILL_SECONDS', 160);
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
 /** `npm run bench -- request-path`: only the request-path figures (bench/request-path.ts), no workflow phases. */
 const REQUEST_PATH_ONLY = process.argv.slice(2).includes('request-path');
@@ -700,11 +702,12 @@ async function run() {
       `resident memory, no open orders: api ${mib(results.memoryIdle.api)}, worker ${mib(results.memoryIdle.worker)}`,
     );
 
-    // The fixed phases scaled to take at most 70% of the time left; the open orders get the rest.
+    // The fixed phases scaled to leave the open orders at least FILL_SECONDS (and 30% of the time left); the open
+    // orders get whatever remains after them.
     const fixedSeconds =
       6 * (PHASE_SECONDS + 1) + 10 * (HTTP_SECONDS * (4 / 3) + 1) + 8 + 2 * BOOKING_SECONDS + 20 + 15;
     const leftSeconds = (deadline - Date.now()) / 1000 - FULFIL_WAIT_S - SETTLE_S;
-    const scale = Math.max(0.1, Math.min(1, (0.7 * leftSeconds) / fixedSeconds));
+    const scale = Math.max(0.1, Math.min(1, Math.min(0.7 * leftSeconds, leftSeconds - FILL_SECONDS) / fixedSeconds));
     results.scale = scale;
     const phase = PHASE_SECONDS * scale;
     if (scale < 1) say(`${leftSeconds.toFixed(0)} s left: the fixed phases run at ${(scale * 100).toFixed(0)}%`);

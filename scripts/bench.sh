@@ -3,7 +3,7 @@
 # shares, written to .data/services.env), creates the bench's own database when missing (through the postgres user
 # in this clone's own cluster, as the configured role on a shared one), then runs bench/run.ts, which migrates and seeds
 # it, starts its own payment sandbox, worker and API as child processes, measures, cleans up, and appends its
-# figures to bench/RESULTS.md. Bounded: bench/run.ts gives up after BENCH_TIMEOUT_S (330 s). Arguments go to
+# figures to bench/RESULTS.md. Bounded: bench/run.ts gives up after BENCH_TIMEOUT_S (450 s). Arguments go to
 # bench/run.ts: `npm run bench -- request-path` measures only the request path (bench/request-path.ts), quickly.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
