@@ -74,13 +74,19 @@ async function orderStatus(base: string, trip: { tripId: string; token: string }
   return (await call(base, 'GET', `/v1/orders/${trip.tripId}`, { token: trip.token })).body.status as string;
 }
 
-/** The worker identities that ran the order's activities, from its history. */
+/**
+ * The worker identities that ran the order's steps, from its history: the ones that started its activities, and the
+ * ones that completed its workflow tasks — the v2 workflow's steps (hold, seats, charge, tickets) are local
+ * activities, run by the worker that runs the task they are in.
+ */
 async function activityWorkers(orderId: string): Promise<Set<string>> {
   const history = await services.temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
   return new Set(
-    (history.events ?? []).flatMap((e) =>
-      e.activityTaskStartedEventAttributes?.identity ? [e.activityTaskStartedEventAttributes.identity] : [],
-    ),
+    (history.events ?? []).flatMap((e) => {
+      const identity =
+        e.activityTaskStartedEventAttributes?.identity ?? e.workflowTaskCompletedEventAttributes?.identity;
+      return identity ? [identity] : [];
+    }),
   );
 }
 
