@@ -98,13 +98,36 @@ const event = (type: string, orderId: string, at: Date, payload: Record<string, 
 });
 
 /**
- * Moves an order to `to` inside the transaction, along domain/order.ts's transitions. Returns false when the order
- * is already in `to` (a retried write: nothing more to do); any other state that cannot go there is INVALID_STATE.
+ * A step of a sale's payment attempt (the lock-in, the capture): it may be a repeat (domain/order.ts `pastOnSale`)
+ * when the attempt is recorded (with `paid`: as succeeded) and the order is already past the step's state.
  */
-export async function transition(tx: DbOrTx, orderId: string, to: OrderStatus, at: Date): Promise<boolean> {
-  const [row] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for('update');
+export interface SaleStep {
+  attempt: number;
+  paid?: boolean;
+}
+
+/**
+ * Moves an order to `to` inside the transaction, along domain/order.ts's transitions. Returns false when the order
+ * is already in `to` (a retried write: nothing more to do), or, for a sale's `step`, already past it with the step's
+ * attempt recorded (a step run again after the ones after it); any other state that cannot go there is INVALID_STATE.
+ */
+export async function transition(
+  tx: DbOrTx,
+  orderId: string,
+  to: OrderStatus,
+  at: Date,
+  step?: SaleStep,
+): Promise<boolean> {
+  const [row] = await tx
+    .select({ status: orders.status, payment: payments.status })
+    .from(orders)
+    .leftJoin(payments, and(eq(payments.orderId, orders.id), eq(payments.attempt, step?.attempt ?? 0)))
+    .where(eq(orders.id, orderId))
+    .for('update', { of: orders });
   if (!row) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
   if (row.status === to) return false;
+  const recorded = row.payment !== null && (!step?.paid || row.payment === 'SUCCEEDED');
+  if (step && recorded && pastOnSale(row.status, to)) return false;
   if (!canTransition(row.status, to)) {
     throw new DomainError('INVALID_STATE', `order ${orderId} is ${row.status} and cannot become ${to}`, {
       from: row.status,
@@ -135,8 +158,9 @@ export function createOrderService(deps: OrderServiceDeps) {
     at: Date,
     events: DomainEvent[],
     extra?: (tx: DbOrTx) => Promise<void>,
+    step?: SaleStep,
   ): Promise<boolean> {
-    const changed = await transition(tx, orderId, to, at);
+    const changed = await transition(tx, orderId, to, at, step);
     if (changed) {
       if (extra) await extra(tx);
       await appendEvents(tx, events);
@@ -149,20 +173,6 @@ export function createOrderService(deps: OrderServiceDeps) {
       .update(payments)
       .set({ ...values, updatedAt: new Date() })
       .where(and(eq(payments.orderId, orderId), eq(payments.attempt, attempt)));
-
-  /**
-   * A repeat of the step of payment `attempt` to `to` (domain/order.ts `pastOnSale`): the attempt is recorded (with
-   * `paid`: as succeeded) and the order is already past `to` on the way of a sale. Read under the order's lock.
-   */
-  async function repeatedStep(tx: DbOrTx, p: { orderId: string; attempt: number }, to: OrderStatus, paid = false) {
-    const [row] = await tx
-      .select({ status: orders.status, payment: payments.status })
-      .from(orders)
-      .leftJoin(payments, and(eq(payments.orderId, orders.id), eq(payments.attempt, p.attempt)))
-      .where(eq(orders.id, p.orderId))
-      .for('update', { of: orders });
-    return !!row?.payment && (!paid || row.payment === 'SUCCEEDED') && pastOnSale(row.status, to);
-  }
 
   // ------------------------------------------------------------------------------------------------ proposal
   /**
@@ -214,7 +224,6 @@ export function createOrderService(deps: OrderServiceDeps) {
   async function startPayment(p: PaymentStep): Promise<void> {
     const at = new Date(p.at);
     await db.transaction(async (tx) => {
-      if (await repeatedStep(tx, p, 'PAYMENT_PENDING')) return; // locked in before: paid, maybe ticketed since
       await move(
         tx,
         p.orderId,
@@ -238,6 +247,7 @@ export function createOrderService(deps: OrderServiceDeps) {
             })
             .onConflictDoNothing();
         },
+        { attempt: p.attempt }, // locked in before: paid, maybe ticketed since
       );
     });
   }
@@ -290,7 +300,6 @@ export function createOrderService(deps: OrderServiceDeps) {
     const at = new Date(p.at);
     let changed = false;
     await inventory.sell(p.orderId, async (tx) => {
-      if (await repeatedStep(tx, p, 'PAID', true)) return; // paid before, and ticketed since
       changed = await move(
         tx,
         p.orderId,
@@ -301,6 +310,7 @@ export function createOrderService(deps: OrderServiceDeps) {
           await setPayment(t, p.orderId, p.attempt, { status: 'SUCCEEDED', chargeId: p.chargeId });
           await ledger.postPaymentCaptured(t, { orderId: p.orderId, attempt: p.attempt, chargeId: p.chargeId, at });
         },
+        { attempt: p.attempt, paid: true }, // paid before, and ticketed since
       );
     });
     return changed;
