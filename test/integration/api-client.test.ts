@@ -31,8 +31,13 @@ afterAll(async () => {
 const { origin: ORIGIN, destination: DESTINATION } = route;
 
 /** A flight on the file's route 40–300 days ahead (a day of its own), indexed in Redis. */
+/**
+ * Each test's flight on a day of its own: the catalog keeps a leg's flights for a while (catalog.ts `legCache`), so
+ * a second flight on a day an earlier test searched would not be offered yet (two random days once collided).
+ */
+let nextDay = 40 + Math.floor(Math.random() * 200);
 async function flightWithIndex(capacity = 10): Promise<TestFlight> {
-  const departsInMs = (40 + Math.floor(Math.random() * 260)) * 86_400_000;
+  const departsInMs = nextDay++ * 86_400_000;
   const flight = await createTestFlight(services, { route, capacity, departsInMs });
   await createInventory(services).rebuildIndex([flight.id]);
   return flight;
