@@ -79,8 +79,6 @@ export interface PaymentStep {
   amount: number;
   currency: string;
   at: string;
-  /** A late charge locks the order in again on its own, earlier attempt's row (workflows/order.ts `payLate`). */
-  relock?: boolean;
 }
 
 /** Seats to hold per segment: every traveler but infants, who fly on a lap. */
@@ -100,22 +98,18 @@ const event = (type: string, orderId: string, at: Date, payload: Record<string, 
 });
 
 /**
- * A step of a sale's payment attempt, which may be a repeat. The lock-in (`paid` unset) was taken before when its
- * attempt is recorded (the attempt's row is written with it, and each attempt has a number of its own), wherever the
- * order went since: paid, ticketed, or declined and PROPOSED again. A late charge's lock-in (`relock`) reuses its
- * earlier attempt's row, so for it only an order already past PAYMENT_PENDING says so (domain/order.ts
- * `pastOnSale`). The capture (`paid`) was taken when its attempt succeeded and the order is already past PAID.
+ * A step of a sale's payment attempt (the lock-in, the capture): it may be a repeat (domain/order.ts `pastOnSale`)
+ * when the attempt is recorded (with `paid`: as succeeded) and the order is already past the step's state.
  */
 export interface SaleStep {
   attempt: number;
   paid?: boolean;
-  relock?: boolean;
 }
 
 /**
  * Moves an order to `to` inside the transaction, along domain/order.ts's transitions. Returns false when the order
- * is already in `to` (a retried write: nothing more to do), or when a sale's `step` was taken before (a step run
- * again after the ones after it: SaleStep); any other state that cannot go there is INVALID_STATE.
+ * is already in `to` (a retried write: nothing more to do), or, for a sale's `step`, already past it with the step's
+ * attempt recorded (a step run again after the ones after it); any other state that cannot go there is INVALID_STATE.
  */
 export async function transition(
   tx: DbOrTx,
@@ -132,8 +126,8 @@ export async function transition(
     .for('update', { of: orders });
   if (!row) throw new DomainError('NOT_FOUND', `order ${orderId} was not found`);
   if (row.status === to) return false;
-  if (step && !step.paid && row.payment !== null && (!step.relock || pastOnSale(row.status, to))) return false;
-  if (step?.paid && row.payment === 'SUCCEEDED' && pastOnSale(row.status, to)) return false;
+  const recorded = row.payment !== null && (!step?.paid || row.payment === 'SUCCEEDED');
+  if (step && recorded && pastOnSale(row.status, to)) return false;
   if (!canTransition(row.status, to)) {
     throw new DomainError('INVALID_STATE', `order ${orderId} is ${row.status} and cannot become ${to}`, {
       from: row.status,
@@ -253,7 +247,7 @@ export function createOrderService(deps: OrderServiceDeps) {
             })
             .onConflictDoNothing();
         },
-        { attempt: p.attempt, relock: p.relock === true }, // locked in before: paid, ticketed or declined since
+        { attempt: p.attempt }, // locked in before: paid, maybe ticketed since
       );
     });
   }

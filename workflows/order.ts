@@ -1086,7 +1086,6 @@ async function payLate(input: OrderWorkflowInput, s: State, p: Payment): Promise
     amount: s.totalAmount,
     currency: input.currency,
     at: nowIso(),
-    relock: true, // the late charge's own attempt: its row exists from before
   });
   settle(p, 'succeeded', null);
   await sell(input, s, p);

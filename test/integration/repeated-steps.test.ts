@@ -138,30 +138,6 @@ describe('the pay path’s steps, run again as a lost workflow task runs them', 
     ).toBe(once.postings);
   });
 
-  it('a declined payment run again: one charge, the order PROPOSED, each event once (no second lock-in)', async () => {
-    const { orderId, step } = await proposed();
-    const declined = { ...step, payment: 'tok_chargeDeclined' };
-    const decline = async () => {
-      const charged = await acts.chargeOrder(declined);
-      expect(charged.status).toBe('failed');
-      await acts.markPaymentFailed({ orderId, attempt: 1, declineCode: charged.declineCode, at: step.at });
-    };
-    await decline();
-    const once = await eventsOf(orderId);
-    expect(once.filter((e) => e === 'PaymentStarted')).toHaveLength(1);
-    expect(once.filter((e) => e === 'PaymentFailed')).toHaveLength(1);
-
-    await decline(); // the lost task again
-    expect(await statusOf(orderId)).toBe('PROPOSED');
-    expect(await eventsOf(orderId)).toEqual(once);
-    expect(await gateway.listCharges(orderId)).toHaveLength(1);
-    const rows = await services.db
-      .select({ status: payments.status })
-      .from(payments)
-      .where(eq(payments.orderId, orderId));
-    expect(rows).toEqual([{ status: 'FAILED' }]);
-  });
-
   it('a step that is not a repeat is still refused: an expired order is not locked in, and nothing is charged', async () => {
     const { orderId, step } = await proposed();
     await acts.expireOrder({ orderId, at: new Date().toISOString() });
