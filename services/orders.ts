@@ -223,8 +223,8 @@ export function createOrderService(deps: OrderServiceDeps) {
   /** PROPOSED → PAYMENT_PENDING (the lock-in) with the payment attempt recorded. */
   async function startPayment(p: PaymentStep): Promise<void> {
     const at = new Date(p.at);
-    await db.transaction(async (tx) => {
-      await move(
+    await db.transaction((tx) =>
+      move(
         tx,
         p.orderId,
         'PAYMENT_PENDING',
@@ -248,8 +248,8 @@ export function createOrderService(deps: OrderServiceDeps) {
             .onConflictDoNothing();
         },
         { attempt: p.attempt }, // locked in before: paid, maybe ticketed since
-      );
-    });
+      ),
+    );
   }
 
   /**
